@@ -1,0 +1,114 @@
+import path from "node:path";
+
+/** Pendulum's settings, parsed once from the environment. */
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  baseUrl: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  apiToken: string | undefined;
+  appKey: string | undefined;
+  trackSecret: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  secretKey: string | undefined;
+  crm: {
+    username: string | undefined;
+    password: string | undefined;
+    clientId: string | undefined;
+    clientSecret: string | undefined;
+  };
+  ingest: {
+    flushIntervalMs: number;
+    maxBodyBytes: number;
+    maxEventAgeDays: number;
+  };
+  duckdbMemoryLimit: string;
+};
+
+/** A bad environment variable, named so an operator can fix it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function text(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === "" ? undefined : v.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const v = text(env, name);
+  if (v !== undefined && v.length < minLength) {
+    throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  }
+  return v;
+}
+
+/** Parses the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
+  const port = integer(env, "PORT", 3000, 0, 65535);
+  const host = text(env, "HOST") ?? "127.0.0.1";
+  const level = text(env, "PENDULUM_LOG_LEVEL") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigError("PENDULUM_LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const baseUrl = text(env, "PENDULUM_BASE_URL") ?? `http://localhost:${port}`;
+  try {
+    new URL(baseUrl);
+  } catch {
+    throw new ConfigError("PENDULUM_BASE_URL", `is not a URL: "${baseUrl}"`);
+  }
+  const adminEmail = text(env, "PENDULUM_ADMIN_EMAIL");
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    throw new ConfigError("PENDULUM_ADMIN_EMAIL", "is not an email address");
+  }
+  const memory = text(env, "PENDULUM_DUCKDB_MEMORY_LIMIT") ?? "1GB";
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i.test(memory)) {
+    throw new ConfigError("PENDULUM_DUCKDB_MEMORY_LIMIT", `expected a size such as 1GB, got "${memory}"`);
+  }
+  return {
+    port,
+    host,
+    dataDir: path.resolve(cwd, text(env, "PENDULUM_DATA_DIR") ?? "./data"),
+    baseUrl: baseUrl.replace(/\/$/, ""),
+    logLevel: level as Config["logLevel"],
+    apiToken: secret(env, "PENDULUM_API_TOKEN", 16),
+    appKey: secret(env, "PENDULUM_APP_KEY", 8),
+    trackSecret: secret(env, "PENDULUM_TRACK_SECRET", 16),
+    adminEmail,
+    adminPassword: secret(env, "PENDULUM_ADMIN_PASSWORD", 8),
+    secretKey: secret(env, "PENDULUM_SECRET_KEY", 32),
+    crm: {
+      username: text(env, "PENDULUM_CRM_USERNAME"),
+      password: text(env, "PENDULUM_CRM_PASSWORD"),
+      clientId: text(env, "PENDULUM_CRM_CLIENT_ID"),
+      clientSecret: text(env, "PENDULUM_CRM_CLIENT_SECRET"),
+    },
+    ingest: {
+      flushIntervalMs: integer(env, "PENDULUM_FLUSH_INTERVAL_MS", 1000, 10, 60_000),
+      maxBodyBytes: integer(env, "PENDULUM_MAX_BODY_BYTES", 1_048_576, 1024, 5_242_880),
+      maxEventAgeDays: 7,
+    },
+    duckdbMemoryLimit: memory,
+  };
+}

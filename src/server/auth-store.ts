@@ -1,0 +1,134 @@
+import crypto from "node:crypto";
+import { promisify } from "node:util";
+import { sql, type Kysely } from "kysely";
+import type { ModuleMigrations, Records } from "../store/index.js";
+
+export type Role = "admin" | "viewer";
+
+/** Who is calling Pendulum's API: a signed-in user or an API token. */
+export type Principal = { kind: "user" | "token"; id: string; name: string; role: Role };
+
+type AuthTables = {
+  users: { id: string; email: string; password_hash: string; role: Role; created_at: number };
+  sessions: { token_hash: string; user_id: string; created_at: number; expires_at: number };
+  api_tokens: { id: string; name: string; token_hash: string; role: Role; created_at: number; last_used_at: number | null; revoked_at: number | null };
+};
+
+export const authMigrations: ModuleMigrations = {
+  "server-0001-auth": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("users")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("email", "text", (c) => c.notNull().unique())
+        .addColumn("password_hash", "text", (c) => c.notNull())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("sessions")
+        .addColumn("token_hash", "text", (c) => c.primaryKey())
+        .addColumn("user_id", "text", (c) => c.notNull().references("users.id").onDelete("cascade"))
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("api_tokens")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("role", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_used_at", "bigint")
+        .addColumn("revoked_at", "bigint")
+        .execute();
+    },
+  },
+};
+
+const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+
+/** A fresh random secret with a readable prefix (`pdl_…` for tokens). */
+export function newSecret(prefix: string, bytes = 24): string {
+  return `${prefix}${crypto.randomBytes(bytes).toString("base64url")}`;
+}
+
+/** SHA-256 of a high-entropy secret: enough for tokens, which are never guessable. */
+export function hashSecret(secret: string): string {
+  return crypto.createHash("sha256").update(secret).digest("hex");
+}
+
+async function hashPassword(password: string): Promise<string> {
+  const salt = crypto.randomBytes(16);
+  const key = await scrypt(password, salt, 32);
+  return `scrypt$${salt.toString("hex")}$${key.toString("hex")}`;
+}
+
+async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, saltHex, keyHex] = stored.split("$");
+  if (scheme !== "scrypt" || !saltHex || !keyHex) return false;
+  const key = await scrypt(password, Buffer.from(saltHex, "hex"), 32);
+  return crypto.timingSafeEqual(key, Buffer.from(keyHex, "hex"));
+}
+
+const SESSION_MS = 12 * 60 * 60 * 1000;
+
+/** Users, sessions and API tokens over the records store. */
+export function createAuthStore(records: Records, now: () => number = Date.now) {
+  const db = records.db.withTables<AuthTables>();
+  return {
+    async userCount(): Promise<number> {
+      const r = await db.selectFrom("users").select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+    async createUser(email: string, password: string, role: Role): Promise<{ id: string }> {
+      const id = crypto.randomUUID();
+      await db.insertInto("users").values({ id, email: email.toLowerCase(), password_hash: await hashPassword(password), role, created_at: now() }).execute();
+      return { id };
+    },
+    async login(email: string, password: string): Promise<{ session: string; principal: Principal } | null> {
+      const user = await db.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
+      if (!user || !(await verifyPassword(password, user.password_hash))) return null;
+      const session = newSecret("pds_");
+      await db.insertInto("sessions").values({ token_hash: hashSecret(session), user_id: user.id, created_at: now(), expires_at: now() + SESSION_MS }).execute();
+      return { session, principal: { kind: "user", id: user.id, name: user.email, role: user.role } };
+    },
+    async logout(session: string): Promise<void> {
+      await db.deleteFrom("sessions").where("token_hash", "=", hashSecret(session)).execute();
+    },
+    async bySession(session: string): Promise<Principal | null> {
+      const row = await db
+        .selectFrom("sessions")
+        .innerJoin("users", "users.id", "sessions.user_id")
+        .select(["users.id", "users.email", "users.role", "sessions.expires_at"])
+        .where("sessions.token_hash", "=", hashSecret(session))
+        .executeTakeFirst();
+      if (!row || row.expires_at < now()) return null;
+      return { kind: "user", id: row.id, name: row.email, role: row.role };
+    },
+    async createToken(name: string, role: Role, secret: string = newSecret("pdl_")): Promise<{ id: string; token: string }> {
+      const id = crypto.randomUUID();
+      await db.insertInto("api_tokens").values({ id, name, token_hash: hashSecret(secret), role, created_at: now(), last_used_at: null, revoked_at: null }).execute();
+      return { id, token: secret };
+    },
+    async hasToken(secret: string): Promise<boolean> {
+      return (await db.selectFrom("api_tokens").select("id").where("token_hash", "=", hashSecret(secret)).executeTakeFirst()) !== undefined;
+    },
+    async byToken(secret: string): Promise<Principal | null> {
+      const row = await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hashSecret(secret)).where("revoked_at", "is", null).executeTakeFirst();
+      if (!row) return null;
+      await db.updateTable("api_tokens").set({ last_used_at: now() }).where("id", "=", row.id).execute();
+      return { kind: "token", id: row.id, name: row.name, role: row.role };
+    },
+    async listTokens(): Promise<{ id: string; name: string; role: Role; createdAt: number; lastUsedAt: number | null; revoked: boolean }[]> {
+      const rows = await db.selectFrom("api_tokens").selectAll().orderBy("created_at").execute();
+      return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: Number(r.created_at), lastUsedAt: r.last_used_at === null ? null : Number(r.last_used_at), revoked: r.revoked_at !== null }));
+    },
+    async revokeToken(id: string): Promise<boolean> {
+      const r = await db.updateTable("api_tokens").set({ revoked_at: now() }).where("id", "=", id).where("revoked_at", "is", null).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+  };
+}
+
+export type AuthStore = ReturnType<typeof createAuthStore>;

@@ -1,0 +1,115 @@
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ApiError } from "./errors.js";
+import type { AuthStore, Principal, Role } from "./auth-store.js";
+import type { HttpApp, HttpModule } from "./http.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export const SESSION_COOKIE = "pendulum_session";
+
+function cookie(request: FastifyRequest, name: string): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const [k, ...v] = part.trim().split("=");
+    if (k === name) return decodeURIComponent(v.join("="));
+  }
+  return undefined;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(.+)$/i.exec(h);
+  return m?.[1]?.trim();
+}
+
+/** Finds the caller from a Bearer token or a session cookie. */
+export async function authenticate(store: AuthStore, request: FastifyRequest): Promise<Principal | null> {
+  const token = bearer(request);
+  if (token) return store.byToken(token);
+  const session = cookie(request, SESSION_COOKIE);
+  if (session) return store.bySession(session);
+  return null;
+}
+
+const PUBLIC_API = new Set(["/api/v1/auth/login", "/api/v1/openapi.json", "/api/v1/health"]);
+
+/** Guards every `/api/v1` route: a caller is needed, and changes need the admin role. */
+export function apiGuard(store: AuthStore) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const path = request.url.split("?")[0] ?? "";
+    if (PUBLIC_API.has(path)) return;
+    const principal = await authenticate(store, request);
+    if (!principal) {
+      throw new ApiError(401, "UNAUTHENTICATED", "Sign in, or send an API token as 'Authorization: Bearer <token>'.");
+    }
+    const reading = request.method === "GET" || request.method === "HEAD";
+    if (!reading && principal.role !== "admin") {
+      throw new ApiError(403, "FORBIDDEN", "This change needs the admin role; your role is viewer.");
+    }
+    request.principal = principal;
+  };
+}
+
+/** Throws unless the caller has the given role (for reads that expose secrets). */
+export function requireRole(request: FastifyRequest, role: Role): Principal {
+  const p = request.principal;
+  if (!p) throw new ApiError(401, "UNAUTHENTICATED", "Sign in first.");
+  if (role === "admin" && p.role !== "admin") throw new ApiError(403, "FORBIDDEN", "This needs the admin role.");
+  return p;
+}
+
+const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("viewer")]);
+
+/** Sign-in, sign-out, who-am-I and API token routes. */
+export function createAuthRoutes(store: AuthStore, options: { secureCookies: boolean }): HttpModule {
+  return {
+    apiRoutes(app: HttpApp) {
+      app.post(
+        "/auth/login",
+        { schema: { tags: ["auth"], body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }) } },
+        async (request, reply) => {
+          const result = await store.login(request.body.email, request.body.password);
+          if (!result) throw new ApiError(401, "BAD_CREDENTIALS", "The email or password is wrong.", "password");
+          const flags = ["HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${12 * 3600}`];
+          if (options.secureCookies) flags.push("Secure");
+          reply.header("set-cookie", `${SESSION_COOKIE}=${encodeURIComponent(result.session)}; ${flags.join("; ")}`);
+          return { user: { id: result.principal.id, email: result.principal.name, role: result.principal.role } };
+        },
+      );
+      app.post("/auth/logout", { schema: { tags: ["auth"] } }, async (request, reply) => {
+        const session = cookie(request, SESSION_COOKIE);
+        if (session) await store.logout(session);
+        reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`);
+        return { ok: true };
+      });
+      app.get("/auth/me", { schema: { tags: ["auth"] } }, async (request) => {
+        const p = requireRole(request, "viewer");
+        return { kind: p.kind, id: p.id, name: p.name, role: p.role };
+      });
+      app.get("/tokens", { schema: { tags: ["auth"] } }, async (request) => {
+        requireRole(request, "admin");
+        return { tokens: await store.listTokens() };
+      });
+      app.post(
+        "/tokens",
+        { schema: { tags: ["auth"], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Optional(RoleSchema) }, { additionalProperties: false }) } },
+        async (request, reply) => {
+          const created = await store.createToken(request.body.name, request.body.role ?? "admin");
+          reply.status(201);
+          return { id: created.id, token: created.token, note: "Shown once: store it now." };
+        },
+      );
+      app.delete("/tokens/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+        if (!(await store.revokeToken(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No active token ${request.params.id}`, "id");
+        return { revoked: true };
+      });
+    },
+  };
+}

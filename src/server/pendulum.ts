@@ -1,0 +1,113 @@
+import path from "node:path";
+import type { Config } from "../config.js";
+import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type ModuleMigrations, type Records } from "../store/index.js";
+import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
+import { lockDataDir } from "./data-lock.js";
+import type { HttpApp, HttpModule } from "./http.js";
+import { createHttpServer } from "./server.js";
+
+/** What a module gets from the composition root. */
+export type ModuleContext = {
+  config: Config;
+  records: Records;
+  events: DuckDbEventStore;
+  auth: AuthStore;
+  clock: () => number;
+  /** Messages for the operator on first start (generated secrets, next steps). */
+  announce(line: string): void;
+};
+
+/** A Pendulum module as the composition root sees it. */
+export type PendulumModule = HttpModule & {
+  name: string;
+  migrations?: ModuleMigrations;
+  /** Runs after migrations, before the server listens (seeding, recovery). */
+  start?(): Promise<void>;
+  /** Runs on shutdown, before the stores close (final flush). */
+  stop?(): Promise<void>;
+};
+
+export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<PendulumModule>;
+
+/** The module factories Pendulum is made of, in start order. */
+export async function defaultModules(): Promise<ModuleFactory[]> {
+  // Imported lazily so a module's import cost is paid only by the process that runs it.
+  return [];
+}
+
+export type Pendulum = {
+  app: HttpApp;
+  url: string;
+  records: Records;
+  events: DuckDbEventStore;
+  auth: AuthStore;
+  modules: PendulumModule[];
+  /** The lines shown to the operator on start (secrets generated on first start). */
+  announcements: string[];
+  close(): Promise<void>;
+};
+
+/** Opens the stores under the data folder, runs migrations, seeds the first start and starts listening. */
+export async function startPendulum(config: Config, options: { listen?: boolean; factories?: ModuleFactory[]; clock?: () => number } = {}): Promise<Pendulum> {
+  const lock = lockDataDir(config.dataDir);
+  const announcements: string[] = [];
+  const clock = options.clock ?? Date.now;
+  let records: Records | undefined;
+  let events: DuckDbEventStore | undefined;
+  try {
+    records = openRecords({ engine: "sqlite", file: path.join(config.dataDir, "records.sqlite") });
+    events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
+    const auth = createAuthStore(records, clock);
+    const ctx: ModuleContext = { config, records, events, auth, clock, announce: (l) => announcements.push(l) };
+    const factories = options.factories ?? (await defaultModules());
+    const modules: PendulumModule[] = [];
+    for (const f of factories) modules.push(await f(ctx));
+    await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
+    await seedAuth(config, auth, ctx.announce);
+    for (const m of modules) await m.start?.();
+    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:") });
+    let url = config.baseUrl;
+    if (options.listen !== false) {
+      const address = await app.listen({ port: config.port, host: config.host });
+      url = config.port === 0 ? address.replace("127.0.0.1", "localhost") : config.baseUrl;
+    }
+    const openRecordsRef = records;
+    const openEventsRef = events;
+    return {
+      app,
+      url,
+      records,
+      events,
+      auth,
+      modules,
+      announcements,
+      async close() {
+        await app.close();
+        for (const m of [...modules].reverse()) await m.stop?.();
+        await openEventsRef.close();
+        await openRecordsRef.close();
+        lock.release();
+      },
+    };
+  } catch (e) {
+    await events?.close().catch(() => undefined);
+    await records?.close().catch(() => undefined);
+    lock.release();
+    throw e;
+  }
+}
+
+async function seedAuth(config: Config, auth: AuthStore, announce: (line: string) => void): Promise<void> {
+  if ((await auth.userCount()) === 0) {
+    const email = config.adminEmail ?? "admin@pendulum.local";
+    const password = config.adminPassword ?? newSecret("", 12);
+    await auth.createUser(email, password, "admin");
+    if (!config.adminPassword) announce(`Admin sign-in: ${email} / ${password} (shown once)`);
+  }
+  if (config.apiToken) {
+    if (!(await auth.hasToken(config.apiToken))) await auth.createToken("bootstrap (PENDULUM_API_TOKEN)", "admin", config.apiToken);
+  } else if ((await auth.listTokens()).length === 0) {
+    const { token } = await auth.createToken("bootstrap", "admin");
+    announce(`Admin API token: ${token} (shown once; send as 'Authorization: Bearer <token>')`);
+  }
+}

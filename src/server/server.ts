@@ -1,0 +1,47 @@
+import Fastify from "fastify";
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { apiGuard, createAuthRoutes } from "./auth.js";
+import type { AuthStore } from "./auth-store.js";
+import { installErrorHandler } from "./errors.js";
+import type { HttpApp, HttpModule } from "./http.js";
+
+export type ServerOptions = {
+  auth: AuthStore;
+  modules: HttpModule[];
+  logLevel?: string;
+  secureCookies?: boolean;
+  /** Largest body any route accepts; ingest routes set their own smaller limits. */
+  bodyLimit?: number;
+};
+
+/** Builds the HTTP server: error shape, OpenAPI, the guarded `/api/v1` scope and each module's routes. */
+export async function createHttpServer(options: ServerOptions): Promise<HttpApp> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? "info" },
+    bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
+    disableRequestLogging: true,
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Pendulum API", version: "1", description: "Product analytics, CRM integration and customer success, one loop." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.get("/health", { schema: { hide: true } }, async () => ({ ok: true }));
+  const modules = [createAuthRoutes(options.auth, { secureCookies: options.secureCookies ?? false }), ...options.modules];
+  await app.register(
+    async (api) => {
+      api.addHook("onRequest", apiGuard(options.auth));
+      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      for (const m of modules) await m.apiRoutes?.(api);
+    },
+    { prefix: "/api/v1" },
+  );
+  for (const m of modules) await m.publicRoutes?.(app);
+  return app;
+}

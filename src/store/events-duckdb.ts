@@ -1,0 +1,149 @@
+import fs from "node:fs";
+import path from "node:path";
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import type { DictionaryEntry, DictionaryName, EventStore, EventType } from "./event-store.js";
+
+export type DuckDbOptions = { file?: string; memoryLimit?: string; threads?: number };
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id BIGINT NOT NULL,
+  app_id VARCHAR NOT NULL,
+  type VARCHAR NOT NULL,
+  ts BIGINT NOT NULL,
+  visitor_id VARCHAR NOT NULL,
+  account_id VARCHAR NOT NULL,
+  url_id INTEGER,
+  element_id INTEGER,
+  name VARCHAR,
+  props VARCHAR,
+  tab_id VARCHAR,
+  title VARCHAR,
+  received_at BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS urls (id INTEGER NOT NULL, value VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS elements (id INTEGER NOT NULL, value VARCHAR NOT NULL);
+`;
+
+/** A DuckDB connection plus the app's event tables, for modules that run analytical SQL. */
+export type DuckDbEventStore = EventStore & { connection: DuckDBConnection };
+
+/** Opens (or creates) the DuckDB event store. A second process on the same file is refused by DuckDB's lock. */
+export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise<DuckDbEventStore> {
+  if (options.file) fs.mkdirSync(path.dirname(options.file), { recursive: true });
+  const instance = await DuckDBInstance.create(options.file ?? ":memory:", {
+    memory_limit: options.memoryLimit ?? "1GB",
+    threads: String(options.threads ?? 2),
+  });
+  const connection = await instance.connect();
+  await connection.run(SCHEMA);
+  const appenders = new Map<string, DuckDBAppender>();
+  const appender = async (table: string): Promise<DuckDBAppender> => {
+    let a = appenders.get(table);
+    if (!a) {
+      a = await connection.createAppender(table);
+      appenders.set(table, a);
+    }
+    return a;
+  };
+
+  const appendDictionary = async (table: DictionaryName, entries: readonly DictionaryEntry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    const a = await appender(table);
+    for (const e of entries) {
+      a.appendInteger(e.id);
+      a.appendVarchar(e.value);
+      a.endRow();
+    }
+    a.flushSync();
+  };
+
+  const nullableInt = (a: DuckDBAppender, v: number | null): void => (v === null ? a.appendNull() : a.appendInteger(v));
+  const nullableText = (a: DuckDBAppender, v: string | null): void => (v === null ? a.appendNull() : a.appendVarchar(v));
+
+  const store: DuckDbEventStore = {
+    engine: "duckdb",
+    connection,
+    async append(events, dictionaries) {
+      await connection.run("BEGIN TRANSACTION");
+      try {
+        await appendDictionary("urls", dictionaries.urls ?? []);
+        await appendDictionary("elements", dictionaries.elements ?? []);
+        if (events.length > 0) {
+          const a = await appender("events");
+          for (const e of events) {
+            a.appendBigInt(BigInt(e.id));
+            a.appendVarchar(e.appId);
+            a.appendVarchar(e.type);
+            a.appendBigInt(BigInt(e.ts));
+            a.appendVarchar(e.visitorId);
+            a.appendVarchar(e.accountId);
+            nullableInt(a, e.urlId);
+            nullableInt(a, e.elementId);
+            nullableText(a, e.name);
+            nullableText(a, e.props);
+            nullableText(a, e.tabId);
+            nullableText(a, e.title);
+            a.appendBigInt(BigInt(e.receivedAt));
+            a.endRow();
+          }
+          a.flushSync();
+        }
+        await connection.run("COMMIT");
+      } catch (err) {
+        await connection.run("ROLLBACK");
+        throw err;
+      }
+    },
+    async maxEventId() {
+      const r = await connection.runAndReadAll("SELECT coalesce(max(id), 0)::BIGINT AS m FROM events");
+      return Number(r.getRowsJS()[0]?.[0] ?? 0);
+    },
+    async dictionary(name) {
+      const r = await connection.runAndReadAll(`SELECT id, value FROM ${name === "urls" ? "urls" : "elements"} ORDER BY id`);
+      return r.getRowsJS().map(([id, value]) => ({ id: Number(id), value: String(value) }));
+    },
+    async events(q) {
+      const params: (string | number)[] = [q.appId, q.afterId ?? 0];
+      let where = "app_id = $1 AND id > $2";
+      if (q.visitorId !== undefined) {
+        params.push(q.visitorId);
+        where += ` AND visitor_id = $${params.length}`;
+      }
+      params.push(q.limit ?? 10_000);
+      const r = await connection.runAndReadAll(
+        `SELECT id, app_id, type, ts, visitor_id, account_id, url_id, element_id, name, props, tab_id, title, received_at
+         FROM events WHERE ${where} ORDER BY id LIMIT $${params.length}`,
+        params,
+      );
+      return r.getRowsJS().map((row) => ({
+        id: Number(row[0]),
+        appId: String(row[1]),
+        type: String(row[2]) as EventType,
+        ts: Number(row[3]),
+        visitorId: String(row[4]),
+        accountId: String(row[5]),
+        urlId: row[6] === null ? null : Number(row[6]),
+        elementId: row[7] === null ? null : Number(row[7]),
+        name: row[8] === null ? null : String(row[8]),
+        props: row[9] === null ? null : String(row[9]),
+        tabId: row[10] === null ? null : String(row[10]),
+        title: row[11] === null ? null : String(row[11]),
+        receivedAt: Number(row[12]),
+      }));
+    },
+    async count(appId) {
+      const r = appId
+        ? await connection.runAndReadAll("SELECT count(*) FROM events WHERE app_id = $1", [appId])
+        : await connection.runAndReadAll("SELECT count(*) FROM events");
+      return Number(r.getRowsJS()[0]?.[0] ?? 0);
+    },
+    async close() {
+      for (const a of appenders.values()) a.closeSync();
+      appenders.clear();
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+  return store;
+}
