@@ -1,0 +1,39 @@
+import { RETRY_BASE_MS, RETRY_MAX_MS } from "./limits.js";
+
+/** What to do with a batch after one attempt. */
+export type SendOutcome = "sent" | "retry" | "drop";
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<{ status: number }>;
+export type BeaconLike = (url: string, body: Blob) => boolean;
+
+/** Maps an HTTP status to an outcome: 4xx other than 408/429 would fail forever, so drop. */
+export function outcomeOf(status: number): SendOutcome {
+  if (status >= 200 && status < 300) return "sent";
+  if (status === 408 || status === 429 || status >= 500) return "retry";
+  return "drop";
+}
+
+/** Posts one body. text/plain keeps it a CORS "simple request": no preflight round trip. */
+export async function post(fetchFn: FetchLike, url: string, body: string): Promise<SendOutcome> {
+  try {
+    const res = await fetchFn(url, { method: "POST", keepalive: true, body, headers: { "content-type": "text/plain" } });
+    return outcomeOf(res.status);
+  } catch {
+    return "retry"; // offline, DNS, CORS failure, keepalive quota: all worth another try
+  }
+}
+
+/** Hands one body to the browser to send after the page is gone; false when the browser refused it. */
+export function beacon(beaconFn: BeaconLike | undefined, url: string, body: string): boolean {
+  try {
+    return !!beaconFn && beaconFn(url, new Blob([body], { type: "text/plain" }));
+  } catch {
+    return false;
+  }
+}
+
+/** Exponential backoff with jitter, so many tabs coming back online do not retry in step. */
+export function retryDelay(attempt: number, random: () => number): number {
+  const ceiling = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
