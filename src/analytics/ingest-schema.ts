@@ -82,3 +82,30 @@ export const TrackEvent = Type.Object(
   { additionalProperties: false },
 );
 export type TrackEvent = Static<typeof TrackEvent>;
+
+/** `POST /api/v1/import`: historical events, one per line of an NDJSON or CSV file. */
+export const ImportEvent = Type.Object(
+  {
+    type: Type.Union([Type.Literal("load"), Type.Literal("click"), Type.Literal("focus"), Type.Literal("track")]),
+    timestamp: Type.Number({ minimum: 0 }),
+    visitorId: Type.String({ minLength: 1, maxLength: MAX_ID_BYTES }),
+    accountId: Type.Optional(Type.String({ maxLength: MAX_ID_BYTES })),
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    title: Type.Optional(Type.String({ maxLength: 512 })),
+    tab: Type.Optional(Type.String({ maxLength: 64 })),
+    element: Type.Optional(Type.Array(PathElementSchema, { minItems: 1, maxItems: 32 })),
+    event: Type.Optional(Type.String({ maxLength: 100 })),
+    properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+export type ImportEvent = Static<typeof ImportEvent>;
+
+export const ImportRequest = Type.Object(
+  {
+    appId: Type.Optional(Type.String({ maxLength: 64 })),
+    events: Type.Array(ImportEvent, { minItems: 1, maxItems: 5000 }),
+  },
+  { additionalProperties: false },
+);
+export type ImportRequest = Static<typeof ImportRequest>;

@@ -32,7 +32,8 @@ export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<Pen
 /** The module factories Pendulum is made of, in start order. */
 export async function defaultModules(): Promise<ModuleFactory[]> {
   // Imported lazily so a module's import cost is paid only by the process that runs it.
-  return [];
+  const { createAnalyticsModule } = await import("../analytics/index.js");
+  return [createAnalyticsModule];
 }
 
 export type Pendulum = {

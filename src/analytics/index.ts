@@ -1,0 +1,132 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import type { AcceptedBatch } from "./accepted.js";
+import { registerAnalyticsApi } from "./api-routes.js";
+import { appsMigrations, createAppStore, type AppStore } from "./apps.js";
+import { Dictionary } from "./dictionary.js";
+import { createFlusher, type AfterFlush, type Flusher } from "./flusher.js";
+import { openIngestLog, type IngestLog } from "./ingest-log.js";
+import { registerIngestRoutes } from "./ingest-routes.js";
+import { createIngestService, type IngestService } from "./ingest-service.js";
+import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
+
+export type { App, AppSettings, AppStore } from "./apps.js";
+export type { Entity, EntityKind, Metadata, MetadataGroup, MetadataStore, MetadataValue } from "./metadata.js";
+export type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
+export { canonicalPath } from "./ingest.js";
+export { installSnippet } from "./api-routes.js";
+export * from "./ingest-schema.js";
+
+/** The analytics module: apps, durable ingest, metadata; metrics and reports build on it. */
+export type AnalyticsModule = PendulumModule & {
+  name: "analytics";
+  apps: AppStore;
+  metadata: MetadataStore;
+  ingest: IngestService;
+  flusher: Flusher;
+  /** Resolves when every event acknowledged so far is in the event store. */
+  settle(): Promise<void>;
+};
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/agent.js, whether running from src/ (tests) or dist/ (built). */
+const AGENT_FILE = path.resolve(here, "..", "..", "dist", "agent.js");
+
+/** Builds the analytics module from the composition root's context. */
+export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?: AfterFlush; agentFile?: string } = {}): AnalyticsModule {
+  const apps = createAppStore(ctx.records, ctx.clock);
+  const metadata = createMetadataStore(ctx.records);
+  const eventNames = new Map<string, Set<string>>();
+  let log: IngestLog<AcceptedBatch> | undefined;
+  let flusher: Flusher | undefined;
+  const ingest = createIngestService({
+    log: () => {
+      if (!log) throw new Error("ingest log is not open");
+      return log;
+    },
+    now: ctx.clock,
+    maxAgeDays: ctx.config.ingest.maxEventAgeDays,
+    eventNames,
+  });
+  const requireFlusher = (): Flusher => {
+    if (!flusher) throw new Error("analytics has not started");
+    return flusher;
+  };
+
+  const mod: AnalyticsModule = {
+    name: "analytics",
+    migrations: { ...appsMigrations, ...metadataMigrations },
+    apps,
+    metadata,
+    ingest,
+    get flusher() {
+      return requireFlusher();
+    },
+    async start() {
+      await apps.load();
+      if (apps.list().length === 0) {
+        const { app, trackSecret } = await apps.create({ name: "My app", ...(ctx.config.appKey ? { appKey: ctx.config.appKey } : {}), ...(ctx.config.trackSecret ? { trackSecret: ctx.config.trackSecret } : {}) });
+        if (!ctx.config.appKey) ctx.announce(`Default app key (for the agent snippet): ${app.appKey}`);
+        if (!ctx.config.trackSecret) ctx.announce(`Default app track secret (for POST /data/track; shown once): ${trackSecret}`);
+      }
+      for (const { appId, name } of await metadata.allEventNames()) {
+        let s = eventNames.get(appId);
+        if (!s) eventNames.set(appId, (s = new Set()));
+        s.add(name);
+      }
+      const urls = new Dictionary(await ctx.events.dictionary("urls"));
+      const elements = new Dictionary(await ctx.events.dictionary("elements"));
+      const flushedId = await ctx.events.maxEventId();
+      const f = createFlusher({
+        events: ctx.events,
+        metadata,
+        urls,
+        elements,
+        intervalMs: ctx.config.ingest.flushIntervalMs,
+        ...(options.afterFlush ? { afterFlush: options.afterFlush } : {}),
+        onFlushed: async (id) => {
+          await log?.truncateThrough(id);
+        },
+        onError: (e) => console.error("pendulum: flushing events failed; will retry", e),
+      });
+      f.setFlushedId(flushedId);
+      const opened = await openIngestLog<AcceptedBatch>(path.join(ctx.config.dataDir, "ingest-log"), flushedId, (r) => f.enqueue(r));
+      log = opened.log;
+      flusher = f;
+      // Replay what was acknowledged but not yet in the event store when the last process stopped.
+      for (const r of opened.unflushed) {
+        for (const e of r.payload.events) if (e.type === "track" && e.name) eventNames.get(r.payload.appId)?.add(e.name);
+        f.enqueue(r);
+      }
+      if (opened.unflushed.length > 0) await f.flushNow();
+      f.start();
+    },
+    async stop() {
+      await flusher?.stop();
+      await log?.close();
+    },
+    async settle() {
+      const f = requireFlusher();
+      const last = (log?.nextId() ?? 1) - 1;
+      await f.flushNow();
+      await f.waitFor(last);
+    },
+    async publicRoutes(app) {
+      await registerIngestRoutes(app, { apps, ingest, maxBodyBytes: ctx.config.ingest.maxBodyBytes, agentFile: options.agentFile ?? AGENT_FILE });
+    },
+    apiRoutes(app) {
+      registerAnalyticsApi(app, { apps, metadata, ingest, events: ctx.events, get flusher() {
+        return requireFlusher();
+      }, baseUrl: ctx.config.baseUrl });
+    },
+  };
+  return mod;
+}
+
+/** Finds the analytics module among a running Pendulum's modules. */
+export function analyticsOf(p: { modules: readonly PendulumModule[] }): AnalyticsModule {
+  const m = p.modules.find((x) => x.name === "analytics");
+  if (!m) throw new Error("analytics module is not loaded");
+  return m as AnalyticsModule;
+}

@@ -1,0 +1,112 @@
+import fs from "node:fs";
+import zlib from "node:zlib";
+import { Type } from "@sinclair/typebox";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { ApiError } from "../server/errors.js";
+import type { HttpApp } from "../server/http.js";
+import type { AppStore } from "./apps.js";
+import type { IngestService } from "./ingest-service.js";
+import { AgentBatch, TrackEvent } from "./ingest-schema.js";
+
+export type IngestRoutesOptions = {
+  apps: AppStore;
+  ingest: IngestService;
+  maxBodyBytes: number;
+  agentFile: string;
+};
+
+function cors(reply: FastifyReply, request: FastifyRequest): void {
+  reply.header("access-control-allow-origin", request.headers.origin ?? "*");
+  reply.header("vary", "origin");
+  reply.header("access-control-allow-methods", "GET, POST, OPTIONS");
+  reply.header("access-control-allow-headers", "content-type, content-encoding, x-pendulum-track-secret, authorization");
+  reply.header("access-control-max-age", "86400");
+}
+
+/** Decodes a JSON body that may be gzipped, holding decompressed size to the same limit. */
+function parseBody(request: FastifyRequest, body: Buffer, limit: number): unknown {
+  let raw = body;
+  const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+  if (encoding === "gzip") {
+    try {
+      raw = zlib.gunzipSync(body, { maxOutputLength: limit });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") throw new ApiError(413, "BODY_TOO_LARGE", `The decompressed body is larger than ${limit} bytes; send smaller batches.`);
+      throw new ApiError(400, "MALFORMED_GZIP", "The body says gzip but does not decompress.");
+    }
+  } else if (encoding !== "identity") {
+    throw new ApiError(415, "UNSUPPORTED_ENCODING", `Content-Encoding ${encoding} is not supported; use gzip or none.`);
+  }
+  try {
+    return JSON.parse(raw.toString("utf8"));
+  } catch (e) {
+    throw new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function trackSecret(request: FastifyRequest): string | undefined {
+  const h = request.headers["x-pendulum-track-secret"];
+  if (typeof h === "string" && h) return h;
+  const auth = request.headers.authorization;
+  return auth && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, "").trim() : undefined;
+}
+
+/** `/data/ingest`, `/data/track` and `/agent.js`: public, key-authenticated, write-only. */
+export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions): Promise<void> {
+  await root.register(async (scope) => {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "buffer", bodyLimit: o.maxBodyBytes }, (request, body, done) => {
+      try {
+        done(null, parseBody(request, body as Buffer, o.maxBodyBytes));
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    });
+    app.addHook("onRequest", async (request, reply) => {
+      if (request.url.startsWith("/data/")) cors(reply, request);
+    });
+    app.options("/data/*", { schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
+
+    app.post(
+      "/data/ingest",
+      {
+        bodyLimit: o.maxBodyBytes,
+        schema: { tags: ["ingest"], summary: "Browser agent batch", querystring: Type.Object({ key: Type.Optional(Type.String({ maxLength: 128 })) }), body: AgentBatch, security: [] },
+      },
+      async (request) => {
+        const key = request.query.key ?? request.body.key;
+        if (!key) throw new ApiError(401, "APP_KEY_REQUIRED", "Send the app key as ?key= or in the body's key field.", "key");
+        const app = o.apps.byAppKey(key);
+        if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
+        const r = await o.ingest.agentBatch(app, request.body);
+        return { accepted: r.accepted };
+      },
+    );
+
+    app.post(
+      "/data/track",
+      { bodyLimit: o.maxBodyBytes, schema: { tags: ["ingest"], summary: "Server-side track events", body: Type.Union([TrackEvent, Type.Array(TrackEvent, { minItems: 1, maxItems: 500 })]), security: [] } },
+      async (request) => {
+        const secret = trackSecret(request);
+        if (!secret) throw new ApiError(401, "TRACK_SECRET_REQUIRED", "Send the app's track secret in the X-Pendulum-Track-Secret header.", "x-pendulum-track-secret");
+        const app = o.apps.byTrackSecret(secret);
+        if (!app) throw new ApiError(403, "INVALID_TRACK_SECRET", "No app has this track secret.", "x-pendulum-track-secret");
+        const events = Array.isArray(request.body) ? request.body : [request.body];
+        const r = await o.ingest.track(app, events);
+        return { accepted: r.accepted };
+      },
+    );
+
+    let agent: Buffer | undefined;
+    app.get("/agent.js", { schema: { hide: true } }, async (_request, reply) => {
+      agent ??= fs.existsSync(o.agentFile) ? fs.readFileSync(o.agentFile) : undefined;
+      if (!agent) throw new ApiError(404, "AGENT_NOT_BUILT", "The agent is not built; run `npm run build`.");
+      reply.header("content-type", "application/javascript; charset=utf-8");
+      reply.header("cache-control", "public, max-age=300");
+      reply.header("access-control-allow-origin", "*");
+      return reply.send(agent);
+    });
+  });
+}

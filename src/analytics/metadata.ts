@@ -1,0 +1,187 @@
+import { sql, type Kysely } from "kysely";
+import type { ModuleMigrations, Records } from "../store/index.js";
+
+/** Metadata groups: `agent` from initialize (read-only elsewhere), `custom` by API, `crm` pulled (read-only). */
+export type MetadataGroup = "agent" | "custom" | "crm";
+export type MetadataValue = string | number | boolean | null;
+export type Metadata = Record<string, MetadataValue>;
+
+export type EntityKind = "visitor" | "account";
+
+/** A visitor or account with its metadata groups and when it was first and last seen. */
+export type Entity = {
+  id: string;
+  firstSeen: number;
+  lastSeen: number;
+  metadata: Record<MetadataGroup, Metadata>;
+  /** For visitors: the accounts they were seen in. For accounts: how many visitors were ever seen. */
+  accounts?: string[];
+  visitorsEver?: number;
+};
+
+type Row = { app_id: string; id: string; first_seen: number; last_seen: number; agent: string; custom: string; crm: string };
+type MetadataTables = {
+  visitors: Row;
+  accounts: Row;
+  visitor_accounts: { app_id: string; visitor_id: string; account_id: string; first_seen: number; last_seen: number };
+  event_names: { app_id: string; name: string; first_seen: number };
+};
+
+export const metadataMigrations: ModuleMigrations = {
+  "analytics-0002-metadata": {
+    async up(db: Kysely<unknown>) {
+      for (const table of ["visitors", "accounts"]) {
+        await db.schema
+          .createTable(table)
+          .addColumn("app_id", "text", (c) => c.notNull())
+          .addColumn("id", "text", (c) => c.notNull())
+          .addColumn("first_seen", "bigint", (c) => c.notNull())
+          .addColumn("last_seen", "bigint", (c) => c.notNull())
+          .addColumn("agent", "text", (c) => c.notNull().defaultTo("{}"))
+          .addColumn("custom", "text", (c) => c.notNull().defaultTo("{}"))
+          .addColumn("crm", "text", (c) => c.notNull().defaultTo("{}"))
+          .addPrimaryKeyConstraint(`${table}_pk`, ["app_id", "id"])
+          .execute();
+      }
+      await db.schema
+        .createTable("visitor_accounts")
+        .addColumn("app_id", "text", (c) => c.notNull())
+        .addColumn("visitor_id", "text", (c) => c.notNull())
+        .addColumn("account_id", "text", (c) => c.notNull())
+        .addColumn("first_seen", "bigint", (c) => c.notNull())
+        .addColumn("last_seen", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("visitor_accounts_pk", ["app_id", "visitor_id", "account_id"])
+        .execute();
+      await db.schema.createIndex("visitor_accounts_by_account").on("visitor_accounts").columns(["app_id", "account_id"]).execute();
+      await db.schema
+        .createTable("event_names")
+        .addColumn("app_id", "text", (c) => c.notNull())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("first_seen", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("event_names_pk", ["app_id", "name"])
+        .execute();
+    },
+  },
+};
+
+/** What one flush saw: who was active when, with the latest agent metadata. */
+export type SeenBatch = {
+  appId: string;
+  visitors: Map<string, { first: number; last: number; agent?: Metadata }>;
+  accounts: Map<string, { first: number; last: number; agent?: Metadata }>;
+  links: Map<string, { visitorId: string; accountId: string; first: number; last: number }>;
+  eventNames: Map<string, number>;
+};
+
+export function emptySeenBatch(appId: string): SeenBatch {
+  return { appId, visitors: new Map(), accounts: new Map(), links: new Map(), eventNames: new Map() };
+}
+
+const parse = (s: string): Metadata => JSON.parse(s) as Metadata;
+
+function toEntity(r: Row): Entity {
+  return { id: r.id, firstSeen: Number(r.first_seen), lastSeen: Number(r.last_seen), metadata: { agent: parse(r.agent), custom: parse(r.custom), crm: parse(r.crm) } };
+}
+
+/** Visitor and account metadata over the records store. */
+export function createMetadataStore(records: Records) {
+  const db = records.db.withTables<MetadataTables>();
+  const table = (kind: EntityKind): "visitors" | "accounts" => (kind === "visitor" ? "visitors" : "accounts");
+
+  return {
+    /** Upserts everything a flush saw in one transaction; idempotent when replayed. */
+    async recordSeen(batches: SeenBatch[]): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        for (const b of batches) {
+          for (const [kind, map] of [
+            ["visitors", b.visitors],
+            ["accounts", b.accounts],
+          ] as const) {
+            for (const [id, s] of map) {
+              const agent = JSON.stringify(s.agent ?? {});
+              await trx
+                .insertInto(kind)
+                .values({ app_id: b.appId, id, first_seen: s.first, last_seen: s.last, agent, custom: "{}", crm: "{}" })
+                .onConflict((oc) =>
+                  oc.columns(["app_id", "id"]).doUpdateSet({
+                    first_seen: sql<number>`min(${sql.ref(`${kind}.first_seen`)}, excluded.first_seen)`,
+                    last_seen: sql<number>`max(${sql.ref(`${kind}.last_seen`)}, excluded.last_seen)`,
+                    agent: sql<string>`json_patch(${sql.ref(`${kind}.agent`)}, excluded.agent)`,
+                  }),
+                )
+                .execute();
+            }
+          }
+          for (const l of b.links.values()) {
+            await trx
+              .insertInto("visitor_accounts")
+              .values({ app_id: b.appId, visitor_id: l.visitorId, account_id: l.accountId, first_seen: l.first, last_seen: l.last })
+              .onConflict((oc) =>
+                oc.columns(["app_id", "visitor_id", "account_id"]).doUpdateSet({
+                  first_seen: sql<number>`min(visitor_accounts.first_seen, excluded.first_seen)`,
+                  last_seen: sql<number>`max(visitor_accounts.last_seen, excluded.last_seen)`,
+                }),
+              )
+              .execute();
+          }
+          for (const [name, first] of b.eventNames) {
+            await trx.insertInto("event_names").values({ app_id: b.appId, name, first_seen: first }).onConflict((oc) => oc.doNothing()).execute();
+          }
+        }
+      });
+    },
+    async get(appId: string, kind: EntityKind, id: string): Promise<Entity | undefined> {
+      const r = await db.selectFrom(table(kind)).selectAll().where("app_id", "=", appId).where("id", "=", id).executeTakeFirst();
+      if (!r) return undefined;
+      const e = toEntity(r);
+      if (kind === "visitor") {
+        const links = await db.selectFrom("visitor_accounts").select("account_id").where("app_id", "=", appId).where("visitor_id", "=", id).orderBy("account_id").execute();
+        e.accounts = links.map((l) => l.account_id);
+      } else {
+        const n = await db.selectFrom("visitor_accounts").select(sql<number>`count(*)`.as("n")).where("app_id", "=", appId).where("account_id", "=", id).executeTakeFirstOrThrow();
+        e.visitorsEver = Number(n.n);
+      }
+      return e;
+    },
+    async list(appId: string, kind: EntityKind, page: { limit: number; offset: number }): Promise<{ total: number; items: Entity[] }> {
+      const t = table(kind);
+      const total = await db.selectFrom(t).select(sql<number>`count(*)`.as("n")).where("app_id", "=", appId).executeTakeFirstOrThrow();
+      const rows = await db.selectFrom(t).selectAll().where("app_id", "=", appId).orderBy("id").limit(page.limit).offset(page.offset).execute();
+      return { total: Number(total.n), items: rows.map(toEntity) };
+    },
+    /** Sets keys of the `custom` group (a null value removes the key); the entity must exist. */
+    async setCustom(appId: string, kind: EntityKind, id: string, values: Metadata): Promise<Entity | undefined> {
+      const t = table(kind);
+      const r = await db
+        .updateTable(t)
+        .set({ custom: sql<string>`json_patch(custom, ${JSON.stringify(values)})` })
+        .where("app_id", "=", appId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return undefined;
+      return this.get(appId, kind, id);
+    },
+    /** Replaces the `crm` group of many entities (the CRM pull owns it entirely). */
+    async replaceCrm(appId: string, kind: EntityKind, values: Map<string, Metadata>): Promise<number> {
+      const t = table(kind);
+      let n = 0;
+      await db.transaction().execute(async (trx) => {
+        for (const [id, m] of values) {
+          const r = await trx.updateTable(t).set({ crm: JSON.stringify(m) }).where("app_id", "=", appId).where("id", "=", id).executeTakeFirst();
+          n += Number(r.numUpdatedRows);
+        }
+      });
+      return n;
+    },
+    async eventNames(appId: string): Promise<string[]> {
+      const rows = await db.selectFrom("event_names").select("name").where("app_id", "=", appId).execute();
+      return rows.map((r) => r.name);
+    },
+    async allEventNames(): Promise<{ appId: string; name: string }[]> {
+      const rows = await db.selectFrom("event_names").select(["app_id", "name"]).execute();
+      return rows.map((r) => ({ appId: r.app_id, name: r.name }));
+    },
+  };
+}
+
+export type MetadataStore = ReturnType<typeof createMetadataStore>;
