@@ -2,7 +2,7 @@
 import { createAgent, type PendulumApi } from "./api.js";
 import { pageEnv } from "./page.js";
 
-/** The snippet's stand-in: records calls as `[method, ...args]` until this script loads. */
+/** The snippet's stand-in: records calls as `[method, ...args]` (or `[method, args]`) until this script loads. */
 type Stub = { q?: unknown[][]; __pendulum?: true };
 type Installed = PendulumApi & { q: unknown[][]; __pendulum: true };
 
@@ -35,10 +35,13 @@ function install(win: Window): void {
   const installed = { q: [], __pendulum: true } as unknown as Installed;
   for (const m of METHODS) (installed as Record<Method, unknown>)[m] = guarded(agent[m] as (...args: unknown[]) => unknown);
   win.pendulum = installed;
-  const queued = Array.isArray(previous?.q) ? previous.q : [];
+  const queued = Array.isArray(previous?.q) ? previous.q.filter(Array.isArray) : [];
   // initialize first, as the snippet may have queued track or identify before it.
   const ordered = [...queued.filter((c) => c[0] === "initialize"), ...queued.filter((c) => c[0] !== "initialize")];
-  for (const [method, ...args] of ordered) {
+  for (const call of ordered) {
+    const [method, ...rest] = call;
+    // Both stub shapes: [method, ...args] and [method, argsArray] (no method takes an array first).
+    const args = rest.length === 1 && Array.isArray(rest[0]) ? (rest[0] as unknown[]) : rest;
     if (METHODS.includes(method as Method)) (installed[method as Method] as (...a: unknown[]) => unknown)(...args);
   }
 }

@@ -1,0 +1,253 @@
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PendulumApi } from "../agent/api.js";
+import type { AgentBatch, PathElement } from "../agent/types.js";
+import type { StoredEvent } from "../src/store/event-store.js";
+import { eventually, launchBrowser, recordingProxy, serveStatic, type RecordingProxy, type StaticServer } from "./browser.js";
+import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
+
+// What a visitor types; none of it may leave the page.
+const TYPED_TEXT = "typed-SECRET-9876";
+const TYPED_PASSWORD = "pw-HUNTER2-4321";
+const TYPED_NOTE = "note-PRIVATE-5555";
+
+type PageWithAgent = { pendulum: PendulumApi & { __pendulum?: true } };
+
+/** The install snippet as a host app pastes it: a stub queue, then agent.js loaded async. */
+function snippet(pendulumUrl: string, init: string): string {
+  return `<script>
+  window.pendulum = window.pendulum || { q: [] };
+  ["initialize", "identify", "updateOptions", "track", "flush"].forEach(function (m) {
+    window.pendulum[m] = window.pendulum[m] || function () { window.pendulum.q.push([m].concat([].slice.call(arguments))); };
+  });
+  ${init}
+</script>
+<script async src="${pendulumUrl}/agent.js"></script>`;
+}
+
+function page(title: string, head: string, body: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title>${head}</head><body>${body}</body></html>`;
+}
+
+const TOOLBAR = `
+  <div class="bar" data-section="toolbar"><button id="save" class="btn primary" type="button"><span class="label">Save
+    changes</span></button></div>
+  <form onsubmit="return false"><input id="search" name="q" type="text"><input id="pw" name="password" type="password"></form>
+  <div id="notes" contenteditable="true">Notes</div>
+  <a id="next" href="/app/second">Next page</a>`;
+
+describe("browser agent against a real Pendulum", () => {
+  let p: TestPendulum;
+  let site: StaticServer;
+  // The agent talks to Pendulum through this proxy, so unload beacons can be inspected too.
+  let wire: RecordingProxy;
+  let browser: Browser;
+  let appId: string;
+
+  const stored = async (visitorId?: string): Promise<StoredEvent[]> => p.events.events({ appId, ...(visitorId ? { visitorId } : {}) });
+  const dictionary = async (name: "urls" | "elements"): Promise<Map<number, string>> => new Map((await p.events.dictionary(name)).map((e) => [e.id, e.value]));
+  const settle = async (): Promise<void> => {
+    const analytics = p.modules.find((m) => m.name === "analytics") as unknown as { settle?: () => Promise<void> } | undefined;
+    await analytics?.settle?.();
+  };
+  const agentReady = (pg: Page) => pg.waitForFunction(() => (window as unknown as PageWithAgent).pendulum.__pendulum === true);
+  const ingestBodies = (requests: Request[]): AgentBatch[] =>
+    requests.filter((r) => r.url().startsWith(`${wire.url}/data/ingest`)).map((r) => JSON.parse(r.postData() ?? "{}") as AgentBatch);
+
+  beforeAll(async () => {
+    p = await startTestPendulum();
+    wire = await recordingProxy(p.url);
+    const res = await p.api("/api/v1/apps");
+    appId = ((await res.json()) as { apps: { id: string }[] }).apps[0]?.id ?? "";
+    expect(appId).not.toBe("");
+    const withHost = (visitor: string) =>
+      snippet(wire.url, `pendulum.initialize({ apiKey: "${TEST_APP_KEY}", host: "${wire.url}", visitor: { id: "${visitor}", email: "ada@example.com", plan: "pro" }, account: { id: "acme", tier: 2 } });`);
+    site = await serveStatic({
+      // The first page queues a track call before agent.js has loaded.
+      "/app": page("Dashboard", withHost("v-1") + snippet(wire.url, `pendulum.track("Snippet queued", { early: true });`), TOOLBAR),
+      // The second page gives no host: the agent takes it from its own script URL.
+      "/app/second": page("Second", snippet(wire.url, `pendulum.initialize({ apiKey: "${TEST_APP_KEY}", visitor: { id: "v-1" }, account: { id: "acme" } });`), "<p>Second page</p>"),
+      "/retry": page("Retry", withHost("v-retry"), "<p>retry</p>"),
+      "/offline/one": page("Offline one", withHost("v-offline"), `<a id="go" href="/offline/two">two</a>`),
+      "/offline/two": page("Offline two", withHost("v-offline"), "<p>two</p>"),
+    });
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await wire?.close();
+    await p?.close();
+  });
+
+  it("stores page loads, route changes, clicks, focus and track events, and never sends what was typed", async () => {
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    const requests: Request[] = [];
+    pg.on("request", (r) => requests.push(r));
+
+    await pg.goto(`${site.url}/app?from=test`);
+    await agentReady(pg);
+
+    await pg.click("#save span");
+    await pg.evaluate(() => history.pushState({}, "", "/app/settings"));
+    await pg.evaluate(() => (location.hash = "billing"));
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.track("Report exported", { format: "csv", rows: 3 }));
+    await pg.evaluate(() => window.dispatchEvent(new Event("focus")));
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.updateOptions({ visitor: { plan: "enterprise" } }));
+
+    await pg.click("#search");
+    await pg.keyboard.type(TYPED_TEXT);
+    await pg.click("#pw");
+    await pg.keyboard.type(TYPED_PASSWORD);
+    await pg.click("#notes");
+    await pg.keyboard.type(TYPED_NOTE);
+
+    // A real second page load; what page one still holds leaves on pagehide.
+    await Promise.all([pg.waitForURL(`${site.url}/app/second`), pg.click("#next")]);
+    await agentReady(pg);
+    await pg.evaluate(async () => {
+      const agent = (window as unknown as PageWithAgent).pendulum;
+      agent.identify({ visitor: { id: "v-2" } });
+      agent.track("Signed in as someone else");
+      await agent.flush();
+    });
+
+    const after = await eventually("the last event stored", async () => {
+      const all = await stored();
+      return all.some((e) => e.name === "Signed in as someone else") && all.some((e) => e.type === "click" && e.visitorId === "v-1" && e.urlId !== null) && all.filter((e) => e.type === "load").length >= 4
+        ? all
+        : undefined;
+    });
+    await settle();
+    const events = await stored();
+    expect(events.length).toBeGreaterThanOrEqual(after.length);
+    const urls = await dictionary("urls");
+    const elements = await dictionary("elements");
+    const urlOf = (e: StoredEvent): string => urls.get(e.urlId ?? -1) ?? "";
+    const pathOf = (e: StoredEvent): PathElement[] => JSON.parse(elements.get(e.elementId ?? -1) ?? "[]") as PathElement[];
+
+    const v1 = events.filter((e) => e.visitorId === "v-1");
+    for (const e of v1) expect(e.accountId).toBe("acme");
+    expect(new Set(v1.map((e) => e.tabId)).size).toBe(1); // one tab across both page loads
+
+    const loads = v1.filter((e) => e.type === "load").map((e) => urlOf(e));
+    expect(loads).toEqual([`${site.url}/app?from=test`, `${site.url}/app/settings`, `${site.url}/app/settings#billing`, `${site.url}/app/second`]);
+    expect(v1.find((e) => e.type === "load")?.title).toBe("Dashboard");
+
+    const clicks = v1.filter((e) => e.type === "click");
+    const save = clicks.find((e) => pathOf(e)[1]?.id === "save");
+    expect(save && urlOf(save)).toBe(`${site.url}/app?from=test`);
+    expect(save && pathOf(save)).toEqual([
+      { tag: "span", classes: ["label"], text: "Save changes" },
+      { tag: "button", id: "save", classes: ["btn", "primary"], attrs: { type: "button" } },
+      { tag: "div", classes: ["bar"], attrs: { "data-section": "toolbar" } },
+      { tag: "body" },
+    ]);
+    const fieldClicks = clicks.map(pathOf).filter((path) => ["search", "pw", "notes"].includes(path[0]?.id ?? ""));
+    expect(fieldClicks.map((path) => path[0])).toEqual([
+      { tag: "input", id: "search", attrs: { name: "q", type: "text" } },
+      { tag: "input", id: "pw", attrs: { name: "password", type: "password" } },
+      { tag: "div", id: "notes" },
+    ]);
+    const next = clicks.find((e) => pathOf(e)[0]?.id === "next");
+    expect(next && pathOf(next)[0]).toEqual({ tag: "a", id: "next", attrs: { href: "/app/second" }, text: "Next page" });
+
+    const tracks = v1.filter((e) => e.type === "track");
+    expect(tracks.map((e) => [e.name, e.props && JSON.parse(e.props)])).toEqual([
+      ["Snippet queued", { early: true }],
+      ["Report exported", { format: "csv", rows: 3 }],
+    ]);
+    expect(v1.some((e) => e.type === "focus" && urlOf(e) === `${site.url}/app/settings#billing`)).toBe(true);
+
+    const v2 = events.filter((e) => e.visitorId === "v-2");
+    expect(v2.map((e) => [e.type, e.name, e.accountId, urlOf(e)])).toEqual([["track", "Signed in as someone else", "acme", `${site.url}/app/second`]]);
+
+    const visitor = await (await p.api(`/api/v1/visitors/v-1`)).text();
+    expect(visitor).toContain("enterprise");
+    expect(visitor).toContain("ada@example.com");
+
+    // The typed values left no trace: not in any request the page sent, not in storage.
+    const fromPage = requests.map((r) => `${r.url()}\n${r.postData() ?? ""}`).join("\n");
+    const onWire = wire.seen.map((r) => `${r.path}\n${r.body}`).join("\n");
+    expect(fromPage).toContain("Signed in as someone else"); // the haystacks do hold the agent's bodies,
+    expect(onWire).toContain("Next page"); // including the beacon sent as the first page unloaded
+    const sent = `${fromPage}\n${onWire}`;
+    const kept = JSON.stringify({ events, urls: [...urls.values()], elements: [...elements.values()] });
+    for (const secret of [TYPED_TEXT, TYPED_PASSWORD, TYPED_NOTE]) {
+      expect(sent).not.toContain(secret);
+      expect(kept).not.toContain(secret);
+    }
+    await context.close();
+  });
+
+  it("retries a batch the server answered 503 with the same batchId, and the server stores it once", async () => {
+    const context: BrowserContext = await browser.newContext();
+    let answered503 = false;
+    // The first attempt reaches the real server, but the page is told 503: the worst case for duplicates.
+    await context.route(`${wire.url}/data/ingest**`, async (route) => {
+      if (answered503 || !(route.request().postData() ?? "").includes("Retried once")) return route.continue();
+      answered503 = true;
+      const real = await route.fetch();
+      expect(real.status()).toBe(200);
+      return route.fulfill({ status: 503, body: "busy", headers: { "access-control-allow-origin": "*" } });
+    });
+    const pg = await context.newPage();
+    const requests: Request[] = [];
+    pg.on("requestfinished", (r) => requests.push(r));
+    await pg.goto(`${site.url}/retry`);
+    await agentReady(pg);
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.track("Retried once"));
+    const attempts = await eventually("a retry", async () => {
+      const bodies = ingestBodies(requests).filter((b) => b.events.some((e) => e.name === "Retried once"));
+      return bodies.length >= 2 ? bodies : undefined;
+    });
+    expect(new Set(attempts.map((b) => b.batchId)).size).toBe(1);
+    await settle();
+    const mine = (await stored("v-retry")).filter((e) => e.name === "Retried once");
+    expect(mine).toHaveLength(1);
+    await context.close();
+  });
+
+  it("keeps events through a page load while the network fails, then delivers them under the same batchId", async () => {
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    const requests: Request[] = [];
+    const sentFrom = new Map<Request, string>();
+    pg.on("request", (r) => {
+      requests.push(r);
+      sentFrom.set(r, pg.url());
+    });
+    await pg.goto(`${site.url}/offline/one`);
+    await agentReady(pg);
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+
+    await context.route(`${wire.url}/data/ingest**`, (route) => route.abort("internetdisconnected"));
+    await pg.evaluate(async () => {
+      const agent = (window as unknown as PageWithAgent).pendulum;
+      agent.track("While offline");
+      await agent.flush();
+    });
+    const storedCopy = await pg.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pendulum_outbox_")).map((k) => localStorage.getItem(k)).join(""));
+    expect(storedCopy).toContain("While offline");
+
+    // A real page load with the network still failing: only localStorage can carry the batch over.
+    await Promise.all([pg.waitForURL(`${site.url}/offline/two`), pg.click("#go")]);
+    await agentReady(pg);
+    await context.unroute(`${wire.url}/data/ingest**`);
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+
+    const delivered = await eventually("the offline event stored", async () => ((await stored("v-offline")).some((e) => e.name === "While offline") ? true : undefined));
+    expect(delivered).toBe(true);
+    const attempts = ingestBodies(requests).filter((b) => b.events.some((e) => e.name === "While offline"));
+    const pages = requests.filter((r) => (r.postData() ?? "").includes("While offline")).map((r) => sentFrom.get(r));
+    expect(new Set(attempts.map((b) => b.batchId)).size).toBe(1);
+    expect(pages).toContain(`${site.url}/offline/one`);
+    expect(pages).toContain(`${site.url}/offline/two`);
+    await settle();
+    expect((await stored("v-offline")).filter((e) => e.name === "While offline")).toHaveLength(1);
+    expect(await pg.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pendulum_outbox_")))).toEqual([]);
+    await context.close();
+  });
+});
