@@ -1,0 +1,5 @@
+/** Metrics: rollups kept current by the flusher, and account / visitor reports read from them. */
+export { ensureRollupTables, updateRollups } from "./rollups.js";
+export { accountMetrics, rawAccountMetrics, rawVisitorMetrics, visitorMetrics } from "./report.js";
+export { localRange, offsetMinutes, type LocalRange, type MetricsInputError } from "./time-zone.js";
+export type { AccountMetricsRow, MetricsFields, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./types.js";

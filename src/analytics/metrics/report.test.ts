@@ -1,0 +1,274 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { PathElement, StoredEvent } from "../../store/event-store.js";
+import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
+import { applyFeatureRule, applyPageRule, removeFeature, removePage } from "../rules/index.js";
+import { accountMetrics, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./index.js";
+import type { AccountMetricsRow, MetricsQuery, VisitorMetricsRow } from "./types.js";
+
+const MIN = 60_000;
+const T0 = Date.UTC(2024, 2, 5, 10, 0, 0); // 2024-03-05 10:00:00 UTC
+const NEXT_DAY_9 = Date.UTC(2024, 2, 6, 9, 0, 0);
+
+const saveButton: PathElement[] = [{ tag: "span", classes: ["icon"] }, { tag: "button", id: "save" }, { tag: "form" }, { tag: "body" }];
+const helpLink: PathElement[] = [{ tag: "a", attrs: { href: "/help" } }, { tag: "nav" }, { tag: "body" }];
+const URLS = [
+  { id: 1, value: "https://app.example.com/home?x=1" },
+  { id: 2, value: "https://app.example.com/app/42/settings?tab=billing" },
+];
+const ELEMENTS = [
+  { id: 1, value: JSON.stringify(saveButton) },
+  { id: 2, value: JSON.stringify(helpLink) },
+];
+
+let nextId = 1;
+function ev(type: StoredEvent["type"], ts: number, visitorId: string, accountId: string, over: Partial<StoredEvent> = {}): StoredEvent {
+  return {
+    id: nextId++,
+    appId: "app1",
+    type,
+    ts,
+    visitorId,
+    accountId,
+    urlId: type === "track" ? null : 1,
+    elementId: null,
+    name: null,
+    props: null,
+    tabId: "t1",
+    title: null,
+    receivedAt: ts,
+    ...over,
+  };
+}
+
+/** The golden fixture; every expected number below is computed by hand from it. */
+function fixture(): StoredEvent[] {
+  nextId = 1;
+  return [
+    // v1 in A: SPEC's example (00:00:50, 00:01:30, 00:02:01 = 3 minutes), across two tabs.
+    ev("load", T0 + 50_000, "v1", "A"),
+    ev("click", T0 + 90_000, "v1", "A", { elementId: 1 }),
+    ev("focus", T0 + 121_000, "v1", "A", { tabId: "t2" }),
+    ev("focus", T0 + 125_000, "v1", "A"), // minute 2 again, other tab: no new minute
+    ev("track", T0 + 10 * MIN, "v1", "A", { name: "signup" }), // minute 10: counts only with the setting
+    ev("load", T0 + 60 * MIN, "v1", "A", { urlId: 2 }), // 58 minutes later: a second visit
+    ev("click", NEXT_DAY_9, "v1", "A", { elementId: 2 }), // next day: third visit
+    // v2 in A: one load.
+    ev("load", T0 + 30_000, "v2", "A"),
+    // v3 in A and in B during the same minute.
+    ev("load", T0 + 5 * MIN, "v3", "A"),
+    ev("click", T0 + 5 * MIN + 10_000, "v3", "B", { elementId: 1 }),
+    ev("load", T0 + 20 * MIN, "v3", "B", { urlId: 2 }),
+    ev("track", T0 + 21 * MIN, "v3", "B", { name: "export" }),
+    ev("track", T0 + 22 * MIN, "v3", "B", { name: "export" }),
+    // v4 with no account; a guide event is not an analytics event.
+    ev("load", T0, "v4", ""),
+    ev("guide", T0 + 3 * MIN, "v1", "A", { urlId: null, name: "guideShown" }),
+  ];
+}
+
+let store: DuckDbEventStore;
+const base: MetricsQuery = { appId: "app1", from: "2024-03-05", to: "2024-03-06", timeZone: "UTC", trackEventsCountAsActivity: false };
+
+async function load(events: StoredEvent[]): Promise<void> {
+  await store.append(events, { urls: URLS, elements: ELEMENTS });
+  await updateRollups(store.connection, { fromId: 0, toId: await store.maxEventId() });
+}
+
+async function accounts(q: Partial<MetricsQuery> = {}): Promise<AccountMetricsRow[]> {
+  const query = { ...base, ...q };
+  const r = await accountMetrics(store.connection, query);
+  const raw = await rawAccountMetrics(store.connection, query);
+  if (!r.ok || !raw.ok) throw new Error("report failed");
+  expect(r.rows).toEqual(raw.rows); // every golden case is also a rollup-vs-raw cross-check
+  return r.rows;
+}
+
+async function visitors(q: Partial<MetricsQuery> & { accountId?: string } = {}): Promise<VisitorMetricsRow[]> {
+  const query = { ...base, ...q };
+  const r = await visitorMetrics(store.connection, query);
+  const raw = await rawVisitorMetrics(store.connection, query);
+  if (!r.ok || !raw.ok) throw new Error("report failed");
+  expect(r.rows).toEqual(raw.rows);
+  return r.rows;
+}
+
+beforeEach(async () => {
+  store = await openDuckDbEventStore();
+});
+afterEach(async () => {
+  await store.close();
+});
+
+describe("account metrics (golden)", () => {
+  beforeEach(async () => {
+    await load(fixture());
+    await applyPageRule(store.connection, "home", ["/home"]);
+    await applyPageRule(store.connection, "settings", ["/app/*/settings?tab=billing"]);
+    await applyFeatureRule(store.connection, "save", "button#save");
+    await applyFeatureRule(store.connection, "help", "nav a");
+  });
+
+  it("computes every column for two accounts", async () => {
+    const rows = await accounts();
+    expect(rows).toEqual([
+      {
+        accountId: "A",
+        visitors: 3,
+        visitorsEver: 3,
+        visitorDays: 4, // v1 two days, v2 and v3 one each
+        minutes: 7, // v1: 0,1,2,60 + next day; v2: 0; v3: 5
+        daysActive: 2,
+        averageDailyMinutes: 7 / 4,
+        firstVisit: T0 + 30_000, // v2's load
+        lastVisit: NEXT_DAY_9,
+        visits: 5, // v1: 3, v2: 1, v3: 1
+        pageViews: 4,
+        pageViewsByPage: { home: 3, settings: 1 },
+        featureClicks: 2,
+        featureClicksByFeature: { save: 1, help: 1 },
+        featuresUsed: 2,
+        events: 9,
+        trackEvents: 1,
+        trackEventsByName: { signup: 1 },
+      },
+      {
+        accountId: "B",
+        visitors: 1,
+        visitorsEver: 1,
+        visitorDays: 1,
+        minutes: 2, // minutes 5 and 20; track minutes 21, 22 do not count
+        daysActive: 1,
+        averageDailyMinutes: 2,
+        firstVisit: T0 + 5 * MIN + 10_000,
+        lastVisit: T0 + 20 * MIN,
+        visits: 1,
+        pageViews: 1,
+        pageViewsByPage: { settings: 1 },
+        featureClicks: 1,
+        featureClicksByFeature: { save: 1 },
+        featuresUsed: 1,
+        events: 4,
+        trackEvents: 2,
+        trackEventsByName: { export: 2 },
+      },
+    ]);
+  });
+
+  it("counts track minutes when the app setting says so", async () => {
+    const [a, b] = await accounts({ trackEventsCountAsActivity: true });
+    expect(a?.minutes).toBe(8); // + v1's minute 10
+    expect(a?.visits).toBe(5); // minute 10 is inside v1's first visit
+    expect(b?.minutes).toBe(4); // + minutes 21 and 22
+    expect(b?.averageDailyMinutes).toBe(4);
+  });
+
+  it("limits the range to local dates and keeps idle accounts with zeros", async () => {
+    const rows = await accounts({ from: "2024-03-06", to: "2024-03-06" });
+    expect(rows.map((r) => [r.accountId, r.visitors, r.minutes, r.visits, r.events, r.firstVisit])).toEqual([
+      ["A", 1, 1, 1, 1, NEXT_DAY_9],
+      ["B", 0, 0, 0, 0, null],
+    ]);
+    expect(rows[1]?.visitorsEver).toBe(1);
+    expect(rows[1]?.averageDailyMinutes).toBe(0);
+  });
+
+  it("breaks down only the pages, features and track names asked for", async () => {
+    const [a] = await accounts({ pageIds: ["settings", "nope"], featureIds: ["help"], trackNames: ["signup", "other"] });
+    expect(a?.pageViewsByPage).toEqual({ settings: 1, nope: 0 });
+    expect(a?.featureClicksByFeature).toEqual({ help: 1 });
+    expect(a?.featuresUsed).toBe(1);
+    expect(a?.trackEventsByName).toEqual({ signup: 1, other: 0 });
+  });
+
+  it("merges a visitor's minutes across accounts in the visitor report", async () => {
+    const rows = await visitors();
+    const v3 = rows.find((r) => r.visitorId === "v3");
+    expect(v3).toMatchObject({ minutes: 2, daysActive: 1, visits: 1, events: 5, pageViews: 2, featureClicks: 1 }); // A: 1 event, B: 4
+    expect(rows.map((r) => r.visitorId)).toEqual(["v1", "v2", "v3", "v4"]);
+    const inB = await visitors({ accountId: "B" });
+    expect(inB.map((r) => [r.visitorId, r.minutes, r.events])).toEqual([["v3", 2, 4]]);
+    const v1 = rows.find((r) => r.visitorId === "v1");
+    expect(v1).toMatchObject({ minutes: 5, daysActive: 2, averageDailyMinutes: 2.5, visits: 3, lastVisit: NEXT_DAY_9 });
+  });
+
+  it("refuses unknown time zones and reversed ranges as values", async () => {
+    const bad = await accountMetrics(store.connection, { ...base, timeZone: "Mars/Olympus" });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe("INVALID_TIME_ZONE");
+    const reversed = await accountMetrics(store.connection, { ...base, from: "2024-03-06", to: "2024-03-05" });
+    expect(!reversed.ok && reversed.error.code).toBe("INVALID_DATE_RANGE");
+  });
+});
+
+describe("time zones", () => {
+  it("splits days at local midnight in Asia/Kolkata (+05:30)", async () => {
+    nextId = 1;
+    await load([
+      ev("load", Date.UTC(2024, 2, 5, 18, 20), "v1", "A"), // 23:50 IST on the 5th
+      ev("load", Date.UTC(2024, 2, 5, 18, 40), "v1", "A"), // 00:10 IST on the 6th
+    ]);
+    const [utc] = await accounts({ from: "2024-03-05", to: "2024-03-05" });
+    expect(utc?.daysActive).toBe(1);
+    const [ist] = await accounts({ timeZone: "Asia/Kolkata", from: "2024-03-05", to: "2024-03-06" });
+    expect(ist).toMatchObject({ daysActive: 2, visitorDays: 2, minutes: 2, visits: 1, averageDailyMinutes: 1 });
+    const [sixth] = await accounts({ timeZone: "Asia/Kolkata", from: "2024-03-06", to: "2024-03-06" });
+    expect(sixth).toMatchObject({ daysActive: 1, minutes: 1, events: 1, firstVisit: Date.UTC(2024, 2, 5, 18, 40) });
+  });
+
+  it("follows a DST change in America/New_York (a 23-hour day)", async () => {
+    nextId = 1;
+    await load([
+      ev("load", Date.UTC(2024, 2, 10, 5, 30), "v1", "A"), // 00:30 EST, March 10
+      ev("load", Date.UTC(2024, 2, 11, 3, 30), "v1", "A"), // 23:30 EDT, March 10
+      ev("load", Date.UTC(2024, 2, 11, 4, 30), "v1", "A"), // 00:30 EDT, March 11
+      ev("load", Date.UTC(2024, 2, 10, 4, 59), "v1", "A"), // 23:59 EST, March 9
+    ]);
+    const ny = { timeZone: "America/New_York" };
+    expect((await accounts({ ...ny, from: "2024-03-10", to: "2024-03-10" }))[0]).toMatchObject({ events: 2, daysActive: 1, visits: 2 });
+    expect((await accounts({ ...ny, from: "2024-03-09", to: "2024-03-11" }))[0]).toMatchObject({ events: 4, daysActive: 3, visits: 4 }); // 04:59 to 05:30 is 31 minutes: two visits
+    expect((await accounts({ from: "2024-03-10", to: "2024-03-10" }))[0]).toMatchObject({ events: 2, daysActive: 1 }); // UTC: 04:59, 05:30
+  });
+});
+
+describe("retroactive rules", () => {
+  beforeEach(async () => {
+    await load(fixture());
+  });
+
+  const featureClicks = async (): Promise<Record<string, number> | undefined> => (await accounts({ featureIds: ["f1"] }))[0]?.featureClicksByFeature;
+  const pageViews = async (): Promise<Record<string, number> | undefined> => (await accounts({ pageIds: ["p1"] }))[0]?.pageViewsByPage;
+
+  it("counts a feature defined after its clicks, recounts on edit, forgets on delete", async () => {
+    expect(await featureClicks()).toEqual({ f1: 0 });
+    expect(await applyFeatureRule(store.connection, "f1", "form button")).toEqual({ ok: true, value: { scanned: 2, matched: 1 } });
+    expect(await featureClicks()).toEqual({ f1: 1 });
+    await applyFeatureRule(store.connection, "f1", "body"); // both paths have a body ancestor
+    expect(await featureClicks()).toEqual({ f1: 2 });
+    await applyFeatureRule(store.connection, "f1", "button#cancel");
+    expect(await featureClicks()).toEqual({ f1: 0 });
+    await applyFeatureRule(store.connection, "f1", "a[href='/help']");
+    expect(await featureClicks()).toEqual({ f1: 1 });
+    await removeFeature(store.connection, "f1");
+    expect(await featureClicks()).toEqual({ f1: 0 });
+  });
+
+  it("counts a page defined after its loads, with wildcards, query parameters and several rules", async () => {
+    await applyPageRule(store.connection, "p1", ["/app/*/settings?tab=billing"]);
+    expect(await pageViews()).toEqual({ p1: 1 });
+    await applyPageRule(store.connection, "p1", ["/app/*/settings?tab=profile"]);
+    expect(await pageViews()).toEqual({ p1: 0 });
+    await applyPageRule(store.connection, "p1", ["/app/**", "//app.example.com/home?x"]);
+    expect(await pageViews()).toEqual({ p1: 4 });
+    await removePage(store.connection, "p1");
+    expect(await pageViews()).toEqual({ p1: 0 });
+  });
+
+  it("refuses a bad rule and keeps the previous mapping", async () => {
+    await applyPageRule(store.connection, "p1", ["/home"]);
+    const r = await applyPageRule(store.connection, "p1", ["/home", "/app/**/x"]);
+    expect(r).toMatchObject({ ok: false, error: { code: "INVALID_RULE", ruleIndex: 1, position: 5 } });
+    expect(await pageViews()).toEqual({ p1: 3 });
+    const f = await applyFeatureRule(store.connection, "f1", "button +");
+    expect(f.ok).toBe(false);
+  });
+});

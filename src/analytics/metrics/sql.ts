@@ -1,0 +1,139 @@
+import { SLOT_MS, localDaySql, type LocalRange } from "./time-zone.js";
+import { ROLLED_UP_TYPES } from "./rollups.js";
+
+/**
+ * The SQL of a report, in two versions that must agree exactly: one over rollups (what reports
+ * run) and one over raw events (the benchmark's baseline and the tests' cross-check). Both give
+ * the same "core" columns per key, plus breakdowns per page, feature and track name.
+ *
+ * Only numbers computed in TypeScript are inlined; ids and names are bound parameters.
+ */
+
+export type Level = "account" | "visitor";
+export type Source = "rollup" | "raw";
+
+/** Where-clause fragments and bound values shared by every query of one report. */
+export type ReportScope = { level: Level; range: LocalRange; accountId?: string };
+
+const unitCols = (level: Level): string => (level === "account" ? "account_id, visitor_id" : "visitor_id");
+export const keyCol = (level: Level): string => (level === "account" ? "account_id" : "visitor_id");
+
+function accountFilter(scope: ReportScope, alias: string): string {
+  if (scope.level === "account") return ` AND ${alias}account_id <> ''`;
+  return scope.accountId !== undefined ? ` AND ${alias}account_id = $acc` : "";
+}
+
+/** Activity mask of a rollup row: agent minutes, plus track minutes when the app says so. */
+const MASK = "(agent_mask::INTEGER | CASE WHEN $track THEN track_mask::INTEGER ELSE 0 END)";
+
+/** Core columns from rollups: one row per unit × slot, then sessions over slot first/last minutes. */
+function rollupCore(scope: ReportScope): string {
+  const { level, range } = scope;
+  const unit = unitCols(level);
+  const where = `app_id = $app AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${accountFilter(scope, "")}`;
+  // A visitor report merges a visitor's accounts: OR the masks so a minute counts once.
+  const slots =
+    level === "account"
+      ? `SELECT ${unit}, slot, events, loads, clicks, tracks, ${MASK} AS mask, first_visit, last_visit FROM rollup_activity WHERE ${where}`
+      : `SELECT ${unit}, slot, sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
+                bit_or(${MASK}) AS mask, min(first_visit) AS first_visit, max(last_visit) AS last_visit
+         FROM rollup_activity WHERE ${where} GROUP BY ${unit}, slot`;
+  return `
+    WITH d AS (SELECT *, ${localDaySql(range, "slot", SLOT_MS)} AS day FROM (${slots})),
+    act AS (
+      SELECT ${unit}, slot * 15 + floor(log2(mask & -mask))::INTEGER AS first_min, slot * 15 + floor(log2(mask))::INTEGER AS last_min
+      FROM d WHERE mask <> 0),
+    ses AS (
+      SELECT ${unit}, count(*) AS visits FROM (
+        SELECT ${unit}, first_min, lag(last_min) OVER (PARTITION BY ${unit} ORDER BY first_min) AS prev FROM act)
+      WHERE prev IS NULL OR first_min - prev > 30 GROUP BY ${unit}),
+    per_unit AS (
+      SELECT ${unit}, sum(bit_count(mask)) AS minutes, count(DISTINCT day) AS days, sum(events) AS events, sum(loads) AS loads,
+             sum(clicks) AS clicks, sum(tracks) AS tracks, min(first_visit) AS fv, max(last_visit) AS lv
+      FROM d GROUP BY ${unit})
+    ${coreSelect(level)}`;
+}
+
+/** Core columns from raw events: distinct minutes, sessions over minutes, local days per event. */
+function rawCore(scope: ReportScope): string {
+  const { level, range } = scope;
+  const unit = unitCols(level);
+  return `
+    WITH d AS (
+      SELECT ${unit}, type, ts, ${localDaySql(range, "ts", 1)} AS day FROM events
+      WHERE app_id = $app AND ts >= ${range.startMs} AND ts < ${range.endMs} AND type IN ${ROLLED_UP_TYPES}${accountFilter(scope, "")}),
+    am AS (SELECT DISTINCT ${unit}, ts // 60000 AS minute FROM d WHERE type IN ('load','click','focus') OR ($track AND type = 'track')),
+    ses AS (
+      SELECT ${unit}, count(*) AS visits FROM (
+        SELECT ${unit}, minute, lag(minute) OVER (PARTITION BY ${unit} ORDER BY minute) AS prev FROM am)
+      WHERE prev IS NULL OR minute - prev > 30 GROUP BY ${unit}),
+    mins AS (SELECT ${unit}, count(*) AS minutes FROM am GROUP BY ${unit}),
+    per_unit AS (
+      SELECT ${unit}, coalesce(any_value(m.minutes), 0) AS minutes, count(DISTINCT day) AS days, count(*) AS events,
+             count(*) FILTER (WHERE type = 'load') AS loads, count(*) FILTER (WHERE type = 'click') AS clicks,
+             count(*) FILTER (WHERE type = 'track') AS tracks,
+             min(ts) FILTER (WHERE type IN ('load','click')) AS fv, max(ts) FILTER (WHERE type IN ('load','click')) AS lv
+      FROM d LEFT JOIN mins m USING (${unit}) GROUP BY ${unit})
+    ${coreSelect(level)}`;
+}
+
+/** The shared tail: from per-unit rows (and `d`, `ses`) to one row per key. */
+function coreSelect(level: Level): string {
+  if (level === "visitor") {
+    return `
+    SELECT u.visitor_id AS key, 1 AS visitors, u.minutes, u.days AS days_active, u.days AS visitor_days, u.events, u.loads,
+           u.clicks, u.tracks, u.fv, u.lv, coalesce(s.visits, 0) AS visits
+    FROM per_unit u LEFT JOIN ses s USING (visitor_id)`;
+  }
+  return `,
+    acc_days AS (SELECT account_id, count(DISTINCT day) AS days FROM d GROUP BY account_id)
+    SELECT u.account_id AS key, count(*) AS visitors, sum(u.minutes) AS minutes, any_value(a.days) AS days_active,
+           sum(u.days) AS visitor_days, sum(u.events) AS events, sum(u.loads) AS loads, sum(u.clicks) AS clicks,
+           sum(u.tracks) AS tracks, min(u.fv) AS fv, max(u.lv) AS lv, coalesce(sum(s.visits), 0) AS visits
+    FROM per_unit u LEFT JOIN ses s USING (account_id, visitor_id) JOIN acc_days a USING (account_id)
+    GROUP BY u.account_id`;
+}
+
+/** The core query (one row per key with activity in the range). */
+export function coreSql(source: Source, scope: ReportScope): string {
+  return source === "rollup" ? rollupCore(scope) : rawCore(scope);
+}
+
+type Breakdown = "pages" | "features" | "tracks";
+
+/** One row per key × page, feature or track name: (key, item, n). `$items` filters when bound. */
+export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown, filtered: boolean): string {
+  const key = keyCol(scope.level);
+  const { range } = scope;
+  const inRange =
+    source === "rollup"
+      ? `r.app_id = $app AND r.slot >= ${range.startSlot} AND r.slot < ${range.endSlot}`
+      : `r.app_id = $app AND r.ts >= ${range.startMs} AND r.ts < ${range.endMs}`;
+  const where = inRange + accountFilter(scope, "r.");
+  const only = (col: string): string => (filtered ? ` AND ${col} IN (SELECT unnest($items::VARCHAR[]))` : "");
+  if (kind === "pages") {
+    const [from, n] = source === "rollup" ? ["rollup_urls r", "sum(r.loads)"] : ["events r", "count(*)"];
+    const typeFilter = source === "raw" ? " AND r.type = 'load'" : "";
+    return `SELECT r.${key} AS key, m.page_id AS item, ${n} AS n FROM ${from} JOIN page_urls m ON m.url_id = r.url_id
+            WHERE ${where}${typeFilter}${only("m.page_id")} GROUP BY ALL`;
+  }
+  if (kind === "features") {
+    const [from, n] = source === "rollup" ? ["rollup_elements r", "sum(r.clicks)"] : ["events r", "count(*)"];
+    const typeFilter = source === "raw" ? " AND r.type = 'click'" : "";
+    return `SELECT r.${key} AS key, m.feature_id AS item, ${n} AS n FROM ${from} JOIN feature_elements m ON m.element_id = r.element_id
+            WHERE ${where}${typeFilter}${only("m.feature_id")} GROUP BY ALL`;
+  }
+  const [from, n] = source === "rollup" ? ["rollup_tracks r", "sum(r.events)"] : ["events r", "count(*)"];
+  const typeFilter = source === "raw" ? " AND r.type = 'track' AND r.name IS NOT NULL" : "";
+  return `SELECT r.${key} AS key, r.name AS item, ${n} AS n FROM ${from} WHERE ${where}${typeFilter}${only("r.name")} GROUP BY ALL`;
+}
+
+/** Every key the report lists (accounts or visitors ever seen), with the all-time visitor count. */
+export function keysSql(source: Source, scope: ReportScope): string {
+  const key = keyCol(scope.level);
+  const from =
+    source === "rollup"
+      ? "rollup_account_visitors WHERE app_id = $app"
+      : `events WHERE app_id = $app AND type IN ${ROLLED_UP_TYPES}`;
+  return `SELECT ${key} AS key, count(DISTINCT visitor_id) AS n FROM ${from}${accountFilter(scope, "")} GROUP BY ${key}`;
+}
