@@ -1,12 +1,15 @@
 import { CliError, parseArgs } from "./args.js";
 import type { CliIo, Command } from "./command.js";
+import { appsCommand } from "./commands/apps.js";
+import { importCommand } from "./commands/import.js";
 import { serveCommand } from "./commands/serve.js";
+import { tokensCommand } from "./commands/tokens.js";
 import { ConfigError } from "../config.js";
 import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve")];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand];
 }
 
 function topHelp(all: Command[]): string {

@@ -1,4 +1,4 @@
-import Fastify from "fastify";
+import Fastify, { LogController } from "fastify";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { apiGuard, createAuthRoutes } from "./auth.js";
@@ -20,7 +20,7 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   const app = Fastify({
     logger: { level: options.logLevel ?? "info" },
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installErrorHandler(app);

@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { analyticsOf } from "../analytics/index.js";
+import { startTestPendulum, TEST_TOKEN, type TestPendulum } from "../../test/harness.js";
+import type { CliIo } from "./command.js";
+import { commands, main } from "./main.js";
+
+let p: TestPendulum;
+beforeAll(async () => {
+  p = await startTestPendulum();
+});
+afterAll(async () => {
+  await p.close();
+});
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const io: CliIo = { env: {}, cwd: process.cwd(), out: (l) => (out += `${l}\n`), err: (l) => (err += `${l}\n`), stopped: new Promise(() => undefined) };
+  const code = await main([...argv, "--url", p.url, "--token", TEST_TOKEN], io);
+  return { code, out, err };
+}
+
+describe("pendulum CLI", () => {
+  it("prints help for every command", async () => {
+    for (const c of commands()) {
+      const r = await run([c.name, "--help"]);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`pendulum ${c.name}`);
+    }
+    const unknown = await run(["nope"]);
+    expect(unknown.code).toBe(2);
+  });
+
+  it("creates and lists apps and tokens", async () => {
+    const created = await run(["apps", "create", "Billing", "--time-zone", "Europe/Berlin"]);
+    expect(created.code).toBe(0);
+    expect(created.out).toMatch(/track secret: ts_/);
+    expect((await run(["apps", "list"])).out).toContain("Billing");
+    const token = await run(["tokens", "create", "ci", "--role", "viewer"]);
+    expect(token.out).toMatch(/pdl_/);
+    expect((await run(["tokens", "list"])).out).toContain("ci");
+    const badZone = await run(["apps", "create", "X", "--time-zone", "Mars/Olympus"]);
+    expect(badZone.code).toBe(2);
+    expect(badZone.err).toContain("INVALID_TIME_ZONE");
+  });
+
+  it("imports NDJSON and CSV history and names a bad line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-import-"));
+    const old = Date.now() - 30 * 86_400_000;
+    const nd = path.join(dir, "events.ndjson");
+    fs.writeFileSync(nd, [JSON.stringify({ type: "load", timestamp: old, visitorId: "imp-1", accountId: "a", url: "https://x/" }), "", JSON.stringify({ type: "track", timestamp: old, visitorId: "imp-1", accountId: "a", event: "Old", properties: { k: 1 } })].join("\n"));
+    expect((await run(["import", nd])).code).toBe(0);
+    const csv = path.join(dir, "events.csv");
+    fs.writeFileSync(csv, `type,timestamp,visitorId,accountId,url,element\nclick,${old},imp-2,a,https://x/,"[{""tag"":""button"",""id"":""go""}]"\n`);
+    expect((await run(["import", csv])).code).toBe(0);
+    const appId = analyticsOf(p).apps.list()[0]?.id as string;
+    expect((await p.events.events({ appId, visitorId: "imp-1" })).map((e) => e.type)).toEqual(["load", "track"]);
+    expect((await p.events.events({ appId, visitorId: "imp-2" })).map((e) => e.type)).toEqual(["click"]);
+    const bad = path.join(dir, "bad.ndjson");
+    fs.writeFileSync(bad, [JSON.stringify({ type: "load", timestamp: old, visitorId: "v", url: "https://x/" }), JSON.stringify({ type: "load", timestamp: old, visitorId: "v" })].join("\n"));
+    const r = await run(["import", bad]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("Line 2");
+  });
+});

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { TEST_APP_KEY, TEST_TOKEN, TEST_TRACK_SECRET } from "./harness.js";
+
+export type ChildServer = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
+
+/** Starts `pendulum serve` in a separate Node process on a free port and waits until it listens. */
+export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join("test", "fixtures", "serve-child.ts")], {
+    env: {
+      ...process.env,
+      PORT: "0",
+      PENDULUM_DATA_DIR: dataDir,
+      PENDULUM_LOG_LEVEL: "warn",
+      PENDULUM_API_TOKEN: TEST_TOKEN,
+      PENDULUM_APP_KEY: TEST_APP_KEY,
+      PENDULUM_TRACK_SECRET: TEST_TRACK_SECRET,
+      PENDULUM_ADMIN_EMAIL: "admin@example.com",
+      PENDULUM_ADMIN_PASSWORD: "correct horse battery",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+    const check = (): void => {
+      const m = /running at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    };
+    child.stdout?.on("data", check);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => out,
+    stop(signal: NodeJS.Signals = "SIGTERM") {
+      return new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once("exit", (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+}
