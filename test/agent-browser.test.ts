@@ -36,6 +36,12 @@ const TOOLBAR = `
   <div id="notes" contenteditable="true">Notes</div>
   <a id="next" href="/app/second">Next page</a>`;
 
+const EDGE = `
+  <svg id="chart" class="chart big" width="40" height="40"><circle class="dot" data-series="revenue" r="15" cx="20" cy="20"></circle></svg>
+  <button id="long">  This   label is much longer than sixty-four characters, so the agent cuts it short  </button>
+  <label id="mail-label" style="display:block;padding:8px">Email <input id="mail" value="prefilled-VALUE-1"></label>
+  ${"<div>".repeat(40)}<span id="leaf">leaf</span>${"</div>".repeat(40)}`;
+
 describe("browser agent against a real Pendulum", () => {
   let p: TestPendulum;
   let site: StaticServer;
@@ -70,6 +76,7 @@ describe("browser agent against a real Pendulum", () => {
       "/retry": page("Retry", withHost("v-retry"), "<p>retry</p>"),
       "/offline/one": page("Offline one", withHost("v-offline"), `<a id="go" href="/offline/two">two</a>`),
       "/offline/two": page("Offline two", withHost("v-offline"), "<p>two</p>"),
+      "/edge": page("Edge", withHost("v-edge"), EDGE),
     });
     browser = await launchBrowser();
   });
@@ -248,6 +255,62 @@ describe("browser agent against a real Pendulum", () => {
     await settle();
     expect((await stored("v-offline")).filter((e) => e.name === "While offline")).toHaveLength(1);
     expect(await pg.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("pendulum_outbox_")))).toEqual([]);
+    await context.close();
+  });
+
+  it("sends one activity event per 30 s of activity, and element paths for SVG, long text, labels and deep trees", async () => {
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    await pg.clock.install();
+    await pg.goto(`${site.url}/edge`);
+    await agentReady(pg);
+    const flush = () => pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+    const sentEvents = () =>
+      wire.seen
+        .filter((r) => r.path.startsWith("/data/ingest") && r.body.includes('"v-edge"'))
+        .flatMap((r) => (JSON.parse(r.body) as AgentBatch).events);
+    const focusCount = () => sentEvents().filter((e) => e.type === "focus").length;
+    await flush();
+    const before = focusCount();
+
+    await pg.mouse.move(5, 5);
+    await pg.mouse.move(50, 50);
+    await pg.keyboard.press("Shift");
+    await flush();
+    expect(focusCount()).toBe(before); // the page load already says "active" for this half-minute
+
+    await pg.clock.fastForward(31_000);
+    await pg.mouse.move(60, 60);
+    await pg.mouse.move(70, 70);
+    await pg.keyboard.press("Shift");
+    await flush();
+    expect(focusCount()).toBe(before + 1);
+
+    await pg.clock.fastForward(31_000);
+    await pg.mouse.wheel(0, 100);
+    await flush();
+    expect(focusCount()).toBe(before + 2);
+
+    await pg.click("#chart circle");
+    await pg.click("#long");
+    await pg.click("#mail-label", { position: { x: 2, y: 2 } });
+    await pg.click("#leaf");
+    await flush();
+    const clicks = sentEvents()
+      .filter((e) => e.type === "click")
+      .map((e) => e.element ?? []);
+    const clicked = (id: string) => clicks.find((path) => path.some((el) => el.id === id)) ?? [];
+    expect(clicked("chart").slice(0, 2)).toEqual([
+      { tag: "circle", classes: ["dot"], attrs: { "data-series": "revenue" } },
+      { tag: "svg", id: "chart", classes: ["chart", "big"] },
+    ]);
+    expect(clicked("long")[0]).toEqual({ tag: "button", id: "long", text: "This label is much longer than sixty-four characters, so the age" });
+    expect(clicked("mail-label")[0]).toEqual({ tag: "label", id: "mail-label" }); // holds an input: no text at all
+    // The browser forwards a label click to its input: recorded, without the field's value.
+    expect(clicked("mail")[0]).toEqual({ tag: "input", id: "mail" });
+    expect(clicked("leaf")).toHaveLength(32);
+    expect(clicked("leaf")[0]).toEqual({ tag: "span", id: "leaf", text: "leaf" });
+    expect(wire.seen.map((r) => r.body).join("\n")).not.toContain("prefilled-VALUE-1");
     await context.close();
   });
 });
