@@ -313,4 +313,29 @@ describe("browser agent against a real Pendulum", () => {
     expect(wire.seen.map((r) => r.body).join("\n")).not.toContain("prefilled-VALUE-1");
     await context.close();
   });
+
+  it("sends what it holds as soon as the page is hidden, and reports the return as focus", async () => {
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    await pg.clock.install();
+    await pg.goto(`${site.url}/edge`);
+    await agentReady(pg);
+    // Stop the page's clock: the 2 s flush timer cannot fire, so only the hidden handler can send.
+    await pg.clock.pauseAt((await pg.evaluate(() => Date.now())) + 500);
+    const setVisibility = (state: "hidden" | "visible") =>
+      pg.evaluate((s) => {
+        // Headless Chromium stays "visible"; stand in for the user switching tabs.
+        Object.defineProperty(document, "visibilityState", { value: s, configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      }, state);
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.track("Before hiding"));
+    await setVisibility("hidden");
+    const hiddenBatch = await eventually("the batch sent on hide", async () => wire.seen.find((r) => r.body.includes("Before hiding")));
+    expect(hiddenBatch.path).toBe(`/data/ingest?key=${TEST_APP_KEY}`);
+    await setVisibility("visible");
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+    const after = wire.seen.slice(wire.seen.indexOf(hiddenBatch) + 1).flatMap((r) => (r.body ? (JSON.parse(r.body) as AgentBatch).events : []));
+    expect(after.map((e) => e.type)).toContain("focus");
+    await context.close();
+  });
 });
