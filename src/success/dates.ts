@@ -1,0 +1,44 @@
+/** Calendar dates as `YYYY-MM-DD`, computed in UTC so a rule date means the same day on every server. */
+export const DATE_PATTERN = "^\\d{4}-\\d{2}-\\d{2}$";
+
+const DAY_MS = 86_400_000;
+
+/** True for a real calendar date in `YYYY-MM-DD` form (2024-02-30 is not). */
+export function isDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const ms = Date.parse(`${text}T00:00:00Z`);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+}
+
+/** The UTC calendar day of an epoch-ms instant. */
+export function dayOf(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** `date` moved by `days` (negative for earlier). */
+export function addDays(date: string, days: number): string {
+  return dayOf(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS);
+}
+
+/** The start of the week holding `date`; `weekStartDay` 0 = Sunday … 6 = Saturday. */
+export function weekStart(date: string, weekStartDay: number): string {
+  const day = new Date(`${date}T00:00:00Z`).getUTCDay();
+  return addDays(date, -((day - weekStartDay + 7) % 7));
+}
+
+/** The first day of the month holding `date`. */
+export function monthStart(date: string): string {
+  return `${date.slice(0, 7)}-01`;
+}
+
+/** Reads a date from a source value: `YYYY-MM-DD`, an ISO timestamp, or epoch ms. Undefined when it is none of them. */
+export function toDate(value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return dayOf(value);
+  if (typeof value !== "string") return undefined;
+  if (isDate(value)) return value;
+  if (/^\d{4}-\d{2}-\d{2}T/.test(value)) {
+    const ms = Date.parse(value);
+    return Number.isFinite(ms) ? dayOf(ms) : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,65 @@
+import { Type } from "@sinclair/typebox";
+import { ApiError } from "../../server/errors.js";
+import type { HttpApp } from "../../server/http.js";
+import { QueryInt, queryInt } from "../query.js";
+import { DATE_PATTERN } from "../dates.js";
+import { RuleInputSchema } from "./definition.js";
+import type { RuleRunner } from "./rule-runner.js";
+import type { RuleStore } from "./rules.js";
+import type { RunStore } from "./runs.js";
+import type { RuleDeps } from "./run-types.js";
+import { validateRule } from "./validate.js";
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: "The rule's id or name." }) });
+
+/** `/success/rules`: rules, runs and previews. */
+export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStore; runner: RuleRunner; deps: RuleDeps }): void {
+  const tags = ["success: rules"];
+  app.get("/rules", { schema: { tags } }, async () => ({ rules: await opts.rules.list() }));
+  app.post("/rules", { schema: { tags, body: RuleInputSchema } }, async (request, reply) => {
+    await validateRule(request.body, opts.deps);
+    return reply.status(201).send(await opts.rules.create(request.body));
+  });
+  app.get("/rules/:id", { schema: { tags, params: IdParams } }, async (request) => opts.rules.require(request.params.id));
+  app.put("/rules/:id", { schema: { tags, params: IdParams, body: RuleInputSchema } }, async (request) => {
+    const rule = await opts.rules.require(request.params.id);
+    await validateRule(request.body, opts.deps);
+    return opts.rules.replace(rule.id, request.body);
+  });
+  app.delete("/rules/:id", { schema: { tags, params: IdParams } }, async (request, reply) => {
+    const rule = await opts.rules.require(request.params.id);
+    await opts.rules.remove(rule.id);
+    return reply.status(204).send();
+  });
+  app.post(
+    "/rules/:id/run",
+    {
+      schema: {
+        tags,
+        description: "Runs the rule now on a rule date (today by default; give one to back-fill). With preview, shows what each action would write for the first rows and writes nothing.",
+        params: IdParams,
+        body: Type.Optional(
+          Type.Object(
+            { date: Type.Optional(Type.String({ pattern: DATE_PATTERN })), preview: Type.Optional(Type.Boolean()), previewRows: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+    },
+    async (request) => opts.runner.run(request.params.id, request.body ?? {}),
+  );
+  app.get(
+    "/rules/:id/runs",
+    { schema: { tags, params: IdParams, querystring: Type.Object({ limit: QueryInt }) } },
+    async (request) => {
+      const rule = await opts.rules.require(request.params.id);
+      return { runs: await opts.runs.list(rule.id, queryInt(request.query.limit, "limit", 50, 1, 500)) };
+    },
+  );
+  app.get("/rules/:id/runs/:runId", { schema: { tags, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }), runId: Type.String({ minLength: 1, maxLength: 64 }) }) } }, async (request) => {
+    const rule = await opts.rules.require(request.params.id);
+    const run = await opts.runs.get(request.params.runId);
+    if (run.ruleId !== rule.id) throw new ApiError(404, "RUN_NOT_FOUND", `Run ${request.params.runId} is not a run of "${rule.name}".`, "runId");
+    return run;
+  });
+}

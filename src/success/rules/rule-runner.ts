@@ -1,0 +1,85 @@
+import { ApiError } from "../../server/errors.js";
+import { dayOf, isDate } from "../dates.js";
+import type { Rule } from "./definition.js";
+import { ruleRunPipeline, type RunState } from "./pipeline.js";
+import { RunFailure, type ActionResult, type RowError, type RuleDeps, type RuleRun, type RunStatus, type SourceRow } from "./run-types.js";
+import type { RuleStore } from "./rules.js";
+import type { RunStore } from "./runs.js";
+
+/** What a preview shows: the rows the source gives and what each action would write for the first of them. */
+export type RulePreview = { preview: true; ruleId: string; ruleName: string; ruleDate: string; rowsRead: number; soql?: string; rows: SourceRow[]; actions: ActionResult[]; errors: RowError[] };
+
+export type RunOptions = { date?: string; preview?: boolean; previewRows?: number };
+
+let runSeq = 0;
+/** Run ids sort by start time. */
+function runId(t: number): string {
+  runSeq = (runSeq + 1) % 1_679_616;
+  return `run_${t.toString(36).padStart(9, "0")}${runSeq.toString(36).padStart(4, "0")}`;
+}
+
+function describeError(e: unknown): { code: string; message: string } {
+  if (e instanceof RunFailure) return { code: e.code, message: e.message };
+  if (e instanceof ApiError) return { code: e.code, message: e.message };
+  const err = e as { errorCode?: string; name?: string; message?: string };
+  // jsforce errors carry Salesforce's errorCode (INVALID_SESSION_ID, REQUEST_LIMIT_EXCEEDED, …).
+  if (err.errorCode) return { code: err.errorCode, message: `The CRM refused the request: ${err.message ?? err.errorCode}` };
+  return { code: "RUN_ERROR", message: err.message ?? String(e) };
+}
+
+/** Runs rules: stored runs with status, counts and row errors, or previews that write nothing. */
+export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleDeps; clock: () => number }) {
+  const running = new Set<string>();
+
+  async function preview(rule: Rule, ruleDate: string, rows: number): Promise<RulePreview> {
+    const state: RunState = { rule, ruleDate, runId: null, preview: true, previewRows: rows, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [] };
+    try {
+      const s = await ruleRunPipeline(state);
+      return { preview: true, ruleId: rule.id, ruleName: rule.name, ruleDate, rowsRead: s.rowsRead, ...(s.soql ? { soql: s.soql } : {}), rows: s.rows, actions: s.actions, errors: s.errors };
+    } catch (e) {
+      const d = describeError(e);
+      throw new ApiError(e instanceof RunFailure || e instanceof ApiError ? 400 : 502, d.code, d.message, e instanceof RunFailure ? e.field : undefined);
+    }
+  }
+
+  async function execute(rule: Rule, ruleDate: string): Promise<RuleRun> {
+    const id = runId(opts.clock());
+    await opts.runs.start({ id, ruleId: rule.id, ruleName: rule.name, ruleDate, startedAt: opts.clock() });
+    const state: RunState = { rule, ruleDate, runId: id, preview: false, previewRows: 0, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [] };
+    let status: RunStatus = "success";
+    let message: string | null = null;
+    try {
+      const s = await ruleRunPipeline(state);
+      Object.assign(state, s);
+      if (s.errors.length > 0) {
+        status = "partial";
+        message = `${s.errors.length} row(s) could not be written; the rest of the run completed.`;
+      }
+    } catch (e) {
+      const d = describeError(e);
+      status = "failure";
+      message = `${d.code}: ${d.message}`;
+    }
+    await opts.runs.finish(id, { status, finishedAt: opts.clock(), rowsRead: state.rowsRead, actions: state.actions, errors: state.errors, message });
+    return opts.runs.get(id);
+  }
+
+  return {
+    /** Runs a rule by id or name on a rule date (today by default); a preview writes nothing and is not stored. */
+    async run(idOrName: string, options: RunOptions = {}): Promise<RuleRun | RulePreview> {
+      const rule = await opts.rules.require(idOrName);
+      const ruleDate = options.date ?? dayOf(opts.clock());
+      if (!isDate(ruleDate)) throw new ApiError(400, "INVALID_DATE", `The rule date must be a real date YYYY-MM-DD, got ${ruleDate}.`, "date");
+      if (options.preview) return preview(rule, ruleDate, options.previewRows ?? 10);
+      if (running.has(rule.id)) throw new ApiError(409, "RULE_RUNNING", `The rule "${rule.name}" is already running; wait for that run to finish.`, "id");
+      running.add(rule.id);
+      try {
+        return await execute(rule, ruleDate);
+      } finally {
+        running.delete(rule.id);
+      }
+    },
+  };
+}
+
+export type RuleRunner = ReturnType<typeof createRuleRunner>;
