@@ -1,0 +1,118 @@
+import crypto from "node:crypto";
+import type { CrmData } from "./data.js";
+import { SfError } from "./errors.js";
+import { translateSoql, type SoqlPlan } from "./soql.js";
+import { all } from "./sql.js";
+import { fromCell, recordUrl } from "./values.js";
+
+/** A page of query results as `/query` answers it. */
+export type QueryPage = { totalSize: number; done: boolean; records: Array<Record<string, unknown>>; nextRecordsUrl?: string };
+
+type Cursor = { plan: SoqlPlan; total: number; batchSize: number; expiresAt: number };
+
+const CURSOR_TTL_MS = 15 * 60_000;
+const MAX_CURSORS = 1000;
+
+/** Runs SOQL over the records store and keeps server-side cursors for `nextRecordsUrl` paging. */
+export type QueryEngine = ReturnType<typeof createQueryEngine>;
+
+/** Builds the query engine; `clock` anchors date literals and cursor expiry. */
+export function createQueryEngine(data: CrmData, clock: () => number) {
+  const cursors = new Map<string, Cursor>();
+
+  function selectSql(plan: SoqlPlan): string {
+    const cols = plan.columns.map((c, i) => `${c.sql} AS c${i}`);
+    plan.columns.forEach((c, i) => {
+      if (c.relationship) cols.push(`${c.sql.split(".")[0]}."Id" AS p${i}`);
+    });
+    // rowid breaks ties so pages never overlap or skip when ORDER BY values repeat.
+    const order = plan.orderBy ? `${plan.orderBy}, t.rowid` : "t.rowid";
+    return `SELECT ${cols.join(", ")} FROM ${plan.from} WHERE ${plan.where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  }
+
+  async function page(plan: SoqlPlan, version: string, from: number, count: number): Promise<Array<Record<string, unknown>>> {
+    const rows = await all(data.db, selectSql(plan), [...plan.params, count, plan.offset + from]);
+    return rows.map((row) => {
+      const rec: Record<string, unknown> = { attributes: { type: plan.obj.name, url: "" } };
+      let id: string | undefined;
+      plan.columns.forEach((c, i) => {
+        const value = fromCell(c.field, row[`c${i}`]);
+        if (!c.relationship) {
+          rec[c.field.name] = value;
+          if (c.field.name === "Id") id = String(value);
+          return;
+        }
+        const parentId = row[`p${i}`];
+        if (parentId === null || parentId === undefined) {
+          rec[c.relationship.name] = null;
+          return;
+        }
+        const parent = (rec[c.relationship.name] as Record<string, unknown> | undefined) ?? {
+          attributes: { type: c.relationship.obj.name, url: recordUrl(version, c.relationship.obj, String(parentId)) },
+        };
+        parent[c.field.name] = value;
+        rec[c.relationship.name] = parent;
+      });
+      (rec["attributes"] as { url: string }).url = recordUrl(version, plan.obj, id ?? String(row["c0"] ?? ""));
+      return rec;
+    });
+  }
+
+  async function count(plan: SoqlPlan): Promise<number> {
+    const rows = await all(data.db, `SELECT count(*) AS n FROM ${plan.from} WHERE ${plan.where}`, plan.params);
+    const n = Math.max(0, Number(rows[0]?.["n"] ?? 0) - plan.offset);
+    return plan.limit === undefined ? n : Math.min(n, plan.limit);
+  }
+
+  function sweep(now: number): void {
+    for (const [k, c] of cursors) if (c.expiresAt < now) cursors.delete(k);
+    while (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value as string);
+  }
+
+  async function serve(locatorId: string, cursor: Cursor, from: number, version: string): Promise<QueryPage> {
+    const n = Math.min(cursor.batchSize, cursor.total - from);
+    const records = n > 0 ? await page(cursor.plan, version, from, n) : [];
+    const next = from + records.length;
+    if (next >= cursor.total || records.length === 0) {
+      cursors.delete(locatorId);
+      return { totalSize: cursor.total, done: true, records };
+    }
+    cursor.expiresAt = clock() + CURSOR_TTL_MS;
+    return { totalSize: cursor.total, done: false, nextRecordsUrl: `/services/data/v${version}/query/${locatorId}-${next}`, records };
+  }
+
+  return {
+    /** Runs a SOQL statement and returns its first page. */
+    async run(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean }): Promise<QueryPage> {
+      const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted);
+      if (plan.kind === "count") return { totalSize: await count(plan), done: true, records: [] };
+      if (plan.kind === "aggregate") {
+        const rows = await all(data.db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
+        const rec: Record<string, unknown> = { attributes: { type: "AggregateResult" } };
+        plan.aggregates.forEach((a, i) => (rec[a.alias] = rows[0]?.[`a${i}`] ?? null));
+        return { totalSize: 1, done: true, records: [rec] };
+      }
+      const total = await count(plan);
+      const now = clock();
+      sweep(now);
+      const id = `01g${crypto.randomBytes(9).toString("base64url").replace(/[-_]/g, "0").slice(0, 12)}`;
+      const cursor: Cursor = { plan, total, batchSize: opts.batchSize, expiresAt: now + CURSOR_TTL_MS };
+      cursors.set(id, cursor);
+      return serve(id, cursor, 0, opts.version);
+    },
+    /** Serves the page a `nextRecordsUrl` locator points at. */
+    async more(locator: string, version: string): Promise<QueryPage> {
+      const m = /^(01g[0-9A-Za-z]{12})-(\d+)$/.exec(locator);
+      const cursor = m ? cursors.get(m[1] as string) : undefined;
+      if (!m || !cursor || cursor.expiresAt < clock()) throw new SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
+      return serve(m[1] as string, cursor, Number(m[2]), version);
+    },
+    /** Every matching row, for Bulk API 2.0 query jobs. */
+    async everything(soql: string, includeDeleted: boolean, version: string): Promise<{ plan: SoqlPlan; records: Array<Record<string, unknown>> }> {
+      const plan = translateSoql(soql, data.object, clock(), includeDeleted);
+      if (plan.kind !== "records") throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support aggregate functions or count()");
+      const total = await count(plan);
+      return { plan, records: total > 0 ? await page(plan, version, 0, total) : [] };
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type { Kysely } from "kysely";
+import type { ModuleMigrations } from "../store/index.js";
+import { counterOf, makeId, KEY_PREFIX } from "./ids.js";
+import { SfError } from "./errors.js";
+import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, type CustomFieldRow, type ObjectDef } from "./metadata.js";
+import { all, exec, type Db } from "./sql.js";
+
+/**
+ * Creates the CRM's tables if they are missing. Idempotent, so both the migration and
+ * `pendulum crm field add` (which may run before the server ever started) call it.
+ */
+export async function ensureCrmSchema(db: Db): Promise<void> {
+  for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
+    const obj = buildObject(spec);
+    const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT PRIMARY KEY` : `${q(f.name)} ${columnType(f)}`));
+    if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
+    await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
+  }
+  await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_user_username ON crm_user ("Username")`);
+  await exec(db, `CREATE INDEX IF NOT EXISTS crm_contact_account ON crm_contact ("AccountId")`);
+  await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_fields_fullname ON crm_fields ("FullName")`);
+  await exec(
+    db,
+    `CREATE TABLE IF NOT EXISTS crm_connected_apps (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT NOT NULL, redirect_uri TEXT, public_key_pem TEXT, run_as_user_id TEXT, created_at INTEGER NOT NULL)`,
+  );
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_credentials (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL)`);
+  await exec(
+    db,
+    `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
+  );
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
+}
+
+/** The CRM module's migrations. */
+export const crmMigrations: ModuleMigrations = {
+  "crm-0001-objects": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+};
+
+/**
+ * The next free id counter of a table, read from its largest id. Fixed-width base62 in ASCII
+ * order sorts like the numbers it spells, so max(Id) is the highest counter handed out.
+ */
+export async function nextCounter(db: Db, table: string): Promise<number> {
+  const rows = await all(db, `SELECT max("Id") AS m FROM ${q(table)}`);
+  const m = rows[0]?.["m"];
+  return typeof m === "string" ? counterOf(m) + 1 : 1;
+}
+
+/** Loads every object definition, standard fields first, then custom fields in creation order. */
+export async function loadObjects(db: Db): Promise<Map<string, ObjectDef>> {
+  const rows = (await all(db, `SELECT * FROM crm_fields WHERE "IsDeleted" = 0 ORDER BY rowid`)) as unknown as CustomFieldRow[];
+  const out = new Map<string, ObjectDef>();
+  for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
+    const custom = rows.filter((r) => r.TableEnumOrId.toLowerCase() === spec.name.toLowerCase()).map(customFieldDef);
+    out.set(spec.name.toLowerCase(), buildObject(spec, custom));
+  }
+  return out;
+}
+
+/** What a caller asks for when adding a custom field. */
+export type NewCustomField = {
+  object: string;
+  /** API name ending in __c. */
+  name: string;
+  type: string;
+  label?: string;
+  length?: number;
+  precision?: number;
+  scale?: number;
+  externalId?: boolean;
+  unique?: boolean;
+  picklist?: string[];
+};
+
+/**
+ * Adds a custom field: one metadata row plus ALTER TABLE ADD COLUMN, in one transaction,
+ * so describe and SOQL see it as soon as this returns.
+ */
+export async function addCustomField(db: Kysely<object>, input: NewCustomField, now: number): Promise<{ id: string; object: ObjectDef }> {
+  const objects = await loadObjects(db);
+  const obj = objects.get(input.object.toLowerCase());
+  if (!obj || obj.name === "CustomField") throw new SfError(400, "INVALID_TYPE", `sObject type '${input.object}' is not supported.`);
+  if (!CUSTOM_FIELD_NAME.test(input.name)) {
+    throw new SfError(400, "INVALID_FIELD", `Custom field names look like Pendo_Health__c (letters, digits, single underscores, ending in __c); got '${input.name}'.`, ["FullName"]);
+  }
+  const type = CUSTOM_FIELD_TYPES.find((t) => t.toLowerCase() === input.type.toLowerCase());
+  if (!type) throw new SfError(400, "INVALID_TYPE", `Field type '${input.type}' is not supported; use one of ${CUSTOM_FIELD_TYPES.join(", ")}.`, ["Metadata.type"]);
+  if (obj.byLowerName.has(input.name.toLowerCase())) {
+    throw new SfError(400, "DUPLICATE_DEVELOPER_NAME", `There is already a field named ${input.name} on ${obj.name}.`, ["FullName"]);
+  }
+  const numeric = type === "Number" || type === "Currency" || type === "Percent";
+  const precision = numeric ? (input.precision ?? 18) : null;
+  const scale = numeric ? (input.scale ?? 0) : null;
+  if (precision !== null && (precision < 1 || precision > 18 || scale === null || scale < 0 || scale > precision)) {
+    throw new SfError(400, "FIELD_INTEGRITY_EXCEPTION", `Precision must be 1-18 and scale 0-precision; got ${precision}/${scale}.`, ["Metadata.precision"]);
+  }
+  const textual = type === "Text" || type === "Email" || type === "Url" || type === "LongTextArea" || type === "Picklist";
+  const length = textual ? (input.length ?? (type === "LongTextArea" ? 32768 : 255)) : null;
+  if (length !== null && (length < 1 || length > 131072)) throw new SfError(400, "FIELD_INTEGRITY_EXCEPTION", `Length must be 1-131072; got ${length}.`, ["Metadata.length"]);
+  const externalId = input.externalId === true && (type === "Text" || type === "Number" || type === "Email");
+  const unique = input.unique === true && (type === "Text" || type === "Number" || type === "Email");
+  const developerName = input.name.replace(/__c$/, "");
+  const stamp = new Date(now).toISOString();
+  let id = "";
+  await db.transaction().execute(async (trx) => {
+    id = makeId(KEY_PREFIX.CustomField, await nextCounter(trx, "crm_fields"));
+    const def = customFieldDef({
+      Id: id,
+      DeveloperName: developerName,
+      TableEnumOrId: obj.name,
+      FullName: `${obj.name}.${input.name}`,
+      DataType: type,
+      Label: input.label ?? developerName.replace(/_/g, " "),
+      Length: length,
+      Precision: precision,
+      Scale: scale,
+      ExternalId: externalId ? 1 : 0,
+      IsUnique: unique ? 1 : 0,
+      Picklist: null,
+      CreatedDate: stamp,
+    });
+    await exec(
+      trx,
+      `INSERT INTO crm_fields ("Id", "DeveloperName", "TableEnumOrId", "FullName", "DataType", "Label", "Length", "Precision", "Scale", "ExternalId", "IsUnique", "Picklist", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted", "NamespacePrefix")
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)`,
+      [id, developerName, obj.name, `${obj.name}.${input.name}`, type, def.label, length, precision, scale, externalId ? 1 : 0, unique ? 1 : 0, input.picklist ? JSON.stringify(input.picklist) : null, stamp, stamp, stamp],
+    );
+    await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def)}`);
+    const index = q(`${obj.table}_${input.name.toLowerCase()}`);
+    if (unique) await exec(trx, `CREATE UNIQUE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
+    else if (externalId) await exec(trx, `CREATE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
+  });
+  const reloaded = (await loadObjects(db)).get(obj.name.toLowerCase()) as ObjectDef;
+  return { id, object: reloaded };
+}
