@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 
 /** The body of every error Pendulum's own API answers with. */
-export type ApiErrorBody = { code: string; message: string; field?: string };
+export type ApiErrorBody = { code: string; message: string; field?: string; [detail: string]: unknown };
 
 /** An error a person can act on: a code, a message and, where one is at fault, the field. */
 export class ApiError extends Error {
@@ -10,13 +10,17 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Extra facts a client can act on, such as the character `position` of a rule error. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = "ApiError";
   }
 
   toBody(): ApiErrorBody {
-    return this.field === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, field: this.field };
+    const body: ApiErrorBody = { ...this.details, code: this.code, message: this.message };
+    if (this.field !== undefined) body.field = this.field;
+    return body;
   }
 }
 

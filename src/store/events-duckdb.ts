@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
-import type { DictionaryEntry, DictionaryName, EventStore, EventType } from "./event-store.js";
+import type { DictionaryEntry, DictionaryName, EventStore, EventType, StoredEvent } from "./event-store.js";
 
 export type DuckDbOptions = { file?: string; memoryLimit?: string; threads?: number };
 
@@ -25,8 +25,16 @@ CREATE TABLE IF NOT EXISTS urls (id INTEGER NOT NULL, value VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS elements (id INTEGER NOT NULL, value VARCHAR NOT NULL);
 `;
 
-/** A DuckDB connection plus the app's event tables, for modules that run analytical SQL. */
-export type DuckDbEventStore = EventStore & { connection: DuckDBConnection };
+/**
+ * The DuckDB event store. `connection` is the writer: anything that writes (appends, rollups,
+ * rule mappings) runs inside `exclusive` so explicit transactions never interleave. Queries use
+ * `reader`, a second connection that sees committed data (DuckDB's MVCC).
+ */
+export type DuckDbEventStore = EventStore & {
+  connection: DuckDBConnection;
+  exclusive<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
+  reader: DuckDBConnection;
+};
 
 /** Opens (or creates) the DuckDB event store. A second process on the same file is refused by DuckDB's lock. */
 export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise<DuckDbEventStore> {
@@ -37,6 +45,13 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
   });
   const connection = await instance.connect();
   await connection.run(SCHEMA);
+  const reader = await instance.connect();
+  let tail: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const run = tail.then(() => work(connection));
+    tail = run.catch(() => undefined);
+    return run;
+  };
   const appenders = new Map<string, DuckDBAppender>();
   const appender = async (table: string): Promise<DuckDBAppender> => {
     let a = appenders.get(table);
@@ -61,39 +76,45 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
   const nullableInt = (a: DuckDBAppender, v: number | null): void => (v === null ? a.appendNull() : a.appendInteger(v));
   const nullableText = (a: DuckDBAppender, v: string | null): void => (v === null ? a.appendNull() : a.appendVarchar(v));
 
+  const appendNow = async (events: readonly StoredEvent[], dictionaries: Partial<Record<DictionaryName, readonly DictionaryEntry[]>>): Promise<void> => {
+    await connection.run("BEGIN TRANSACTION");
+    try {
+      await appendDictionary("urls", dictionaries.urls ?? []);
+      await appendDictionary("elements", dictionaries.elements ?? []);
+      if (events.length > 0) {
+        const a = await appender("events");
+        for (const e of events) {
+          a.appendBigInt(BigInt(e.id));
+          a.appendVarchar(e.appId);
+          a.appendVarchar(e.type);
+          a.appendBigInt(BigInt(e.ts));
+          a.appendVarchar(e.visitorId);
+          a.appendVarchar(e.accountId);
+          nullableInt(a, e.urlId);
+          nullableInt(a, e.elementId);
+          nullableText(a, e.name);
+          nullableText(a, e.props);
+          nullableText(a, e.tabId);
+          nullableText(a, e.title);
+          a.appendBigInt(BigInt(e.receivedAt));
+          a.endRow();
+        }
+        a.flushSync();
+      }
+      await connection.run("COMMIT");
+    } catch (err) {
+      await connection.run("ROLLBACK");
+      throw err;
+    }
+  };
+
   const store: DuckDbEventStore = {
     engine: "duckdb",
     connection,
-    async append(events, dictionaries) {
-      await connection.run("BEGIN TRANSACTION");
-      try {
-        await appendDictionary("urls", dictionaries.urls ?? []);
-        await appendDictionary("elements", dictionaries.elements ?? []);
-        if (events.length > 0) {
-          const a = await appender("events");
-          for (const e of events) {
-            a.appendBigInt(BigInt(e.id));
-            a.appendVarchar(e.appId);
-            a.appendVarchar(e.type);
-            a.appendBigInt(BigInt(e.ts));
-            a.appendVarchar(e.visitorId);
-            a.appendVarchar(e.accountId);
-            nullableInt(a, e.urlId);
-            nullableInt(a, e.elementId);
-            nullableText(a, e.name);
-            nullableText(a, e.props);
-            nullableText(a, e.tabId);
-            nullableText(a, e.title);
-            a.appendBigInt(BigInt(e.receivedAt));
-            a.endRow();
-          }
-          a.flushSync();
-        }
-        await connection.run("COMMIT");
-      } catch (err) {
-        await connection.run("ROLLBACK");
-        throw err;
-      }
+    reader,
+    exclusive,
+    append(events, dictionaries) {
+      return exclusive(() => appendNow(events, dictionaries));
     },
     async maxEventId() {
       const r = await connection.runAndReadAll("SELECT coalesce(max(id), 0)::BIGINT AS m FROM events");
@@ -141,6 +162,8 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
     async close() {
       for (const a of appenders.values()) a.closeSync();
       appenders.clear();
+      await tail;
+      reader.closeSync();
       connection.closeSync();
       instance.closeSync();
     },
