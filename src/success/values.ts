@@ -22,7 +22,7 @@ export function coerce(value: unknown, type: FieldType): Coerced {
     case "number":
     case "integer": {
       const n = typeof value === "number" ? value : typeof value === "string" && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value) ? Number(value) : NaN;
-      if (!Number.isFinite(n)) return { ok: false, message: `expected a number, got ${describe(value)}` };
+      if (!Number.isFinite(n)) return { ok: false, message: `expected ${type === "integer" ? "a whole number" : "a number"}, got ${describe(value)}` };
       if (type === "integer" && !Number.isInteger(n)) return { ok: false, message: `expected a whole number, got ${n}` };
       return { ok: true, value: n };
     }
