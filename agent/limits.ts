@@ -18,7 +18,8 @@ export const FLUSH_MS = 2_000;
 export const ACTIVITY_MS = 30_000;
 /** Offline queue bounds: beyond these, older events are worth less than the storage they use. */
 export const OFFLINE_MAX_EVENTS = 500;
-export const OFFLINE_MAX_AGE_MS = 7 * 24 * 3600_000;
+// The server refuses a batch holding an event older than 7 days; an hour of slack for clock drift.
+export const OFFLINE_MAX_AGE_MS = (7 * 24 - 1) * 3600_000;
 export const RETRY_BASE_MS = 1_000;
 export const RETRY_MAX_MS = 60_000;
 

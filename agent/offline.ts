@@ -19,6 +19,12 @@ export function bound(batches: readonly AgentBatch[], now: number): AgentBatch[]
   return kept;
 }
 
+/** The batch without events too old for the server, which would refuse the whole batch for one. */
+export function withoutStale(batch: AgentBatch, now: number): AgentBatch {
+  const events = batch.events.filter((e) => now - e.ts <= OFFLINE_MAX_AGE_MS);
+  return events.length === batch.events.length ? batch : { ...batch, events };
+}
+
 /** Writes a tab's unsent batches; quota and private-mode errors cost only the offline copy. */
 export function save(store: KeyValueStore | undefined, key: string, batches: readonly AgentBatch[]): void {
   try {

@@ -3,10 +3,10 @@ import { memoryStore } from "./memory-store.js";
 import { createQueue, type Destination } from "./queue.js";
 import type { AgentBatch, AgentEvent } from "./types.js";
 
-type Reply = number | "offline";
+type Reply = number | "offline" | "hang";
 
 /** A queue wired to a scripted server, a manual clock and manual timers. */
-function setup(replies: Reply[] = []) {
+function setup(replies: Reply[] = [], now = 1_000_000) {
   const posted: AgentBatch[] = [];
   const beaconed: AgentBatch[] = [];
   const warnings: string[] = [];
@@ -19,6 +19,7 @@ function setup(replies: Reply[] = []) {
       posted.push(JSON.parse(init.body as string) as AgentBatch);
       const reply = replies.shift() ?? 202;
       if (reply === "offline") throw new TypeError("Failed to fetch");
+      if (reply === "hang") return new Promise<never>(() => undefined);
       return { status: reply };
     },
     beacon: (_url, body) => {
@@ -31,7 +32,7 @@ function setup(replies: Reply[] = []) {
       timers.push(t);
       return () => void (t.live = false);
     },
-    now: () => 1_000_000,
+    now: () => now,
     random: () => 1,
     newId: () => `b${++ids}`,
     online: () => true,
@@ -152,5 +153,33 @@ describe("queue", () => {
     expect(t.posted.length).toBeGreaterThan(2);
     expect(t.posted.reduce((n, b) => n + b.events.length, 0)).toBe(30);
     for (const b of t.posted) expect(JSON.stringify(b).length).toBeLessThanOrEqual(60_000);
+  });
+
+  it("leaves out events the server would refuse as too old instead of losing the whole batch", async () => {
+    const now = 30 * 86_400_000;
+    const t = setup([], now);
+    const at = (ts: number): AgentEvent => ({ type: "focus", ts, url: "https://app.example/" });
+    const stale = now - 7 * 86_400_000;
+    t.store.setItem("q_k_old", JSON.stringify([
+      { batchId: "mixed", visitor: { id: "v" }, events: [at(stale), at(now - 1000)] },
+      { batchId: "gone", visitor: { id: "v" }, events: [at(stale)] },
+    ]));
+    t.queue.setDestination(t.dest);
+    await t.queue.flush(true);
+    expect(t.posted.map((b) => [b.batchId, b.events.length])).toEqual([["mixed", 1]]);
+    expect(t.queue.pending()).toHaveLength(0);
+  });
+
+  it("keeps batches stored rather than beaconed when the page hides during a retry attempt", async () => {
+    const t = setup(["offline", "hang"]);
+    t.queue.setDestination(t.dest);
+    t.queue.add(t.event());
+    await t.queue.flush(true);
+    void t.queue.flush(true); // the retry is now in flight, with no backoff timer pending
+    t.queue.add(t.event());
+    t.queue.unload();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.beaconed).toHaveLength(0);
+    expect(JSON.parse(t.store.getItem("q_k_tab") ?? "[]")).toHaveLength(2);
   });
 });

@@ -1,5 +1,5 @@
 import { BATCH_EVENTS, FLUSH_MS, MAX_BODY_BYTES, OFFLINE_MAX_EVENTS } from "./limits.js";
-import { adopt, bound, save, type KeyValueStore } from "./offline.js";
+import { adopt, bound, save, withoutStale, type KeyValueStore } from "./offline.js";
 import { utf8Bytes, type Warn } from "./sanitize.js";
 import { beacon, post, retryDelay, type BeaconLike, type FetchLike } from "./transport.js";
 import type { AgentBatch, AgentEvent, Identity } from "./types.js";
@@ -33,6 +33,8 @@ export function createQueue(deps: QueueDeps) {
   let sending: Promise<void> | undefined;
   let cancelFlush: (() => void) | undefined;
   let cancelRetry: (() => void) | undefined;
+  // True from a failed attempt until the next success, including while a retry is in flight.
+  let failing = false;
   let dropWarned = false;
 
   const persist = (): void => {
@@ -64,8 +66,10 @@ export function createQueue(deps: QueueDeps) {
 
   const loop = async (): Promise<void> => {
     for (let item = outbox[0]; item && dest; item = outbox[0]) {
-      const outcome = await post(deps.fetch, dest.endpoint, JSON.stringify(item.batch));
+      item.batch = withoutStale(item.batch, deps.now());
+      const outcome = item.batch.events.length ? await post(deps.fetch, dest.endpoint, JSON.stringify(item.batch)) : "sent";
       if (outcome === "retry") {
+        failing = true;
         item.attempts++;
         persist(); // we may be offline: keep a copy that survives a reload
         cancelRetry?.();
@@ -76,6 +80,7 @@ export function createQueue(deps: QueueDeps) {
         return;
       }
       outbox = outbox.filter((p) => p !== item);
+      failing = false;
       if (outcome === "drop" && !dropWarned) {
         dropWarned = true;
         deps.warn("the server refused a batch (4xx); it was dropped. Check the apiKey and host.");
@@ -131,7 +136,8 @@ export function createQueue(deps: QueueDeps) {
     /** The page may be going away: hand batches to sendBeacon, keep the rest in storage. */
     unload(): void {
       cut();
-      if (dest && !cancelRetry && deps.online()) {
+      // While sends fail we are probably offline, and a lost beacon is a lost batch: keep them stored.
+      if (dest && !failing && deps.online()) {
         const url = dest.endpoint;
         outbox = outbox.filter((p) => !beacon(deps.beacon, url, JSON.stringify(p.batch)));
       }

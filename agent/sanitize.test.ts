@@ -17,9 +17,10 @@ describe("toIdentity", () => {
   it("refuses ids that are empty or longer than 128 bytes", () => {
     const { warn, warnings } = collect();
     expect(toIdentity({ id: "" }, "visitor", warn)).toBeUndefined();
+    expect(toIdentity({ id: "  " }, "visitor", warn)).toBeUndefined();
     expect(toIdentity({ id: "é".repeat(65) }, "account", warn)).toBeUndefined();
     expect(toIdentity({ id: "é".repeat(64) }, "account", warn)).toEqual({ id: "é".repeat(64) });
-    expect(warnings).toHaveLength(2);
+    expect(warnings).toHaveLength(3);
   });
 
   it("turns dates into epoch milliseconds and clips long strings", () => {
@@ -58,5 +59,11 @@ describe("track arguments", () => {
     expect(trackProps(circular, warn)).toBeUndefined();
     expect(trackProps([1, 2], warn)).toBeUndefined();
     expect(warnings).toHaveLength(3);
+  });
+
+  it("drops only the property whose name the server would refuse", () => {
+    const { warn, warnings } = collect();
+    expect(trackProps({ ok_name: 1, "file-name": "a.csv", "2x": true }, warn)).toEqual({ ok_name: 1 });
+    expect(warnings).toHaveLength(2);
   });
 });

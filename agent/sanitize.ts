@@ -27,7 +27,7 @@ export function toIdentity(input: unknown, role: "visitor" | "account", warn: Wa
   const source = input as Record<string, unknown>;
   const rawId = source.id;
   const id = typeof rawId === "number" ? String(rawId) : rawId;
-  if (typeof id !== "string" || id === "" || utf8Bytes(id) > MAX_ID_BYTES) {
+  if (typeof id !== "string" || id.trim() === "" || utf8Bytes(id) > MAX_ID_BYTES) {
     warn(`${role}.id must be a non-empty string of at most ${MAX_ID_BYTES} bytes`);
     return undefined;
   }
@@ -63,7 +63,15 @@ export function trackProps(props: unknown, warn: Warn): Record<string, unknown> 
   if (props === undefined || props === null) return undefined;
   let json: string | undefined;
   try {
-    json = typeof props === "object" && !Array.isArray(props) ? JSON.stringify(props) : undefined;
+    if (typeof props === "object" && !Array.isArray(props)) {
+      // The server refuses a whole batch over one bad property name; drop just that property.
+      const named: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(props)) {
+        if (METADATA_KEY.test(k)) named[k] = v;
+        else warn(`track props: "${k}" skipped; names match [A-Za-z_][A-Za-z0-9_]*`);
+      }
+      json = JSON.stringify(named);
+    }
   } catch {
     json = undefined;
   }

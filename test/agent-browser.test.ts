@@ -121,11 +121,12 @@ describe("browser agent against a real Pendulum", () => {
       await agent.flush();
     });
 
-    const after = await eventually("the last event stored", async () => {
+    // Wait for the last track call and for the click that left page one in its unload beacon.
+    const after = await eventually("the last events stored", async () => {
       const all = await stored();
-      return all.some((e) => e.name === "Signed in as someone else") && all.some((e) => e.type === "click" && e.visitorId === "v-1" && e.urlId !== null) && all.filter((e) => e.type === "load").length >= 4
-        ? all
-        : undefined;
+      const nextLink = (await p.events.dictionary("elements")).find((d) => d.value.includes('"id":"next"'));
+      const done = all.some((e) => e.name === "Signed in as someone else") && all.some((e) => e.elementId === nextLink?.id) && all.filter((e) => e.type === "load").length >= 4;
+      return done ? all : undefined;
     });
     await settle();
     const events = await stored();
@@ -270,6 +271,11 @@ describe("browser agent against a real Pendulum", () => {
         .filter((r) => r.path.startsWith("/data/ingest") && r.body.includes('"v-edge"'))
         .flatMap((r) => (JSON.parse(r.body) as AgentBatch).events);
     const focusCount = () => sentEvents().filter((e) => e.type === "focus").length;
+    // Flushes until `n` activity events went out, then checks no more did.
+    const reaches = async (n: number): Promise<void> => {
+      await eventually(`${n} focus events`, async () => (await flush(), focusCount() >= n ? true : undefined));
+      expect(focusCount()).toBe(n);
+    };
     await flush();
     const before = focusCount();
 
@@ -283,13 +289,11 @@ describe("browser agent against a real Pendulum", () => {
     await pg.mouse.move(60, 60);
     await pg.mouse.move(70, 70);
     await pg.keyboard.press("Shift");
-    await flush();
-    expect(focusCount()).toBe(before + 1);
+    await reaches(before + 1);
 
     await pg.clock.fastForward(31_000);
-    await pg.mouse.wheel(0, 100);
-    await flush();
-    expect(focusCount()).toBe(before + 2);
+    await pg.keyboard.press("PageDown");
+    await reaches(before + 2);
 
     await pg.click("#chart circle");
     await pg.click("#long");
