@@ -165,11 +165,11 @@ export async function mapNewDictionaryEntries(
       for (const f of features) if (matchElementChain(f.rule, chain)) featurePairs.push([f.featureId, entry.id]);
     }
   }
-  if (pagePairs.length === 0 && featurePairs.length === 0) return { pageRows: 0, featureRows: 0 };
+  if (newUrls.length === 0 && newElements.length === 0) return { pageRows: 0, featureRows: 0 };
   await conn.run("BEGIN TRANSACTION");
   try {
-    await insertMissing(conn, "page_urls", pagePairs);
-    await insertMissing(conn, "feature_elements", featurePairs);
+    await replaceForIds(conn, "page_urls", newUrls.map((e) => e.id), pagePairs);
+    await replaceForIds(conn, "feature_elements", newElements.map((e) => e.id), featurePairs);
     await conn.run("COMMIT");
   } catch (err) {
     await conn.run("ROLLBACK");
@@ -178,12 +178,16 @@ export async function mapNewDictionaryEntries(
   return { pageRows: pagePairs.length, featureRows: featurePairs.length };
 }
 
-/** Appends pairs after removing the same pairs, so a repeated call leaves one row per pair. */
-async function insertMissing(conn: DuckDBConnection, table: "page_urls" | "feature_elements", pairs: readonly (readonly [string, number])[]): Promise<void> {
-  if (pairs.length === 0) return;
+/** Replaces every row of the given dictionary ids, so a repeated call leaves one row per pair. */
+async function replaceForIds(
+  conn: DuckDBConnection,
+  table: "page_urls" | "feature_elements",
+  ids: readonly number[],
+  pairs: readonly (readonly [string, number])[],
+): Promise<void> {
+  if (ids.length === 0) return;
   const idColumn = table === "page_urls" ? "url_id" : "element_id";
-  const ids = [...new Set(pairs.map(([, id]) => id))];
   // Ids of new entries are few per flush; deleting their rows first makes a replay idempotent.
-  await conn.run(`DELETE FROM ${table} WHERE ${idColumn} IN (SELECT unnest($1::INTEGER[]))`, [listValue(ids)]);
+  await conn.run(`DELETE FROM ${table} WHERE ${idColumn} IN (SELECT unnest($1::INTEGER[]))`, [listValue([...ids])]);
   await appendPairs(conn, table, pairs);
 }
