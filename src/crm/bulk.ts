@@ -1,10 +1,306 @@
+import crypto from "node:crypto";
 import type { CrmData } from "./data.js";
+import { failedResult } from "./data.js";
+import { SfError } from "./errors.js";
+import { KEY_PREFIX, makeId } from "./ids.js";
+import type { FieldDef, ObjectDef } from "./metadata.js";
 import type { QueryEngine } from "./query.js";
+import { DELIMITERS, parseCsv, toCsv } from "./csv.js";
+import { formatDateTime, toCsvText } from "./values.js";
 
-/** Bulk API 2.0 jobs. */
+/** Bulk API 2.0 ingest operations. */
+export type IngestOperation = "insert" | "update" | "upsert" | "delete" | "hardDelete";
+type JobState = "Open" | "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";
+
+/** What a client sends to create an ingest job. */
+export type NewIngestJob = { object: string; operation: IngestOperation; externalIdFieldName?: string; lineEnding?: "LF" | "CRLF"; columnDelimiter?: string; contentType?: string };
+
+type IngestJob = {
+  id: string;
+  object: ObjectDef;
+  operation: IngestOperation;
+  externalIdField?: FieldDef;
+  createdById: string;
+  createdDate: string;
+  modstamp: string;
+  state: JobState;
+  lineEnding: "LF" | "CRLF";
+  columnDelimiter: string;
+  apiVersion: string;
+  header: string[] | undefined;
+  rows: string[][];
+  processed: number;
+  failed: number;
+  started: number;
+  finished: number;
+  success: string[][];
+  failures: string[][];
+  errorMessage?: string;
+};
+
+type QueryJob = { id: string; query: string; operation: string; createdById: string; createdDate: string; apiVersion: string; state: JobState; lineEnding: "LF" | "CRLF"; columnDelimiter: string; header: string[]; rows: string[][] };
+
+/** Rows processed per transaction: large enough to be fast, small enough to keep the server responsive. */
+const CHUNK = 2000;
+
+/** Bulk API 2.0 ingest and query jobs (kept in memory; a restart forgets unfinished jobs). */
 export type BulkJobs = ReturnType<typeof createBulkJobs>;
 
-/** Builds the in-memory job registry. */
-export function createBulkJobs(_data: CrmData, _queries: QueryEngine, _clock: () => number) {
-  return {};
+/** Builds the job registry over the data layer. */
+export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () => number) {
+  const ingest = new Map<string, IngestJob>();
+  const queryJobs = new Map<string, QueryJob>();
+  let counter = Number.parseInt(crypto.randomBytes(3).toString("hex"), 16);
+
+  const stamp = (): string => formatDateTime(new Date(clock()).toISOString());
+  const nextJobId = (): string => makeId(KEY_PREFIX.IngestJob, ++counter);
+
+  function info(job: IngestJob): Record<string, unknown> {
+    return {
+      id: job.id,
+      operation: job.operation,
+      object: job.object.name,
+      createdById: job.createdById,
+      createdDate: job.createdDate,
+      systemModstamp: job.modstamp,
+      state: job.state,
+      ...(job.externalIdField ? { externalIdFieldName: job.externalIdField.name } : {}),
+      concurrencyMode: "Parallel",
+      contentType: "CSV",
+      apiVersion: Number(job.apiVersion),
+      jobType: "V2Ingest",
+      contentUrl: `services/data/v${job.apiVersion}/jobs/ingest/${job.id}/batches`,
+      lineEnding: job.lineEnding,
+      columnDelimiter: job.columnDelimiter,
+      numberRecordsProcessed: job.processed,
+      numberRecordsFailed: job.failed,
+      retries: 0,
+      totalProcessingTime: job.finished ? job.finished - job.started : 0,
+      apiActiveProcessingTime: job.finished ? job.finished - job.started : 0,
+      apexProcessingTime: 0,
+      ...(job.errorMessage ? { errorMessage: job.errorMessage } : {}),
+    };
+  }
+
+  function getIngest(id: string): IngestJob {
+    const job = ingest.get(id);
+    if (!job) throw new SfError(404, "NOT_FOUND", "The requested resource does not exist");
+    return job;
+  }
+
+  async function processRow(db: Parameters<Parameters<CrmData["transaction"]>[0]>[0], job: IngestJob, header: string[], row: string[]): Promise<{ id: string; created: boolean }> {
+    if (row.length !== header.length) throw new SfError(400, "INVALID_FIELD", `Row has ${row.length} values but the header has ${header.length} columns`);
+    const rec: Record<string, string> = {};
+    let id: string | undefined;
+    let extValue: string | undefined;
+    header.forEach((h, i) => {
+      const v = row[i] as string;
+      if (h.toLowerCase() === "id") id = v || undefined;
+      else if (job.externalIdField && h.toLowerCase() === job.externalIdField.name.toLowerCase()) extValue = v;
+      else rec[h] = v;
+    });
+    switch (job.operation) {
+      case "insert":
+        return { id: await data.insert(db, job.object, data.prepare(job.object, rec, "insert", true), job.createdById), created: true };
+      case "update":
+        if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
+        return { id: await data.update(db, job.object, id, data.prepare(job.object, rec, "update", true), job.createdById), created: false };
+      case "upsert": {
+        const f = job.externalIdField as FieldDef;
+        const key = f.name === "Id" ? id : extValue;
+        return data.upsert(db, job.object, f, key, data.prepare(job.object, rec, "upsert", true), job.createdById);
+      }
+      case "delete":
+      case "hardDelete":
+        if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in a delete call", ["Id"]);
+        return { id: await data.remove(db, job.object, id), created: false };
+    }
+  }
+
+  async function run(job: IngestJob): Promise<void> {
+    job.state = "InProgress";
+    job.started = clock();
+    const header = job.header ?? [];
+    try {
+      for (let at = 0; at < job.rows.length; at += CHUNK) {
+        if ((job.state as JobState) === "Aborted") return;
+        const chunk = job.rows.slice(at, at + CHUNK);
+        await data.transaction(async (trx) => {
+          for (const row of chunk) {
+            try {
+              const r = await processRow(trx, job, header, row);
+              job.success.push([r.id, String(r.created), ...row]);
+            } catch (e) {
+              const failed = failedResult(e);
+              const err = failed.errors[0];
+              job.failures.push(["", err ? `${err.statusCode}:${err.message}:${err.fields.join(",") || "--"}` : "UNKNOWN_EXCEPTION", ...row]);
+              job.failed++;
+            }
+            job.processed++;
+          }
+          return true;
+        });
+        // Let other requests (polls, other clients) in between chunks.
+        await new Promise((r) => setImmediate(r));
+      }
+      job.state = "JobComplete";
+    } catch (e) {
+      job.state = "Failed";
+      job.errorMessage = e instanceof Error ? e.message : String(e);
+    } finally {
+      job.finished = clock();
+      job.modstamp = stamp();
+      job.rows = [];
+    }
+  }
+
+  return {
+    /** POST /jobs/ingest. */
+    createIngest(body: NewIngestJob, userId: string, version: string): Record<string, unknown> {
+      const object = data.requireObject(body.object, 400);
+      if (!object.writable) throw new SfError(400, "INVALIDJOB", `Entity '${object.name}' is not supported by the Bulk API.`);
+      const operation = body.operation;
+      let externalIdField: FieldDef | undefined;
+      if (operation === "upsert") {
+        if (!body.externalIdFieldName) throw new SfError(400, "INVALIDJOB", "Upsert jobs need externalIdFieldName");
+        externalIdField = data.externalField(object, body.externalIdFieldName);
+      }
+      const delimiter = body.columnDelimiter ?? "COMMA";
+      if (!DELIMITERS[delimiter]) throw new SfError(400, "INVALIDJOB", `Unknown columnDelimiter ${delimiter}`);
+      if (body.contentType && body.contentType !== "CSV") throw new SfError(400, "INVALIDJOB", "Only CSV content is supported");
+      const job: IngestJob = {
+        id: nextJobId(),
+        object,
+        operation,
+        externalIdField,
+        createdById: userId,
+        createdDate: stamp(),
+        modstamp: stamp(),
+        state: "Open",
+        lineEnding: body.lineEnding ?? "LF",
+        columnDelimiter: delimiter,
+        apiVersion: version,
+        header: undefined,
+        rows: [],
+        processed: 0,
+        failed: 0,
+        started: 0,
+        finished: 0,
+        success: [],
+        failures: [],
+      };
+      ingest.set(job.id, job);
+      return info(job);
+    },
+    /** PUT /jobs/ingest/{id}/batches: appends CSV data while the job is Open. */
+    upload(id: string, csv: string): void {
+      const job = getIngest(id);
+      if (job.state !== "Open") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is ${job.state}; data can only be uploaded while it is Open`);
+      let rows: string[][];
+      try {
+        rows = parseCsv(csv, DELIMITERS[job.columnDelimiter]);
+      } catch (e) {
+        throw new SfError(400, "INVALIDJOB", `The CSV data could not be read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      const [header, ...body] = rows;
+      if (!header) return;
+      for (const h of header) {
+        if (h.toLowerCase() !== "id" && !job.object.byLowerName.has(h.toLowerCase())) throw new SfError(400, "INVALIDJOB", `Field name not found : ${h}`);
+      }
+      if (job.header && job.header.join("\u0000").toLowerCase() !== header.join("\u0000").toLowerCase()) throw new SfError(400, "INVALIDJOB", "Every upload to one job must have the same header");
+      job.header = header;
+      for (const r of body) job.rows.push(r);
+    },
+    /** PATCH /jobs/ingest/{id}: UploadComplete starts processing; Aborted stops it. */
+    setState(id: string, state: string): Record<string, unknown> {
+      const job = getIngest(id);
+      if (state === "UploadComplete") {
+        if (job.state !== "Open") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is ${job.state}, not Open`);
+        job.state = "UploadComplete";
+        const snapshot = info(job);
+        setImmediate(() => void run(job));
+        return snapshot;
+      }
+      if (state === "Aborted") {
+        if (job.state === "JobComplete" || job.state === "Failed") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is already ${job.state}`);
+        job.state = "Aborted";
+        return info(job);
+      }
+      throw new SfError(400, "INVALIDJOB", `Unknown state ${state}; use UploadComplete or Aborted`);
+    },
+    ingestInfo: (id: string) => info(getIngest(id)),
+    listIngest: () => [...ingest.values()].map(info),
+    deleteIngest(id: string): void {
+      const job = getIngest(id);
+      if (job.state === "InProgress" || job.state === "UploadComplete") throw new SfError(409, "INCORRECT_STATE", "A job in progress cannot be deleted");
+      ingest.delete(id);
+    },
+    /** The three result files as CSV. */
+    results(id: string, kind: "successfulResults" | "failedResults" | "unprocessedrecords"): string {
+      const job = getIngest(id);
+      const d = DELIMITERS[job.columnDelimiter] as string;
+      const eol = job.lineEnding === "CRLF" ? "\r\n" : "\n";
+      const header = job.header ?? [];
+      if (kind === "successfulResults") return toCsv([["sf__Id", "sf__Created", ...header], ...job.success], d, eol);
+      if (kind === "failedResults") return toCsv([["sf__Id", "sf__Error", ...header], ...job.failures], d, eol);
+      const left = job.state === "Aborted" || job.state === "Failed" ? job.rows : [];
+      return toCsv([header, ...left], d, eol);
+    },
+    /** POST /jobs/query: runs the query at once and keeps its rows for the results pages. */
+    async createQuery(body: { query: string; operation?: string; lineEnding?: "LF" | "CRLF"; columnDelimiter?: string }, userId: string, version: string): Promise<Record<string, unknown>> {
+      const operation = body.operation ?? "query";
+      if (operation !== "query" && operation !== "queryAll") throw new SfError(400, "INVALIDJOB", "operation must be query or queryAll");
+      const delimiter = body.columnDelimiter ?? "COMMA";
+      if (!DELIMITERS[delimiter]) throw new SfError(400, "INVALIDJOB", `Unknown columnDelimiter ${delimiter}`);
+      const { plan, records } = await queries.everything(body.query, operation === "queryAll", version);
+      const header = plan.columns.map((c) => c.alias);
+      const rows = records.map((r) =>
+        plan.columns.map((c) => {
+          const holder = c.relationship ? (r[c.relationship.name] as Record<string, unknown> | null) : r;
+          const v = holder ? holder[c.field.name] : null;
+          return v === null || v === undefined ? "" : toCsvText(c.field, c.field.type === "datetime" ? String(v).replace("+0000", "Z") : c.field.type === "boolean" ? (v ? 1 : 0) : v);
+        }),
+      );
+      const job: QueryJob = { id: nextJobId(), query: body.query, operation, createdById: userId, createdDate: stamp(), apiVersion: version, state: "JobComplete", lineEnding: body.lineEnding ?? "LF", columnDelimiter: delimiter, header, rows };
+      queryJobs.set(job.id, job);
+      return { ...this.queryInfo(job.id), state: "UploadComplete" };
+    },
+    queryInfo(id: string): Record<string, unknown> {
+      const job = queryJobs.get(id);
+      if (!job) throw new SfError(404, "NOT_FOUND", "The requested resource does not exist");
+      return {
+        id: job.id,
+        operation: job.operation,
+        object: "",
+        createdById: job.createdById,
+        createdDate: job.createdDate,
+        systemModstamp: job.createdDate,
+        state: job.state,
+        concurrencyMode: "Parallel",
+        contentType: "CSV",
+        apiVersion: Number(job.apiVersion),
+        jobType: "V2Query",
+        lineEnding: job.lineEnding,
+        columnDelimiter: job.columnDelimiter,
+        numberRecordsProcessed: job.rows.length,
+        retries: 0,
+        totalProcessingTime: 0,
+      };
+    },
+    /** One page of a query job's results and the locator of the next (or "null"). */
+    queryResults(id: string, locator: string | undefined, maxRecords: number | undefined): { csv: string; next: string; count: number } {
+      const job = queryJobs.get(id);
+      if (!job) throw new SfError(404, "NOT_FOUND", "The requested resource does not exist");
+      const from = locator ? Number.parseInt(locator, 36) : 0;
+      if (!Number.isFinite(from) || from < 0) throw new SfError(400, "INVALID_LOCATOR", `invalid locator ${locator}`);
+      const size = Math.max(1, Math.min(maxRecords ?? 10_000, 100_000));
+      const page = job.rows.slice(from, from + size);
+      const next = from + size < job.rows.length ? (from + size).toString(36) : "null";
+      const d = DELIMITERS[job.columnDelimiter] as string;
+      return { csv: toCsv([job.header, ...page], d, job.lineEnding === "CRLF" ? "\r\n" : "\n"), next, count: page.length };
+    },
+    deleteQuery(id: string): void {
+      if (!queryJobs.delete(id)) throw new SfError(404, "NOT_FOUND", "The requested resource does not exist");
+    },
+  };
 }

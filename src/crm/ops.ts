@@ -102,9 +102,9 @@ export function createOps(data: CrmData, queries: QueryEngine) {
     remove,
     upsert,
     /** `/query` and `/queryAll`. */
-    async query(ctx: OpContext, soql: string | undefined, includeDeleted: boolean, batchSize: number): Promise<OpReply> {
+    async query(ctx: OpContext, soql: string | undefined, includeDeleted: boolean, batchSize: number, db?: Db): Promise<OpReply> {
       if (!soql) throw new SfError(400, "MALFORMED_QUERY", "A query needs the q parameter");
-      return { status: 200, body: await queries.run(soql, { version: ctx.version, batchSize, includeDeleted }) };
+      return { status: 200, body: await queries.run(soql, { version: ctx.version, batchSize, includeDeleted, db }) };
     },
     async queryMore(ctx: OpContext, locator: string): Promise<OpReply> {
       return { status: 200, body: await queries.more(locator, ctx.version) };

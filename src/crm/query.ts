@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import type { CrmData } from "./data.js";
 import { SfError } from "./errors.js";
 import { translateSoql, type SoqlPlan } from "./soql.js";
-import { all } from "./sql.js";
+import { all, type Db } from "./sql.js";
 import { fromCell, recordUrl } from "./values.js";
 
 /** A page of query results as `/query` answers it. */
@@ -30,8 +30,8 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     return `SELECT ${cols.join(", ")} FROM ${plan.from} WHERE ${plan.where} ORDER BY ${order} LIMIT ? OFFSET ?`;
   }
 
-  async function page(plan: SoqlPlan, version: string, from: number, count: number): Promise<Array<Record<string, unknown>>> {
-    const rows = await all(data.db, selectSql(plan), [...plan.params, count, plan.offset + from]);
+  async function page(plan: SoqlPlan, version: string, from: number, count: number, db: Db = data.db): Promise<Array<Record<string, unknown>>> {
+    const rows = await all(db, selectSql(plan), [...plan.params, count, plan.offset + from]);
     return rows.map((row) => {
       const rec: Record<string, unknown> = { attributes: { type: plan.obj.name, url: "" } };
       let id: string | undefined;
@@ -58,8 +58,8 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     });
   }
 
-  async function count(plan: SoqlPlan): Promise<number> {
-    const rows = await all(data.db, `SELECT count(*) AS n FROM ${plan.from} WHERE ${plan.where}`, plan.params);
+  async function count(plan: SoqlPlan, db: Db = data.db): Promise<number> {
+    const rows = await all(db, `SELECT count(*) AS n FROM ${plan.from} WHERE ${plan.where}`, plan.params);
     const n = Math.max(0, Number(rows[0]?.["n"] ?? 0) - plan.offset);
     return plan.limit === undefined ? n : Math.min(n, plan.limit);
   }
@@ -69,9 +69,9 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     while (cursors.size > MAX_CURSORS) cursors.delete(cursors.keys().next().value as string);
   }
 
-  async function serve(locatorId: string, cursor: Cursor, from: number, version: string): Promise<QueryPage> {
+  async function serve(locatorId: string, cursor: Cursor, from: number, version: string, db: Db = data.db): Promise<QueryPage> {
     const n = Math.min(cursor.batchSize, cursor.total - from);
-    const records = n > 0 ? await page(cursor.plan, version, from, n) : [];
+    const records = n > 0 ? await page(cursor.plan, version, from, n, db) : [];
     const next = from + records.length;
     if (next >= cursor.total || records.length === 0) {
       cursors.delete(locatorId);
@@ -83,22 +83,23 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
 
   return {
     /** Runs a SOQL statement and returns its first page. */
-    async run(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean }): Promise<QueryPage> {
+    async run(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> {
+      const db = opts.db ?? data.db;
       const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted);
-      if (plan.kind === "count") return { totalSize: await count(plan), done: true, records: [] };
+      if (plan.kind === "count") return { totalSize: await count(plan, db), done: true, records: [] };
       if (plan.kind === "aggregate") {
-        const rows = await all(data.db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
+        const rows = await all(db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
         const rec: Record<string, unknown> = { attributes: { type: "AggregateResult" } };
         plan.aggregates.forEach((a, i) => (rec[a.alias] = rows[0]?.[`a${i}`] ?? null));
         return { totalSize: 1, done: true, records: [rec] };
       }
-      const total = await count(plan);
+      const total = await count(plan, db);
       const now = clock();
       sweep(now);
       const id = `01g${crypto.randomBytes(9).toString("base64url").replace(/[-_]/g, "0").slice(0, 12)}`;
       const cursor: Cursor = { plan, total, batchSize: opts.batchSize, expiresAt: now + CURSOR_TTL_MS };
       cursors.set(id, cursor);
-      return serve(id, cursor, 0, opts.version);
+      return serve(id, cursor, 0, opts.version, db);
     },
     /** Serves the page a `nextRecordsUrl` locator points at. */
     async more(locator: string, version: string): Promise<QueryPage> {

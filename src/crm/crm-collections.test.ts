@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type jsforce from "jsforce";
+import { startCrm, type CrmHarness } from "./test-kit.js";
+
+let crm: CrmHarness;
+let conn: jsforce.Connection;
+
+beforeAll(async () => {
+  crm = await startCrm();
+  conn = await crm.login();
+  await conn.tooling.sobject("CustomField").create({ FullName: "Account.Ext_Key__c", Metadata: { type: "Text", label: "Ext Key", length: 40, externalId: true } });
+  await conn.tooling.sobject("CustomField").create({ FullName: "Account.Score__c", Metadata: { type: "Number", label: "Score", precision: 5, scale: 1 } });
+  await conn.tooling.sobject("CustomField").create({ FullName: "Account.Code__c", Metadata: { type: "Text", label: "Code", length: 10, unique: true } });
+});
+afterAll(async () => {
+  await crm.close();
+});
+
+describe("Tooling CustomField", () => {
+  it("makes a created field visible in describe and SOQL at once", async () => {
+    const d = await conn.describe("Account");
+    const score = d.fields.find((f) => f.name === "Score__c");
+    expect(score).toMatchObject({ type: "double", precision: 5, scale: 1, custom: true });
+    expect(d.fields.find((f) => f.name === "Ext_Key__c")).toMatchObject({ externalId: true, type: "string", length: 40 });
+    const res = await conn.tooling.query<{ DeveloperName: string; TableEnumOrId: string }>("SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE DeveloperName = 'Score'");
+    expect(res.records).toHaveLength(1);
+    expect(res.records[0]?.TableEnumOrId).toBe("Account");
+    await expect(conn.query("SELECT Id, Score__c FROM Account")).resolves.toMatchObject({ totalSize: expect.any(Number) });
+  });
+});
+
+describe("upsert by external id", () => {
+  it("creates then updates (created true/false) and answers 300 for duplicate external ids", async () => {
+    const first = (await conn.sobject("Account").upsert({ Name: "Up", Ext_Key__c: "K-1" }, "Ext_Key__c")) as { created?: boolean; success: boolean };
+    expect(first).toMatchObject({ success: true, created: true });
+    const second = (await conn.sobject("Account").upsert({ Name: "Up 2", Ext_Key__c: "k-1" }, "Ext_Key__c")) as { created?: boolean; success: boolean };
+    expect(second).toMatchObject({ success: true, created: false });
+    const rows = await conn.query<{ Name: string }>("SELECT Name FROM Account WHERE Ext_Key__c = 'K-1'");
+    expect(rows.records.map((r) => r.Name)).toEqual(["Up 2"]);
+    await conn.sobject("Account").create([{ Name: "D1", Ext_Key__c: "DUP" }, { Name: "D2", Ext_Key__c: "DUP" }]);
+    await expect(conn.sobject("Account").upsert({ Name: "D3", Ext_Key__c: "DUP" }, "Ext_Key__c")).rejects.toMatchObject({ errorCode: "MULTIPLE_CHOICES" });
+    const raw = await fetch(`${crm.url}/services/data/v62.0/sobjects/Account/Ext_Key__c/DUP`, { method: "PATCH", headers: { authorization: `Bearer ${conn.accessToken}`, "content-type": "application/json" }, body: JSON.stringify({ Name: "D4" }) });
+    expect(raw.status).toBe(300);
+  });
+
+  it("upserts a collection reporting created per record", async () => {
+    const res = await conn.sobject("Account").upsert([{ Name: "C1", Ext_Key__c: "CU-1" }, { Name: "Up 3", Ext_Key__c: "K-1" }], "Ext_Key__c");
+    expect(res.map((r) => (r as { created?: boolean }).created)).toEqual([true, false]);
+  });
+});
+
+describe("sObject Collections", () => {
+  it("creates 200 records in one call and refuses 201", async () => {
+    const records = Array.from({ length: 200 }, (_, i) => ({ Name: `Bulk ${i}`, Score__c: i / 10 }));
+    const res = await conn.sobject("Account").create(records);
+    expect(res).toHaveLength(200);
+    expect(res.every((r) => r.success)).toBe(true);
+    await expect(conn.sobject("Account").create([...records, { Name: "one too many" }])).rejects.toMatchObject({ errorCode: "EXCEEDED_ID_LIMIT" });
+    const ids = res.map((r) => r.id as string);
+    const updated = await conn.sobject("Account").update(ids.map((Id) => ({ Id, Industry: "Banking" })));
+    expect(updated.every((r) => r.success)).toBe(true);
+    const got = await conn.sobject("Account").retrieve(ids.slice(0, 3));
+    expect(got.map((r) => r?.["Industry"])).toEqual(["Banking", "Banking", "Banking"]);
+  });
+
+  it("reports mixed results per record without allOrNone", async () => {
+    const res = await conn.sobject("Account").create([{ Name: "ok" }, { Name: "x".repeat(300) }, { Name: "dup", Code__c: "C1" }, { Name: "dup2", Code__c: "C1" }]);
+    expect(res.map((r) => r.success)).toEqual([true, false, true, false]);
+    const errors = res.map((r) => (r.success ? undefined : (r.errors[0] as { statusCode?: string; errorCode?: string })));
+    expect(errors[1]).toMatchObject({ statusCode: "STRING_TOO_LONG" });
+    expect(errors[3]).toMatchObject({ statusCode: "DUPLICATE_VALUE" });
+  });
+
+  it("rolls everything back with allOrNone when one record fails", async () => {
+    const res = await conn.sobject("Account").create([{ Name: "AON-1" }, { Name: "AON-2", Score__c: 123456789 }], { allOrNone: true });
+    expect(res.map((r) => r.success)).toEqual([false, false]);
+    expect((res[0]?.errors[0] as { statusCode?: string }).statusCode).toBe("ALL_OR_NONE_OPERATION_ROLLED_BACK");
+    expect((res[1]?.errors[0] as { statusCode?: string }).statusCode).toBe("NUMBER_OUTSIDE_VALID_RANGE");
+    const left = await conn.query("SELECT Id FROM Account WHERE Name LIKE 'AON-%'");
+    expect(left.totalSize).toBe(0);
+  });
+
+  it("deletes a collection", async () => {
+    const res = await conn.sobject("Account").create([{ Name: "Del 1" }, { Name: "Del 2" }]);
+    const del = await conn.sobject("Account").destroy(res.map((r) => r.id as string));
+    expect(del.every((r) => r.success)).toBe(true);
+    expect((await conn.query("SELECT Id FROM Account WHERE Name LIKE 'Del %'")).totalSize).toBe(0);
+    expect((await conn.query("SELECT Id FROM Account WHERE Name LIKE 'Del %'", { scanAll: true })).totalSize).toBe(2);
+  });
+});
+
+describe("composite", () => {
+  it("chains subrequests with @{ref.id} and rolls back with allOrNone", async () => {
+    const body = {
+      allOrNone: false,
+      compositeRequest: [
+        { method: "POST", url: "/services/data/v62.0/sobjects/Account", referenceId: "acct", body: { Name: "Parent Co" } },
+        { method: "POST", url: "/services/data/v62.0/sobjects/Contact", referenceId: "ct", body: { LastName: "Kid", AccountId: "@{acct.id}" } },
+        { method: "GET", url: "/services/data/v62.0/sobjects/Contact/@{ct.id}", referenceId: "read" },
+      ],
+    };
+    const res = (await conn.requestPost("/services/data/v62.0/composite", body)) as { compositeResponse: Array<{ httpStatusCode: number; body: Record<string, unknown> }> };
+    expect(res.compositeResponse.map((r) => r.httpStatusCode)).toEqual([201, 201, 200]);
+    expect(res.compositeResponse[2]?.body["AccountId"]).toBe(res.compositeResponse[0]?.body["id"]);
+    const withRel = await conn.query<{ Account: { Name: string } }>(`SELECT Id, Account.Name FROM Contact WHERE Id = '${String(res.compositeResponse[1]?.body["id"])}'`);
+    expect(withRel.records[0]?.Account.Name).toBe("Parent Co");
+
+    const failing = {
+      allOrNone: true,
+      compositeRequest: [
+        { method: "POST", url: "/services/data/v62.0/sobjects/Account", referenceId: "a", body: { Name: "Rolled Back Co" } },
+        { method: "POST", url: "/services/data/v62.0/sobjects/Contact", referenceId: "b", body: { FirstName: "no last name" } },
+      ],
+    };
+    const r2 = (await conn.requestPost("/services/data/v62.0/composite", failing)) as { compositeResponse: Array<{ httpStatusCode: number }> };
+    expect(r2.compositeResponse.map((r) => r.httpStatusCode)).toEqual([400, 400]);
+    expect((await conn.query("SELECT Id FROM Account WHERE Name = 'Rolled Back Co'")).totalSize).toBe(0);
+  });
+
+  it("runs independent subrequests with /composite/batch", async () => {
+    const res = (await conn.requestPost("/services/data/v62.0/composite/batch", { batchRequests: [{ method: "GET", url: "v62.0/query?q=SELECT+Id+FROM+Account+LIMIT+1" }, { method: "GET", url: "v62.0/sobjects/Account/001000000000000AAA" }] })) as {
+      hasErrors: boolean;
+      results: Array<{ statusCode: number }>;
+    };
+    expect(res.hasErrors).toBe(true);
+    expect(res.results.map((r) => r.statusCode)).toEqual([200, 404]);
+  });
+});
