@@ -21,7 +21,7 @@ describe("Bulk API 2.0 through jsforce", () => {
     const csv = "Name,Pendo_Id__c,Pendo_Minutes__c\nUpdated,acc-1,10\nNew Co,acc-2,20\nBad Co,acc-3,not-a-number\n\"Quoted, Inc\",acc-4,#N/A\n";
     const res = await conn.bulk2.loadAndWaitForResults({ object: "Account", operation: "upsert", externalIdFieldName: "Pendo_Id__c", input: csv, pollInterval: 50, pollTimeout: 20_000 });
     expect(res.successfulResults).toHaveLength(3);
-    expect(res.successfulResults.map((r) => [r["Pendo_Id__c"], r.sf__Created])).toEqual([
+    expect(res.successfulResults.map((r) => [(r as Record<string, unknown>)["Pendo_Id__c"], r.sf__Created])).toEqual([
       ["acc-1", "false"],
       ["acc-2", "true"],
       ["acc-4", "true"],

@@ -184,7 +184,7 @@ class Translation {
         out.push(")".repeat(left.closeParen ?? 0));
       }
       if (!("operator" in node) || !node.operator) break;
-      out.push(` ${node.operator} `);
+      out.push(node.operator === "NOT" ? "NOT " : ` ${node.operator} `);
       node = "right" in node ? node.right : undefined;
     }
     return out.join("");
