@@ -29,6 +29,7 @@ export function scaleOf(o: BenchOptions): Scale {
 
 const SECTIONS = ["dashboard", "reports", "settings", "billing", "users", "projects", "inbox", "search", "admin", "help"];
 
+/** The URL and click-path dictionaries for a scale (ids from 1). */
 export function dictionaries(s: Scale): { urls: DictionaryEntry[]; elements: DictionaryEntry[] } {
   const urls = Array.from({ length: s.urls }, (_, i) => ({
     id: i + 1,
