@@ -3,11 +3,19 @@ export const DATE_PATTERN = "^\\d{4}-\\d{2}-\\d{2}$";
 
 const DAY_MS = 86_400_000;
 
+// Rule runs check the same few dates hundreds of thousands of times; remembering answers keeps that cheap.
+const checked = new Map<string, boolean>();
+
 /** True for a real calendar date in `YYYY-MM-DD` form (2024-02-30 is not). */
 export function isDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  if (text.length !== 10 || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const known = checked.get(text);
+  if (known !== undefined) return known;
   const ms = Date.parse(`${text}T00:00:00Z`);
-  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+  const ok = Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 10) === text;
+  if (checked.size > 100_000) checked.clear();
+  checked.set(text, ok);
+  return ok;
 }
 
 /** The UTC calendar day of an epoch-ms instant. */

@@ -60,7 +60,7 @@ describe("usage configuration and data", () => {
       written: 1,
       unchanged: 0,
       problems: [
-        { index: 0, field: "visitors30d", message: 'expected a number, got "many"' },
+        { index: 0, field: "visitors30d", message: 'expected a whole number, got "many"' },
         { index: 1, field: "unknownMeasure", message: "is not a usage measure; create it first (POST /api/v1/success/usage/measures)" },
       ],
     });
