@@ -10,6 +10,11 @@ import { openIngestLog, type IngestLog } from "./ingest-log.js";
 import { registerIngestRoutes } from "./ingest-routes.js";
 import { createIngestService, type IngestService } from "./ingest-service.js";
 import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
+import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
+import { createDerivedUpdater } from "./derived.js";
+import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
+import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
+import { ApiError } from "../server/errors.js";
 
 export type { App, AppSettings, AppStore } from "./apps.js";
 export type { Entity, EntityKind, Metadata, MetadataGroup, MetadataStore, MetadataValue } from "./metadata.js";
@@ -17,12 +22,18 @@ export type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
 export { canonicalPath } from "./ingest.js";
 export { installSnippet } from "./api-routes.js";
 export * from "./ingest-schema.js";
+export type { Report, ReportResult, ReportRow, Column, ColumnType } from "./reports/index.js";
+export type { SegmentGroup, SegmentRule } from "./segments/index.js";
 
 /** The analytics module: apps, durable ingest, metadata; metrics and reports build on it. */
 export type AnalyticsModule = PendulumModule & {
   name: "analytics";
   apps: AppStore;
   metadata: MetadataStore;
+  definitions: DefinitionStore;
+  segments: SegmentService;
+  reports: ReportStore;
+  reportService: ReportService;
   ingest: IngestService;
   flusher: Flusher;
   /** Resolves when every event acknowledged so far is in the event store. */
@@ -37,6 +48,17 @@ const AGENT_FILE = path.resolve(here, "..", "..", "dist", "agent.js");
 export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?: AfterFlush; agentFile?: string } = {}): AnalyticsModule {
   const apps = createAppStore(ctx.records, ctx.clock);
   const metadata = createMetadataStore(ctx.records);
+  const definitions = createDefinitionStore(ctx.records, ctx.clock);
+  const derived = createDerivedUpdater({ events: ctx.events, definitions });
+  const segmentStore = createSegmentStore(ctx.records, ctx.clock);
+  const segments = createSegmentService({ segments: segmentStore, metadata, events: ctx.events, now: ctx.clock });
+  const reports = createReportStore(ctx.records, ctx.clock);
+  const reportService = createReportService({ events: ctx.events, apps, metadata, definitions, segments, now: ctx.clock });
+  const appId = (id: string | undefined): string => {
+    const found = id ? apps.get(id) : apps.list()[0];
+    if (!found) throw new ApiError(404, "APP_NOT_FOUND", id ? `No app ${id}` : "No app exists yet; create one with POST /api/v1/apps", "app");
+    return found.id;
+  };
   const eventNames = new Map<string, Set<string>>();
   let log: IngestLog<AcceptedBatch> | undefined;
   let flusher: Flusher | undefined;
@@ -56,15 +78,21 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
 
   const mod: AnalyticsModule = {
     name: "analytics",
-    migrations: { ...appsMigrations, ...metadataMigrations },
+    migrations: { ...appsMigrations, ...metadataMigrations, ...definitionsMigrations, ...segmentsMigrations, ...reportsMigrations },
     apps,
     metadata,
+    definitions,
+    segments,
+    reports,
+    reportService,
     ingest,
     get flusher() {
       return requireFlusher();
     },
     async start() {
       await apps.load();
+      await definitions.load();
+      await derived.recover();
       if (apps.list().length === 0) {
         const { app, trackSecret } = await apps.create({ name: "My app", ...(ctx.config.appKey ? { appKey: ctx.config.appKey } : {}), ...(ctx.config.trackSecret ? { trackSecret: ctx.config.trackSecret } : {}) });
         if (!ctx.config.appKey) ctx.announce(`Default app key (for the agent snippet): ${app.appKey}`);
@@ -84,7 +112,10 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
         urls,
         elements,
         intervalMs: ctx.config.ingest.flushIntervalMs,
-        ...(options.afterFlush ? { afterFlush: options.afterFlush } : {}),
+        afterFlush: async (flushed) => {
+          await derived.afterFlush(flushed);
+          if (options.afterFlush) await options.afterFlush(flushed);
+        },
         onFlushed: async (id) => {
           await log?.truncateThrough(id);
         },
@@ -116,6 +147,9 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       await registerIngestRoutes(app, { apps, ingest, maxBodyBytes: ctx.config.ingest.maxBodyBytes, agentFile: options.agentFile ?? AGENT_FILE });
     },
     apiRoutes(app) {
+      registerDefinitionRoutes(app, { definitions, events: ctx.events, appId });
+      registerSegmentRoutes(app, { segments: segmentStore, service: segments, appId });
+      registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
       registerAnalyticsApi(app, { apps, metadata, ingest, events: ctx.events, get flusher() {
         return requireFlusher();
       }, baseUrl: ctx.config.baseUrl });

@@ -173,6 +173,16 @@ export function createMetadataStore(records: Records) {
       });
       return n;
     },
+    /** Every visitor or account of an app with its metadata (segment evaluation, reports). */
+    async all(appId: string, kind: EntityKind): Promise<Entity[]> {
+      const rows = await db.selectFrom(table(kind)).selectAll().where("app_id", "=", appId).execute();
+      return rows.map(toEntity);
+    },
+    /** Every visitor ↔ account pair of an app. */
+    async links(appId: string): Promise<{ visitorId: string; accountId: string }[]> {
+      const rows = await db.selectFrom("visitor_accounts").select(["visitor_id", "account_id"]).where("app_id", "=", appId).execute();
+      return rows.map((r) => ({ visitorId: r.visitor_id, accountId: r.account_id }));
+    },
     async eventNames(appId: string): Promise<string[]> {
       const rows = await db.selectFrom("event_names").select("name").where("app_id", "=", appId).execute();
       return rows.map((r) => r.name);

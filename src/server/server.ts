@@ -1,3 +1,4 @@
+import { Ajv } from "ajv";
 import Fastify, { LogController } from "fastify";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
@@ -21,8 +22,12 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
     logger: { level: options.logLevel ?? "info" },
     bodyLimit: options.bodyLimit ?? 10 * 1024 * 1024,
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Bodies are validated as sent (no coercion: a number stays a number inside a union);
+  // query strings and path parameters arrive as text, so they are coerced to their schema.
+  const strict = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
+  const lenient = new Ajv({ allErrors: false, coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? strict : lenient).compile(schema));
   installErrorHandler(app);
   await app.register(swagger, {
     openapi: {

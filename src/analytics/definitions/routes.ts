@@ -1,0 +1,114 @@
+import { Type } from "@sinclair/typebox";
+import { ApiError } from "../../server/errors.js";
+import type { HttpApp } from "../../server/http.js";
+import type { DuckDbEventStore } from "../../store/index.js";
+import { applyFeatureRule, applyPageRule, matchUrl, parseFeatureRule, parseUrlRule, removeFeature, removePage } from "../rules/index.js";
+import type { DefinitionStore } from "./store.js";
+
+export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string };
+
+const PageBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), rules: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1, maxItems: 50 }), app: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+const FeatureBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 200 }), selector: Type.String({ minLength: 1, maxLength: 2048 }), app: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+const Id = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+/** Refuses the first invalid URL rule, naming it and the character where it goes wrong. */
+function checkPageRules(rules: readonly string[]): void {
+  rules.forEach((r, i) => {
+    const parsed = parseUrlRule(r);
+    if (!parsed.ok) throw new ApiError(400, "INVALID_RULE", `${parsed.error.message} (at character ${parsed.error.position + 1})`, `rules[${i}]`, { position: parsed.error.position });
+  });
+}
+
+function checkSelector(selector: string): void {
+  const parsed = parseFeatureRule(selector);
+  if (!parsed.ok) {
+    const at = parsed.error.position === null ? "" : ` (at character ${parsed.error.position + 1})`;
+    throw new ApiError(400, "INVALID_RULE", `${parsed.error.message}${at}`, "selector", { position: parsed.error.position });
+  }
+}
+
+/** `/api/v1/pages` and `/api/v1/features`: rules applied retroactively over stored history. */
+export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOptions): void {
+  const { definitions } = o;
+
+  app.get("/pages", { schema: { tags: ["pages"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ pages: definitions.pages(o.appId(req.query.app)) }));
+  app.get("/pages/:id", { schema: { tags: ["pages"], params: Id } }, async (req) => {
+    const p = definitions.page(req.params.id);
+    if (!p) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
+    return p;
+  });
+  const savePage = async (id: string | undefined, body: { name: string; rules: string[]; app?: string }) => {
+    checkPageRules(body.rules);
+    const page = await definitions.savePage({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, rules: body.rules });
+    const applied = await o.events.exclusive((conn) => applyPageRule(conn, page.id, page.rules));
+    return { ...page, matchedUrls: applied.ok ? applied.value.matched : 0 };
+  };
+  app.post("/pages", { schema: { tags: ["pages"], body: PageBody } }, async (req, reply) => {
+    reply.status(201);
+    return savePage(undefined, req.body);
+  });
+  app.put("/pages/:id", { schema: { tags: ["pages"], params: Id, body: PageBody } }, async (req) => {
+    if (!definitions.page(req.params.id)) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
+    return savePage(req.params.id, req.body);
+  });
+  app.delete("/pages/:id", { schema: { tags: ["pages"], params: Id } }, async (req) => {
+    if (!(await definitions.deletePage(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
+    await o.events.exclusive((conn) => removePage(conn, req.params.id));
+    return { deleted: true };
+  });
+  app.post(
+    "/pages/preview",
+    { schema: { tags: ["pages"], summary: "Stored URLs a rule set would match, before saving", body: Type.Object({ rules: PageBody.properties.rules, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }) } },
+    async (req) => {
+      checkPageRules(req.body.rules);
+      const compiled = req.body.rules.map((r) => parseUrlRule(r));
+      const matches: string[] = [];
+      let matched = 0;
+      const result = await o.events.reader.stream("SELECT value FROM urls");
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const v of chunk.getColumnValues(0)) {
+          const url = String(v);
+          if (compiled.some((c) => c.ok && matchUrl(c.value, url))) {
+            matched++;
+            if (matches.length < (req.body.limit ?? 20)) matches.push(url);
+          }
+        }
+      }
+      return { matchedUrls: matched, sample: matches };
+    },
+  );
+
+  app.get("/features", { schema: { tags: ["features"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ features: definitions.features(o.appId(req.query.app)) }));
+  app.get("/features/:id", { schema: { tags: ["features"], params: Id } }, async (req) => {
+    const f = definitions.feature(req.params.id);
+    if (!f) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
+    return f;
+  });
+  const saveFeature = async (id: string | undefined, body: { name: string; selector: string; app?: string }) => {
+    checkSelector(body.selector);
+    const feature = await definitions.saveFeature({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, selector: body.selector });
+    const applied = await o.events.exclusive((conn) => applyFeatureRule(conn, feature.id, feature.selector));
+    return { ...feature, matchedElements: applied.ok ? applied.value.matched : 0 };
+  };
+  app.post("/features", { schema: { tags: ["features"], body: FeatureBody } }, async (req, reply) => {
+    reply.status(201);
+    return saveFeature(undefined, req.body);
+  });
+  app.put("/features/:id", { schema: { tags: ["features"], params: Id, body: FeatureBody } }, async (req) => {
+    if (!definitions.feature(req.params.id)) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
+    return saveFeature(req.params.id, req.body);
+  });
+  app.delete("/features/:id", { schema: { tags: ["features"], params: Id } }, async (req) => {
+    if (!(await definitions.deleteFeature(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
+    await o.events.exclusive((conn) => removeFeature(conn, req.params.id));
+    return { deleted: true };
+  });
+}

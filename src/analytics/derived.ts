@@ -1,0 +1,69 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DictionaryEntry, DuckDbEventStore } from "../store/index.js";
+import type { DefinitionStore } from "./definitions/index.js";
+import type { AfterFlush } from "./flusher.js";
+import { ensureRollupTables, updateRollups } from "./metrics/index.js";
+import { ensureMappingTables, mapNewDictionaryEntries } from "./rules/index.js";
+
+type Checkpoint = "rollups" | "urls_mapped" | "elements_mapped";
+
+async function readCheckpoint(conn: DuckDBConnection, name: Checkpoint): Promise<number> {
+  const r = await conn.runAndReadAll("SELECT id FROM analytics_checkpoints WHERE name = $1", [name]);
+  return Number(r.getRowsJS()[0]?.[0] ?? 0);
+}
+
+async function writeCheckpoint(conn: DuckDBConnection, name: Checkpoint, id: number): Promise<void> {
+  await conn.run("DELETE FROM analytics_checkpoints WHERE name = $1", [name]);
+  await conn.run("INSERT INTO analytics_checkpoints VALUES ($1, $2)", [name, id]);
+}
+
+async function entriesAfter(conn: DuckDBConnection, table: "urls" | "elements", id: number): Promise<DictionaryEntry[]> {
+  const r = await conn.runAndReadAll(`SELECT id, value FROM ${table} WHERE id > $1 ORDER BY id`, [id]);
+  return r.getRowsJS().map(([i, v]) => ({ id: Number(i), value: String(v) }));
+}
+
+/**
+ * Keeps what is derived from events current after each flush: the daily rollups and the page /
+ * feature mappings of new dictionary entries. Each has a checkpoint, so a crash between the
+ * append and the update is repaired by `recover` at start-up (both updates are idempotent).
+ */
+export function createDerivedUpdater(deps: { events: DuckDbEventStore; definitions: DefinitionStore }) {
+  const { events, definitions } = deps;
+
+  const afterFlush: AfterFlush = ({ fromId, toId, newUrls, newElements }) =>
+    events.exclusive(async (conn) => {
+      await updateRollups(conn, { fromId: fromId - 1, toId });
+      await writeCheckpoint(conn, "rollups", toId);
+      if (newUrls.length > 0 || newElements.length > 0) {
+        await mapNewDictionaryEntries(conn, newUrls, newElements, definitions.ruleSet());
+        const lastUrl = newUrls.at(-1);
+        const lastElement = newElements.at(-1);
+        if (lastUrl) await writeCheckpoint(conn, "urls_mapped", lastUrl.id);
+        if (lastElement) await writeCheckpoint(conn, "elements_mapped", lastElement.id);
+      }
+    });
+
+  return {
+    afterFlush,
+    /** Creates the derived tables and catches up on anything a crash left behind. */
+    recover: () =>
+      events.exclusive(async (conn) => {
+        await conn.run("CREATE TABLE IF NOT EXISTS analytics_checkpoints (name VARCHAR NOT NULL, id BIGINT NOT NULL)");
+        await ensureRollupTables(conn);
+        await ensureMappingTables(conn);
+        const maxId = Number((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM events")).getRowsJS()[0]?.[0] ?? 0);
+        const rolled = await readCheckpoint(conn, "rollups");
+        if (maxId > rolled) {
+          await updateRollups(conn, { fromId: rolled, toId: maxId });
+          await writeCheckpoint(conn, "rollups", maxId);
+        }
+        const urls = await entriesAfter(conn, "urls", await readCheckpoint(conn, "urls_mapped"));
+        const elements = await entriesAfter(conn, "elements", await readCheckpoint(conn, "elements_mapped"));
+        if (urls.length > 0 || elements.length > 0) {
+          await mapNewDictionaryEntries(conn, urls, elements, definitions.ruleSet());
+          if (urls.length > 0) await writeCheckpoint(conn, "urls_mapped", (urls.at(-1) as DictionaryEntry).id);
+          if (elements.length > 0) await writeCheckpoint(conn, "elements_mapped", (elements.at(-1) as DictionaryEntry).id);
+        }
+      }),
+  };
+}

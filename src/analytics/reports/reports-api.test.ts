@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
+import { analyticsOf } from "../index.js";
+
+let p: TestPendulum;
+const now = Date.now();
+const min = 60_000;
+
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  const body = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+const send = (visitor: string, account: string, events: Record<string, unknown>[]) =>
+  fetch(`${p.url}/data/ingest?key=${TEST_APP_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ visitor: { id: visitor }, account: { id: account }, events }) });
+const click = (ts: number, id: string) => ({ type: "click", ts, url: "https://app.example.com/reports/7?view=table", element: [{ tag: "span" }, { tag: "button", id, classes: ["btn"] }] });
+
+beforeAll(async () => {
+  p = await startTestPendulum();
+  // acct-a: two visitors; exports twice, views reports; acct-b: one visitor, only the home page.
+  await send("ann", "acct-a", [
+    { type: "load", ts: now - 10 * min, url: "https://app.example.com/reports/7?view=table" },
+    click(now - 9 * min, "export"),
+    click(now - 8 * min, "export"),
+    click(now - 7 * min, "share"),
+  ]);
+  await send("bob", "acct-a", [{ type: "load", ts: now - 5 * min, url: "https://app.example.com/reports/8" }]);
+  await send("cat", "acct-b", [{ type: "load", ts: now - 3 * min, url: "https://app.example.com/home" }, { type: "focus", ts: now - 2 * min, url: "https://app.example.com/home" }]);
+  await analyticsOf(p).settle();
+});
+afterAll(async () => {
+  await p.close();
+});
+
+describe("pages and features are retroactive", () => {
+  it("counts a feature defined after the clicks, recounts on edit, and drops it on delete", async () => {
+    const f = await json<{ id: string; matchedElements: number }>(await p.api("/api/v1/features", { method: "POST", body: JSON.stringify({ name: "Export", selector: "button#export" }) }));
+    expect(f.matchedElements).toBe(1);
+    const report = await json<{ id: string }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Feature use", range: { last: 30 }, columns: [`featureClicks.${f.id}`, "featureClicks"] }) }));
+    const rows = async () => (await json<{ rows: { id: string; values: Record<string, number> }[] }>(await p.api(`/api/v1/reports/${report.id}/results`))).rows;
+    expect((await rows()).find((r) => r.id === "acct-a")?.values[`featureClicks.${f.id}`]).toBe(2);
+    await json(await p.api(`/api/v1/features/${f.id}`, { method: "PUT", body: JSON.stringify({ name: "Export or share", selector: "button.btn" }) }));
+    expect((await rows()).find((r) => r.id === "acct-a")?.values[`featureClicks.${f.id}`]).toBe(3);
+    await json(await p.api(`/api/v1/features/${f.id}`, { method: "DELETE" }));
+    expect((await p.api(`/api/v1/reports/${report.id}/results`)).status).toBe(400);
+  });
+
+  it("maps a page rule with a wildcard and a query parameter", async () => {
+    const page = await json<{ id: string; matchedUrls: number }>(await p.api("/api/v1/pages", { method: "POST", body: JSON.stringify({ name: "Report table", rules: ["/reports/*?view=table"] }) }));
+    expect(page.matchedUrls).toBe(1);
+    const preview = await json<{ matchedUrls: number }>(await p.api("/api/v1/pages/preview", { method: "POST", body: JSON.stringify({ rules: ["/reports/*"] }) }));
+    expect(preview.matchedUrls).toBe(2);
+    const report = await json<{ id: string }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Pages", range: { last: 7 }, columns: [`pageViews.${page.id}`, "pageViews"] }) }));
+    const r = await json<{ rows: { id: string; values: Record<string, number> }[] }>(await p.api(`/api/v1/reports/${report.id}/results`));
+    expect(r.rows.map((x) => [x.id, x.values[`pageViews.${page.id}`], x.values["pageViews"]])).toEqual([
+      ["acct-a", 1, 2],
+      ["acct-b", 0, 1],
+    ]);
+  });
+
+  it("refuses a bad rule with the position of the error", async () => {
+    const bad = await p.api("/api/v1/features", { method: "POST", body: JSON.stringify({ name: "Bad", selector: "button[" }) });
+    expect(bad.status).toBe(400);
+    const body = await bad.json();
+    expect(body).toMatchObject({ code: "INVALID_RULE", field: "selector" });
+    const badPage = await p.api("/api/v1/pages", { method: "POST", body: JSON.stringify({ name: "Bad", rules: ["/ok", "/x#frag*"] }) });
+    expect(badPage.status).toBe(400);
+    expect((await badPage.json()).field).toBe("rules[1]");
+  });
+});
+
+describe("account reports and segments", () => {
+  it("gives the 30-day account report, sorted, paged and as CSV", async () => {
+    await json(await p.api("/api/v1/accounts/acct-a/metadata/custom", { method: "PUT", body: JSON.stringify({ plan: "pro" }) }));
+    const report = await json<{ id: string }>(
+      await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "30 day", range: { last: 30 }, columns: ["visitors", "minutes", "daysActive", "lastVisit", "custom.plan"] }) }),
+    );
+    const all = await json<{ total: number; rows: { id: string; values: Record<string, unknown> }[] }>(await p.api(`/api/v1/reports/${report.id}/results?sort=minutes&order=desc`));
+    expect(all.total).toBe(2);
+    // ann: 4 distinct minutes, bob: 1; cat: 2 (load + focus in two minutes).
+    expect(all.rows.map((r) => [r.id, r.values["visitors"], r.values["minutes"], r.values["daysActive"], r.values["custom.plan"]])).toEqual([
+      ["acct-a", 2, 5, 1, "pro"],
+      ["acct-b", 1, 2, 1, null],
+    ]);
+    expect(all.rows[0]?.values["lastVisit"]).toBe(new Date(now - 5 * min).toISOString());
+    const page2 = await json<{ rows: { id: string }[] }>(await p.api(`/api/v1/reports/${report.id}/results?sort=minutes&order=desc&limit=1&offset=1`));
+    expect(page2.rows.map((r) => r.id)).toEqual(["acct-b"]);
+    const csv = await (await p.api(`/api/v1/reports/${report.id}/results.csv`)).text();
+    expect(csv.split("\n")[0]).toBe("accountId,visitors,minutes,daysActive,lastVisit,custom.plan");
+    expect(csv).toContain("acct-b,1,2,1,");
+    const badSort = await p.api(`/api/v1/reports/${report.id}/results?sort=nope`);
+    expect(badSort.status).toBe(400);
+  });
+
+  it("filters a report by a segment mixing metadata and behaviour, nested", async () => {
+    const seg = await json<{ id: string }>(
+      await p.api("/api/v1/segments", {
+        method: "POST",
+        body: JSON.stringify({
+          name: "Pro or home-page users",
+          definition: { op: "or", rules: [{ kind: "metadata", target: "account", group: "custom", key: "plan", operator: "equals", value: "PRO" }, { op: "and", rules: [{ kind: "behavior", event: "track", id: "never-sent", condition: "never" }, { kind: "metadata", target: "visitor", group: "agent", key: "role", operator: "exists" }] }] },
+        }),
+      }),
+    );
+    const members = await json<{ members: string[] }>(await p.api(`/api/v1/segments/${seg.id}/members?kind=account`));
+    expect(members.members).toEqual(["acct-a"]);
+    const visitors = await json<{ members: string[] }>(await p.api(`/api/v1/segments/${seg.id}/members?kind=visitor`));
+    expect(visitors.members).toEqual(["ann", "bob"]);
+    const bad = await p.api("/api/v1/segments", { method: "POST", body: JSON.stringify({ name: "x", definition: { op: "and", rules: [{ kind: "behavior", event: "page", id: "p", condition: "atLeast" }] } }) });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).field).toBe("definition.rules[0].count");
+  });
+});

@@ -1,0 +1,80 @@
+import { ApiError } from "../../server/errors.js";
+import type { DuckDbEventStore } from "../../store/index.js";
+import type { AppStore } from "../apps.js";
+import type { DefinitionStore } from "../definitions/index.js";
+import type { Entity, MetadataStore } from "../metadata.js";
+import { accountMetrics, visitorMetrics, type AccountMetricsRow, type VisitorMetricsRow } from "../metrics/index.js";
+import type { SegmentService } from "../segments/index.js";
+import { columnValue, resolveColumn, type Column, type ReportValue } from "./columns.js";
+import type { Report, ReportRange } from "./store.js";
+
+export type ReportRow = { id: string; values: Record<string, ReportValue> };
+export type ReportResult = { range: { from: string; to: string; timeZone: string }; columns: Column[]; total: number; rows: ReportRow[] };
+export type RunOptions = { limit?: number; offset?: number; sort?: string; order?: "asc" | "desc"; now?: number };
+
+/** The local date (YYYY-MM-DD) of an instant in a time zone. */
+export function localDate(ms: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+  return parts;
+}
+
+/** Resolves a report range to local dates: "last N days" ends today, in the report's time zone. */
+export function resolveRange(range: ReportRange, timeZone: string, now: number): { from: string; to: string } {
+  if ("from" in range) return { from: range.from, to: range.to };
+  const to = localDate(now, timeZone);
+  const [y, m, d] = to.split("-").map(Number) as [number, number, number];
+  const from = new Date(Date.UTC(y, m - 1, d - (range.last - 1))).toISOString().slice(0, 10);
+  return { from, to };
+}
+
+/** Runs saved reports: metrics from rollups, metadata columns, segment filter, sort and paging. */
+export function createReportService(deps: { events: DuckDbEventStore; apps: AppStore; metadata: MetadataStore; definitions: DefinitionStore; segments: SegmentService; now: () => number }) {
+  const columnsOf = (report: Pick<Report, "kind" | "columns">): Column[] =>
+    report.columns.map((id, i) => {
+      const c = resolveColumn(id, { kind: report.kind, pageName: (p) => deps.definitions.page(p)?.name, featureName: (f) => deps.definitions.feature(f)?.name });
+      if ("error" in c) throw new ApiError(400, "INVALID_COLUMN", c.error, `columns[${i}]`);
+      return c;
+    });
+
+  return {
+    columnsOf,
+    /** Every row of a report (all pages), sorted; the CRM push and CSV export read this. */
+    async run(report: Report, options: RunOptions = {}): Promise<ReportResult> {
+      const app = deps.apps.get(report.appId);
+      if (!app) throw new ApiError(404, "APP_NOT_FOUND", `The report's app ${report.appId} no longer exists`);
+      const columns = columnsOf(report);
+      const range = resolveRange(report.range, report.timeZone, options.now ?? deps.now());
+      const pageIds = columns.filter((c) => c.id.startsWith("pageViews.")).map((c) => c.id.slice(10));
+      const featureIds = columns.filter((c) => c.id.startsWith("featureClicks.")).map((c) => c.id.slice(14));
+      const query = { appId: app.id, from: range.from, to: range.to, timeZone: report.timeZone, trackEventsCountAsActivity: app.settings.trackEventsCountAsActivity, pageIds, featureIds };
+      const conn = deps.events.reader;
+      const result = report.kind === "account" ? await accountMetrics(conn, query) : await visitorMetrics(conn, query);
+      if (!result.ok) throw new ApiError(400, "INVALID_RANGE", result.error.message, "range");
+      const entities = new Map<string, Entity>((await deps.metadata.all(app.id, report.kind)).map((e) => [e.id, e]));
+      const members = await deps.segments.membersOf(app.id, report.segmentId, report.kind);
+      if (!members) throw new ApiError(400, "SEGMENT_NOT_FOUND", `The report's segment ${report.segmentId} no longer exists`, "segmentId");
+      const metricsById = new Map<string, AccountMetricsRow | VisitorMetricsRow>();
+      for (const r of result.rows as (AccountMetricsRow | VisitorMetricsRow)[]) metricsById.set("accountId" in r ? r.accountId : r.visitorId, r);
+      let rows: ReportRow[] = [...members].map((id) => ({ id, values: Object.fromEntries(columns.map((c) => [c.id, columnValue(c, metricsById.get(id), entities.get(id))])) }));
+      const sort = options.sort;
+      const dir = options.order === "desc" ? -1 : 1;
+      rows.sort((a, b) => {
+        if (sort) {
+          const x = a.values[sort] ?? null;
+          const y = b.values[sort] ?? null;
+          if (x !== y) {
+            if (x === null) return 1;
+            if (y === null) return -1;
+            return (x < y ? -1 : 1) * dir;
+          }
+        }
+        return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      });
+      const total = rows.length;
+      if (options.limit !== undefined || options.offset !== undefined) rows = rows.slice(options.offset ?? 0, (options.offset ?? 0) + (options.limit ?? total));
+      return { range: { ...range, timeZone: report.timeZone }, columns, total, rows };
+    },
+  };
+}
+
+export type ReportService = ReturnType<typeof createReportService>;
