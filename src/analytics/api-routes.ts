@@ -36,17 +36,17 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
-/** The install snippet an app's developers paste into their page. */
+/** The install snippet an app's developers paste into their page: a stub that queues calls, then the agent. */
 export function installSnippet(baseUrl: string, appKey: string): string {
   return [
-    `<script src="${baseUrl}/agent.js" async></script>`,
     "<script>",
     "  window.pendulum = window.pendulum || { q: [] };",
-    "  ['initialize','identify','track','updateOptions'].forEach(function (m) {",
-    "    window.pendulum[m] = window.pendulum[m] || function () { window.pendulum.q.push([m, [].slice.call(arguments)]); };",
+    "  ['initialize', 'identify', 'updateOptions', 'track', 'flush'].forEach(function (m) {",
+    "    window.pendulum[m] = window.pendulum[m] || function () { window.pendulum.q.push([m].concat([].slice.call(arguments))); };",
     "  });",
-    `  pendulum.initialize({ apiKey: '${appKey}', host: '${baseUrl}', visitor: { id: 'VISITOR-ID' }, account: { id: 'ACCOUNT-ID' } });`,
+    `  pendulum.initialize({ apiKey: '${appKey}', visitor: { id: 'VISITOR-ID' }, account: { id: 'ACCOUNT-ID' } });`,
     "</script>",
+    `<script async src="${baseUrl}/agent.js"></script>`,
   ].join("\n");
 }
 

@@ -1,6 +1,7 @@
 import { CliError, parseArgs } from "./args.js";
 import type { CliIo, Command } from "./command.js";
 import { appsCommand } from "./commands/apps.js";
+import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
@@ -9,7 +10,7 @@ import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, crmCommand];
 }
 
 function topHelp(all: Command[]): string {

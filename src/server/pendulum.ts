@@ -33,7 +33,8 @@ export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<Pen
 export async function defaultModules(): Promise<ModuleFactory[]> {
   // Imported lazily so a module's import cost is paid only by the process that runs it.
   const { createAnalyticsModule } = await import("../analytics/index.js");
-  return [createAnalyticsModule];
+  const { createCrmModule } = await import("../crm/index.js");
+  return [createCrmModule, createAnalyticsModule];
 }
 
 export type Pendulum = {
