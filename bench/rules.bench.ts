@@ -9,6 +9,11 @@ const LOGIN = { username: "bench-api@acme.test", password: "bench-Passw0rd-123",
 const PENDO_FIELDS = ["Pendo_numberofvisitors_last30d__c", "Pendo_timeonsite_last30d__c", "Pendo_lastvisit_last30d__c"];
 const RULE_DATE = "2024-05-15";
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
 /** `npm run bench -- rules`: the article's two rules over N customers against the built-in CRM, through jsforce. */
 export async function run(options: BenchOptions): Promise<void> {
   const customers = options.scale === "small" ? 50_000 : 200_000;
@@ -109,23 +114,43 @@ export async function run(options: BenchOptions): Promise<void> {
       ],
     });
 
-    // Baseline: the connector's raw paged read of the same fields, in the same process and run.
-    const rawStart = performance.now();
-    const raw = await (await crm()).query(`SELECT ${["Id", ...PENDO_FIELDS].join(", ")} FROM Account`);
-    const rawSeconds = seconds(rawStart);
-    if (raw.length !== customers) throw new Error(`Raw read returned ${raw.length} of ${customers}`);
-
-    const r1Start = performance.now();
-    const run1 = await api<RuleRun>("POST", `/rules/${encodeURIComponent("Pendo: Sync data from Account to Usage")}/run`, { date: RULE_DATE });
-    const r1Seconds = seconds(r1Start);
-    if (run1.status !== "success" || run1.rowsWritten !== customers) throw new Error(`Rule 1: ${run1.status}, ${run1.rowsWritten} written: ${run1.message}`);
-    printFigure({ bench: "rules.rule1", value: r1Seconds, unit: "s", baseline: rawSeconds, customers, rows_read: run1.rowsRead, rows_written: run1.rowsWritten, seed_s: Math.round(seedSeconds * 10) / 10, goal: "≤ 5 s, ratio ≤ 2" });
+    // Baseline: the connector's raw paged read of the same fields, in the same process and run. The machine is
+    // shared, so both sides are the median of three: three raw reads, and rule 1 on three rule dates in three
+    // different weeks, each a real back-fill that writes every row.
+    const soql = `SELECT ${["Id", ...PENDO_FIELDS].join(", ")} FROM Account`;
+    const rawTimes: number[] = [];
+    const ruleTimes: number[] = [];
+    let run1: RuleRun | undefined;
+    for (const date of ["2024-05-15", "2024-05-22", "2024-05-29"]) {
+      const rawStart = performance.now();
+      const rawCount = (await (await crm()).query(soql)).length;
+      rawTimes.push(seconds(rawStart));
+      if (rawCount !== customers) throw new Error(`Raw read returned ${rawCount} of ${customers}`);
+      const r1Start = performance.now();
+      run1 = await api<RuleRun>("POST", `/rules/${encodeURIComponent("Pendo: Sync data from Account to Usage")}/run`, { date });
+      ruleTimes.push(seconds(r1Start));
+      if (run1.status !== "success" || run1.rowsWritten !== customers) throw new Error(`Rule 1: ${run1.status}, ${run1.rowsWritten} written: ${run1.message}`);
+    }
+    printFigure({
+      bench: "rules.rule1",
+      value: median(ruleTimes),
+      unit: "s",
+      baseline: median(rawTimes),
+      customers,
+      rows_read: run1?.rowsRead,
+      rows_written: run1?.rowsWritten,
+      runs: ruleTimes.map((t) => Math.round(t * 1000) / 1000),
+      raw_reads: rawTimes.map((t) => Math.round(t * 1000) / 1000),
+      steps_ms: run1?.timings,
+      seed_s: Math.round(seedSeconds * 10) / 10,
+      goal: "≤ 5 s, ratio ≤ 2",
+    });
 
     const r2Start = performance.now();
     const run2 = await api<RuleRun>("POST", `/rules/${encodeURIComponent("Pendo: Sync data from Gainsight to Account")}/run`, { date: RULE_DATE });
     const r2Seconds = seconds(r2Start);
     if (run2.status !== "success" || run2.rowsWritten !== customers) throw new Error(`Rule 2: ${run2.status}, ${run2.rowsWritten} written: ${run2.message}`);
-    printFigure({ bench: "rules.rule2", value: r2Seconds, unit: "s", customers, rows_read: run2.rowsRead, rows_written: run2.rowsWritten, goal: "≤ 15 s" });
+    printFigure({ bench: "rules.rule2", value: r2Seconds, unit: "s", customers, rows_read: run2.rowsRead, rows_written: run2.rowsWritten, steps_ms: run2.timings, goal: "≤ 15 s" });
   } finally {
     await p.close();
     fs.rmSync(p.dataDir, { recursive: true, force: true });

@@ -170,4 +170,10 @@ export const successMigrations: ModuleMigrations = {
       await sql`INSERT INTO success_usage_config (id, data_granularity, time_granularity, week_start_day, updated_at) VALUES (1, 'account', 'week', 1, 0)`.execute(db);
     },
   },
+  "success-0002-run-timings": {
+    async up(db: Kysely<unknown>) {
+      // Where a run spent its time, step by step, so a slow run explains itself.
+      await db.schema.alterTable("success_rule_runs").addColumn("timings", "text", (c) => c.notNull().defaultTo("{}")).execute();
+    },
+  },
 };

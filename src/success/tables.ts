@@ -149,5 +149,7 @@ export type SuccessTables = {
     errors: string;
     error_count: number;
     message: string | null;
+    /** JSON object step name → milliseconds. */
+    timings: string;
   };
 };

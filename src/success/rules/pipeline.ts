@@ -21,16 +21,25 @@ export type RunState = {
   soql?: string;
   actions: ActionResult[];
   errors: RowError[];
+  /** Milliseconds per named step. */
+  timings: Record<string, number>;
 };
 
 /** One named step of a run: state in, state out. */
 export type RunStep = (state: RunState) => Promise<RunState>;
 
-/** Composes steps left to right. */
-export function pipe(...steps: RunStep[]): RunStep {
+/** A step with the name its time is recorded under. */
+export type NamedStep = { name: string; step: RunStep };
+
+/** Composes named steps left to right, recording how long each took. */
+export function pipe(...steps: NamedStep[]): RunStep {
   return async (state) => {
     let s = state;
-    for (const step of steps) s = await step(s);
+    for (const { name, step } of steps) {
+      const start = performance.now();
+      s = await step(s);
+      s.timings[name] = Math.round(performance.now() - start);
+    }
     return s;
   };
 }
@@ -84,7 +93,9 @@ export function createActionsStep(): RunStep {
     const errors: RowError[] = [...s.errors];
     for (const [i, action] of s.rule.actions.entries()) {
       const ctx: ActionContext = { rule: s.rule, ruleDate: s.ruleDate, runId: s.runId, preview: s.preview, action: i + 1, accountField: accountFieldOf(s.rule.source), deps: s.deps };
+      const start = performance.now();
       const out = await runAction(action, s.rows, ctx);
+      s.timings[`action${i + 1}:${action.type}`] = Math.round(performance.now() - start);
       actions.push(out.result);
       errors.push(...out.errors);
       // Keep what earlier actions did if a later one fails the run.
@@ -96,4 +107,9 @@ export function createActionsStep(): RunStep {
 }
 
 /** A rule run: read, keep customers, count, act. */
-export const ruleRunPipeline: RunStep = pipe(createReadSourceStep(), createCustomersOnlyStep(), createCountStep(), createActionsStep());
+export const ruleRunPipeline: RunStep = pipe(
+  { name: "readSource", step: createReadSourceStep() },
+  { name: "customersOnly", step: createCustomersOnlyStep() },
+  { name: "count", step: createCountStep() },
+  { name: "actions", step: createActionsStep() },
+);

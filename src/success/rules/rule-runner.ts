@@ -32,7 +32,7 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
   const running = new Set<string>();
 
   async function preview(rule: Rule, ruleDate: string, rows: number): Promise<RulePreview> {
-    const state: RunState = { rule, ruleDate, runId: null, preview: true, previewRows: rows, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [] };
+    const state: RunState = { rule, ruleDate, runId: null, preview: true, previewRows: rows, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [], timings: {} };
     try {
       const s = await ruleRunPipeline(state);
       return { preview: true, ruleId: rule.id, ruleName: rule.name, ruleDate, rowsRead: s.rowsRead, ...(s.soql ? { soql: s.soql } : {}), rows: s.rows, actions: s.actions, errors: s.errors };
@@ -45,7 +45,7 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
   async function execute(rule: Rule, ruleDate: string): Promise<RuleRun> {
     const id = runId(opts.clock());
     await opts.runs.start({ id, ruleId: rule.id, ruleName: rule.name, ruleDate, startedAt: opts.clock() });
-    const state: RunState = { rule, ruleDate, runId: id, preview: false, previewRows: 0, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [] };
+    const state: RunState = { rule, ruleDate, runId: id, preview: false, previewRows: 0, deps: opts.deps, rows: [], rowsRead: 0, actions: [], errors: [], timings: {} };
     let status: RunStatus = "success";
     let message: string | null = null;
     try {
@@ -60,7 +60,7 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
       status = "failure";
       message = `${d.code}: ${d.message}`;
     }
-    await opts.runs.finish(id, { status, finishedAt: opts.clock(), rowsRead: state.rowsRead, actions: state.actions, errors: state.errors, message });
+    await opts.runs.finish(id, { status, finishedAt: opts.clock(), rowsRead: state.rowsRead, actions: state.actions, errors: state.errors, message, timings: state.timings });
     return opts.runs.get(id);
   }
 

@@ -44,6 +44,8 @@ export type RuleRun = {
   errors: RowError[];
   errorCount: number;
   message: string | null;
+  /** Milliseconds each step of the run took (read, customersOnly, action 1…). */
+  timings: Record<string, number>;
 };
 
 /** A problem that stops the whole run (source unreachable, a field not allow-listed): the run fails with it. */

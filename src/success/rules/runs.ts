@@ -24,6 +24,7 @@ function toRun(r: Row): RuleRun {
     errors: readJson<RowError[]>(r.errors, []),
     errorCount: r.error_count,
     message: r.message,
+    timings: readJson<Record<string, number>>(r.timings, {}),
   };
 }
 
@@ -33,10 +34,10 @@ export function createRunStore(db: Kysely<SuccessTables>) {
     async start(run: { id: string; ruleId: string; ruleName: string; ruleDate: string; startedAt: number }): Promise<void> {
       await db
         .insertInto("success_rule_runs")
-        .values({ id: run.id, rule_id: run.ruleId, rule_name: run.ruleName, rule_date: run.ruleDate, status: "running", started_at: run.startedAt, finished_at: null, rows_read: 0, actions: "[]", errors: "[]", error_count: 0, message: null })
+        .values({ id: run.id, rule_id: run.ruleId, rule_name: run.ruleName, rule_date: run.ruleDate, status: "running", started_at: run.startedAt, finished_at: null, rows_read: 0, actions: "[]", errors: "[]", error_count: 0, message: null, timings: "{}" })
         .execute();
     },
-    async finish(id: string, end: { status: RunStatus; finishedAt: number; rowsRead: number; actions: ActionResult[]; errors: RowError[]; message: string | null }): Promise<void> {
+    async finish(id: string, end: { status: RunStatus; finishedAt: number; rowsRead: number; actions: ActionResult[]; errors: RowError[]; message: string | null; timings: Record<string, number> }): Promise<void> {
       await db
         .updateTable("success_rule_runs")
         .set({
@@ -47,6 +48,7 @@ export function createRunStore(db: Kysely<SuccessTables>) {
           errors: JSON.stringify(end.errors.slice(0, KEPT_ERRORS)),
           error_count: end.errors.length,
           message: end.message,
+          timings: JSON.stringify(end.timings),
         })
         .where("id", "=", id)
         .execute();
