@@ -1,0 +1,71 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import { registerGuideApiRoutes } from "./api-routes.js";
+import { registerGuideDataRoutes } from "./data-routes.js";
+import { createGuidesService, type GuidesAnalytics, type GuidesService } from "./service.js";
+import { guidesMigrations } from "./tables.js";
+
+export type { Guide, GuideInput, ThrottleSettings, Step, Button, Layout, Activation, Frequency, Status } from "./model.js";
+export type { GuideMetrics } from "./metrics.js";
+export type { NpsResult, NpsCategory } from "./nps.js";
+export { npsCategory, npsScore } from "./nps.js";
+export type { WireGuide, WireStep, GuidesResponse, WireGuideEvent, GuideEventsBody, GuideEventType } from "./wire.js";
+export type { GuidesAnalytics } from "./service.js";
+export { renderContent, sanitizeHtml } from "./sanitize.js";
+
+/** The guides module: guide CRUD, delivery to the agent, guide events, metrics and NPS. */
+export type GuidesModule = PendulumModule &
+  Pick<GuidesService, "npsByAccount" | "npsByVisitor" | "npsOverall" | "npsCategories" | "refreshSegments"> & {
+    name: "guides";
+    service: GuidesService;
+  };
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+/** dist/agent-guides.js, whether running from src/ (tests) or dist/ (built). */
+const RENDERER_FILE = path.resolve(here, "..", "..", "dist", "agent-guides.js");
+const FIVE_MINUTES = 5 * 60_000;
+
+/**
+ * Builds the guides module. It needs the analytics module (apps, segments); the composition
+ * root passes it: `(ctx) => createGuidesModule(ctx, { analytics: analyticsModule })`.
+ */
+export function createGuidesModule(ctx: ModuleContext, options: { analytics: GuidesAnalytics; refreshMs?: number; rendererFile?: string }): GuidesModule {
+  const service = createGuidesService({ records: ctx.records, analytics: options.analytics, now: ctx.clock });
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    name: "guides",
+    migrations: guidesMigrations,
+    service,
+    npsByAccount: service.npsByAccount,
+    npsByVisitor: service.npsByVisitor,
+    npsOverall: service.npsOverall,
+    npsCategories: service.npsCategories,
+    refreshSegments: service.refreshSegments,
+    async start() {
+      await service.load();
+      // Membership is computed off the request path; a failure keeps the last good sets.
+      const refresh = (): void => void service.refreshSegments().catch((e: unknown) => console.error("pendulum: refreshing guide segments failed; will retry", e));
+      refresh();
+      timer = setInterval(refresh, options.refreshMs ?? FIVE_MINUTES);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      await service.refreshSegments().catch(() => undefined);
+    },
+    apiRoutes(app) {
+      registerGuideApiRoutes(app, service);
+    },
+    async publicRoutes(app) {
+      await registerGuideDataRoutes(app, { appByKey: (k) => options.analytics.apps.byAppKey(k), delivery: service.delivery, events: service.events, rendererFile: options.rendererFile ?? RENDERER_FILE });
+    },
+  };
+}
+
+/** Finds the guides module among a running Pendulum's modules. */
+export function guidesOf(p: { modules: readonly PendulumModule[] }): GuidesModule {
+  const m = p.modules.find((x) => x.name === "guides");
+  if (!m) throw new Error("guides module is not loaded");
+  return m as GuidesModule;
+}
