@@ -151,6 +151,13 @@ export async function run(options: BenchOptions): Promise<void> {
     const r2Seconds = seconds(r2Start);
     if (run2.status !== "success" || run2.rowsWritten !== customers) throw new Error(`Rule 2: ${run2.status}, ${run2.rowsWritten} written: ${run2.message}`);
     printFigure({ bench: "rules.rule2", value: r2Seconds, unit: "s", customers, rows_read: run2.rowsRead, rows_written: run2.rowsWritten, steps_ms: run2.timings, goal: "≤ 15 s" });
+
+    // A rerun finds every Account already holding the values and writes nothing.
+    const r2bStart = performance.now();
+    const rerun2 = await api<RuleRun>("POST", `/rules/${encodeURIComponent("Pendo: Sync data from Gainsight to Account")}/run`, { date: RULE_DATE });
+    const rerunSeconds = seconds(r2bStart);
+    if (rerun2.status !== "success" || rerun2.rowsWritten !== 0) throw new Error(`Rule 2 rerun: ${rerun2.status}, ${rerun2.rowsWritten} written: ${rerun2.message}`);
+    printFigure({ bench: "rules.rule2.rerun", value: rerunSeconds, unit: "s", baseline: r2Seconds, customers, rows_written: rerun2.rowsWritten, steps_ms: rerun2.timings });
   } finally {
     await p.close();
     fs.rmSync(p.dataDir, { recursive: true, force: true });

@@ -129,7 +129,8 @@ describe("the article's rules against the built-in CRM, through jsforce", () => 
     ]);
 
     const rerun = await call<RuleRun>(p, "POST", `/rules/${rule.body.id}/run`, { date: "2024-05-15" });
-    expect(rerun.body.status).toBe("success");
+    expect(rerun.body).toMatchObject({ status: "success", rowsRead: 2, rowsWritten: 0 });
+    expect(rerun.body.actions[0]).toMatchObject({ written: 0, unchanged: 2, failed: 0 });
     const after = await p.conn.query<{ Id: string; Health_Score__c: number | null; Renewal_Date__c: string | null }>(`SELECT Id, Health_Score__c, Renewal_Date__c FROM Account ORDER BY Name`);
     expect(after.records.map((a) => [a.Id, a.Health_Score__c, a.Renewal_Date__c])).toEqual(accounts.records.map((a) => [a.Id, a.Health_Score__c, a.Renewal_Date__c]));
   });
@@ -149,7 +150,9 @@ describe("the article's rules against the built-in CRM, through jsforce", () => 
     // A customer whose Account id the CRM does not know, between two good ones.
     await call(p, "POST", "/customers", { accountId: "001000000000000AAA", name: "Ghost", healthScore: 50 });
     const run = await call<RuleRun>(p, "POST", `/rules/${encodeURIComponent(RULE_2.name)}/run`, { date: "2024-05-16" });
-    expect(run.body).toMatchObject({ status: "partial", rowsRead: 3, rowsWritten: 2, errorCount: 1 });
+    // Acme changed (written), Globex did not (unchanged, not sent), Ghost is refused by the CRM.
+    expect(run.body).toMatchObject({ status: "partial", rowsRead: 3, rowsWritten: 1, errorCount: 1 });
+    expect(run.body.actions[0]).toMatchObject({ written: 1, unchanged: 1, failed: 1 });
     expect(run.body.errors[0]).toMatchObject({ key: "001000000000000AAA", action: 1, actionType: "loadToCrm" });
     expect(run.body.errors[0]?.code).toMatch(/^[A-Z_]+$/);
     const acme = await p.conn.sobject("Account").retrieve(ids[0] as string);

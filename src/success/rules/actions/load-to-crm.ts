@@ -47,6 +47,35 @@ async function describeTargets(client: CrmClient, action: LoadToCrm, identifier:
   return fields;
 }
 
+/** Above this many records one full read of the object is cheaper than many `Id IN (…)` reads. */
+const FULL_READ_ABOVE = 2000;
+const IN_CHUNK = 300;
+
+/** Salesforce ids are case-sensitive in their first 15 characters; the last 3 only checksum them. */
+const idKey = (id: unknown) => String(id).slice(0, 15);
+
+/** The records' current values of the mapped fields, by id, so unchanged records are not written again. */
+async function currentValues(client: CrmClient, object: string, fields: string[], ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const select = `SELECT ${["Id", ...fields.filter((f) => f !== "Id")].join(", ")} FROM ${object}`;
+  const rows: Record<string, unknown>[] = [];
+  if (ids.length > FULL_READ_ABOVE) rows.push(...(await client.query(select)));
+  else {
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const list = ids.slice(i, i + IN_CHUNK).map((id) => `'${id.replace(/[^A-Za-z0-9]/g, "")}'`);
+      rows.push(...(await client.query(`${select} WHERE Id IN (${list.join(", ")})`)));
+    }
+  }
+  return new Map(rows.map((r) => [idKey(r["Id"]), r]));
+}
+
+/** True when the CRM already holds this value (datetimes compared as instants, numbers as numbers). */
+function holds(current: unknown, next: unknown, crmType: string): boolean {
+  if (current === undefined) return false;
+  if ((current === null || current === "") && (next === null || next === "")) return true;
+  if (crmType === "datetime" && typeof current === "string" && typeof next === "string") return Date.parse(current) === Date.parse(next);
+  return current === next;
+}
+
 function saveError(r: CrmSaveResult): { code: string; message: string; field?: string } {
   if (r.success) return { code: "", message: "" };
   const e = r.errors[0];
@@ -86,6 +115,26 @@ export async function loadToCrm(action: LoadToCrm, rows: SourceRow[], ctx: Actio
     origin.push(i);
   });
   if (ctx.preview) return outcome(ctx, action.type, action.object, { written: 0, unchanged: 0 }, errors, records);
+  // Only changed values are written: an update first reads what the CRM holds, which saves API
+  // calls and leaves LastModifiedDate alone on a rerun.
+  let unchanged = 0;
+  if (action.operation === "update" && records.length > 0) {
+    const targets = action.mappings.map((m) => m.to);
+    const current = await currentValues(client, action.object, targets, records.map((r) => String(r["Id"])));
+    const keep: number[] = [];
+    records.forEach((r, j) => {
+      const now = current.get(idKey(r["Id"]));
+      const same = now !== undefined && targets.every((t) => t === "Id" || holds(now[t], r[t], (fields.get(t) as CrmField).type));
+      if (same) unchanged++;
+      else keep.push(j);
+    });
+    if (unchanged > 0) {
+      const keptRecords = keep.map((j) => records[j] as Record<string, unknown>);
+      const keptOrigin = keep.map((j) => origin[j] as number);
+      records.splice(0, records.length, ...keptRecords);
+      origin.splice(0, origin.length, ...keptOrigin);
+    }
+  }
   const results =
     action.operation === "insert"
       ? await client.insert(action.object, records)
@@ -102,5 +151,5 @@ export async function loadToCrm(action: LoadToCrm, rows: SourceRow[], ctx: Actio
     const e = saveError(r);
     errors.push(rowError(ctx, action.type, i, rows[i] as SourceRow, e.code, e.message, e.field));
   });
-  return outcome(ctx, action.type, action.object, { written, unchanged: 0 }, errors);
+  return outcome(ctx, action.type, action.object, { written, unchanged }, errors);
 }
