@@ -13,6 +13,7 @@ const DROP = /^(SCRIPT|STYLE|IFRAME|OBJECT|EMBED|NOSCRIPT|TEMPLATE|TEXTAREA|SELE
 
 /** Whether a URL is http(s), mailto (links) or relative. */
 export function safeUrl(url: string, image: boolean): boolean {
+  // eslint-disable-next-line no-control-regex -- the control characters are what is being removed
   const u = url.replace(/[\u0000-\u0020\u007f-\u009f]/g, "");
   const m = /^([a-z][a-z0-9+.-]*):/i.exec(u);
   if (!m) return !u.startsWith("//") || !image;

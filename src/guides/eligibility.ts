@@ -47,6 +47,8 @@ export function eligibleGuides(input: EligibilityInput): Eligibility {
     else fresh.push(c);
   }
   if (fresh.length === 0) return { guides: out };
+  // Delivered in priority order, whichever way each guide qualified.
+  const ordered = (list: CompiledGuide[]): CompiledGuide[] => input.guides.filter((c) => list.includes(c));
   // Throttle: count automatic runs started within the interval and the time since the last one.
   const intervalMs = throttle.intervalHours * HOUR;
   const gapMs = throttle.minGapMinutes * MINUTE;
@@ -61,10 +63,10 @@ export function eligibleGuides(input: EligibilityInput): Eligibility {
   let waitMs = 0;
   if (recent.length >= throttle.maxGuides) waitMs = Math.max(waitMs, (recent[recent.length - throttle.maxGuides] as number) + intervalMs - now);
   if (now - last < gapMs) waitMs = Math.max(waitMs, last + gapMs - now);
-  if (waitMs > 0) return { guides: out, retryAfterMs: Math.ceil(waitMs) };
+  if (waitMs > 0) return { guides: ordered(out), retryAfterMs: Math.ceil(waitMs) };
   // With a gap, one new automatic guide at a time; without, as many as the interval has room for.
   const allowed = gapMs > 0 ? 1 : throttle.maxGuides - recent.length;
   out.push(...fresh.slice(0, allowed));
-  if (fresh.length <= allowed) return { guides: out };
-  return { guides: out, retryAfterMs: gapMs > 0 ? gapMs : intervalMs };
+  if (fresh.length <= allowed) return { guides: ordered(out) };
+  return { guides: ordered(out), retryAfterMs: gapMs > 0 ? gapMs : intervalMs };
 }

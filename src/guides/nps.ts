@@ -34,7 +34,10 @@ export function latestPerVisitor(answers: readonly NpsAnswer[]): NpsAnswer[] {
   const byVisitor = new Map<string, NpsAnswer>();
   for (const a of answers) {
     const prev = byVisitor.get(a.visitorId);
-    if (!prev || a.ts >= prev.ts) byVisitor.set(a.visitorId, a);
+    if (prev && a.ts < prev.ts) continue;
+    // Re-inserted so the map's order is the order of latest answers (ties keep arrival order).
+    byVisitor.delete(a.visitorId);
+    byVisitor.set(a.visitorId, a);
   }
   return [...byVisitor.values()];
 }

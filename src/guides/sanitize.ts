@@ -34,6 +34,7 @@ const escapeAttr = (s: string): string => s.replace(/&/g, "&amp;").replace(/"/g,
 /** Whether a URL is safe to put in href/src: http(s), mailto (links only) or relative. */
 export function safeUrl(raw: string, kind: "link" | "image"): string | undefined {
   // Browsers ignore control characters and whitespace inside a scheme ("java\tscript:").
+  // eslint-disable-next-line no-control-regex -- the control characters are what is being removed
   const url = decodeEntities(raw).replace(/[\u0000-\u0020\u007f-\u009f]/g, "");
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url);
   if (!scheme) return url.startsWith("//") && kind === "link" ? undefined : decodeEntities(raw).trim();
