@@ -55,7 +55,8 @@ export function createReadSourceStep(): RunStep {
 /** "Apply to customers only": keeps rows whose account is in Customer Info. */
 export function createCustomersOnlyStep(): RunStep {
   return async (s) => {
-    if (!s.rule.customersOnly) return s;
+    // Customer Info rows are customers by definition.
+    if (!s.rule.customersOnly || s.rule.source.kind === "customers") return s;
     const ids = await s.deps.customers.accountIds();
     const field = accountFieldOf(s.rule.source);
     return { ...s, rows: s.rows.filter((r) => ids.has(String(r[field] ?? ""))) };

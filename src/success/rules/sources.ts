@@ -1,4 +1,4 @@
-import { CUSTOMER_FIELDS, flattenCustomer } from "../customers/customer.js";
+import { CUSTOMER_FIELDS } from "../customers/customer.js";
 import { accountFieldOf, type Rule, type RuleSource } from "./definition.js";
 import { applyFilters } from "./filter.js";
 import { RunFailure, type RuleDeps, type SourceRow } from "./run-types.js";
@@ -47,7 +47,7 @@ export async function readSource(rule: Rule, ruleDate: string, deps: RuleDeps): 
     case "crm":
       return readCrm({ ...rule, source }, ruleDate, deps);
     case "customers":
-      return { rows: applyFilters((await deps.customers.all()).map(flattenCustomer), rule.filters, ruleDate) };
+      return { rows: applyFilters(await deps.customers.rows(["accountId", ...rule.show, ...rule.filters.map((f) => f.field)]), rule.filters, ruleDate) };
     case "usage": {
       const rows = await deps.usage.rows({ aggregationLevel: source.aggregationLevel ?? "ACCOUNTLEVEL" });
       const flat = rows.map((r) => ({ accountId: r.accountId, periodStart: r.periodStart, aggregationLevel: r.aggregationLevel, instanceId: r.instanceId, userId: r.userId, ...r.measures }));
