@@ -5,6 +5,7 @@ import type { CliIo } from "./command.js";
 /** A small client for a running Pendulum's `/api/v1`, for CLI commands. */
 export type ApiClient = {
   url: string;
+  token: string;
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
 };
 
@@ -16,6 +17,7 @@ export function apiClient(args: Args, io: CliIo): ApiClient {
   if (!token) throw new CliError("An admin API token is needed: pass --token or set PENDULUM_API_TOKEN.");
   return {
     url,
+    token,
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
       let res: Response;
       try {

@@ -65,4 +65,19 @@ describe("pendulum CLI", () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain("Line 2");
   });
+
+  it("runs a saved report as CSV and JSON", async () => {
+    const created = await (await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "CLI 30 days", range: { last: 90 }, columns: ["visitors", "events"] }) })).json();
+    const csv = await run(["report", "run", created.id, "--format", "csv", "--sort", "events", "--order", "desc"]);
+    expect(csv.code).toBe(0);
+    const lines = csv.out.trim().split("\n");
+    expect(lines[0]).toBe("accountId,visitors,events");
+    expect(lines.length).toBeGreaterThan(1);
+    const json = JSON.parse((await run(["report", "run", created.id, "--format", "json"])).out);
+    expect(json.total).toBe(lines.length - 1);
+    expect((await run(["report", "list"])).out).toContain("CLI 30 days");
+    const missing = await run(["report", "run", "nope"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("NOT_FOUND");
+  });
 });

@@ -3,6 +3,7 @@ import type { CliIo, Command } from "./command.js";
 import { appsCommand } from "./commands/apps.js";
 import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
+import { reportCommand } from "./commands/report.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { ConfigError } from "../config.js";
@@ -10,7 +11,7 @@ import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, crmCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, crmCommand];
 }
 
 function topHelp(all: Command[]): string {
