@@ -170,4 +170,41 @@ describe("the article's rules against the built-in CRM, through jsforce", () => 
     expect(preview.body.soql).toContain("WHERE Pendo_lastvisit_last30d__c > 2024-05-08");
     expect(preview.body.rows.map((r) => r["Id"]).sort()).toEqual([ids[0], ids[2]].sort());
   });
+
+  it("upserts on an external id (no duplicates on rerun) and inserts related records", async () => {
+    await p.conn.tooling.sobject("CustomField").create({ FullName: "Account.Success_Key__c", Metadata: { type: "Text", label: "Success key", length: 64, externalId: true, unique: true } });
+    await call(p, "PUT", "/crm/writable", { objects: [{ object: "Account", fields: ["Id", "Name", "Success_Key__c", "Health_Score__c", "Renewal_Date__c"] }, { object: "Contact", fields: ["AccountId", "LastName"] }] });
+    await call(p, "POST", "/customers", { accountId: "EXT-1", name: "Initech", healthScore: 64 });
+    const upsert = await call<Rule>(p, "POST", "/rules", {
+      name: "Customers to Accounts by key",
+      type: "Custom",
+      source: { kind: "customers" },
+      show: ["accountId", "name", "healthScore"],
+      filters: [{ field: "accountId", operator: "contains", value: "EXT-" }],
+      customersOnly: true,
+      actions: [
+        { type: "loadToCrm", object: "Account", operation: "upsert", mappings: [{ to: "Success_Key__c", field: "accountId", identifier: true }, { to: "Name", field: "name" }, { to: "Health_Score__c", field: "healthScore" }] },
+      ],
+    });
+    expect(upsert.status, JSON.stringify(upsert.body)).toBe(201);
+    expect((await call<RuleRun>(p, "POST", `/rules/${upsert.body.id}/run`, { date: "2024-05-16" })).body).toMatchObject({ status: "success", rowsWritten: 1 });
+    await call(p, "PATCH", "/customers/EXT-1", { healthScore: 70 });
+    expect((await call<RuleRun>(p, "POST", `/rules/${upsert.body.id}/run`, { date: "2024-05-17" })).body).toMatchObject({ status: "success", rowsWritten: 1 });
+    const initech = await p.conn.query<{ Name: string; Health_Score__c: number }>("SELECT Name, Health_Score__c FROM Account WHERE Success_Key__c = 'EXT-1'");
+    expect(initech.records.map((r) => [r.Name, r.Health_Score__c])).toEqual([["Initech", 70]]);
+
+    const insert = await call<Rule>(p, "POST", "/rules", {
+      name: "A contact per customer",
+      type: "Custom",
+      source: { kind: "customers" },
+      show: ["accountId", "name"],
+      filters: [{ field: "name", operator: "equals", value: "Acme" }],
+      customersOnly: true,
+      actions: [{ type: "loadToCrm", object: "Contact", operation: "insert", mappings: [{ to: "AccountId", field: "accountId" }, { to: "LastName", field: "name" }] }],
+    });
+    expect(insert.status, JSON.stringify(insert.body)).toBe(201);
+    expect((await call<RuleRun>(p, "POST", `/rules/${insert.body.id}/run`, { date: "2024-05-16" })).body).toMatchObject({ status: "success", rowsWritten: 1 });
+    const contacts = await p.conn.query<{ AccountId: string; LastName: string }>("SELECT AccountId, LastName FROM Contact");
+    expect(contacts.records.map((c) => [c.AccountId, c.LastName])).toEqual([[ids[0], "Acme"]]);
+  });
 });
