@@ -1,0 +1,126 @@
+import type { AnalyticsModule } from "../analytics/index.js";
+import { ApiError } from "../server/errors.js";
+import { SalesforceError, type SalesforceClient } from "../salesforce/index.js";
+import type { ConnectionService } from "./connection.js";
+import { createRunContext, RunInterrupted, type RunContext } from "./context.js";
+import { pullSide } from "./pull.js";
+import { pushMapping } from "./push.js";
+import { emptyCounts, type LinkSettings, type PullSettings, type RunStatus, type SyncRun, type SyncStore } from "./store.js";
+
+/** What a run does: pull, push or both (both by default); `scheduled` pushes only mappings with daily sync on. */
+export type RunOptions = { pull?: boolean; push?: boolean; scheduled?: boolean };
+
+export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
+export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
+
+/** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
+export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: () => AnalyticsModule; now: () => number }) {
+  const { store } = deps;
+  let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
+
+  const appIdOf = (link: LinkSettings): string => {
+    const a = deps.analytics();
+    const app = link.appId ? a.apps.get(link.appId) : a.apps.list()[0];
+    if (!app) throw new ApiError(404, "APP_NOT_FOUND", "No analytics app to sync with");
+    return app.id;
+  };
+
+  async function steps(ctx: RunContext, run: SyncRun, options: RunOptions): Promise<void> {
+    const analytics = deps.analytics();
+    const link = (await store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
+    const pull = (await store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL;
+    const conn = await deps.connection.stored();
+    const appId = appIdOf(link);
+    if (run.pull) {
+      await pullSide(ctx, analytics, appId, { object: "Account", kind: "account", linkField: link.accountField, fields: pull.accountFields });
+      if (link.visitorField && pull.visitorFields.length > 0) await pullSide(ctx, analytics, appId, { object: "Contact", kind: "visitor", linkField: link.visitorField, fields: pull.visitorFields });
+    }
+    if (run.push) {
+      for (const m of await store.listMappings()) {
+        if (options.scheduled && !m.dailySync) continue;
+        await pushMapping(ctx, { analytics, store }, m, m.object === "Account" ? link.accountField : link.visitorField, conn?.fieldPrefix ?? "Pendo_");
+      }
+    }
+  }
+
+  function statusOf(run: SyncRun, stopped: boolean): RunStatus {
+    if (stopped) return run.counts.written > 0 || run.counts.read > 0 ? "partial" : "failure";
+    return run.counts.failed > 0 || run.counts.duplicates > 0 ? "partial" : "success";
+  }
+
+  async function execute(run: SyncRun, options: RunOptions, abort: AbortController): Promise<SyncRun> {
+    const counts = emptyCounts();
+    const errors = run.errors;
+    let client: SalesforceClient | undefined;
+    let stopError: unknown;
+    try {
+      client = await deps.connection.client();
+      await steps(createRunContext(run.id, client, counts, errors, abort.signal), run, options);
+    } catch (e) {
+      if (e instanceof RunInterrupted || abort.signal.aborted) return run; // stays `running`; resumed on next start
+      stopError = e;
+    }
+    const written = await store.countWritten(run.id);
+    const next: SyncRun = { ...run, counts: { ...counts, written }, errors, apiCalls: run.apiCalls + (client?.calls() ?? 0), finishedAt: deps.now() };
+    if (stopError !== undefined) {
+      const code = stopError instanceof SalesforceError ? stopError.problem : stopError instanceof ApiError ? stopError.code : "INTERNAL";
+      next.message = `${code}: ${stopError instanceof Error ? stopError.message : String(stopError)}`;
+      if (!(stopError instanceof SalesforceError) && !(stopError instanceof ApiError)) console.error("pendulum: sync run failed", stopError);
+    }
+    next.status = statusOf(next, stopError !== undefined);
+    await store.saveRun(next);
+    if (client) await deps.connection.note(client, stopError);
+    return next;
+  }
+
+  function launch(run: SyncRun, options: RunOptions): SyncRun {
+    const abort = new AbortController();
+    const done = execute(run, options, abort).finally(() => {
+      if (active?.id === run.id) active = undefined;
+    });
+    active = { id: run.id, done, abort };
+    return run;
+  }
+
+  return {
+    /** Starts a run in the background; refuses while another one is running. */
+    async start(options: RunOptions = {}): Promise<SyncRun> {
+      if (active) throw new ApiError(409, "RUN_IN_PROGRESS", `Sync run ${active.id} is still running`, undefined, { runId: active.id });
+      const run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
+      return launch(run, options);
+    },
+    /** Runs a sync to its end (the jobs scheduler calls this). */
+    async runSync(options: RunOptions = {}): Promise<SyncRun> {
+      const run = await this.start(options);
+      return this.wait(run.id);
+    },
+    /** Waits for a run to finish. */
+    async wait(id: string): Promise<SyncRun> {
+      if (active?.id === id) return active.done;
+      const run = await store.getRun(id);
+      if (!run) throw new ApiError(404, "NOT_FOUND", `No sync run ${id}`, "id");
+      return run;
+    },
+    /** Resumes runs a crash or shutdown left `running`: already-written records are not written again. */
+    async resume(): Promise<SyncRun[]> {
+      const out: SyncRun[] = [];
+      for (const run of await store.runningRuns()) {
+        if (active) break;
+        const resumed = { ...run, resumed: run.resumed + 1 };
+        await store.saveRun(resumed);
+        launch(resumed, {});
+        out.push(await this.wait(run.id));
+      }
+      return out;
+    },
+    activeId: (): string | undefined => active?.id,
+    /** Stops the active run at its next safe point (shutdown). */
+    async stop(): Promise<void> {
+      if (!active) return;
+      active.abort.abort();
+      await active.done.catch(() => undefined);
+    },
+  };
+}
+
+export type RunService = ReturnType<typeof createRunService>;
