@@ -1,4 +1,5 @@
 import { ApiError } from "../../server/errors.js";
+import { CrmUnavailableError } from "../crm/crm-client.js";
 import { dayOf, isDate } from "../dates.js";
 import type { Rule } from "./definition.js";
 import { ruleRunPipeline, type RunState } from "./pipeline.js";
@@ -20,7 +21,7 @@ function runId(t: number): string {
 
 function describeError(e: unknown): { code: string; message: string } {
   if (e instanceof RunFailure) return { code: e.code, message: e.message };
-  if (e instanceof ApiError) return { code: e.code, message: e.message };
+  if (e instanceof ApiError || e instanceof CrmUnavailableError) return { code: e.code, message: e.message };
   const err = e as { errorCode?: string; name?: string; message?: string };
   // jsforce errors carry Salesforce's errorCode (INVALID_SESSION_ID, REQUEST_LIMIT_EXCEEDED, …).
   if (err.errorCode) return { code: err.errorCode, message: `The CRM refused the request: ${err.message ?? err.errorCode}` };

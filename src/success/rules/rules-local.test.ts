@@ -131,4 +131,14 @@ describe("rules over local sources", () => {
     expect((await call(p, "POST", "/rules", { ...base, name: "Renewal risk", actions: [{ type: "createCta", ctaType: "x", reason: "y", priority: "Low", dueInDays: 1 }] })).body).toMatchObject({ code: "RULE_EXISTS" });
     expect((await call(p, "POST", "/rules/nope/run", {})).body).toMatchObject({ code: "RULE_NOT_FOUND" });
   });
+
+  it("fails a CRM rule with a clear message when no CRM is connected", async () => {
+    const rule = await createRule({ name: "Needs a CRM", source: { kind: "crm", object: "Account" }, show: ["Id"], actions: [{ type: "createCta", ctaType: "x", reason: "y", priority: "Low", dueInDays: 1 }] });
+    const run = await call<RuleRun>(p, "POST", `/rules/${rule.id}/run`, { date: "2024-05-15" });
+    expect(run.body).toMatchObject({ status: "failure", rowsRead: 0 });
+    expect(run.body.message).toBe("CRM_NOT_CONNECTED: No CRM is connected: set PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD, PENDULUM_CRM_CLIENT_ID and PENDULUM_CRM_CLIENT_SECRET.");
+    const preview = await call(p, "POST", `/rules/${rule.id}/run`, { preview: true });
+    expect(preview.status).toBe(502);
+    expect(preview.body).toMatchObject({ code: "CRM_NOT_CONNECTED" });
+  });
 });
