@@ -47,8 +47,18 @@ export function createSegmentCache(source: MembershipSource, wanted: () => Map<s
     return running;
   };
 
+  /** Computes one segment not cached yet (a new guide's), without recomputing the others. */
+  const ensure = async (appId: string, segmentId: string): Promise<void> => {
+    if (segmentId === "everyone" || apps.get(appId)?.segments.has(segmentId)) return;
+    const [visitors, accounts] = [await source.membersOf(appId, segmentId, "visitor"), await source.membersOf(appId, segmentId, "account")];
+    let app = apps.get(appId);
+    if (!app) apps.set(appId, (app = { known: (await source.membersOf(appId, "everyone", "visitor")) ?? new Set(), segments: new Map() }));
+    app.segments.set(segmentId, { visitors: visitors ?? new Set(), accounts: accounts ?? new Set() });
+  };
+
   return {
     refresh,
+    ensure,
     /** When the last refresh finished (epoch ms; 0 before the first). */
     refreshedAt: () => refreshedAt,
     /** Whether a segment's membership is cached (a new guide's segment needs a refresh first). */

@@ -54,7 +54,7 @@ export function createGuidesService(deps: { records: Records; analytics: GuidesA
       const app = existing?.appId ?? appId(input.app);
       await validateGuide(input, async (id) => (await deps.analytics.segments.membersOf(app, id, "account")) !== undefined);
       const g = await store.save(input, app, existing?.id);
-      if (!cache.has(app, g.targeting.segment)) await cache.refresh();
+      await cache.ensure(app, g.targeting.segment);
       return g;
     },
     /** Recomputes cached segment membership now (after a CRM pull or a rule run). */
