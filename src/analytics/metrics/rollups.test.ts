@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { StoredEvent } from "../../store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
 import { applyFeatureRule, applyPageRule } from "../rules/index.js";
-import { accountMetrics, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./index.js";
+import { accountMetrics, ensureRollupTables, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./index.js";
 import type { MetricsQuery } from "./types.js";
 
 /** mulberry32: a tiny seeded generator, so a failing case can be replayed by its seed. */
@@ -58,6 +58,25 @@ function randomEvents(seed: number, count: number): StoredEvent[] {
   return events;
 }
 
+/** Every rollup row with its links, in a stable order: what incremental updates must reproduce. */
+async function snapshot(s: DuckDbEventStore): Promise<unknown[][]> {
+  const activity = await s.connection.runAndReadAll("SELECT * FROM rollup_activity ORDER BY app_id, account_id, visitor_id, slot");
+  const tails = await s.connection.runAndReadAll("SELECT * FROM rollup_account_visitors ORDER BY app_id, account_id, visitor_id");
+  return [...activity.getRowsJS(), ["--"], ...tails.getRowsJS()];
+}
+
+/** The same events rolled up in one call on a fresh store: links computed from scratch. */
+async function fromScratch(events: StoredEvent[]): Promise<unknown[][]> {
+  const other = await openDuckDbEventStore();
+  try {
+    await other.append(events, {});
+    await updateRollups(other.connection, { fromId: 0, toId: await other.maxEventId() });
+    return await snapshot(other);
+  } finally {
+    await other.close();
+  }
+}
+
 let store: DuckDbEventStore;
 beforeEach(async () => {
   store = await openDuckDbEventStore();
@@ -100,6 +119,8 @@ describe("rollups agree with raw events", () => {
     }
     const all = await visitorMetrics(store.connection, { appId: "app1", from: "2024-03-01", to: "2024-04-30", timeZone: "Europe/Berlin", trackEventsCountAsActivity: false });
     expect(all).toEqual(await rawVisitorMetrics(store.connection, { appId: "app1", from: "2024-03-01", to: "2024-04-30", timeZone: "Europe/Berlin", trackEventsCountAsActivity: false }));
+    // Links kept up chunk by chunk (late events included) equal links computed in one pass.
+    expect(await snapshot(store)).toEqual(await fromScratch(events));
   });
 
   it("recomputes an old slot when a late event lands in it", async () => {
@@ -116,4 +137,107 @@ describe("rollups agree with raw events", () => {
     const count = await store.connection.runAndReadAll("SELECT count(*)::INTEGER FROM rollup_activity");
     expect(count.getRowsJS()[0]?.[0]).toBe(1);
   });
+});
+
+describe("visit and day links", () => {
+  const base = { appId: "app1", visitorId: "v", accountId: "a", urlId: null, elementId: null, name: null, props: null, tabId: null, title: null };
+  const t0 = Date.UTC(2024, 2, 8, 12, 0);
+  const MIN = 60_000;
+  let nextId = 1;
+  const add = async (type: StoredEvent["type"], ts: number, over: Partial<StoredEvent> = {}): Promise<void> => {
+    const id = nextId++;
+    await store.append([{ ...base, id, type, ts, receivedAt: t0 + DAY, ...over }], {});
+    await updateRollups(store.connection, { fromId: id - 1, toId: id });
+  };
+  const day: MetricsQuery = { appId: "app1", from: "2024-03-08", to: "2024-03-08", timeZone: "UTC", trackEventsCountAsActivity: false };
+  const report = async (q: MetricsQuery = day): Promise<number[][]> => {
+    const r = await accountMetrics(store.connection, q);
+    const raw = await rawAccountMetrics(store.connection, q);
+    expect(r).toEqual(raw);
+    return r.ok ? r.rows.map((x) => [x.visitors, x.visits, x.visitorDays, x.daysActive, x.minutes]) : [];
+  };
+  beforeEach(() => {
+    nextId = 1;
+  });
+
+  it("a late event in an earlier slot joins two visits and fixes the later slot's flag", async () => {
+    await add("load", t0);
+    await add("click", t0 + 45 * MIN); // 45 minutes later, two slots on: a second visit
+    expect(await report()).toEqual([[1, 2, 1, 1, 2]]);
+    await add("focus", t0 + 20 * MIN); // late: now no gap exceeds 30 minutes
+    expect(await report()).toEqual([[1, 1, 1, 1, 3]]);
+    const flags = await store.connection.runAndReadAll("SELECT slot, prev_slot, agent_start FROM rollup_activity ORDER BY slot");
+    const s0 = t0 / 900_000;
+    expect(flags.getRowsJS()).toEqual([
+      [s0, null, true],
+      [s0 + 1, s0, false],
+      [s0 + 3, s0 + 1, false],
+    ]);
+    expect(await snapshot(store)).toEqual(await fromScratch(await allEvents()));
+  });
+
+  it("a late event before a visitor's first row moves links, days and tails", async () => {
+    await add("load", t0);
+    await add("track", t0 + 2 * MIN, { name: "export" });
+    await add("load", t0 - DAY + 10 * MIN); // the day before, arriving last
+    expect(await report({ ...day, from: "2024-03-07", to: "2024-03-08" })).toEqual([[1, 2, 2, 2, 2]]);
+    expect(await report()).toEqual([[1, 1, 1, 1, 1]]); // the earlier row is outside this range
+    await add("focus", t0 + 16 * MIN); // the next slot, after the track-only minute: same visit
+    expect(await report({ ...day, trackEventsCountAsActivity: true })).toEqual([[1, 1, 1, 1, 3]]);
+    expect(await snapshot(store)).toEqual(await fromScratch(await allEvents()));
+  });
+
+  it("a visit that began before the range counts once, at its first minute in the range", async () => {
+    await add("load", t0 - 12 * 60 * MIN - 10 * MIN); // 23:50 the day before
+    await add("focus", t0 - 12 * 60 * MIN + 10 * MIN); // 00:10: same visit, next day
+    const [row] = await report({ ...day, from: "2024-03-08", to: "2024-03-08" });
+    expect(row).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("replaying any range changes nothing", async () => {
+    const events = randomEvents(11, 400);
+    await store.append(events, { urls: URLS, elements: ELEMENTS });
+    await updateRollups(store.connection, { fromId: 0, toId: 200 });
+    await updateRollups(store.connection, { fromId: 200, toId: 400 });
+    const before = await snapshot(store);
+    await updateRollups(store.connection, { fromId: 150, toId: 250 });
+    await updateRollups(store.connection, { fromId: 0, toId: 400 });
+    await updateRollups(store.connection, { fromId: 399, toId: 400 });
+    expect(await snapshot(store)).toEqual(before);
+    expect(before).toEqual(await fromScratch(events));
+  });
+
+  it("adds and backfills the link columns on rollups written before they existed", async () => {
+    const events = randomEvents(12, 300);
+    await store.append(events, { urls: URLS, elements: ELEMENTS });
+    await updateRollups(store.connection, { fromId: 0, toId: 300 });
+    const expected = await snapshot(store);
+    for (const [t, c] of [
+      ["rollup_activity", "prev_slot"],
+      ["rollup_activity", "agent_prev_min"],
+      ["rollup_activity", "any_prev_min"],
+      ["rollup_activity", "agent_start"],
+      ["rollup_activity", "any_start"],
+      ["rollup_account_visitors", "last_slot"],
+      ["rollup_account_visitors", "last_agent_min"],
+      ["rollup_account_visitors", "last_any_min"],
+    ]) {
+      await store.connection.run(`ALTER TABLE ${t} DROP COLUMN ${c}`);
+    }
+    // The reader has never checked the schema (the check is cached per connection).
+    await ensureRollupTables(store.reader);
+    expect(await snapshot(store)).toEqual(expected);
+  });
+
+  const allEvents = async (): Promise<StoredEvent[]> => {
+    const r = await store.connection.runAndReadAll("SELECT id, type, ts, name FROM events ORDER BY id");
+    return r.getRowsJS().map(([id, type, ts, name]) => ({
+      ...base,
+      id: Number(id),
+      type: String(type) as StoredEvent["type"],
+      ts: Number(ts),
+      name: name === null ? null : String(name),
+      receivedAt: Number(ts),
+    }));
+  };
 });

@@ -12,8 +12,11 @@ import { ROLLED_UP_TYPES } from "./rollups.js";
 export type Level = "account" | "visitor";
 export type Source = "rollup" | "raw";
 
-/** Where-clause fragments and bound values shared by every query of one report. */
-export type ReportScope = { level: Level; range: LocalRange; accountId?: string };
+/**
+ * What every query of one report shares. `track` is the app's activity setting: it picks columns
+ * (and event types), so it is written into the SQL rather than bound.
+ */
+export type ReportScope = { level: Level; range: LocalRange; track: boolean; accountId?: string };
 
 const unitCols = (level: Level): string => (level === "account" ? "account_id, visitor_id" : "visitor_id");
 export const keyCol = (level: Level): string => (level === "account" ? "account_id" : "visitor_id");
@@ -24,12 +27,52 @@ function accountFilter(scope: ReportScope, alias: string): string {
 }
 
 /** Activity mask of a rollup row: agent minutes, plus track minutes when the app says so. */
-const MASK = "(agent_mask::INTEGER | CASE WHEN $track THEN track_mask::INTEGER ELSE 0 END)";
+const maskSql = (track: boolean): string => (track ? "(agent_mask::INTEGER | track_mask::INTEGER)" : "agent_mask::INTEGER");
+
+/**
+ * Core columns from rollups when each key's rows are one account × visitor's (an account report,
+ * or a visitor report inside one account): one pass of sums over the rows in range, using the
+ * links each row carries (rollups.ts). Per row:
+ * - the visitor's first row in range: no previous row, or one before the range;
+ * - a visitor-day starts: first row in range, or the previous row is on another local day (any
+ *   zone: the day of both slots is computed here, with the range's offsets);
+ * - a visit starts: the stored flag, or the row is active and the previous activity is before the
+ *   range (the raw rule counts a visit that began before the range once, at its first minute in it).
+ * An account's active days are the union of its visitors' days: a bitmap OR-ed across its rows.
+ */
+function rollupLinkedCore(scope: ReportScope): string {
+  const { level, range, track } = scope;
+  const key = keyCol(level);
+  const startMin = range.startSlot * 15;
+  const mask = maskSql(track);
+  const visitStart = track ? `(any_start OR any_prev_min < ${startMin})` : `(agent_start OR (agent_mask <> 0 AND agent_prev_min < ${startMin}))`;
+  const firstInRange = `(prev_slot IS NULL OR prev_slot < ${range.startSlot})`;
+  // Up to 64 days a UBIGINT bitmap per account is the cheapest union (both shift operands UBIGINT,
+  // or DuckDB widens to HUGEINT); longer ranges use DuckDB's bitstrings.
+  const dayUnion =
+    range.toDay - range.fromDay < 64
+      ? `bit_count(bit_or(1::UBIGINT << (day - ${range.fromDay})::UBIGINT))`
+      : `bit_count(bitstring_agg(day, ${range.fromDay}, ${range.toDay}))`;
+  const grouped = `
+      SELECT ${key} AS key, ${level === "visitor" ? "1" : `count(*) FILTER (WHERE ${firstInRange})`} AS visitors,
+             sum(bit_count(${mask})) AS minutes,
+             count(*) FILTER (WHERE ${firstInRange} OR ${localDaySql(range, "prev_slot", SLOT_MS)} <> day) AS visitor_days,
+             ${level === "visitor" ? "" : `${dayUnion} AS days_active,`}
+             sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
+             min(first_visit) AS fv, max(last_visit) AS lv, count(*) FILTER (WHERE ${visitStart}) AS visits
+      FROM (
+        SELECT *, ${localDaySql(range, "slot", SLOT_MS)} AS day FROM rollup_activity
+        WHERE app_id = $app AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${accountFilter(scope, "")})
+      GROUP BY ${key}`;
+  // A visitor's active days are its visitor-days.
+  return level === "visitor" ? `SELECT *, visitor_days AS days_active FROM (${grouped})` : grouped;
+}
 
 /** Core columns from rollups: one row per unit × slot, then sessions over slot first/last minutes. */
 function rollupCore(scope: ReportScope): string {
-  const { level, range } = scope;
+  const { level, range, track } = scope;
   const unit = unitCols(level);
+  const MASK = maskSql(track);
   const where = `app_id = $app AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${accountFilter(scope, "")}`;
   // A visitor report merges a visitor's accounts: OR the masks so a minute counts once.
   const slots =
@@ -58,13 +101,13 @@ function rollupCore(scope: ReportScope): string {
 
 /** Core columns from raw events: distinct minutes, sessions over minutes, local days per event. */
 function rawCore(scope: ReportScope): string {
-  const { level, range } = scope;
+  const { level, range, track } = scope;
   const unit = unitCols(level);
   return `
     WITH d AS (
       SELECT ${unit}, type, ts, ${localDaySql(range, "ts", 1)} AS day FROM events
       WHERE app_id = $app AND ts >= ${range.startMs} AND ts < ${range.endMs} AND type IN ${ROLLED_UP_TYPES}${accountFilter(scope, "")}),
-    am AS (SELECT DISTINCT ${unit}, ts // 60000 AS minute FROM d WHERE type IN ('load','click','focus') OR ($track AND type = 'track')),
+    am AS (SELECT DISTINCT ${unit}, ts // 60000 AS minute FROM d WHERE type IN ${track ? ROLLED_UP_TYPES : "('load','click','focus')"}),
     ses AS (
       SELECT ${unit}, count(*) AS visits FROM (
         SELECT ${unit}, minute, lag(minute) OVER (PARTITION BY ${unit} ORDER BY minute) AS prev FROM am)
@@ -110,7 +153,9 @@ function coreSelect(level: Level, accountDays: "bits" | "distinct"): string {
 
 /** The core query (one row per key with activity in the range). */
 export function coreSql(source: Source, scope: ReportScope): string {
-  return source === "rollup" ? rollupCore(scope) : rawCore(scope);
+  if (source === "raw") return rawCore(scope);
+  // The links are per account × visitor: a visitor report merging accounts needs the window.
+  return scope.level === "account" || scope.accountId !== undefined ? rollupLinkedCore(scope) : rollupCore(scope);
 }
 
 type Breakdown = "pages" | "features" | "tracks";
@@ -145,9 +190,10 @@ export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown
 /** Every key the report lists (accounts or visitors ever seen), with the all-time visitor count. */
 export function keysSql(source: Source, scope: ReportScope): string {
   const key = keyCol(scope.level);
-  const from =
-    source === "rollup"
-      ? "rollup_account_visitors WHERE app_id = $app"
-      : `events WHERE app_id = $app AND type IN ${ROLLED_UP_TYPES}`;
-  return `SELECT ${key} AS key, count(DISTINCT visitor_id) AS n FROM ${from}${accountFilter(scope, "")} GROUP BY ${key}`;
+  // rollup_account_visitors holds each app × account × visitor once: per account, a plain count is distinct.
+  if (source === "rollup") {
+    const n = scope.level === "account" ? "count(*)" : "count(DISTINCT visitor_id)";
+    return `SELECT ${key} AS key, ${n} AS n FROM rollup_account_visitors WHERE app_id = $app${accountFilter(scope, "")} GROUP BY ${key}`;
+  }
+  return `SELECT ${key} AS key, count(DISTINCT visitor_id) AS n FROM events WHERE app_id = $app AND type IN ${ROLLED_UP_TYPES}${accountFilter(scope, "")} GROUP BY ${key}`;
 }
