@@ -23,9 +23,19 @@ export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** `date` moved by `days` (negative for earlier). */
+const moved = new Map<string, string>();
+
+/** `date` moved by `days` (negative for earlier); remembered, since a run asks it once per row. */
 export function addDays(date: string, days: number): string {
-  return dayOf(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS);
+  if (days === 0) return date;
+  const key = `${date}|${days}`;
+  let out = moved.get(key);
+  if (out === undefined) {
+    out = dayOf(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS);
+    if (moved.size > 100_000) moved.clear();
+    moved.set(key, out);
+  }
+  return out;
 }
 
 /** The start of the week holding `date`; `weekStartDay` 0 = Sunday … 6 = Saturday. */

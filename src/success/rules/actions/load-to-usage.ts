@@ -16,28 +16,28 @@ export async function loadToUsage(action: LoadToUsage, rows: SourceRow[], ctx: A
   const errors: RowError[] = [];
   const writes: UsageWrite[] = [];
   const origin: number[] = [];
+  // Which targets are measures is the same for every row: work it out once.
+  const measureTargets = action.mappings.filter((m) => !(USAGE_KEY_TARGETS as readonly string[]).includes(m.to));
+  const has = (target: string) => action.mappings.some((m) => m.to === target);
+  const [hasAccount, hasDate] = [has("accountId"), has("date")];
   rows.forEach((row, i) => {
     const v = mapRow(action.mappings, row, ctx.ruleDate);
-    const accountRaw = "accountId" in v ? v["accountId"] : row[ctx.accountField];
+    const accountRaw = hasAccount ? v["accountId"] : row[ctx.accountField];
     if (accountRaw === null || accountRaw === undefined || accountRaw === "") {
       errors.push(rowError(ctx, action.type, i, row, "MISSING_ACCOUNT", "The row has no account id to load usage for.", "accountId"));
       return;
     }
-    const date = "date" in v ? toDate(v["date"]) : ctx.ruleDate;
+    const date = hasDate ? toDate(v["date"]) : ctx.ruleDate;
     if (date === undefined) {
       errors.push(rowError(ctx, action.type, i, row, "INVALID_VALUE", `date: expected a date, got ${JSON.stringify(v["date"])}`, "date"));
       return;
     }
     const measures: Record<string, unknown> = {};
-    for (const [k, value] of Object.entries(v)) if (!(USAGE_KEY_TARGETS as readonly string[]).includes(k)) measures[k] = value;
-    writes.push({
-      accountId: String(accountRaw),
-      date,
-      aggregationLevel: String(v["aggregationLevel"] ?? "ACCOUNTLEVEL") as AggregationLevel,
-      ...(v["instanceId"] ? { instanceId: String(v["instanceId"]) } : {}),
-      ...(v["userId"] ? { userId: String(v["userId"]) } : {}),
-      measures,
-    });
+    for (const m of measureTargets) measures[m.to] = v[m.to];
+    const write: UsageWrite = { accountId: String(accountRaw), date, aggregationLevel: String(v["aggregationLevel"] ?? "ACCOUNTLEVEL") as AggregationLevel, measures };
+    if (v["instanceId"]) write.instanceId = String(v["instanceId"]);
+    if (v["userId"]) write.userId = String(v["userId"]);
+    writes.push(write);
     origin.push(i);
   });
   const toErrors = (problems: { index: number; field: string; message: string }[]) =>
