@@ -66,6 +66,17 @@ describe("pendulum CLI", () => {
     expect(r.err).toContain("Line 2");
   });
 
+  it("lists and runs jobs and shows their history", async () => {
+    const created = await (await p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "empty chain", kind: "chain", params: { steps: [] } }) })).json();
+    expect(created.code).toBe("STEPS_REQUIRED");
+    const list = await run(["jobs", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.out).toContain("NAME");
+    const missing = await run(["jobs", "run", "no-such-job"]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain("NOT_FOUND");
+  });
+
   it("runs a saved report as CSV and JSON", async () => {
     const created = await (await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "CLI 30 days", range: { last: 90 }, columns: ["visitors", "events"] }) })).json();
     const csv = await run(["report", "run", created.id, "--format", "csv", "--sort", "events", "--order", "desc"]);

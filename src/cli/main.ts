@@ -3,6 +3,7 @@ import type { CliIo, Command } from "./command.js";
 import { appsCommand } from "./commands/apps.js";
 import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
+import { jobsCommand } from "./commands/jobs.js";
 import { reportCommand } from "./commands/report.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
@@ -11,7 +12,7 @@ import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, crmCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, jobsCommand, crmCommand];
 }
 
 function topHelp(all: Command[]): string {

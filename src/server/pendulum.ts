@@ -4,6 +4,7 @@ import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStor
 import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
 import { lockDataDir } from "./data-lock.js";
 import type { HttpApp, HttpModule } from "./http.js";
+import type { JobHandler } from "../jobs/runner.js";
 import { createHttpServer } from "./server.js";
 
 /** What a module gets from the composition root. */
@@ -15,6 +16,8 @@ export type ModuleContext = {
   clock: () => number;
   /** Messages for the operator on first start (generated secrets, next steps). */
   announce(line: string): void;
+  /** Every module of this process, once all are built (for modules that orchestrate others). */
+  modules(): readonly PendulumModule[];
 };
 
 /** A Pendulum module as the composition root sees it. */
@@ -25,6 +28,8 @@ export type PendulumModule = HttpModule & {
   start?(): Promise<void>;
   /** Runs on shutdown, before the stores close (final flush). */
   stop?(): Promise<void>;
+  /** The kinds of scheduled work this module offers the jobs module (`sync`, `rule`…). */
+  jobHandlers?(): Record<string, JobHandler>;
 };
 
 export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<PendulumModule>;
@@ -34,7 +39,8 @@ export async function defaultModules(): Promise<ModuleFactory[]> {
   // Imported lazily so a module's import cost is paid only by the process that runs it.
   const { createAnalyticsModule } = await import("../analytics/index.js");
   const { createCrmModule } = await import("../crm/index.js");
-  return [createCrmModule, createAnalyticsModule];
+  const { createJobsModule } = await import("../jobs/index.js");
+  return [createCrmModule, createAnalyticsModule, createJobsModule];
 }
 
 export type Pendulum = {
@@ -60,9 +66,9 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
     records = openRecords({ engine: "sqlite", file: path.join(config.dataDir, "records.sqlite") });
     events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
-    const ctx: ModuleContext = { config, records, events, auth, clock, announce: (l) => announcements.push(l) };
-    const factories = options.factories ?? (await defaultModules());
     const modules: PendulumModule[] = [];
+    const ctx: ModuleContext = { config, records, events, auth, clock, announce: (l) => announcements.push(l), modules: () => modules };
+    const factories = options.factories ?? (await defaultModules());
     for (const f of factories) modules.push(await f(ctx));
     await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
     await seedAuth(config, auth, ctx.announce);

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startChildServer } from "../../test/child-server.js";
+import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
+import type { ModuleFactory } from "../server/pendulum.js";
+import { createJobsModule, jobsOf, type JobResult } from "./index.js";
+
+/** A small module offering a "step" job kind whose outcome the test chooses, recording each call. */
+function stepModule(calls: string[], release?: Promise<void>): ModuleFactory {
+  return () => ({
+    name: "steps",
+    jobHandlers: () => ({
+      step: async (params): Promise<JobResult> => {
+        calls.push(String(params["label"]));
+        if (release) await release;
+        return { status: (params["outcome"] as JobResult["status"] | undefined) ?? "success", summary: { label: params["label"] } };
+      },
+    }),
+  });
+}
+
+let p: TestPendulum | undefined;
+afterEach(async () => {
+  await p?.close();
+  p = undefined;
+});
+
+const json = async <T = Record<string, unknown>>(pending: Response | Promise<Response>): Promise<T> => {
+  const res = await pending;
+  const body = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${res.status} ${JSON.stringify(body)}`);
+  return body;
+};
+
+describe("jobs", () => {
+  it("validates jobs and names what is wrong", async () => {
+    p = await startTestPendulum({ factories: [stepModule([]), (ctx) => createJobsModule(ctx)] });
+    const bad = async (body: unknown, field: string) => {
+      const res = await p!.api("/api/v1/jobs", { method: "POST", body: JSON.stringify(body) });
+      expect(res.status).toBe(400);
+      expect((await res.json()).field).toBe(field);
+    };
+    await bad({ name: "x", kind: "teleport" }, "kind");
+    await bad({ name: "x", kind: "step", schedule: "daily at 25:00" }, "schedule");
+    await bad({ name: "x", kind: "chain", params: { steps: [] } }, "params.steps");
+    await bad({ name: "x", kind: "chain", params: { steps: ["missing"] } }, "params.steps[0]");
+  });
+
+  it("runs a chain in order and stops after a partial step", async () => {
+    const calls: string[] = [];
+    p = await startTestPendulum({ factories: [stepModule(calls), (ctx) => createJobsModule(ctx)] });
+    const mk = (name: string, outcome: string) => json<{ id: string }>(p!.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name, kind: "step", params: { label: name, outcome } }) }));
+    const a = await mk("pull", "success");
+    const b = await mk("push", "partial");
+    const c = await mk("rule 1", "success");
+    const chain = await json<{ id: string }>(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "loop", kind: "chain", params: { steps: [a.id, "push", c.id] }, schedule: "daily at 00:30", timeZone: "Europe/Berlin" }) }));
+    const run = await json<{ status: string; summary: { stoppedAt: string }; steps: { status: string }[] }>(p.api(`/api/v1/jobs/${chain.id}/run`, { method: "POST" }));
+    expect(calls).toEqual(["pull", "push"]);
+    expect(run.status).toBe("partial");
+    expect(run.summary.stoppedAt).toBe("push");
+    expect(run.steps.map((s) => s.status)).toEqual(["success", "partial"]);
+    const history = await json<{ runs: { status: string }[] }>(p.api(`/api/v1/jobs/${b.id}/runs`));
+    expect(history.runs.map((r) => r.status)).toEqual(["partial"]);
+    const listed = await json<{ jobs: { name: string; nextRunAt: number; lastRun: { status: string } | null }[] }>(p.api("/api/v1/jobs"));
+    expect(listed.jobs.find((j) => j.name === "loop")?.lastRun?.status).toBe("partial");
+  });
+
+  it("refuses a second run of a job that is running", async () => {
+    let open!: () => void;
+    const release = new Promise<void>((r) => (open = r));
+    p = await startTestPendulum({ factories: [stepModule([], release), (ctx) => createJobsModule(ctx)] });
+    const job = await json<{ id: string }>(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "slow", kind: "step", params: { label: "slow" } }) }));
+    const first = p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
+    expect(second.status).toBe(409);
+    expect((await second.json()).code).toBe("JOB_RUNNING");
+    open();
+    expect((await first).status).toBe(200);
+  });
+
+  it("runs a schedule missed while stopped once at start-up", async () => {
+    const calls: string[] = [];
+    let offset = 0;
+    const clock = () => Date.now() + offset;
+    const factories = [stepModule(calls), (ctx: Parameters<typeof createJobsModule>[0]) => createJobsModule(ctx, { tickMs: 60_000 })];
+    p = await startTestPendulum({ factories, clock });
+    const dataDir = p.dataDir;
+    await json(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "every5", kind: "step", params: { label: "tick" }, schedule: "every 5 minutes" }) }));
+    await p.close();
+    offset += 60 * 60_000; // an hour down: twelve runs missed
+    p = await startTestPendulum({ factories, clock, dataDir });
+    await jobsOf(p).runner.idle();
+    expect(calls).toEqual(["tick"]);
+    const job = await jobsOf(p).store.get("every5");
+    expect((await jobsOf(p).store.runs(job!.id, 10)).map((r) => r.trigger)).toEqual(["startup"]);
+    expect(job!.nextRunAt).toBeGreaterThan(clock());
+  });
+
+  it("a second Pendulum process on the same data folder refuses to start and says why", async () => {
+    p = await startTestPendulum();
+    await expect(startChildServer(p.dataDir)).rejects.toThrow(/Another Pendulum process \(pid \d+\) is using/);
+  });
+});

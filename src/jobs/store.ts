@@ -1,0 +1,157 @@
+import crypto from "node:crypto";
+import type { Kysely } from "kysely";
+import type { ModuleMigrations, Records } from "../store/index.js";
+
+export type RunStatus = "running" | "success" | "partial" | "failure";
+export type Trigger = "schedule" | "manual" | "startup" | "chain";
+
+/** A job: a kind of work (sync, rule, chain…) with its parameters and an optional schedule. */
+export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number };
+/** One run of a job, kept as history. */
+export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; error: string | null };
+
+type JobTables = {
+  jobs: { id: string; name: string; kind: string; params: string; schedule: string | null; time_zone: string; enabled: number; next_run_at: number | null; created_at: number; updated_at: number };
+  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; error: string | null };
+  job_locks: { job_id: string; owner: string; expires_at: number };
+};
+
+export const jobsMigrations: ModuleMigrations = {
+  "jobs-0001-jobs": {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable("jobs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull().unique())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("params", "text", (c) => c.notNull())
+        .addColumn("schedule", "text")
+        .addColumn("time_zone", "text", (c) => c.notNull())
+        .addColumn("enabled", "integer", (c) => c.notNull())
+        .addColumn("next_run_at", "bigint")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("job_runs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("job_id", "text", (c) => c.notNull())
+        .addColumn("trigger", "text", (c) => c.notNull())
+        .addColumn("parent_run_id", "text")
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("started_at", "bigint", (c) => c.notNull())
+        .addColumn("finished_at", "bigint")
+        .addColumn("summary", "text", (c) => c.notNull())
+        .addColumn("error", "text")
+        .execute();
+      await db.schema.createIndex("job_runs_by_job").on("job_runs").columns(["job_id", "started_at"]).execute();
+      await db.schema
+        .createTable("job_locks")
+        .addColumn("job_id", "text", (c) => c.primaryKey())
+        .addColumn("owner", "text", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
+};
+
+const toJob = (r: JobTables["jobs"]): Job => ({
+  id: r.id,
+  name: r.name,
+  kind: r.kind,
+  params: JSON.parse(r.params) as Record<string, unknown>,
+  schedule: r.schedule,
+  timeZone: r.time_zone,
+  enabled: r.enabled === 1,
+  nextRunAt: r.next_run_at === null ? null : Number(r.next_run_at),
+  createdAt: Number(r.created_at),
+  updatedAt: Number(r.updated_at),
+});
+const toRun = (r: JobTables["job_runs"]): JobRun => ({
+  id: r.id,
+  jobId: r.job_id,
+  trigger: r.trigger as Trigger,
+  parentRunId: r.parent_run_id,
+  status: r.status as RunStatus,
+  startedAt: Number(r.started_at),
+  finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+  summary: JSON.parse(r.summary) as Record<string, unknown>,
+  error: r.error,
+});
+
+export type JobInput = { name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null };
+
+/** Jobs, their runs and their locks over the records store (shared by every process on it). */
+export function createJobStore(records: Records) {
+  const db = records.db.withTables<JobTables>();
+  return {
+    async list(): Promise<Job[]> {
+      return (await db.selectFrom("jobs").selectAll().orderBy("name").execute()).map(toJob);
+    },
+    async get(idOrName: string): Promise<Job | undefined> {
+      const r = await db.selectFrom("jobs").selectAll().where((eb) => eb.or([eb("id", "=", idOrName), eb("name", "=", idOrName)])).executeTakeFirst();
+      return r ? toJob(r) : undefined;
+    },
+    async save(input: JobInput, id: string | undefined, now: number): Promise<Job> {
+      const row = { name: input.name, kind: input.kind, params: JSON.stringify(input.params), schedule: input.schedule, time_zone: input.timeZone, enabled: input.enabled ? 1 : 0, next_run_at: input.nextRunAt, updated_at: now };
+      if (id) {
+        await db.updateTable("jobs").set(row).where("id", "=", id).execute();
+        return (await this.get(id)) as Job;
+      }
+      const created = { ...row, id: crypto.randomUUID(), created_at: now };
+      await db.insertInto("jobs").values(created).execute();
+      return toJob(created);
+    },
+    async delete(id: string): Promise<boolean> {
+      return Number((await db.deleteFrom("jobs").where("id", "=", id).executeTakeFirst()).numDeletedRows) > 0;
+    },
+    async due(now: number): Promise<Job[]> {
+      return (await db.selectFrom("jobs").selectAll().where("enabled", "=", 1).where("next_run_at", "is not", null).where("next_run_at", "<=", now).orderBy("next_run_at").execute()).map(toJob);
+    },
+    async setNextRun(id: string, nextRunAt: number | null): Promise<void> {
+      await db.updateTable("jobs").set({ next_run_at: nextRunAt }).where("id", "=", id).execute();
+    },
+    /** Takes the job's lock for one run unless another run holds it and has not expired; true when taken. */
+    async lock(jobId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const held = await trx.selectFrom("job_locks").selectAll().where("job_id", "=", jobId).executeTakeFirst();
+        if (held && Number(held.expires_at) > now) return false;
+        await trx
+          .insertInto("job_locks")
+          .values({ job_id: jobId, owner, expires_at: now + ttlMs })
+          .onConflict((oc) => oc.column("job_id").doUpdateSet({ owner, expires_at: now + ttlMs }))
+          .execute();
+        return true;
+      });
+    },
+    async unlock(jobId: string, owner: string): Promise<void> {
+      await db.deleteFrom("job_locks").where("job_id", "=", jobId).where("owner", "=", owner).execute();
+    },
+    async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number): Promise<JobRun> {
+      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", error: null };
+      await db.insertInto("job_runs").values(row).execute();
+      return toRun(row);
+    },
+    async finishRun(id: string, status: Exclude<RunStatus, "running">, summary: Record<string, unknown>, error: string | null, now: number): Promise<JobRun> {
+      await db.updateTable("job_runs").set({ status, summary: JSON.stringify(summary), error, finished_at: now }).where("id", "=", id).execute();
+      return toRun(await db.selectFrom("job_runs").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
+    },
+    /** Runs left `running` by a process that died: marked failed at start-up. */
+    async failOrphans(now: number): Promise<number> {
+      const r = await db.updateTable("job_runs").set({ status: "failure", error: "Pendulum stopped while this run was in progress", finished_at: now }).where("status", "=", "running").executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+    async runs(jobId: string, limit: number): Promise<JobRun[]> {
+      return (await db.selectFrom("job_runs").selectAll().where("job_id", "=", jobId).orderBy("started_at", "desc").limit(limit).execute()).map(toRun);
+    },
+    async run(id: string): Promise<JobRun | undefined> {
+      const r = await db.selectFrom("job_runs").selectAll().where("id", "=", id).executeTakeFirst();
+      return r ? toRun(r) : undefined;
+    },
+    async childRuns(parentRunId: string): Promise<JobRun[]> {
+      return (await db.selectFrom("job_runs").selectAll().where("parent_run_id", "=", parentRunId).orderBy("started_at").execute()).map(toRun);
+    },
+  };
+}
+
+export type JobStore = ReturnType<typeof createJobStore>;
