@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
-import type { CrmData } from "./data.js";
+import type { CrmData, ManyItem, ManyMode, ManyOutcome } from "./data.js";
 import { failedResult } from "./data.js";
 import { SfError } from "./errors.js";
 import { KEY_PREFIX, makeId } from "./ids.js";
 import type { FieldDef, ObjectDef } from "./metadata.js";
 import type { QueryEngine } from "./query.js";
+import type { Db } from "./sql.js";
 import { DELIMITERS, parseCsv, toCsv } from "./csv.js";
 import { formatDateTime, toCsvText } from "./values.js";
 
@@ -37,6 +38,8 @@ type IngestJob = {
   failures: string[][];
   errorMessage?: string;
 };
+
+type Role = "id" | "ext" | "field";
 
 type QueryJob = { id: string; query: string; operation: string; createdById: string; createdDate: string; apiVersion: string; state: JobState; lineEnding: "LF" | "CRLF"; columnDelimiter: string; header: string[]; rows: string[][] };
 
@@ -88,33 +91,77 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
     return job;
   }
 
-  async function processRow(db: Parameters<Parameters<CrmData["transaction"]>[0]>[0], job: IngestJob, header: string[], row: string[]): Promise<{ id: string; created: boolean }> {
+  /** Reads one CSV row into the record writeMany takes; throws what the one-record path threw before writing. */
+  function itemOf(job: IngestJob, header: string[], roles: Role[], row: string[]): ManyItem {
     if (row.length !== header.length) throw new SfError(400, "INVALID_FIELD", `Row has ${row.length} values but the header has ${header.length} columns`);
     const rec: Record<string, string> = {};
     let id: string | undefined;
     let extValue: string | undefined;
-    header.forEach((h, i) => {
+    for (let i = 0; i < header.length; i++) {
       const v = row[i] as string;
-      if (h.toLowerCase() === "id") id = v || undefined;
-      else if (job.externalIdField && h.toLowerCase() === job.externalIdField.name.toLowerCase()) extValue = v;
-      else rec[h] = v;
-    });
+      if (roles[i] === "id") id = v || undefined;
+      else if (roles[i] === "ext") extValue = v;
+      else rec[header[i] as string] = v;
+    }
     switch (job.operation) {
       case "insert":
-        return { id: await data.insert(db, job.object, data.prepare(job.object, rec, "insert", true), job.createdById), created: true };
+        return { cells: data.prepare(job.object, rec, "insert", true) };
       case "update":
         if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
-        return { id: await data.update(db, job.object, id, data.prepare(job.object, rec, "update", true), job.createdById), created: false };
+        return { cells: data.prepare(job.object, rec, "update", true), rawId: id };
       case "upsert": {
         const f = job.externalIdField as FieldDef;
-        const key = f.name === "Id" ? id : extValue;
-        return data.upsert(db, job.object, f, key, data.prepare(job.object, rec, "upsert", true), job.createdById);
+        return { cells: data.prepare(job.object, rec, "upsert", true), rawValue: f.name === "Id" ? id : extValue };
       }
       case "delete":
       case "hardDelete":
         if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in a delete call", ["Id"]);
-        return { id: await data.remove(db, job.object, id), created: false };
+        return { cells: new Map(), rawId: id };
     }
+  }
+
+  /** What each CSV column is: the record Id, the upsert key, or a field (worked out once per chunk). */
+  function rolesOf(job: IngestJob, header: string[]): Role[] {
+    const ext = job.externalIdField?.name.toLowerCase();
+    return header.map((h) => (h.toLowerCase() === "id" ? "id" : ext !== undefined && h.toLowerCase() === ext ? "ext" : "field"));
+  }
+
+  /** How a job's rows are written: one multi-row pass per chunk, deletes record by record. */
+  function modeOf(job: IngestJob): ManyMode | undefined {
+    if (job.operation === "insert" || job.operation === "update") return { kind: job.operation };
+    if (job.operation === "upsert") return { kind: "upsert", field: job.externalIdField as FieldDef };
+    return undefined;
+  }
+
+  /** Writes one chunk of rows inside a transaction; outcomes in row order. */
+  async function processChunk(db: Db, job: IngestJob, header: string[], chunk: string[][]): Promise<ManyOutcome[]> {
+    const mode = modeOf(job);
+    const outcomes: ManyOutcome[] = new Array<ManyOutcome>(chunk.length);
+    const items: ManyItem[] = [];
+    const slots: number[] = [];
+    const roles = rolesOf(job, header);
+    for (const [i, row] of chunk.entries()) {
+      try {
+        const item = itemOf(job, header, roles, row);
+        if (mode) {
+          items.push(item);
+          slots.push(i);
+        } else {
+          outcomes[i] = { ok: true, id: await data.remove(db, job.object, item.rawId as string), created: false };
+        }
+      } catch (e) {
+        // Unexpected errors fail the job (its transaction rolls back), as they always did.
+        if (!(e instanceof SfError)) throw e;
+        outcomes[i] = { ok: false, error: e };
+      }
+    }
+    if (mode) {
+      const written = await data.writeMany(db, job.object, mode, items, job.createdById);
+      written.forEach((o, k) => (outcomes[slots[k] as number] = o));
+      // An unexpected error cut writeMany short: nothing after it counts.
+      if (written.length < items.length) return outcomes.slice(0, (slots[written.length - 1] as number) + 1);
+    }
+    return outcomes;
   }
 
   async function run(job: IngestJob): Promise<void> {
@@ -126,12 +173,13 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
         if ((job.state as JobState) === "Aborted") return;
         const chunk = job.rows.slice(at, at + CHUNK);
         await data.transaction(async (trx) => {
-          for (const row of chunk) {
-            try {
-              const r = await processRow(trx, job, header, row);
-              job.success.push([r.id, String(r.created), ...row]);
-            } catch (e) {
-              const failed = failedResult(e);
+          const outcomes = await processChunk(trx, job, header, chunk);
+          for (const [i, o] of outcomes.entries()) {
+            const row = chunk[i] as string[];
+            if (o.ok) {
+              job.success.push([o.id, String(o.created), ...row]);
+            } else {
+              const failed = failedResult(o.error);
               const err = failed.errors[0];
               job.failures.push(["", err ? `${err.statusCode}:${err.message}:${err.fields.join(",") || "--"}` : "UNKNOWN_EXCEPTION", ...row]);
               job.failed++;

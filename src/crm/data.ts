@@ -15,6 +15,29 @@ export type Cells = Map<FieldDef, Cell>;
 /** How a record body is being written. */
 export type WriteMode = "insert" | "update" | "upsert";
 
+/** How writeMany treats its items: all inserts, all updates by Id, or all upserts on one field. */
+export type ManyMode = { kind: "insert" } | { kind: "update" } | { kind: "upsert"; field: FieldDef };
+
+/** One record for writeMany: validated cells plus the Id (update) or key value (upsert) it names. */
+export type ManyItem = { cells: Cells; rawId?: string; rawValue?: unknown };
+
+/** writeMany's per-item answer, in item order; `error` is what the one-record path would have thrown. */
+export type ManyOutcome = { ok: true; id: string; created: boolean } | { ok: false; error: unknown };
+
+/** A write writeMany has decided on and not yet sent to SQLite. */
+type Planned = { at: number; kind: "insert" | "update"; id: string; rawId: string; cells: Cells };
+
+/** Bound parameters per multi-row statement: well under SQLite's 32,766 and cheap to compile. */
+const MAX_PARAMS_PER_STATEMENT = 20_000;
+const MAX_ROWS_PER_STATEMENT = 1000;
+/** Key values per `IN (…)` lookup. */
+const LOOKUP_CHUNK = 900;
+
+/** SQLite's NOCASE folds ASCII letters only; keys of text external ids must fold the same way. */
+function nocaseKey(v: unknown): string {
+  return typeof v === "string" ? v.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : `#${String(v)}`;
+}
+
 /** Thrown inside a transaction to undo it (allOrNone). */
 export class Rollback extends Error {
   constructor() {
@@ -46,13 +69,26 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return new Date(clock()).toISOString();
   }
 
+  // Every record of a batch repeats the same few keys; lower-casing each once saves work per record.
+  const lowered = new Map<string, string>();
+  function lowerName(key: string): string {
+    let v = lowered.get(key);
+    if (v === undefined) {
+      if (lowered.size >= 10_000) lowered.clear();
+      v = key.toLowerCase();
+      lowered.set(key, v);
+    }
+    return v;
+  }
+
   /** Turns a client's record body into cells, refusing unknown, read-only and malformed fields. */
   function prepare(obj: ObjectDef, body: Record<string, unknown>, mode: WriteMode, csv = false): Cells {
     const cells: Cells = new Map();
     const readOnly: string[] = [];
-    for (const [key, value] of Object.entries(body)) {
-      if (key === "attributes") continue;
-      const f = obj.byLowerName.get(key.toLowerCase());
+    for (const key in body) {
+      if (!Object.hasOwn(body, key) || key === "attributes") continue;
+      const value = body[key];
+      const f = obj.byLowerName.get(lowerName(key));
       if (!f) throw new SfError(400, "INVALID_FIELD", `No such column '${key}' on sobject of type ${obj.name}`, [key]);
       if (f.name === "Id") continue;
       if (f.system || (mode === "insert" && !f.createable) || (mode === "update" && !f.updateable)) {
@@ -101,11 +137,8 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return { expr, params };
   }
 
-  /** Inserts one record; returns its 18-char id. */
-  async function insert(trx: Db, obj: ObjectDef, cells: Cells, userId: string): Promise<string> {
-    missingRequired(obj, cells, true);
-    const id = newId(obj);
-    const now = stamp();
+  /** The columns and values of a new record (audit fields, default owner, Contact's Name). */
+  function insertRow(obj: ObjectDef, cells: Cells, id: string, now: string, userId: string): { cols: string[]; vals: Cell[] } {
     const cols = ["Id", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp", "IsDeleted"];
     const vals: Cell[] = [id, now, userId, now, userId, now, 0];
     const owner = obj.byLowerName.get("ownerid");
@@ -121,6 +154,14 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       cols.push("Name");
       vals.push([cells.get(obj.byLowerName.get("firstname") as FieldDef), cells.get(obj.byLowerName.get("lastname") as FieldDef)].filter((v) => v != null && v !== "").join(" "));
     }
+    return { cols, vals };
+  }
+
+  /** Inserts one record; returns its 18-char id. */
+  async function insert(trx: Db, obj: ObjectDef, cells: Cells, userId: string): Promise<string> {
+    missingRequired(obj, cells, true);
+    const id = newId(obj);
+    const { cols, vals } = insertRow(obj, cells, id, stamp(), userId);
     try {
       await exec(trx, `INSERT INTO ${q(obj.table)} (${cols.map(q).join(", ")}) VALUES (${vals.map(() => "?").join(", ")})`, vals);
     } catch (e) {
@@ -129,11 +170,17 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return id;
   }
 
-  /** Updates one live record; NOT_FOUND when there is none. */
-  async function update(trx: Db, obj: ObjectDef, rawId: string, cells: Cells, userId: string): Promise<string> {
+  /** The canonical id an update names, after the checks the update makes before touching SQLite. */
+  function checkedUpdateId(obj: ObjectDef, rawId: string, cells: Cells): string {
     const id = normalizeId(rawId);
     if (!id || id.slice(0, 3) !== obj.keyPrefix) throw new SfError(404, "NOT_FOUND", `Provided external ID field does not exist or is not accessible: ${rawId}`);
     missingRequired(obj, cells, false);
+    return id;
+  }
+
+  /** Updates one live record; NOT_FOUND when there is none. */
+  async function update(trx: Db, obj: ObjectDef, rawId: string, cells: Cells, userId: string): Promise<string> {
+    const id = checkedUpdateId(obj, rawId, cells);
     const now = stamp();
     const sets = [`"LastModifiedDate" = ?`, `"LastModifiedById" = ?`, `"SystemModstamp" = ?`];
     const params: Cell[] = [now, userId, now];
@@ -185,6 +232,237 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     withKey.set(f, value);
     if (ids.length === 1) return { id: await update(trx, obj, ids[0] as string, withKey, userId), created: false };
     return { id: await insert(trx, obj, withKey, userId), created: true };
+  }
+
+  /** What the one-record path does with an item of writeMany (also its fallback). */
+  async function writeOne(trx: Db, obj: ObjectDef, mode: ManyMode, item: ManyItem, userId: string): Promise<{ id: string; created: boolean }> {
+    switch (mode.kind) {
+      case "insert":
+        return { id: await insert(trx, obj, item.cells, userId), created: true };
+      case "update":
+        return { id: await update(trx, obj, item.rawId ?? "", item.cells, userId), created: false };
+      case "upsert":
+        return upsert(trx, obj, mode.field, item.rawValue, item.cells, userId);
+    }
+  }
+
+  /**
+   * The multi-row statements for planned writes: INSERT … VALUES (…),(…) and
+   * UPDATE … FROM (VALUES …) RETURNING "Id" (the ids that come back are the records that were live).
+   */
+  function plannedStatements(obj: ObjectDef, planned: Planned[], userId: string): Array<{ text: string; params: Cell[]; returnsIds: boolean }> {
+    const now = stamp();
+    const table = q(obj.table);
+    // Inserts keep their order (rowid order is what unordered queries and paging follow), so
+    // they share one column list: a column a record does not set gets the column's default.
+    const newRows: Array<Array<Cell | undefined>> = [];
+    const insertCols: string[] = [];
+    const known = new Map<string, number>();
+    const updates = new Map<string, { fields: FieldDef[]; rows: Planned[] }>();
+    for (const p of planned) {
+      if (p.kind === "insert") {
+        const { cols, vals } = insertRow(obj, p.cells, p.id, now, userId);
+        const row: Array<Cell | undefined> = [];
+        cols.forEach((c, k) => {
+          let at = known.get(c);
+          if (at === undefined) {
+            at = insertCols.push(c) - 1;
+            known.set(c, at);
+          }
+          row[at] = vals[k] ?? null;
+        });
+        newRows.push(row);
+      } else {
+        const fields = [...p.cells.keys()];
+        const sig = fields.map((f) => f.name).sort().join("\u0000");
+        const group = updates.get(sig) ?? { fields, rows: [] };
+        group.rows.push(p);
+        updates.set(sig, group);
+      }
+    }
+    const out: Array<{ text: string; params: Cell[]; returnsIds: boolean }> = [];
+    if (newRows.length > 0) {
+      const cols = insertCols;
+      // Only booleans have a column default (0, NOT NULL); every other column defaults to null.
+      const fallback = cols.map((c) => (obj.byLowerName.get(c.toLowerCase())?.type === "boolean" ? 0 : null));
+      const per = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / cols.length)));
+      const tuple = `(${cols.map(() => "?").join(", ")})`;
+      for (let at = 0; at < newRows.length; at += per) {
+        const slice = newRows.slice(at, at + per);
+        const params: Cell[] = [];
+        for (const row of slice) for (let k = 0; k < cols.length; k++) params.push(row[k] !== undefined ? (row[k] as Cell) : (fallback[k] as Cell));
+        out.push({ text: `INSERT INTO ${table} (${cols.map(q).join(", ")}) VALUES ${slice.map(() => tuple).join(", ")}`, params, returnsIds: false });
+      }
+    }
+    for (const { fields, rows } of updates.values()) {
+      // v.column1 is the Id; v.column{k + 2} is fields[k]. Right-hand sides see the row before the update.
+      const column = (f: FieldDef): string => `v.column${fields.indexOf(f) + 2}`;
+      const sets = [`"LastModifiedDate" = ?`, `"LastModifiedById" = ?`, `"SystemModstamp" = ?`];
+      if (obj.name === "Contact") {
+        const first = obj.byLowerName.get("firstname") as FieldDef;
+        const last = obj.byLowerName.get("lastname") as FieldDef;
+        const part = (f: FieldDef): string => `coalesce(${fields.includes(f) ? column(f) : `${table}.${q(f.name)}`}, '')`;
+        if (fields.includes(first) || fields.includes(last)) sets.push(`"Name" = trim(${part(first)} || ' ' || ${part(last)})`);
+      }
+      for (const f of fields) sets.push(`${q(f.name)} = ${column(f)}`);
+      const per = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / (fields.length + 1))));
+      const tuple = `(${["?", ...fields.map(() => "?")].join(", ")})`;
+      for (let at = 0; at < rows.length; at += per) {
+        const slice = rows.slice(at, at + per);
+        const params: Cell[] = [now, userId, now];
+        for (const p of slice) {
+          params.push(p.id);
+          for (const f of fields) params.push(p.cells.get(f) ?? null);
+        }
+        out.push({
+          text: `UPDATE ${table} SET ${sets.join(", ")} FROM (VALUES ${slice.map(() => tuple).join(", ")}) AS v WHERE ${table}."Id" = v.column1 AND ${table}."IsDeleted" = 0 RETURNING ${table}."Id"`,
+          params,
+          returnsIds: true,
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Writes many records of one object, with the same outcome, record by record, as calling
+   * insert, update or upsert for each item in order — but with one `IN (…)` lookup per 900
+   * upsert keys and multi-row writes instead of a lookup and a write per record (through Kysely,
+   * every statement is compiled afresh, so statement count is what costs). Call it inside a
+   * transaction: it uses a savepoint to undo a batch that SQLite refuses and then replays
+   * the rest one record at a time, so constraint errors are reported exactly as before.
+   */
+  async function writeMany(trx: Db, obj: ObjectDef, mode: ManyMode, items: ManyItem[], userId: string): Promise<ManyOutcome[]> {
+    const out: ManyOutcome[] = [];
+    const oneByOne = async (from: number): Promise<ManyOutcome[]> => {
+      for (let i = from; i < items.length; i++) {
+        try {
+          out[i] = { ok: true, ...(await writeOne(trx, obj, mode, items[i] as ManyItem, userId)) };
+        } catch (e) {
+          out[i] = { ok: false, error: e };
+          // The one-record callers stop at an unexpected error (it aborts the transaction).
+          if (!(e instanceof SfError)) return out.slice(0, i + 1);
+        }
+      }
+      return out;
+    };
+    const keyField = mode.kind === "upsert" && mode.field.name !== "Id" ? mode.field : undefined;
+    // A multi-row UPDATE visits rows in no set order, so a unique field (other than the upsert
+    // key, which an update rewrites to the value it was found by) could pass or fail where the
+    // one-by-one order would not; such items keep the one-by-one path.
+    const uniqueTouched = items.some((it) => [...it.cells.keys()].some((f) => f.unique && f !== keyField));
+    if (items.length < 2 || uniqueTouched) return oneByOne(0);
+
+    // Pass 1: the key values upserts match on, then the live records holding them. Updates by Id
+    // need no lookup: the UPDATE's RETURNING says which records were live.
+    const keyValues: Array<{ value: Cell } | { error: unknown } | undefined> = [];
+    const wantKeys = new Map<string, Cell>();
+    if (keyField) {
+      items.forEach((it, i) => {
+        try {
+          const value = toCell(keyField, it.rawValue, typeof it.rawValue === "string");
+          keyValues[i] = { value };
+          if (value !== null) wantKeys.set(nocaseKey(value), value);
+        } catch (e) {
+          keyValues[i] = { error: e };
+        }
+      });
+    }
+    const byKey = new Map<string, string[]>();
+    if (keyField) {
+      const values = [...wantKeys.values()];
+      for (let at = 0; at < values.length; at += LOOKUP_CHUNK) {
+        const slice = values.slice(at, at + LOOKUP_CHUNK);
+        // rowid order is the order the one-record lookup (index on the key, then rowid) lists duplicates in.
+        const rows = await all(trx, `SELECT "Id", ${q(keyField.name)} AS k FROM ${q(obj.table)} WHERE ${q(keyField.name)} IN (${slice.map(() => "?").join(", ")}) AND "IsDeleted" = 0 ORDER BY rowid`, slice);
+        for (const r of rows) {
+          const id = String(r["Id"]);
+          const key = nocaseKey(r["k"]);
+          byKey.set(key, [...(byKey.get(key) ?? []), id]);
+        }
+      }
+    }
+
+    // Pass 2: decide each item in order against that state (kept current as the plan inserts),
+    // writing a batch whenever the next item touches a record the batch already holds.
+    const pending: Planned[] = [];
+    const pendingIds = new Set<string>();
+    const flush = async (): Promise<boolean> => {
+      if (pending.length === 0) return true;
+      const statements = plannedStatements(obj, pending, userId);
+      // One statement undoes itself when SQLite refuses it; several need a savepoint.
+      const guarded = statements.length > 1;
+      const updated = new Set<string>();
+      if (guarded) await exec(trx, "SAVEPOINT crm_write_many");
+      try {
+        for (const st of statements) {
+          const { rows } = await exec(trx, st.text, st.params);
+          if (st.returnsIds) for (const r of rows) updated.add(String(r["Id"]));
+        }
+      } catch {
+        if (guarded) {
+          await exec(trx, "ROLLBACK TO crm_write_many");
+          await exec(trx, "RELEASE crm_write_many");
+        }
+        return false;
+      }
+      if (guarded) await exec(trx, "RELEASE crm_write_many");
+      for (const p of pending) {
+        if (p.kind === "insert" || updated.has(p.id)) out[p.at] = { ok: true, id: p.id, created: p.kind === "insert" };
+        else out[p.at] = { ok: false, error: new SfError(404, "ENTITY_IS_DELETED", `entity is deleted or does not exist: ${p.rawId}`) };
+      }
+      pending.length = 0;
+      pendingIds.clear();
+      return true;
+    };
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as ManyItem;
+      const updateOf = (rawId: string, cells: Cells): Planned => {
+        return { at: i, kind: "update", id: checkedUpdateId(obj, rawId, cells), rawId, cells };
+      };
+      const insertOf = (cells: Cells): Planned => {
+        missingRequired(obj, cells, true);
+        const id = newId(obj);
+        return { at: i, kind: "insert", id, rawId: id, cells };
+      };
+      let planned: Planned;
+      try {
+        if (mode.kind === "insert") planned = insertOf(item.cells);
+        else if (mode.kind === "update") planned = updateOf(item.rawId ?? "", item.cells);
+        else if (!keyField) planned = item.rawValue === undefined || item.rawValue === null || item.rawValue === "" ? insertOf(item.cells) : updateOf(String(item.rawValue), item.cells);
+        else {
+          const kv = keyValues[i];
+          if (kv && "error" in kv) throw kv.error;
+          const value = kv ? kv.value : null;
+          if (value === null) throw new SfError(400, "MISSING_ARGUMENT", `${keyField.name} not specified`, [keyField.name]);
+          const key = nocaseKey(value);
+          const ids = byKey.get(key) ?? [];
+          if (ids.length > 1) throw new SfError(300, "MULTIPLE_CHOICES", `More than one record found for external id field ${keyField.name}: ${ids.slice(0, 3).join(", ")}`, [keyField.name]);
+          const withKey: Cells = new Map(item.cells);
+          withKey.set(keyField, value);
+          if (ids.length === 1) planned = updateOf(ids[0] as string, withKey);
+          else {
+            planned = insertOf(withKey);
+            byKey.set(key, [planned.id]);
+          }
+        }
+      } catch (e) {
+        if (!(e instanceof SfError)) throw e;
+        out[i] = { ok: false, error: e };
+        continue;
+      }
+      if (pendingIds.has(planned.id)) {
+        const from = (pending[0] as Planned).at;
+        if (!(await flush())) return oneByOne(from);
+      }
+      pending.push(planned);
+      pendingIds.add(planned.id);
+    }
+    if (pending.length > 0) {
+      const from = (pending[0] as Planned).at;
+      if (!(await flush())) return oneByOne(from);
+    }
+    return out;
   }
 
   /** Soft-deletes a record (IsDeleted = true keeps it for queryAll). */
@@ -241,6 +519,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     insert,
     update,
     upsert,
+    writeMany,
     externalField,
     remove,
     retrieve,

@@ -1,4 +1,5 @@
-import type { CrmData, SaveResult } from "./data.js";
+import type { CrmData, ManyItem, ManyMode, ManyOutcome, SaveResult } from "./data.js";
+import type { ObjectDef } from "./metadata.js";
 import { failedResult, Rollback } from "./data.js";
 import { SfError } from "./errors.js";
 import type { QueryEngine } from "./query.js";
@@ -83,6 +84,47 @@ export function createOps(data: CrmData, queries: QueryEngine) {
     return results;
   }
 
+  /**
+   * Collections that write records: every record is validated first (pure checks), then each
+   * object's records go to SQLite through data.writeMany in one transaction — with the
+   * results, record by record, of writing them one at a time in order.
+   */
+  async function writeCollection(
+    count: number,
+    allOrNone: boolean,
+    userId: string,
+    mode: ManyMode,
+    plan: (i: number) => { obj: ObjectDef; item: ManyItem },
+    result: (i: number, outcome: ManyOutcome) => SaveResult,
+  ): Promise<SaveResult[]> {
+    if (count > MAX_COLLECTION) throw new SfError(400, "EXCEEDED_ID_LIMIT", `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
+    let results: SaveResult[] = [];
+    const committed = await data.transaction(async (trx) => {
+      results = new Array<SaveResult>(count);
+      const groups = new Map<ObjectDef, { items: ManyItem[]; slots: number[] }>();
+      for (let i = 0; i < count; i++) {
+        try {
+          const { obj, item } = plan(i);
+          const g = groups.get(obj) ?? { items: [], slots: [] };
+          g.items.push(item);
+          g.slots.push(i);
+          groups.set(obj, g);
+        } catch (e) {
+          results[i] = result(i, { ok: false, error: e });
+        }
+      }
+      // Objects live in separate tables with no cross-object effects, so writing them object by object is the same as in order.
+      for (const [obj, g] of groups) {
+        const outcomes = await data.writeMany(trx, obj, mode, g.items, userId);
+        outcomes.forEach((o, k) => (results[g.slots[k] as number] = result(g.slots[k] as number, o)));
+      }
+      if (allOrNone && results.some((r) => !r.success)) throw new Rollback();
+      return true;
+    });
+    if (!committed) return results.map((r) => (r.success ? rolledBack() : { ...r, id: null }));
+    return results;
+  }
+
   function recordsOf(body: unknown): { allOrNone: boolean; records: Array<Record<string, unknown>> } {
     const b = asRecord(body);
     if (!Array.isArray(b["records"])) throw new SfError(400, "JSON_PARSER_ERROR", "Collections need a records array");
@@ -112,27 +154,45 @@ export function createOps(data: CrmData, queries: QueryEngine) {
     /** POST /composite/sobjects. */
     async createMany(ctx: OpContext, body: unknown): Promise<OpReply> {
       const { allOrNone, records } = recordsOf(body);
-      const results = await collection(records, allOrNone, async (db, rec) => {
-        if (rec["Id"] !== undefined || rec["id"] !== undefined) throw new SfError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]);
-        const obj = data.requireObject(typeOf(rec), 400);
-        return { id: await data.insert(db, obj, data.prepare(obj, rec, "insert"), ctx.userId), success: true, errors: [] };
-      });
+      const results = await writeCollection(
+        records.length,
+        allOrNone,
+        ctx.userId,
+        { kind: "insert" },
+        (i) => {
+          const rec = records[i] as Record<string, unknown>;
+          if (rec["Id"] !== undefined || rec["id"] !== undefined) throw new SfError(400, "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]);
+          const obj = data.requireObject(typeOf(rec), 400);
+          return { obj, item: { cells: data.prepare(obj, rec, "insert") } };
+        },
+        (_i, o) => (o.ok ? { id: o.id, success: true, errors: [] } : failedResult(o.error)),
+      );
       return { status: 200, body: results };
     },
     /** PATCH /composite/sobjects. */
     async updateMany(ctx: OpContext, body: unknown): Promise<OpReply> {
       const { allOrNone, records } = recordsOf(body);
-      const results = await collection(records, allOrNone, async (db, rec) => {
-        const { id: lower, Id: upper, ...rest } = rec;
-        const id = typeof upper === "string" ? upper : typeof lower === "string" ? lower : undefined;
-        if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
-        try {
+      const idOf = (rec: Record<string, unknown>): string | undefined => (typeof rec["Id"] === "string" ? rec["Id"] : typeof rec["id"] === "string" ? rec["id"] : undefined);
+      const results = await writeCollection(
+        records.length,
+        allOrNone,
+        ctx.userId,
+        { kind: "update" },
+        (i) => {
+          const rec = records[i] as Record<string, unknown>;
+          const { id: _lower, Id: _upper, ...rest } = rec;
+          const id = idOf(rec);
+          if (!id) throw new SfError(400, "MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
           const obj = data.requireObject(typeOf(rec), 400);
-          return { id: await data.update(db, obj, id, data.prepare(obj, rest, "update"), ctx.userId), success: true, errors: [] };
-        } catch (e) {
-          return failedResult(e, id);
-        }
-      });
+          return { obj, item: { cells: data.prepare(obj, rest, "update"), rawId: id } };
+        },
+        (i, o) => {
+          if (o.ok) return { id: o.id, success: true, errors: [] };
+          // A missing Id is reported without one; every other failure names the Id the record gave.
+          const id = idOf(records[i] as Record<string, unknown>);
+          return id ? failedResult(o.error, id) : failedResult(o.error);
+        },
+      );
       return { status: 200, body: results };
     },
     /** PATCH /composite/sobjects/{type}/{externalIdField}. */
@@ -140,14 +200,20 @@ export function createOps(data: CrmData, queries: QueryEngine) {
       const obj = data.requireObject(type);
       const f = data.externalField(obj, fieldName);
       const { allOrNone, records } = recordsOf(body);
-      const results = await collection(records, allOrNone, async (db, rec) => {
-        const key = Object.keys(rec).find((k) => k.toLowerCase() === f.name.toLowerCase());
-        const value = key ? rec[key] : undefined;
-        const rest = Object.fromEntries(Object.entries(rec).filter(([k]) => k !== key));
-        const cells = data.prepare(obj, rest, "upsert");
-        const res = await data.upsert(db, obj, f, value, cells, ctx.userId);
-        return { id: res.id, success: true, errors: [], created: res.created };
-      });
+      const results = await writeCollection(
+        records.length,
+        allOrNone,
+        ctx.userId,
+        { kind: "upsert", field: f },
+        (i) => {
+          const rec = records[i] as Record<string, unknown>;
+          const key = Object.keys(rec).find((k) => k.toLowerCase() === f.name.toLowerCase());
+          const value = key ? rec[key] : undefined;
+          const rest = Object.fromEntries(Object.entries(rec).filter(([k]) => k !== key));
+          return { obj, item: { cells: data.prepare(obj, rest, "upsert"), rawValue: value } };
+        },
+        (_i, o) => (o.ok ? { id: o.id, success: true, errors: [], created: o.created } : failedResult(o.error)),
+      );
       return { status: 200, body: results };
     },
     /** GET or POST /composite/sobjects/{type} with ids and fields. */
