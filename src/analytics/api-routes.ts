@@ -9,7 +9,7 @@ import type { IngestService } from "./ingest-service.js";
 import { ImportRequest, METADATA_KEY } from "./ingest-schema.js";
 import type { EntityKind, Metadata, MetadataStore } from "./metadata.js";
 
-export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: string };
+export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: () => string };
 
 const AppQuery = Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })) });
 const Page = Type.Object({
@@ -41,7 +41,7 @@ export function installSnippet(baseUrl: string, appKey: string): string {
   return [
     "<script>",
     "  window.pendulum = window.pendulum || { q: [] };",
-    "  ['initialize', 'identify', 'updateOptions', 'track', 'flush'].forEach(function (m) {",
+    "  ['initialize', 'identify', 'updateOptions', 'track', 'flush', 'showGuide'].forEach(function (m) {",
     "    window.pendulum[m] = window.pendulum[m] || function () { window.pendulum.q.push([m].concat([].slice.call(arguments))); };",
     "  });",
     `  pendulum.initialize({ apiKey: '${appKey}', visitor: { id: 'VISITOR-ID' }, account: { id: 'ACCOUNT-ID' } });`,
@@ -57,7 +57,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
     if (!found) throw new ApiError(404, "APP_NOT_FOUND", id ? `No app ${id}` : "No app exists yet; create one with POST /api/v1/apps", "app");
     return found;
   };
-  const view = (a: App) => ({ id: a.id, name: a.name, appKey: a.appKey, settings: a.settings, createdAt: a.createdAt, snippet: installSnippet(o.baseUrl, a.appKey) });
+  const view = (a: App) => ({ id: a.id, name: a.name, appKey: a.appKey, settings: a.settings, createdAt: a.createdAt, snippet: installSnippet(o.baseUrl(), a.appKey) });
 
   app.get("/apps", { schema: { tags: ["apps"] } }, async () => ({ apps: o.apps.list().map(view) }));
   app.get("/apps/:id", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }) } }, async (req) => view(pickApp(req.params.id)));

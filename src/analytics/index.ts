@@ -152,7 +152,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
       registerAnalyticsApi(app, { apps, metadata, ingest, events: ctx.events, get flusher() {
         return requireFlusher();
-      }, baseUrl: ctx.config.baseUrl });
+      }, baseUrl: () => ctx.config.baseUrl });
     },
   };
   return mod;

@@ -5,6 +5,8 @@ import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
 import { jobsCommand } from "./commands/jobs.js";
 import { reportCommand } from "./commands/report.js";
+import { rulesCommand } from "./commands/rules.js";
+import { syncCommand } from "./commands/sync.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { ConfigError } from "../config.js";
@@ -12,7 +14,7 @@ import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, jobsCommand, crmCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, syncCommand, rulesCommand, jobsCommand, crmCommand];
 }
 
 function topHelp(all: Command[]): string {

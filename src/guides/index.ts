@@ -47,6 +47,9 @@ export function createGuidesModule(ctx: ModuleContext, options: { analytics: Gui
       // Membership is computed off the request path; a failure keeps the last good sets.
       const refresh = (): void => void service.refreshSegments().catch((e: unknown) => console.error("pendulum: refreshing guide segments failed; will retry", e));
       refresh();
+      // At once after new CRM data or a rule run, as well as every few minutes.
+      ctx.onSignal("crm-pulled", refresh);
+      ctx.onSignal("rule-ran", refresh);
       timer = setInterval(refresh, options.refreshMs ?? FIVE_MINUTES);
       timer.unref();
     },

@@ -18,7 +18,14 @@ export type ModuleContext = {
   announce(line: string): void;
   /** Every module of this process, once all are built (for modules that orchestrate others). */
   modules(): readonly PendulumModule[];
+  /** Tells other modules that data they may cache has changed, without importing them. */
+  signal(name: DataSignal): void;
+  /** Calls `listener` after each `signal(name)`; errors are logged, never thrown at the sender. */
+  onSignal(name: DataSignal, listener: () => void | Promise<void>): void;
 };
+
+/** Changes other modules may want to react to at once (guides refresh their segment cache). */
+export type DataSignal = "crm-pulled" | "rule-ran";
 
 /** A Pendulum module as the composition root sees it. */
 export type PendulumModule = HttpModule & {
@@ -37,10 +44,19 @@ export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<Pen
 /** The module factories Pendulum is made of, in start order. */
 export async function defaultModules(): Promise<ModuleFactory[]> {
   // Imported lazily so a module's import cost is paid only by the process that runs it.
-  const { createAnalyticsModule } = await import("../analytics/index.js");
+  const { analyticsWithSync } = await import("../sync/index.js");
   const { createCrmModule } = await import("../crm/index.js");
   const { createJobsModule } = await import("../jobs/index.js");
-  return [createCrmModule, createAnalyticsModule, createJobsModule];
+  const { createSuccessModule } = await import("../success/index.js");
+  const { createGuidesModule } = await import("../guides/index.js");
+  const { analyticsOf } = await import("../analytics/index.js");
+  return [
+    createCrmModule,
+    ...analyticsWithSync(),
+    (ctx) => createGuidesModule(ctx, { analytics: analyticsOf({ modules: ctx.modules() }) }),
+    createSuccessModule,
+    createJobsModule,
+  ];
 }
 
 export type Pendulum = {
@@ -67,7 +83,26 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
     events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
     const modules: PendulumModule[] = [];
-    const ctx: ModuleContext = { config, records, events, auth, clock, announce: (l) => announcements.push(l), modules: () => modules };
+    const listeners = new Map<DataSignal, (() => void | Promise<void>)[]>();
+    const ctx: ModuleContext = {
+      config,
+      records,
+      events,
+      auth,
+      clock,
+      announce: (l) => announcements.push(l),
+      modules: () => modules,
+      signal(name) {
+        for (const l of listeners.get(name) ?? []) {
+          Promise.resolve()
+            .then(l)
+            .catch((e: unknown) => console.error(`pendulum: reacting to ${name} failed`, e));
+        }
+      },
+      onSignal(name, listener) {
+        listeners.set(name, [...(listeners.get(name) ?? []), listener]);
+      },
+    };
     const factories = options.factories ?? (await defaultModules());
     for (const f of factories) modules.push(await f(ctx));
     await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
@@ -77,7 +112,12 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
     let url = config.baseUrl;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });
-      url = config.port === 0 ? address.replace("127.0.0.1", "localhost") : config.baseUrl;
+      if (config.port === 0) {
+        // The port is known only now: modules read config.baseUrl when they need the public URL
+        // (the install snippet, the CRM login URL), so it is set before any request is served.
+        url = address.replace("127.0.0.1", "localhost");
+        config.baseUrl = url;
+      }
     }
     const openRecordsRef = records;
     const openEventsRef = events;

@@ -58,11 +58,21 @@ export function createSuccessModule(ctx: ModuleContext, deps: SuccessDeps = {}):
   const ruleDeps: RuleDeps = { customers, usage, objects, scorecards, ctas, writable, crm: deps.crm ?? defaultCrm(ctx) };
   const rules = createRuleStore(db, now);
   const runs = createRunStore(db);
-  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, clock: now });
+  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, clock: now, onFinished: () => ctx.signal("rule-ran") });
   return {
     name: "success",
     migrations: successMigrations,
     runRule: (idOrName, options) => runner.run(idOrName, options),
+    jobHandlers: () => ({
+      /** A scheduled rule run: params `{rule: id or name, date?: YYYY-MM-DD}` (date defaults to the run's day). */
+      rule: async (params) => {
+        const name = params["rule"];
+        if (typeof name !== "string") return { status: "failure", summary: { reason: "params.rule names the rule to run" } };
+        const date = typeof params["date"] === "string" ? params["date"] : undefined;
+        const run = (await runner.run(name, date ? { date } : {})) as RuleRun;
+        return { status: run.status === "running" ? "failure" : run.status, summary: { ruleRun: run.id, rule: run.ruleName, ruleDate: run.ruleDate, rowsRead: run.rowsRead, rowsWritten: run.rowsWritten, errors: run.errorCount, message: run.message } };
+      },
+    }),
     async apiRoutes(app: HttpApp) {
       await app.register(
         async (scope) => {

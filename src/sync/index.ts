@@ -33,7 +33,7 @@ export function createSyncModule(ctx: ModuleContext, options: SyncOptions): Sync
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
   const connection = createConnectionService({ store, box, now: ctx.clock, tuning: options.tuning ?? {} });
-  const runs = createRunService({ store, connection, analytics, now: ctx.clock });
+  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled") });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
     name: "sync",
@@ -41,6 +41,13 @@ export function createSyncModule(ctx: ModuleContext, options: SyncOptions): Sync
     store,
     runs,
     runSync: (o) => runs.runSync(o),
+    jobHandlers: () => ({
+      /** A scheduled sync: params `{pull?: boolean, push?: boolean}`; only daily-sync mappings push. */
+      sync: async (params) => {
+        const run = await runs.runSync({ pull: params["pull"] !== false, push: params["push"] !== false, scheduled: true });
+        return { status: run.status === "running" ? "failure" : run.status, summary: { syncRun: run.id, counts: run.counts, apiCalls: run.apiCalls, errors: run.errors.length, message: run.message } };
+      },
+    }),
     async start() {
       if ((await store.runningRuns()).length === 0) return;
       resumeTimer = setTimeout(() => {

@@ -14,7 +14,7 @@ export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
 export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
 
 /** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
-export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: () => AnalyticsModule; now: () => number }) {
+export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: () => AnalyticsModule; now: () => number; afterPull?: () => void }) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
 
@@ -34,6 +34,7 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     if (run.pull) {
       await pullSide(ctx, analytics, appId, { object: "Account", kind: "account", linkField: link.accountField, fields: pull.accountFields });
       if (link.visitorField && pull.visitorFields.length > 0) await pullSide(ctx, analytics, appId, { object: "Contact", kind: "visitor", linkField: link.visitorField, fields: pull.visitorFields });
+      deps.afterPull?.();
     }
     if (run.push) {
       for (const m of await store.listMappings()) {

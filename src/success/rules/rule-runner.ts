@@ -29,7 +29,7 @@ function describeError(e: unknown): { code: string; message: string } {
 }
 
 /** Runs rules: stored runs with status, counts and row errors, or previews that write nothing. */
-export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleDeps; clock: () => number }) {
+export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleDeps; clock: () => number; onFinished?: () => void }) {
   const running = new Set<string>();
 
   async function preview(rule: Rule, ruleDate: string, rows: number): Promise<RulePreview> {
@@ -62,6 +62,7 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
       message = `${d.code}: ${d.message}`;
     }
     await opts.runs.finish(id, { status, finishedAt: opts.clock(), rowsRead: state.rowsRead, actions: state.actions, errors: state.errors, message, timings: state.timings });
+    opts.onFinished?.();
     return opts.runs.get(id);
   }
 
