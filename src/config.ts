@@ -40,6 +40,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** The process environment: the one place Pendulum reads it (commands pass it on to loadConfig). */
+export function processEnvironment(): Env {
+  return process.env;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 function text(env: Env, name: string): string | undefined {

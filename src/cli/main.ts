@@ -9,7 +9,7 @@ import { rulesCommand } from "./commands/rules.js";
 import { syncCommand } from "./commands/sync.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
-import { ConfigError } from "../config.js";
+import { ConfigError, processEnvironment } from "../config.js";
 import { DataDirLockedError } from "../server/data-lock.js";
 
 /** Every `pendulum` command. */
@@ -35,7 +35,7 @@ function processIo(): CliIo {
     process.once("SIGTERM", () => resolve());
   });
   return {
-    env: process.env,
+    env: processEnvironment(),
     cwd: process.cwd(),
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),

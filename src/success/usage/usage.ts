@@ -10,7 +10,7 @@ import { AGGREGATION_LEVELS, periodStart, type AggregationLevel, type UsageConfi
 
 type Db = Kysely<SuccessTables>;
 
-/** One usage row to write: any date in the period; it is snapped to the configured week or month. */
+/** One usage row to write: a date anywhere in the period; it is snapped to the configured week or month. */
 export type UsageWrite = {
   accountId: string;
   date: string;
