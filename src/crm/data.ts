@@ -378,7 +378,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
         for (const r of rows) {
           const id = String(r["Id"]);
           const key = nocaseKey(r["k"]);
-          byKey.set(key, [...(byKey.get(key) ?? []), id]);
+          const held = byKey.get(key);
+          if (held) held.push(id);
+          else byKey.set(key, [id]);
         }
       }
     }
@@ -415,21 +417,19 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       pendingIds.clear();
       return true;
     };
+    const updateOf = (i: number, rawId: string, cells: Cells): Planned => ({ at: i, kind: "update", id: checkedUpdateId(obj, rawId, cells), rawId, cells });
+    const insertOf = (i: number, cells: Cells): Planned => {
+      missingRequired(obj, cells, true);
+      const id = newId(obj);
+      return { at: i, kind: "insert", id, rawId: id, cells };
+    };
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as ManyItem;
-      const updateOf = (rawId: string, cells: Cells): Planned => {
-        return { at: i, kind: "update", id: checkedUpdateId(obj, rawId, cells), rawId, cells };
-      };
-      const insertOf = (cells: Cells): Planned => {
-        missingRequired(obj, cells, true);
-        const id = newId(obj);
-        return { at: i, kind: "insert", id, rawId: id, cells };
-      };
       let planned: Planned;
       try {
-        if (mode.kind === "insert") planned = insertOf(item.cells);
-        else if (mode.kind === "update") planned = updateOf(item.rawId ?? "", item.cells);
-        else if (!keyField) planned = item.rawValue === undefined || item.rawValue === null || item.rawValue === "" ? insertOf(item.cells) : updateOf(String(item.rawValue), item.cells);
+        if (mode.kind === "insert") planned = insertOf(i, item.cells);
+        else if (mode.kind === "update") planned = updateOf(i, item.rawId ?? "", item.cells);
+        else if (!keyField) planned = item.rawValue === undefined || item.rawValue === null || item.rawValue === "" ? insertOf(i, item.cells) : updateOf(i, String(item.rawValue), item.cells);
         else {
           const kv = keyValues[i];
           if (kv && "error" in kv) throw kv.error;
@@ -440,9 +440,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
           if (ids.length > 1) throw new SfError(300, "MULTIPLE_CHOICES", `More than one record found for external id field ${keyField.name}: ${ids.slice(0, 3).join(", ")}`, [keyField.name]);
           const withKey: Cells = new Map(item.cells);
           withKey.set(keyField, value);
-          if (ids.length === 1) planned = updateOf(ids[0] as string, withKey);
+          if (ids.length === 1) planned = updateOf(i, ids[0] as string, withKey);
           else {
-            planned = insertOf(withKey);
+            planned = insertOf(i, withKey);
             byKey.set(key, [planned.id]);
           }
         }
