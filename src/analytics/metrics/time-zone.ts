@@ -108,8 +108,24 @@ function offsetSegments(timeZone: string, fromMs: number, toMs: number): OffsetS
   return segments;
 }
 
+type RangeResult = { ok: true; value: LocalRange } | { ok: false; error: MetricsInputError };
+
+/** Resolved ranges: Intl formatting costs milliseconds per range and dashboards repeat the same few. */
+const resolvedRanges = new Map<string, RangeResult>();
+const MAX_RESOLVED_RANGES = 512;
+
 /** Resolves an inclusive local date range [from, to] in an IANA time zone. */
-export function localRange(timeZone: string, from: string, to: string): { ok: true; value: LocalRange } | { ok: false; error: MetricsInputError } {
+export function localRange(timeZone: string, from: string, to: string): RangeResult {
+  const cacheKey = `${timeZone}\n${from}\n${to}`;
+  const hit = resolvedRanges.get(cacheKey);
+  if (hit) return hit;
+  const result = resolveRange(timeZone, from, to);
+  if (resolvedRanges.size >= MAX_RESOLVED_RANGES) resolvedRanges.clear();
+  resolvedRanges.set(cacheKey, result);
+  return result;
+}
+
+function resolveRange(timeZone: string, from: string, to: string): RangeResult {
   try {
     formatter(timeZone);
   } catch {
