@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -44,6 +44,62 @@ function peakRssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
+const pages = ["/home", "/reports", "/reports/42", "/settings/billing", "/users", "/dashboards/main"];
+
+/** One 100-event batch of visitor `v`, split around its batch id so each request can carry a new one. */
+function template(v: number): [string, string] {
+  const now = Date.now();
+  const events = Array.from({ length: 100 }, (_, i) => {
+    const page = `https://app.example.com${pages[(v + i) % pages.length] as string}`;
+    if (i % 3 === 1) return { type: "click", ts: now - 100 + i, url: page, tab: "t1", element: [{ tag: "span", text: "Save" }, { tag: "button", id: `b${i % 7}`, classes: ["btn"] }, { tag: "div", classes: ["toolbar"] }] };
+    if (i % 10 === 9) return { type: "track", ts: now - 100 + i, url: page, name: `Event ${i % 5}`, props: { n: i } };
+    return { type: i % 3 === 0 ? "load" : "focus", ts: now - 100 + i, url: page, title: "Page", tab: "t1" };
+  });
+  const json = JSON.stringify({ batchId: "@@", visitor: { id: `v${v}`, role: "user" }, account: { id: `a${v % 500}` }, events });
+  return json.split('"@@"') as [string, string];
+}
+
+type LoadResult = { acked: number; failed: number; seconds: number; generator: string; p99_ms?: number };
+
+/** Drives the server with wrk (a native load generator, far cheaper per request than Node) when installed. */
+function runWrk(url: string, seconds: number, connections: number, dir: string): LoadResult {
+  const lua = [
+    "local templates = {",
+    ...Array.from({ length: 200 }, (_, v) => {
+      const [head, tail] = template(v);
+      return `  { [==[${head}]==], [==[${tail}]==] },`;
+    }),
+    "}",
+    "local threads = 0",
+    "function setup(thread) threads = threads + 1; thread:set('tid', threads) end",
+    "local counter = 0",
+    "request = function()",
+    "  counter = counter + 1",
+    "  local t = templates[(counter % #templates) + 1]",
+    `  return wrk.format('POST', nil, { ['Content-Type'] = 'text/plain' }, t[1] .. '"' .. tostring(tid) .. '-' .. counter .. '"' .. t[2])`,
+    "end",
+    "done = function(summary, latency, requests)",
+    `  io.write(string.format('RESULT {"requests":%d,"non2xx":%d,"errors":%d,"seconds":%f,"p99_ms":%f}\\n', summary.requests, summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.duration / 1e6, latency:percentile(99) / 1000))`,
+    "end",
+  ].join("\n");
+  const script = path.join(dir, "ingest.lua");
+  fs.writeFileSync(script, lua);
+  const r = spawnSync("wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "-s", script, `${url}/data/ingest?key=${TEST_APP_KEY}`], { encoding: "utf8" });
+  const line = /RESULT (\{.*\})/.exec(r.stdout)?.[1];
+  if (!line) throw new Error(`wrk gave no result: ${r.stdout}${r.stderr}`);
+  const w = JSON.parse(line) as { requests: number; non2xx: number; errors: number; seconds: number; p99_ms: number };
+  return { acked: (w.requests - w.non2xx - w.errors) * 100, failed: w.non2xx + w.errors, seconds: w.seconds, generator: "wrk", p99_ms: w.p99_ms };
+}
+
+/** The Node load generator (bench/ingest-load.ts) in its own process, for machines without wrk. */
+async function runNode(url: string, seconds: number, connections: number): Promise<LoadResult> {
+  const load = spawn(process.execPath, ["--import", "tsx", path.join("bench", "ingest-load.ts"), url, TEST_APP_KEY, String(seconds), String(connections)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  load.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  await new Promise((resolve) => load.once("exit", resolve));
+  return { ...(JSON.parse(out.trim().split("\n").at(-1) as string) as { acked: number; failed: number; seconds: number }), generator: "node" };
+}
+
 /** `npm run bench -- ingest`: acknowledged events/s over HTTP with a durable write before each ack. */
 export async function run(options: BenchOptions): Promise<void> {
   const seconds = options.scale === "small" ? 4 : 15;
@@ -51,14 +107,11 @@ export async function run(options: BenchOptions): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-bench-ingest-"));
   const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" });
   try {
-    const load = spawn(process.execPath, ["--import", "tsx", path.join("bench", "ingest-load.ts"), server.url, TEST_APP_KEY, String(seconds), "24"], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    load.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    await new Promise((resolve) => load.once("exit", resolve));
-    const result = JSON.parse(out.trim().split("\n").at(-1) as string) as { acked: number; failed: number; seconds: number };
+    const hasWrk = spawnSync("wrk", ["--version"]).error === undefined;
+    const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24);
     if (result.failed > 0) throw new Error(`${result.failed} batches were refused during the ingest benchmark`);
     const pid = server.child.pid as number;
-    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, seconds: Math.round(result.seconds * 10) / 10 });
+    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, seconds: Math.round(result.seconds * 10) / 10, generator: result.generator, ...(result.p99_ms !== undefined ? { p99_ms: result.p99_ms } : {}) });
   } finally {
     await server.stop("SIGTERM");
     fs.rmSync(dataDir, { recursive: true, force: true });
