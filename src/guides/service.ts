@@ -52,7 +52,9 @@ export function createGuidesService(deps: { records: Records; analytics: GuidesA
     /** Validates, sanitises and saves a guide (new, or replacing `existing`), then warms its segment. */
     async save(input: GuideInput, existing?: Guide): Promise<Guide> {
       const app = existing?.appId ?? appId(input.app);
-      await validateGuide(input, async (id) => (await deps.analytics.segments.membersOf(app, id, "account")) !== undefined);
+      // Existence only: evaluating the segment just to see that it exists cost a full metadata read per save.
+      const segments = deps.analytics.segments;
+      await validateGuide(input, async (id) => (segments.exists ? segments.exists(id) : (await segments.membersOf(app, id, "account")) !== undefined));
       const g = await store.save(input, app, existing?.id);
       await cache.ensure(app, g.targeting.segment);
       return g;
