@@ -2,15 +2,21 @@ import { matchUrlParts, splitUrl, type UrlRule } from "../analytics/rules/index.
 import type { Guide, ThrottleSettings } from "./model.js";
 import { continuing, frequencyAllows, type GuideState } from "./visitor-state.js";
 
-/** A live guide ready for delivery: its page rule parsed and its wire JSON serialised once. */
-export type CompiledGuide = { guide: Guide; page: UrlRule | null; json: string };
+/**
+ * A live guide ready for delivery: its page rule parsed and its wire JSON serialised once.
+ * `pageIndex` numbers distinct page rules of the app (-1 for none), so guides sharing a rule
+ * test the URL once per answer.
+ */
+export type CompiledGuide = { guide: Guide; page: UrlRule | null; pageIndex: number; json: string };
 
 export type EligibilityInput = {
   /** Live guides of the app, highest priority first. */
   guides: readonly CompiledGuide[];
   state: ReadonlyMap<string, GuideState> | undefined;
-  /** Segment membership of this visitor (and account); undefined when not yet computed. */
-  inSegment(segmentId: string): boolean;
+  /** Segment membership of this visitor (and account); no segment before it is computed. */
+  segments: { has(segmentId: string): boolean };
+  /** How many distinct page rules the guides use (the largest `pageIndex` + 1). */
+  pageRules: number;
   url: string;
   now: number;
   throttle: ThrottleSettings;
@@ -32,13 +38,19 @@ export function eligibleGuides(input: EligibilityInput): Eligibility {
   const { now, throttle, state } = input;
   const out: CompiledGuide[] = [];
   const fresh: CompiledGuide[] = [];
-  // Split once: splitting per guide was most of an answer's cost with 100 guides.
+  // Split once: splitting per guide was most of an answer's cost with 100 guides. Each distinct
+  // rule is tested once (0 = not yet, 1 = matches, 2 = does not): guides commonly share rules.
   let parts: ReturnType<typeof splitUrl> | undefined;
+  const pages = new Uint8Array(input.pageRules);
   for (const c of input.guides) {
     const g = c.guide;
     if (input.only !== undefined && g.id !== input.only) continue;
-    if (c.page && !matchUrlParts(c.page, (parts ??= splitUrl(input.url)))) continue;
-    if (g.targeting.segment !== "everyone" && !input.inSegment(g.targeting.segment)) continue;
+    if (c.page) {
+      let m = pages[c.pageIndex] ?? 0;
+      if (m === 0) pages[c.pageIndex] = m = matchUrlParts(c.page, (parts ??= splitUrl(input.url))) ? 1 : 2;
+      if (m !== 1) continue;
+    }
+    if (!input.segments.has(g.targeting.segment)) continue;
     if (input.only !== undefined || g.activation.type !== "automatic") {
       out.push(c);
       continue;
