@@ -70,7 +70,8 @@ describe("jobs", () => {
     p = await startTestPendulum({ factories: [stepModule([], release), (ctx) => createJobsModule(ctx)] });
     const job = await json<{ id: string }>(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "slow", kind: "step", params: { label: "slow" } }) }));
     const first = p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
-    await new Promise((r) => setTimeout(r, 200));
+    // Wait until the first run is recorded (it holds the lock from before that moment).
+    while ((await jobsOf(p).store.runs(job.id, 1)).length === 0) await new Promise((r) => setTimeout(r, 20));
     const second = await p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
     expect(second.status).toBe(409);
     expect((await second.json()).code).toBe("JOB_RUNNING");
