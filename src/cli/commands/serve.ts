@@ -1,30 +1,77 @@
 import { loadConfig } from "../../config.js";
-import { startPendulum } from "../../server/pendulum.js";
-import type { Command } from "../command.js";
+import { runLoopDemo } from "../../demo/index.js";
+import { startPendulum, type Pendulum } from "../../server/pendulum.js";
+import { flagText } from "../args.js";
+import type { CliIo, Command } from "../command.js";
+
+/** The demo's built-in CRM API user, used when PENDULUM_CRM_* are not set (the CRM seeds it on first start). */
+const DEMO_CRM = { PENDULUM_CRM_USERNAME: "demo-api@pendulum.local", PENDULUM_CRM_PASSWORD: "demo-Passw0rd-loop", PENDULUM_CRM_CLIENT_ID: "3MVG9pendulum_demo_client", PENDULUM_CRM_CLIENT_SECRET: "pendulum-demo-client-secret" };
+
+/** Sets up (on a workspace without the loop chain) and runs the article's loop once, then prints what it did. */
+async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<string, string | undefined>, io: CliIo, size: { accounts?: number; days?: number }): Promise<void> {
+  // Without PENDULUM_API_TOKEN no token is known here: mint one for the demo and revoke it after.
+  const minted = apiToken ? undefined : await p.auth.createToken("demo set-up (revoked after)", "admin");
+  try {
+    const report = await runLoopDemo(
+      {
+        url: p.url,
+        token: apiToken ?? (minted?.token as string),
+        crm: { username: crm["PENDULUM_CRM_USERNAME"] ?? "", password: crm["PENDULUM_CRM_PASSWORD"] ?? "", clientId: crm["PENDULUM_CRM_CLIENT_ID"] ?? "", clientSecret: crm["PENDULUM_CRM_CLIENT_SECRET"] ?? "" },
+      },
+      { ...size, out: (l) => io.out(l) },
+    );
+    io.out(`Demo: the loop finished with ${report.status}.`);
+    for (const l of report.lines) io.out(l);
+    io.out(`  see: ${p.url}/api/v1/jobs (the chain and its runs), ${p.url}/api/v1/success/usage/data, ${p.url}/api/v1/guides`);
+  } catch (e) {
+    io.out(`Demo: stopped: ${(e as Error).message}`);
+  } finally {
+    if (minted) await p.auth.revokeToken(minted.id);
+  }
+}
+
+const positive = (v: string | undefined): number | undefined => (v !== undefined && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined);
 
 /** `pendulum serve` / `pendulum start`: runs the server on the embedded stores. */
 export function serveCommand(name: "serve" | "start"): Command {
   return {
     name,
     summary: name === "start" ? "Start Pendulum (what `npm start` runs)" : "Run the HTTP server",
-    usage: `pendulum ${name} [--port N] [--data-dir DIR]
+    booleanFlags: ["demo"],
+    usage: `pendulum ${name} [--port N] [--data-dir DIR] [--demo [--demo-accounts N] [--demo-days D]]
 
 Runs Pendulum on the embedded stores (SQLite + DuckDB) in the data folder.
 Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
-PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL. Flags override the environment.`,
+PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
+PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET. Flags override the environment.
+
+--demo shows the article's whole integration: on a workspace without the chain "The article's
+loop" it generates accounts, visitors and usage (default 100 accounts x 20 visitors x 30 days),
+creates the CRM fields and Accounts, the sync, the two rules, Customer Info, segments and guides,
+then runs the chain once (pull, push, rule 1, rule 2, pull) and prints what it did. On a workspace
+that already has the chain it only runs it. Use a fresh --data-dir for the demo.`,
     async run(args, io) {
       const env = { ...io.env };
       const port = args.flags.get("port");
       if (typeof port === "string") env["PORT"] = port;
       const dir = args.flags.get("data-dir");
       if (typeof dir === "string") env["PENDULUM_DATA_DIR"] = dir;
+      const withDemo = args.flags.get("demo") === true;
+      if (withDemo) for (const [k, v] of Object.entries(DEMO_CRM)) env[k] ??= v;
       const config = loadConfig(env, io.cwd);
       const p = await startPendulum(config);
       io.out(`Pendulum is running at ${p.url}`);
       io.out(`  admin UI and API: ${p.url}/api/v1 (OpenAPI at ${p.url}/api/v1/openapi.json)`);
       io.out(`  data folder:      ${config.dataDir}`);
       for (const line of p.announcements) io.out(`  ${line}`);
+      if (withDemo) await demo(p, config.apiToken, env, io, { accounts: positive(flagText(args, "demo-accounts")), days: positive(flagText(args, "demo-days")) });
+      else {
+        io.out("Next steps (docs/getting-started.md walks through the article's integration):");
+        io.out("  1. connect your app:  pendulum apps snippet   (paste the snippet into your pages)");
+        io.out(`  2. connect a CRM:     PUT ${p.url}/api/v1/crm/connection   (or: pendulum crm --help; the built-in CRM is at ${p.url})`);
+        io.out("  3. see it all working on generated data: pendulum start --demo --data-dir <a new folder>");
+      }
       await io.stopped;
       io.out("Stopping: flushing accepted events…");
       await p.close();
