@@ -4,6 +4,7 @@ import { createCrmModule } from "../src/crm/index.js";
 import type { ModuleFactory } from "../src/server/pendulum.js";
 import { connectWithPassword, createSuccessModule, jsforceCrmClient, type CrmClient, type RuleRun } from "../src/success/index.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { RULE_ACCOUNT_TO_USAGE } from "../src/demo/rules.js";
 
 const LOGIN = { username: "bench-api@acme.test", password: "bench-Passw0rd-123", clientId: "3MVG9bench_client_0123456789", clientSecret: "bench-client-secret-0123456789" };
 const PENDO_FIELDS = ["Pendo_numberofvisitors_last30d__c", "Pendo_timeonsite_last30d__c", "Pendo_lastvisit_last30d__c"];
@@ -72,27 +73,7 @@ export async function run(options: BenchOptions): Promise<void> {
       await api("POST", "/usage/measures", { name, label: name, type, aggregation });
     }
     await api("PUT", "/crm/writable", { objects: [{ object: "Account", fields: ["Id", "Health_Score__c", "Renewal_Date__c"] }] });
-    await api("POST", "/rules", {
-      name: "Pendo: Sync data from Account to Usage",
-      type: "Custom",
-      source: { kind: "crm", object: "Account" },
-      show: ["Id", ...PENDO_FIELDS],
-      filters: [],
-      customersOnly: true,
-      actions: [
-        {
-          type: "loadToUsage",
-          mappings: [
-            { to: "accountId", field: "Id" },
-            { to: "Pendo_numberofvisitors_last30d", field: "Pendo_numberofvisitors_last30d__c" },
-            { to: "Pendo_timeonsite_last30d", field: "Pendo_timeonsite_last30d__c" },
-            { to: "Pendo_lastvisit_last30d", field: "Pendo_lastvisit_last30d__c" },
-            { to: "aggregationLevel", constant: "ACCOUNTLEVEL" },
-            { to: "date", ruleDate: 0 },
-          ],
-        },
-      ],
-    });
+    await api("POST", "/rules", RULE_ACCOUNT_TO_USAGE);
     await api("POST", "/rules", {
       name: "Pendo: Sync data from Gainsight to Account",
       type: "Custom",
