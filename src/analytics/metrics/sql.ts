@@ -1,5 +1,5 @@
 import { SLOT_MS, localDaySql, type LocalRange } from "./time-zone.js";
-import { NO_ACCOUNT_KEY, ROLLED_UP_TYPES } from "./rollups.js";
+import { ROLLED_UP_TYPES } from "./rollups.js";
 
 /**
  * The SQL of a report, in two versions that must agree exactly: one over rollups (what reports
@@ -25,15 +25,6 @@ function accountFilter(scope: ReportScope, alias: string): string {
   if (scope.level === "account") return ` AND ${alias}account_id <> ''`;
   return scope.accountId !== undefined ? ` AND ${alias}account_id = $acc` : "";
 }
-
-/**
- * An account report over rollups groups by the integer `account_key` (rollups.ts: two to three
- * times faster than the id string) and skips "no account" by its fixed key; `withAccountIds`
- * then turns the grouped rows' keys back into ids, a join on ~5,000 rows.
- */
-const rollupAccountFilter = (alias: string): string => ` AND ${alias}account_key <> ${NO_ACCOUNT_KEY}`;
-const withAccountIds = (sql: string): string =>
-  `SELECT n.account_id AS key, g.* EXCLUDE (key) FROM (${sql}) g JOIN rollup_account_keys n ON n.account_key = g.key`;
 
 /** Activity mask of a rollup row: agent minutes, plus track minutes when the app says so. */
 const maskSql = (track: boolean): string => (track ? "(agent_mask::INTEGER | track_mask::INTEGER)" : "agent_mask::INTEGER");
@@ -62,9 +53,8 @@ function rollupLinkedCore(scope: ReportScope): string {
     range.toDay - range.fromDay < 64
       ? `bit_count(bit_or(1::UBIGINT << (day - ${range.fromDay})::UBIGINT))`
       : `bit_count(bitstring_agg(day, ${range.fromDay}, ${range.toDay}))`;
-  const byAccount = level === "account";
   const grouped = `
-      SELECT ${byAccount ? "account_key" : key} AS key, ${level === "visitor" ? "1" : `count(*) FILTER (WHERE ${firstInRange})`} AS visitors,
+      SELECT ${key} AS key, ${level === "visitor" ? "1" : `count(*) FILTER (WHERE ${firstInRange})`} AS visitors,
              sum(bit_count(${mask})) AS minutes,
              count(*) FILTER (WHERE ${firstInRange} OR ${localDaySql(range, "prev_slot", SLOT_MS)} <> day) AS visitor_days,
              ${level === "visitor" ? "" : `${dayUnion} AS days_active,`}
@@ -72,10 +62,10 @@ function rollupLinkedCore(scope: ReportScope): string {
              min(first_visit) AS fv, max(last_visit) AS lv, count(*) FILTER (WHERE ${visitStart}) AS visits
       FROM (
         SELECT *, ${localDaySql(range, "slot", SLOT_MS)} AS day FROM rollup_activity
-        WHERE app_id = $app AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${byAccount ? rollupAccountFilter("") : accountFilter(scope, "")})
-      GROUP BY ${byAccount ? "account_key" : key}`;
+        WHERE app_id = $app AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${accountFilter(scope, "")})
+      GROUP BY ${key}`;
   // A visitor's active days are its visitor-days.
-  return byAccount ? withAccountIds(grouped) : `SELECT *, visitor_days AS days_active FROM (${grouped})`;
+  return level === "visitor" ? `SELECT *, visitor_days AS days_active FROM (${grouped})` : grouped;
 }
 
 /** Core columns from rollups: one row per unit × slot, then sessions over slot first/last minutes. */
@@ -178,10 +168,7 @@ export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown
     source === "rollup"
       ? `r.app_id = $app AND r.slot >= ${range.startSlot} AND r.slot < ${range.endSlot}`
       : `r.app_id = $app AND r.ts >= ${range.startMs} AND r.ts < ${range.endMs}`;
-  const byAccountKey = source === "rollup" && scope.level === "account";
-  const where = inRange + (byAccountKey ? rollupAccountFilter("r.") : accountFilter(scope, "r."));
-  const groupKey = byAccountKey ? "r.account_key" : `r.${key}`;
-  const named = (sql: string): string => (byAccountKey ? withAccountIds(sql) : sql);
+  const where = inRange + accountFilter(scope, "r.");
   const only = (col: string): string => (filtered ? ` AND ${col} IN (SELECT unnest($items::VARCHAR[]))` : "");
   if (kind === "pages" || kind === "features") {
     const [map, id, col] = kind === "pages" ? ["page_urls", "page_id", "url_id"] : ["feature_elements", "feature_id", "element_id"];
@@ -195,18 +182,18 @@ export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown
     if (source === "rollup" && filtered) {
       // Grouping by the id's position in $items (an integer, computed on the small mapping side)
       // instead of the id string cuts about a third of the time of the aggregation.
-      return named(`SELECT key, list_extract($items::VARCHAR[], idx) AS item, n FROM (
-                SELECT ${groupKey} AS key, m.idx, ${n} AS n FROM ${from}
+      return `SELECT key, list_extract($items::VARCHAR[], idx) AS item, n FROM (
+                SELECT r.${key} AS key, m.idx, ${n} AS n FROM ${from}
                 JOIN (SELECT ${col}, list_position($items::VARCHAR[], ${id})::INTEGER AS idx FROM ${map}
                       WHERE ${id} IN (SELECT unnest($items::VARCHAR[]))) m ON m.${col} = r.${col}
-                WHERE ${where} GROUP BY ALL)`);
+                WHERE ${where} GROUP BY ALL)`;
     }
-    return named(`SELECT ${groupKey} AS key, m.${id} AS item, ${n} AS n FROM ${from} JOIN ${map} m ON m.${col} = r.${col}
-            WHERE ${where}${typeFilter}${only(`m.${id}`)} GROUP BY ALL`);
+    return `SELECT r.${key} AS key, m.${id} AS item, ${n} AS n FROM ${from} JOIN ${map} m ON m.${col} = r.${col}
+            WHERE ${where}${typeFilter}${only(`m.${id}`)} GROUP BY ALL`;
   }
   const [from, n] = source === "rollup" ? ["rollup_tracks r", "sum(r.events)"] : ["events r", "count(*)"];
   const typeFilter = source === "raw" ? " AND r.type = 'track' AND r.name IS NOT NULL" : "";
-  return named(`SELECT ${groupKey} AS key, r.name AS item, ${n} AS n FROM ${from} WHERE ${where}${typeFilter}${only("r.name")} GROUP BY ALL`);
+  return `SELECT r.${key} AS key, r.name AS item, ${n} AS n FROM ${from} WHERE ${where}${typeFilter}${only("r.name")} GROUP BY ALL`;
 }
 
 /** Every key the report lists (accounts or visitors ever seen), with the all-time visitor count. */
