@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { TEST_APP_KEY, TEST_TOKEN, TEST_TRACK_SECRET } from "./harness.js";
+import { testEnvironment } from "./harness.js";
 
 export type ChildServer = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
@@ -9,14 +9,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
   const child = spawn(process.execPath, ["--import", "tsx", path.join("test", "fixtures", "serve-child.ts")], {
     env: {
       ...process.env,
-      PORT: "0",
-      PENDULUM_DATA_DIR: dataDir,
-      PENDULUM_LOG_LEVEL: "warn",
-      PENDULUM_API_TOKEN: TEST_TOKEN,
-      PENDULUM_APP_KEY: TEST_APP_KEY,
-      PENDULUM_TRACK_SECRET: TEST_TRACK_SECRET,
-      PENDULUM_ADMIN_EMAIL: "admin@example.com",
-      PENDULUM_ADMIN_PASSWORD: "correct horse battery",
+      ...testEnvironment(dataDir),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

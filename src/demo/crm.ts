@@ -22,7 +22,7 @@ const FIELDS: { name: string; metadata: Record<string, unknown> }[] = [
   { name: "Onboarding_Status__c", metadata: { type: "Text", label: "Onboarding Status", length: 40 } },
 ];
 
-/** Signs in as the CRM's API user with the password grant, as any Salesforce integration would. */
+/** Signs in as the CRM's API user with the password grant, the way a Salesforce integration does. */
 export async function crmLogin(target: LoopTarget): Promise<Connection> {
   const conn = new Connection({ loginUrl: target.url, version: "62.0", oauth2: { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret } });
   await conn.login(target.crm.username, target.crm.password);
