@@ -17,6 +17,14 @@ async function writeCheckpoint(conn: DuckDBConnection, name: Checkpoint, id: num
   await conn.run("INSERT INTO analytics_checkpoints VALUES ($1, $2)", [name, id]);
 }
 
+/**
+ * Moves the rollups checkpoint back to `id` (never forward), so events written straight to the
+ * store above it are rolled up by `recover` should the process stop before the bulk loader does it.
+ */
+export async function rewindRollupCheckpoint(conn: DuckDBConnection, id: number): Promise<void> {
+  if ((await readCheckpoint(conn, "rollups")) > id) await writeCheckpoint(conn, "rollups", id);
+}
+
 async function entriesAfter(conn: DuckDBConnection, table: "urls" | "elements", id: number): Promise<DictionaryEntry[]> {
   const r = await conn.runAndReadAll(`SELECT id, value FROM ${table} WHERE id > $1 ORDER BY id`, [id]);
   return r.getRowsJS().map(([i, v]) => ({ id: Number(i), value: String(v) }));

@@ -12,6 +12,7 @@ import { createIngestService, type IngestService } from "./ingest-service.js";
 import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
 import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
 import { createDerivedUpdater } from "./derived.js";
+import { createBulkLoader, type BulkLoader } from "./bulk.js";
 import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
 import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
 import { ApiError } from "../server/errors.js";
@@ -24,6 +25,7 @@ export { installSnippet } from "./api-routes.js";
 export * from "./ingest-schema.js";
 export type { Report, ReportResult, ReportRow, Column, ColumnType } from "./reports/index.js";
 export type { SegmentGroup, SegmentRule } from "./segments/index.js";
+export type { BulkLoader, BulkLoadResult, BulkProgress, BulkSqlSource } from "./bulk.js";
 
 /** The analytics module: apps, durable ingest, metadata; metrics and reports build on it. */
 export type AnalyticsModule = PendulumModule & {
@@ -36,6 +38,8 @@ export type AnalyticsModule = PendulumModule & {
   reportService: ReportService;
   ingest: IngestService;
   flusher: Flusher;
+  /** Loads history straight into the event store (millions of events), bypassing the ingest log's per-event work. */
+  bulk: BulkLoader;
   /** Resolves when every event acknowledged so far is in the event store. */
   settle(): Promise<void>;
 };
@@ -62,6 +66,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
   const eventNames = new Map<string, Set<string>>();
   let log: IngestLog<AcceptedBatch> | undefined;
   let flusher: Flusher | undefined;
+  let dictionaries: { urls: Dictionary; elements: Dictionary } | undefined;
   const ingest = createIngestService({
     log: () => {
       if (!log) throw new Error("ingest log is not open");
@@ -75,6 +80,26 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     if (!flusher) throw new Error("analytics has not started");
     return flusher;
   };
+  const bulk = createBulkLoader({
+    events: ctx.events,
+    metadata,
+    ingest,
+    log: () => {
+      if (!log) throw new Error("ingest log is not open");
+      return log;
+    },
+    flusher: requireFlusher,
+    dictionaries: () => {
+      if (!dictionaries) throw new Error("analytics has not started");
+      return dictionaries;
+    },
+    afterFlush: async (flushed) => {
+      await derived.afterFlush(flushed);
+      if (options.afterFlush) await options.afterFlush(flushed);
+    },
+    eventNames,
+    now: ctx.clock,
+  });
 
   const mod: AnalyticsModule = {
     name: "analytics",
@@ -86,6 +111,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     reports,
     reportService,
     ingest,
+    bulk,
     get flusher() {
       return requireFlusher();
     },
@@ -105,6 +131,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       }
       const urls = new Dictionary(await ctx.events.dictionary("urls"));
       const elements = new Dictionary(await ctx.events.dictionary("elements"));
+      dictionaries = { urls, elements };
       const flushedId = await ctx.events.maxEventId();
       const f = createFlusher({
         events: ctx.events,

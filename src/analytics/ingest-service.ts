@@ -34,6 +34,44 @@ export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>;
 
   const context = (app: App) => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id) });
 
+  /** Validates historical events as `import` does, without writing them (the bulk loader writes them itself). */
+  const acceptImport = (app: App, events: readonly ImportEvent[]): { batches: AcceptedBatch[]; newNames: Set<string> } => {
+    const groups: AgentBatch[] = [];
+    events.forEach((e, i) => {
+      if (e.type !== "track" && e.url === undefined) throw new ApiError(400, "URL_REQUIRED", "Page loads, clicks and focus events need a url", `events[${i}].url`);
+      const agentEvent: AgentEvent = { type: e.type, ts: e.timestamp, url: e.url ?? "" };
+      if (e.title !== undefined) agentEvent.title = e.title;
+      if (e.tab !== undefined) agentEvent.tab = e.tab;
+      if (e.element !== undefined) agentEvent.element = e.element;
+      if (e.event !== undefined) agentEvent.name = e.event;
+      if (e.properties !== undefined) agentEvent.props = e.properties;
+      const last = groups.at(-1);
+      const accountId = e.accountId ?? "";
+      if (last && last.visitor.id === e.visitorId && (last.account?.id ?? "") === accountId) last.events.push(agentEvent);
+      else groups.push({ visitor: { id: e.visitorId }, ...(accountId ? { account: { id: accountId } } : {}), events: [agentEvent] });
+    });
+    const batches: AcceptedBatch[] = [];
+    const allNames = new Set<string>();
+    let offset = 0;
+    for (const g of groups) {
+      try {
+        const { batch, newNames } = acceptAgentBatch(g, context(app), { live: false });
+        for (const ev of batch.events) if (ev.url === "") ev.url = null;
+        batches.push(batch);
+        for (const n of newNames) allNames.add(n);
+      } catch (e) {
+        // Point at the import line, not the position inside the group.
+        if (e instanceof ApiError && e.field) {
+          const m = /^events\[(\d+)\](.*)$/.exec(e.field);
+          if (m) throw new ApiError(e.status, e.code, e.message, `events[${offset + Number(m[1])}]${m[2] ?? ""}`);
+        }
+        throw e;
+      }
+      offset += g.events.length;
+    }
+    return { batches, newNames: allNames };
+  };
+
   return {
     /** A browser agent batch. Returns the events accepted and the last event id (0 for a repeat). */
     async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean }> {
@@ -59,41 +97,10 @@ export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>;
     },
     /** Historical events: the agent's validation without the age limit, grouped per visitor and account. */
     async import(app: App, events: ImportEvent[]): Promise<{ accepted: number; lastId: number }> {
-      const groups: AgentBatch[] = [];
-      events.forEach((e, i) => {
-        if (e.type !== "track" && e.url === undefined) throw new ApiError(400, "URL_REQUIRED", "Page loads, clicks and focus events need a url", `events[${i}].url`);
-        const agentEvent: AgentEvent = { type: e.type, ts: e.timestamp, url: e.url ?? "" };
-        if (e.title !== undefined) agentEvent.title = e.title;
-        if (e.tab !== undefined) agentEvent.tab = e.tab;
-        if (e.element !== undefined) agentEvent.element = e.element;
-        if (e.event !== undefined) agentEvent.name = e.event;
-        if (e.properties !== undefined) agentEvent.props = e.properties;
-        const last = groups.at(-1);
-        const accountId = e.accountId ?? "";
-        if (last && last.visitor.id === e.visitorId && (last.account?.id ?? "") === accountId) last.events.push(agentEvent);
-        else groups.push({ visitor: { id: e.visitorId }, ...(accountId ? { account: { id: accountId } } : {}), events: [agentEvent] });
-      });
-      const batches: AcceptedBatch[] = [];
-      const allNames = new Set<string>();
-      let offset = 0;
-      for (const g of groups) {
-        try {
-          const { batch, newNames } = acceptAgentBatch(g, context(app), { live: false });
-          for (const ev of batch.events) if (ev.url === "") ev.url = null;
-          batches.push(batch);
-          for (const n of newNames) allNames.add(n);
-        } catch (e) {
-          // Point at the import line, not the position inside the group.
-          if (e instanceof ApiError && e.field) {
-            const m = /^events\[(\d+)\](.*)$/.exec(e.field);
-            if (m) throw new ApiError(e.status, e.code, e.message, `events[${offset + Number(m[1])}]${m[2] ?? ""}`);
-          }
-          throw e;
-        }
-        offset += g.events.length;
-      }
-      return { accepted: events.length, lastId: await write(batches, allNames, app.id) };
+      const { batches, newNames } = acceptImport(app, events);
+      return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
     },
+    acceptImport,
   };
 }
 
