@@ -13,6 +13,7 @@ import { createMetadataStore, metadataMigrations, type MetadataStore } from "./m
 import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
 import { createDerivedUpdater } from "./derived.js";
 import { createBulkLoader, type BulkLoader } from "./bulk.js";
+import { createGuideDataSlot, type GuideDataSource } from "./guide-data.js";
 import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
 import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
 import { ApiError } from "../server/errors.js";
@@ -26,6 +27,7 @@ export * from "./ingest-schema.js";
 export type { Report, ReportResult, ReportRow, Column, ColumnType } from "./reports/index.js";
 export type { SegmentGroup, SegmentRule } from "./segments/index.js";
 export type { BulkLoader, BulkLoadResult, BulkProgress, BulkSqlSource } from "./bulk.js";
+export type { EntityGuideCounts, EntityNps, GuideDataSource, NpsCategory } from "./guide-data.js";
 
 /** The analytics module: apps, durable ingest, metadata; metrics and reports build on it. */
 export type AnalyticsModule = PendulumModule & {
@@ -42,6 +44,12 @@ export type AnalyticsModule = PendulumModule & {
   bulk: BulkLoader;
   /** Resolves when every event acknowledged so far is in the event store. */
   settle(): Promise<void>;
+  /**
+   * Plugs in (or, with undefined, removes) what the nps.* and guides.* report columns and NPS
+   * segment rules read. The guides module calls it when it starts; without it those columns are
+   * not offered and asking for them (or for an NPS rule) is refused with a clear error.
+   */
+  setGuideDataSource(source: GuideDataSource | undefined): void;
 };
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,9 +63,10 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
   const definitions = createDefinitionStore(ctx.records, ctx.clock);
   const derived = createDerivedUpdater({ events: ctx.events, definitions });
   const segmentStore = createSegmentStore(ctx.records, ctx.clock);
-  const segments = createSegmentService({ segments: segmentStore, metadata, events: ctx.events, now: ctx.clock });
+  const guideData = createGuideDataSlot();
+  const segments = createSegmentService({ segments: segmentStore, metadata, events: ctx.events, now: ctx.clock, guideData: guideData.get });
   const reports = createReportStore(ctx.records, ctx.clock);
-  const reportService = createReportService({ events: ctx.events, apps, metadata, definitions, segments, now: ctx.clock });
+  const reportService = createReportService({ events: ctx.events, apps, metadata, definitions, segments, now: ctx.clock, guideData: guideData.get });
   const appId = (id: string | undefined): string => {
     const found = id ? apps.get(id) : apps.list()[0];
     if (!found) throw new ApiError(404, "APP_NOT_FOUND", id ? `No app ${id}` : "No app exists yet; create one with POST /api/v1/apps", "app");
@@ -115,6 +124,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     get flusher() {
       return requireFlusher();
     },
+    setGuideDataSource: guideData.set,
     async start() {
       await apps.load();
       await definitions.load();

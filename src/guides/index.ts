@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import { analyticsGuideSource } from "./analytics-source.js";
 import { registerGuideApiRoutes } from "./api-routes.js";
 import { registerGuideDataRoutes } from "./data-routes.js";
 import { createGuidesService, type GuidesAnalytics, type GuidesService } from "./service.js";
@@ -14,7 +15,7 @@ export type { WireGuide, WireStep, GuidesResponse, WireGuideEvent, GuideEventsBo
 export type { GuidesAnalytics } from "./service.js";
 export { renderContent, sanitizeHtml } from "./sanitize.js";
 
-/** The guides module: guide CRUD, delivery to the agent, guide events, metrics and NPS. */
+/** The guides module: guide CRUD, delivery to the agent, guide events, metrics and NPS (also fed to analytics reports and segments). */
 export type GuidesModule = PendulumModule &
   Pick<GuidesService, "npsByAccount" | "npsByVisitor" | "npsOverall" | "npsCategories" | "refreshSegments"> & {
     name: "guides";
@@ -44,6 +45,8 @@ export function createGuidesModule(ctx: ModuleContext, options: { analytics: Gui
     refreshSegments: service.refreshSegments,
     async start() {
       await service.load();
+      // Analytics never imports guides: it offers the nps.* / guides.* report columns and NPS segment rules once this is plugged in.
+      options.analytics.setGuideDataSource?.(analyticsGuideSource(service));
       // Membership is computed off the request path; a failure keeps the last good sets.
       const refresh = (): void => void service.refreshSegments().catch((e: unknown) => console.error("pendulum: refreshing guide segments failed; will retry", e));
       refresh();
@@ -56,6 +59,7 @@ export function createGuidesModule(ctx: ModuleContext, options: { analytics: Gui
     async stop() {
       if (timer) clearInterval(timer);
       await service.refreshSegments().catch(() => undefined);
+      options.analytics.setGuideDataSource?.(undefined);
     },
     apiRoutes(app) {
       registerGuideApiRoutes(app, service);

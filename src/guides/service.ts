@@ -11,11 +11,13 @@ import { createGuideStore } from "./store.js";
 import { validateGuide } from "./validate.js";
 import { createVisitorStateStore } from "./visitor-state.js";
 import type { Records } from "../store/index.js";
+import type { GuideDataSource } from "../analytics/index.js";
 
-/** What guides need from analytics: apps by key or id, and segment membership. */
+/** What guides need from analytics: apps by key or id, segment membership, and where to plug in NPS and guide data for reports and segments. */
 export type GuidesAnalytics = {
   apps: { byAppKey(key: string): { id: string } | undefined; get(id: string): { id: string; settings: { timeZone: string } } | undefined; list(): { id: string }[] };
   segments: MembershipSource;
+  setGuideDataSource?(source: GuideDataSource | undefined): void;
 };
 
 const DAY = 86_400_000;
@@ -83,6 +85,20 @@ export function createGuidesService(deps: { records: Records; analytics: GuidesA
     npsByVisitor: async (app: string, from: number, to: number): Promise<NpsResult[]> => npsBy(await answers(app, from, to), (a) => a.visitorId),
     npsOverall: async (app: string, from: number, to: number): Promise<NpsResult> =>
       npsBy(await answers(app, from, to), () => app)[0] ?? { id: app, score: null, responses: 0, promoters: 0, passives: 0, detractors: 0, latest: null },
+    /** Guide displays, completions and dismissals per account or visitor over [from, to) (distinct views, summed over guides). */
+    async guideCounts(app: string, kind: "account" | "visitor", from: number, to: number): Promise<{ id: string; views: number; completed: number; dismissed: number }[]> {
+      const out = new Map<string, { id: string; views: number; completed: number; dismissed: number }>();
+      for (const r of await eventStore.viewCounts(app, kind === "account" ? "account_id" : "visitor_id", from, to)) {
+        // Events sent without an account count for the visitor only.
+        if (kind === "account" && r.id === "") continue;
+        let row = out.get(r.id);
+        if (!row) out.set(r.id, (row = { id: r.id, views: 0, completed: 0, dismissed: 0 }));
+        if (r.type === "shown") row.views += r.n;
+        else if (r.type === "completed") row.completed += r.n;
+        else if (r.type === "dismissed") row.dismissed += r.n;
+      }
+      return [...out.values()];
+    },
     /** Each account's or visitor's NPS category by its latest answer in range (segment rules promoter/passive/detractor). */
     async npsCategories(app: string, kind: "account" | "visitor", from: number, to: number): Promise<Map<string, NpsCategory>> {
       const all = await answers(app, from, to);

@@ -95,4 +95,10 @@ export const guidesMigrations: ModuleMigrations = {
       await db.schema.createIndex("guide_events_nps").on("guide_events").columns(["app_id", "nps", "ts"]).execute();
     },
   },
+  // Guide counts per account or visitor over a range (report columns guides.*) read by time, across guides.
+  "guides-0003-events-by-time": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createIndex("guide_events_by_time").on("guide_events").columns(["app_id", "ts"]).execute();
+    },
+  },
 };

@@ -1,3 +1,4 @@
+import { GUIDES_NOT_LOADED, type EntityGuideCounts, type EntityNps } from "../guide-data.js";
 import type { Entity } from "../metadata.js";
 import type { AccountMetricsRow, MetricsFields, VisitorMetricsRow } from "../metrics/index.js";
 
@@ -24,7 +25,26 @@ const METRICS: { id: Scalar | "visitors" | "visitorsEver"; label: string; type: 
   { id: "trackEvents", label: "Track events", type: "number" },
 ];
 
-export type ColumnContext = { kind: ReportKind; pageName(id: string): string | undefined; featureName(id: string): string | undefined };
+/** Columns fed by the guides module (through analytics' GuideDataSource), for accounts and visitors alike. */
+const GUIDE_COLUMNS: Column[] = [
+  { id: "nps.score", label: "NPS score", type: "number" },
+  { id: "nps.responses", label: "NPS responses", type: "number" },
+  { id: "nps.latest", label: "Latest NPS answer", type: "number" },
+  { id: "guides.views", label: "Guide views", type: "number" },
+  { id: "guides.completed", label: "Guides completed", type: "number" },
+  { id: "guides.dismissed", label: "Guides dismissed", type: "number" },
+];
+
+/** Whether a column reads guide or NPS data (so a report run asks the guide data source). */
+export const isGuideColumn = (id: string): boolean => GUIDE_COLUMNS.some((c) => c.id === id);
+
+export type ColumnContext = {
+  kind: ReportKind;
+  pageName(id: string): string | undefined;
+  featureName(id: string): string | undefined;
+  /** Whether guide data is available (the guides module is loaded); the nps.* and guides.* columns need it. */
+  guides?: boolean;
+};
 
 /** Resolves a column id (`minutes`, `pageViews.<pageId>`, `crm.Health__c`…) or explains why it is unknown. */
 export function resolveColumn(id: string, ctx: ColumnContext): Column | { error: string } {
@@ -33,6 +53,8 @@ export function resolveColumn(id: string, ctx: ColumnContext): Column | { error:
     if (metric.accountOnly && ctx.kind !== "account") return { error: `${id} is an account report column` };
     return { id, label: metric.label, type: metric.type };
   }
+  const guide = GUIDE_COLUMNS.find((c) => c.id === id);
+  if (guide) return ctx.guides ? { ...guide } : { error: `${id} ${GUIDES_NOT_LOADED}` };
   const dot = id.indexOf(".");
   if (dot > 0) {
     const head = id.slice(0, dot);
@@ -53,15 +75,33 @@ export function resolveColumn(id: string, ctx: ColumnContext): Column | { error:
   return { error: `Unknown column ${id}` };
 }
 
-/** Every built-in metric column of a report kind (the UI's column picker starts here). */
-export function metricColumns(kind: ReportKind): Column[] {
-  return METRICS.filter((m) => kind === "account" || !m.accountOnly).map((m) => ({ id: m.id, label: m.label, type: m.type }));
+/** Every built-in metric column of a report kind (the UI's column picker starts here); NPS and guide columns only when guide data is available. */
+export function metricColumns(kind: ReportKind, options: { guides?: boolean } = {}): Column[] {
+  const metrics = METRICS.filter((m) => kind === "account" || !m.accountOnly).map((m) => ({ id: m.id, label: m.label, type: m.type }));
+  return options.guides ? [...metrics, ...GUIDE_COLUMNS.map((c) => ({ ...c }))] : metrics;
 }
+
+/** A row's guide data: its NPS and guide counts over the report's range (absent when it has none). */
+export type GuideValues = { nps?: EntityNps; counts?: EntityGuideCounts };
 
 export type ReportValue = number | string | boolean | null;
 
-/** The value of one column for one row: metrics from the metrics row, metadata from the entity. */
-export function columnValue(column: Column, metrics: AccountMetricsRow | VisitorMetricsRow | undefined, entity: Entity | undefined): ReportValue {
+/** The value of one column for one row: metrics from the metrics row, metadata from the entity, NPS and guide counts from `guide`. */
+export function columnValue(column: Column, metrics: AccountMetricsRow | VisitorMetricsRow | undefined, entity: Entity | undefined, guide: GuideValues = {}): ReportValue {
+  switch (column.id) {
+    case "nps.score":
+      return guide.nps?.score ?? null;
+    case "nps.responses":
+      return guide.nps?.responses ?? 0;
+    case "nps.latest":
+      return guide.nps?.latest ?? null;
+    case "guides.views":
+      return guide.counts?.views ?? 0;
+    case "guides.completed":
+      return guide.counts?.completed ?? 0;
+    case "guides.dismissed":
+      return guide.counts?.dismissed ?? 0;
+  }
   const dot = column.id.indexOf(".");
   if (dot > 0) {
     const head = column.id.slice(0, dot);

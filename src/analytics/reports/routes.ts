@@ -66,7 +66,8 @@ export function registerReportRoutes(app: HttpApp, o: { reports: ReportStore; se
   };
 
   app.get("/reports/columns", { schema: { tags: ["reports"], querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal("account"), Type.Literal("visitor")])) }) } }, async (req) => ({
-    columns: metricColumns(req.query.kind ?? "account"),
+    // The nps.* and guides.* columns are listed only when the guides module supplies their data.
+    columns: metricColumns(req.query.kind ?? "account", { guides: o.service.hasGuideData() }),
     patterns: ["pageViews.<pageId>", "featureClicks.<featureId>", "trackEvents.<eventName>", "agent.<key>", "custom.<key>", "crm.<key>"],
   }));
   app.get("/reports", { schema: { tags: ["reports"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ reports: await o.reports.list(o.appId(req.query.app)) }));

@@ -2,10 +2,11 @@ import { ApiError } from "../../server/errors.js";
 import type { DuckDbEventStore } from "../../store/index.js";
 import type { AppStore } from "../apps.js";
 import type { DefinitionStore } from "../definitions/index.js";
+import { GUIDES_NOT_LOADED, type EntityGuideCounts, type EntityNps, type GuideDataSource } from "../guide-data.js";
 import type { Entity, MetadataStore } from "../metadata.js";
-import { accountMetrics, visitorMetrics, type AccountMetricsRow, type VisitorMetricsRow } from "../metrics/index.js";
+import { accountMetrics, localRange, visitorMetrics, type AccountMetricsRow, type VisitorMetricsRow } from "../metrics/index.js";
 import type { SegmentService } from "../segments/index.js";
-import { columnValue, resolveColumn, type Column, type ReportValue } from "./columns.js";
+import { columnValue, isGuideColumn, resolveColumn, type Column, type ReportValue } from "./columns.js";
 import type { Report, ReportRange } from "./store.js";
 
 export type ReportRow = { id: string; values: Record<string, ReportValue> };
@@ -27,17 +28,36 @@ export function resolveRange(range: ReportRange, timeZone: string, now: number):
   return { from, to };
 }
 
-/** Runs saved reports: metrics from rollups, metadata columns, segment filter, sort and paging. */
-export function createReportService(deps: { events: DuckDbEventStore; apps: AppStore; metadata: MetadataStore; definitions: DefinitionStore; segments: SegmentService; now: () => number }) {
+/** A report's NPS and guide counts per row id, read only when one of its columns needs them. */
+async function guideValues(source: GuideDataSource | undefined, report: Report, columns: Column[], range: { from: string; to: string }) {
+  const nps = new Map<string, EntityNps>();
+  const counts = new Map<string, EntityGuideCounts>();
+  const wanted = columns.filter((c) => isGuideColumn(c.id));
+  if (wanted.length === 0) return { nps, counts };
+  if (!source) throw new ApiError(400, "INVALID_COLUMN", `${wanted[0]?.id ?? "nps"} ${GUIDES_NOT_LOADED}`, `columns[${report.columns.indexOf(wanted[0]?.id ?? "")}]`);
+  // The same local days as the metrics columns: midnight of `from` to midnight after `to`, in the report's zone.
+  const local = localRange(report.timeZone, range.from, range.to);
+  if (!local.ok) throw new ApiError(400, "INVALID_RANGE", local.error.message, "range");
+  const { startMs, endMs } = local.value;
+  if (wanted.some((c) => c.id.startsWith("nps."))) for (const r of await source.nps(report.appId, report.kind, startMs, endMs)) nps.set(r.id, r);
+  if (wanted.some((c) => c.id.startsWith("guides."))) for (const r of await source.guideCounts(report.appId, report.kind, startMs, endMs)) counts.set(r.id, r);
+  return { nps, counts };
+}
+
+/** Runs saved reports: metrics from rollups, metadata columns, NPS and guide columns, segment filter, sort and paging. */
+export function createReportService(deps: { events: DuckDbEventStore; apps: AppStore; metadata: MetadataStore; definitions: DefinitionStore; segments: SegmentService; now: () => number; guideData?: () => GuideDataSource | undefined }) {
+  const guideData = (): GuideDataSource | undefined => deps.guideData?.();
   const columnsOf = (report: Pick<Report, "kind" | "columns">): Column[] =>
     report.columns.map((id, i) => {
-      const c = resolveColumn(id, { kind: report.kind, pageName: (p) => deps.definitions.page(p)?.name, featureName: (f) => deps.definitions.feature(f)?.name });
+      const c = resolveColumn(id, { kind: report.kind, pageName: (p) => deps.definitions.page(p)?.name, featureName: (f) => deps.definitions.feature(f)?.name, guides: guideData() !== undefined });
       if ("error" in c) throw new ApiError(400, "INVALID_COLUMN", c.error, `columns[${i}]`);
       return c;
     });
 
   return {
     columnsOf,
+    /** Whether the NPS and guide columns can be used (the guides module is loaded). */
+    hasGuideData: (): boolean => guideData() !== undefined,
     /** Every row of a report (all pages), sorted; the CRM push and CSV export read this. */
     async run(report: Report, options: RunOptions = {}): Promise<ReportResult> {
       const app = deps.apps.get(report.appId);
@@ -55,7 +75,11 @@ export function createReportService(deps: { events: DuckDbEventStore; apps: AppS
       if (!members) throw new ApiError(400, "SEGMENT_NOT_FOUND", `The report's segment ${report.segmentId} no longer exists`, "segmentId");
       const metricsById = new Map<string, AccountMetricsRow | VisitorMetricsRow>();
       for (const r of result.rows as (AccountMetricsRow | VisitorMetricsRow)[]) metricsById.set("accountId" in r ? r.accountId : r.visitorId, r);
-      let rows: ReportRow[] = [...members].map((id) => ({ id, values: Object.fromEntries(columns.map((c) => [c.id, columnValue(c, metricsById.get(id), entities.get(id))])) }));
+      const guide = await guideValues(guideData(), report, columns, range);
+      let rows: ReportRow[] = [...members].map((id) => ({
+        id,
+        values: Object.fromEntries(columns.map((c) => [c.id, columnValue(c, metricsById.get(id), entities.get(id), { nps: guide.nps.get(id), counts: guide.counts.get(id) })])),
+      }));
       const sort = options.sort;
       const dir = options.order === "desc" ? -1 : 1;
       rows.sort((a, b) => {

@@ -34,13 +34,29 @@ export const BehaviorRule = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A rule on NPS: the category (promoter 9–10, passive 7–8, detractor 0–6) of the latest answer,
+ * optionally only answers of the last `days` days. `target` says whose answers count (the
+ * account's or the visitor's own); without it, those of whoever the segment is evaluated for.
+ * The schema takes any text and number here so that checkSegment can name the faulty field.
+ */
+export const NpsRule = Type.Object(
+  {
+    kind: Type.Literal("nps"),
+    category: Type.String({ maxLength: 32 }),
+    target: Type.Optional(Type.String({ maxLength: 32 })),
+    days: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
 /** Nested AND/OR groups of rules. */
 export const SegmentGroup = Type.Recursive(
   (Self: TSchema) =>
     Type.Object(
       {
         op: Type.Union([Type.Literal("and"), Type.Literal("or")]),
-        rules: Type.Array(Type.Union([MetadataRule, BehaviorRule, Self]), { minItems: 1, maxItems: 50 }),
+        rules: Type.Array(Type.Union([MetadataRule, BehaviorRule, NpsRule, Self]), { minItems: 1, maxItems: 50 }),
       },
       { additionalProperties: false },
     ),
@@ -49,7 +65,9 @@ export const SegmentGroup = Type.Recursive(
 
 export type MetadataRule = Static<typeof MetadataRule>;
 export type BehaviorRule = Static<typeof BehaviorRule>;
-export type SegmentRule = MetadataRule | BehaviorRule | SegmentGroup;
+/** An NPS rule once checkSegment has accepted it. */
+export type NpsRule = { kind: "nps"; category: "promoter" | "passive" | "detractor"; target?: "account" | "visitor"; days?: number };
+export type SegmentRule = MetadataRule | BehaviorRule | NpsRule | SegmentGroup;
 export type SegmentGroup = { op: "and" | "or"; rules: SegmentRule[] };
 
 /** The built-in segment of every visitor and account. */

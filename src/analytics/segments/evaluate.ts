@@ -1,8 +1,9 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ApiError } from "../../server/errors.js";
+import { GUIDES_NOT_LOADED, type GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, Metadata, MetadataValue } from "../metadata.js";
 import { SLOT_MS } from "../metrics/time-zone.js";
-import type { BehaviorRule, MetadataRule, SegmentGroup, SegmentRule } from "./definition.js";
+import type { BehaviorRule, MetadataRule, NpsRule, SegmentGroup, SegmentRule } from "./definition.js";
 
 const DAY = 86_400_000;
 
@@ -14,15 +15,31 @@ export type SegmentData = {
   visitors: Entity[];
   links: { visitorId: string; accountId: string }[];
   conn: DuckDBConnection;
+  /** NPS answers for `nps` rules; absent when the guides module is not loaded. */
+  guideData?: GuideDataSource;
 };
 
 const isGroup = (r: SegmentRule): r is SegmentGroup => "op" in r;
 
-/** Checks what the schema cannot: each operator and condition has the values it needs. */
-export function checkSegment(group: SegmentGroup, path = "definition"): void {
+const NPS_CATEGORIES: readonly string[] = ["promoter", "passive", "detractor"];
+
+/** Checks an NPS rule field by field (the schema lets any text through so the error can name the field). */
+function checkNpsRule(r: NpsRule, at: string, options: { nps?: boolean }): void {
+  if (!NPS_CATEGORIES.includes(r.category)) throw new ApiError(400, "INVALID_VALUE", "category is promoter (9–10), passive (7–8) or detractor (0–6)", `${at}.category`);
+  if (r.target !== undefined && r.target !== "account" && r.target !== "visitor") throw new ApiError(400, "INVALID_VALUE", "target is account or visitor", `${at}.target`);
+  if (r.days !== undefined && (!Number.isInteger(r.days) || r.days < 1 || r.days > 3650)) throw new ApiError(400, "INVALID_VALUE", "days is a whole number from 1 to 3650", `${at}.days`);
+  if (options.nps === false) throw new ApiError(400, "GUIDES_NOT_LOADED", `An NPS rule ${GUIDES_NOT_LOADED}`, at);
+}
+
+/**
+ * Checks what the schema cannot: each operator and condition has the values it needs.
+ * `options.nps: false` refuses NPS rules (nothing supplies NPS answers).
+ */
+export function checkSegment(group: SegmentGroup, path = "definition", options: { nps?: boolean } = {}): void {
   group.rules.forEach((r, i) => {
     const at = `${path}.rules[${i}]`;
-    if (isGroup(r)) return checkSegment(r, at);
+    if (isGroup(r)) return checkSegment(r, at, options);
+    if (r.kind === "nps") return checkNpsRule(r, at, options);
     if (r.kind === "metadata") {
       const needsValue = !["exists", "notExists"].includes(r.operator);
       if (needsValue && r.value === undefined) throw new ApiError(400, "VALUE_REQUIRED", `The ${r.operator} operator needs a value`, `${at}.value`);
@@ -158,9 +175,9 @@ export async function evaluateSegment(group: SegmentGroup, kind: EntityKind, dat
     else related.set(from, [to]);
   }
 
-  const evalRule = async (rule: SegmentRule): Promise<Set<string>> => {
+  const evalRule = async (rule: SegmentRule, at: string): Promise<Set<string>> => {
     if (isGroup(rule)) {
-      const parts = await Promise.all(rule.rules.map(evalRule));
+      const parts = await Promise.all(rule.rules.map((r, i) => evalRule(r, `${at}.rules[${i}]`)));
       if (rule.op === "and") return parts.reduce((acc, s) => new Set([...acc].filter((id) => s.has(id))));
       return new Set(parts.flatMap((s) => [...s]));
     }
@@ -180,10 +197,22 @@ export async function evaluateSegment(group: SegmentGroup, kind: EntityKind, dat
       }
       return out;
     }
+    if (rule.kind === "nps") {
+      if (!data.guideData) throw new ApiError(400, "GUIDES_NOT_LOADED", `An NPS rule ${GUIDES_NOT_LOADED}`, at);
+      const target = rule.target ?? kind;
+      // The latest answer ever, or the latest of the last `days` days.
+      const from = rule.days === undefined ? 0 : data.now - rule.days * DAY;
+      const categories = await data.guideData.npsCategories(data.appId, target, from, Number.MAX_SAFE_INTEGER);
+      const out = new Set<string>();
+      for (const e of universe) {
+        if (target === kind ? categories.get(e.id) === rule.category : (related.get(e.id) ?? []).some((o) => categories.get(o) === rule.category)) out.add(e.id);
+      }
+      return out;
+    }
     const counts = await behaviorCounts(rule, kind, data);
     const out = new Set<string>();
     for (const id of byId.keys()) if (behaviorMatches(rule, counts.get(id) ?? 0)) out.add(id);
     return out;
   };
-  return evalRule(group);
+  return evalRule(group, "definition");
 }

@@ -1,4 +1,4 @@
-export { BehaviorRule, EVERYONE, MetadataRule, SegmentGroup } from "./definition.js";
+export { BehaviorRule, EVERYONE, MetadataRule, NpsRule, SegmentGroup } from "./definition.js";
 export type { SegmentRule } from "./definition.js";
 export { checkSegment, evaluateSegment, metadataMatches, type SegmentData } from "./evaluate.js";
 export { createSegmentStore, segmentsMigrations, type Segment, type SegmentStore } from "./store.js";

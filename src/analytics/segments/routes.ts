@@ -19,14 +19,14 @@ export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore;
     return s;
   });
   app.post("/segments", { schema: { tags: ["segments"], body: Body } }, async (req, reply) => {
-    checkSegment(req.body.definition as SegmentGroup);
+    checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
     reply.status(201);
     return o.segments.save({ appId: o.appId(req.body.app), name: req.body.name, definition: req.body.definition as SegmentGroup });
   });
   app.put("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), body: Body } }, async (req) => {
     if (req.params.id === EVERYONE) throw new ApiError(400, "BUILT_IN_SEGMENT", "Everyone is built in and cannot be changed", "id");
     if (!(await o.segments.get(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No segment ${req.params.id}`, "id");
-    checkSegment(req.body.definition as SegmentGroup);
+    checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
     return o.segments.save({ id: req.params.id, appId: o.appId(req.body.app), name: req.body.name, definition: req.body.definition as SegmentGroup });
   });
   app.delete("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
@@ -49,7 +49,7 @@ export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore;
     "/segments/preview",
     { schema: { tags: ["segments"], summary: "Member count of a definition before saving", body: Type.Object({ definition: SegmentGroup, kind: Type.Optional(Kind), app: Type.Optional(Type.String()) }) } },
     async (req) => {
-      checkSegment(req.body.definition as SegmentGroup);
+      checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
       const m = await o.service.members(o.appId(req.body.app), req.body.definition as SegmentGroup, req.body.kind ?? "account");
       return { count: m.size, sample: [...m].sort().slice(0, 20) };
     },

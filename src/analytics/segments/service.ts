@@ -1,4 +1,5 @@
 import type { DuckDbEventStore } from "../../store/index.js";
+import type { GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, MetadataStore } from "../metadata.js";
 import type { SegmentGroup } from "./definition.js";
 import { evaluateSegment } from "./evaluate.js";
@@ -8,7 +9,7 @@ import type { SegmentStore } from "./store.js";
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Segment membership: who is in a saved or ad-hoc segment right now. */
-export function createSegmentService(deps: { segments: SegmentStore; metadata: MetadataStore; events: DuckDbEventStore; now: () => number }) {
+export function createSegmentService(deps: { segments: SegmentStore; metadata: MetadataStore; events: DuckDbEventStore; now: () => number; guideData?: () => GuideDataSource | undefined }) {
   type Loaded = { accounts: Entity[]; visitors: Entity[]; links?: { visitorId: string; accountId: string }[] };
   const load = async (appId: string): Promise<Loaded> => {
     const [accounts, visitors] = await Promise.all([deps.metadata.all(appId, "account"), deps.metadata.all(appId, "visitor")]);
@@ -18,11 +19,14 @@ export function createSegmentService(deps: { segments: SegmentStore; metadata: M
     if (definition === null) return new Set((kind === "account" ? data.accounts : data.visitors).map((e) => e.id));
     // Links are only read when a real definition needs them (`everyone` does not).
     data.links ??= await deps.metadata.links(appId);
-    return evaluateSegment(definition, kind, { appId, now: deps.now(), accounts: data.accounts, visitors: data.visitors, links: data.links, conn: deps.events.reader });
+    const guideData = deps.guideData?.();
+    return evaluateSegment(definition, kind, { appId, now: deps.now(), accounts: data.accounts, visitors: data.visitors, links: data.links, conn: deps.events.reader, ...(guideData ? { guideData } : {}) });
   };
   const members = async (appId: string, definition: SegmentGroup | null, kind: EntityKind): Promise<Set<string>> => evaluate(appId, await load(appId), definition, kind);
   return {
     members,
+    /** Whether NPS rules can be evaluated (the guides module is loaded). */
+    hasGuideData: (): boolean => deps.guideData?.() !== undefined,
     /** Members of a saved segment (`everyone` included); undefined when there is no such segment. */
     async membersOf(appId: string, segmentId: string, kind: EntityKind): Promise<Set<string> | undefined> {
       const s = await deps.segments.get(segmentId);
