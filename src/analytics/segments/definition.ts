@@ -38,7 +38,7 @@ export const BehaviorRule = Type.Object(
  * A rule on NPS: the category (promoter 9–10, passive 7–8, detractor 0–6) of the latest answer,
  * optionally only answers of the last `days` days. `target` says whose answers count (the
  * account's or the visitor's own); without it, those of whoever the segment is evaluated for.
- * The schema takes any text and number here so that checkSegment can name the faulty field.
+ * The schema accepts every text and number here so that checkSegment can name the faulty field.
  */
 export const NpsRule = Type.Object(
   {

@@ -23,7 +23,7 @@ const isGroup = (r: SegmentRule): r is SegmentGroup => "op" in r;
 
 const NPS_CATEGORIES: readonly string[] = ["promoter", "passive", "detractor"];
 
-/** Checks an NPS rule field by field (the schema lets any text through so the error can name the field). */
+/** Checks an NPS rule field by field (the schema lets every text through so the error can name the field). */
 function checkNpsRule(r: NpsRule, at: string, options: { nps?: boolean }): void {
   if (!NPS_CATEGORIES.includes(r.category)) throw new ApiError(400, "INVALID_VALUE", "category is promoter (9–10), passive (7–8) or detractor (0–6)", `${at}.category`);
   if (r.target !== undefined && r.target !== "account" && r.target !== "visitor") throw new ApiError(400, "INVALID_VALUE", "target is account or visitor", `${at}.target`);
