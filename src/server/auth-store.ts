@@ -86,6 +86,19 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
       await db.insertInto("users").values({ id, email: email.toLowerCase(), password_hash: await hashPassword(password), role, created_at: now() }).execute();
       return { id };
     },
+    async listUsers(): Promise<{ id: string; email: string; role: Role; createdAt: number }[]> {
+      const rows = await db.selectFrom("users").select(["id", "email", "role", "created_at"]).orderBy("created_at").execute();
+      return rows.map((r) => ({ id: r.id, email: r.email, role: r.role, createdAt: Number(r.created_at) }));
+    },
+    async userByEmail(email: string): Promise<{ id: string } | undefined> {
+      return db.selectFrom("users").select("id").where("email", "=", email.toLowerCase()).executeTakeFirst();
+    },
+    /** Deletes a user and signs out every session of theirs. */
+    async deleteUser(id: string): Promise<boolean> {
+      await db.deleteFrom("sessions").where("user_id", "=", id).execute();
+      const r = await db.deleteFrom("users").where("id", "=", id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
     async login(email: string, password: string): Promise<{ session: string; principal: Principal } | null> {
       const user = await db.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
       if (!user || !(await verifyPassword(password, user.password_hash))) return null;

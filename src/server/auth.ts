@@ -93,6 +93,34 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
         const p = requireRole(request, "viewer");
         return { kind: p.kind, id: p.id, name: p.name, role: p.role };
       });
+      app.get("/users", { schema: { tags: ["auth"] } }, async (request) => {
+        requireRole(request, "admin");
+        return { users: await store.listUsers() };
+      });
+      app.post(
+        "/users",
+        {
+          schema: {
+            tags: ["auth"],
+            body: Type.Object(
+              { email: Type.String({ minLength: 3, maxLength: 320, pattern: "^[^@\\s]+@[^@\\s]+$" }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: RoleSchema },
+              { additionalProperties: false },
+            ),
+          },
+        },
+        async (request, reply) => {
+          if (await store.userByEmail(request.body.email)) throw new ApiError(409, "DUPLICATE_USER", `A user with the email ${request.body.email} already exists.`, "email");
+          const created = await store.createUser(request.body.email, request.body.password, request.body.role);
+          reply.status(201);
+          return { id: created.id, email: request.body.email.toLowerCase(), role: request.body.role };
+        },
+      );
+      app.delete("/users/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+        const p = requireRole(request, "admin");
+        if (p.kind === "user" && p.id === request.params.id) throw new ApiError(409, "CANNOT_DELETE_SELF", "You cannot delete the user you are signed in as.", "id");
+        if (!(await store.deleteUser(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No user ${request.params.id}`, "id");
+        return { deleted: true };
+      });
       app.get("/tokens", { schema: { tags: ["auth"] } }, async (request) => {
         requireRole(request, "admin");
         return { tokens: await store.listTokens() };

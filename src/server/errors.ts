@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** The body of every error Pendulum's own API answers with. */
 export type ApiErrorBody = { code: string; message: string; field?: string; [detail: string]: unknown };
@@ -38,7 +38,7 @@ export function validationField(item: ValidationItem): string | undefined {
 }
 
 /** Installs the error handler that gives every failure the `{code, message, field}` shape. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, options: { notFound?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined } = {}): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       return reply.status(err.status).send(err.toBody());
@@ -68,6 +68,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ code: "INTERNAL", message: "Pendulum hit an unexpected error; it is logged on the server." });
   });
   app.setNotFoundHandler((request, reply) => {
+    if (options.notFound?.(request, reply)) return;
     reply.status(404).send({ code: "NOT_FOUND", message: `No route ${request.method} ${request.url.split("?")[0]}` });
   });
 }

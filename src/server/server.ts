@@ -6,6 +6,7 @@ import { apiGuard, createAuthRoutes } from "./auth.js";
 import type { AuthStore } from "./auth-store.js";
 import { installErrorHandler } from "./errors.js";
 import type { HttpApp, HttpModule } from "./http.js";
+import { isUiPage, registerWebUi } from "./web-ui.js";
 
 export type ServerOptions = {
   auth: AuthStore;
@@ -14,6 +15,8 @@ export type ServerOptions = {
   secureCookies?: boolean;
   /** Largest body any route accepts; ingest routes set their own smaller limits. */
   bodyLimit?: number;
+  /** Folder of the built admin UI (default dist/web). */
+  webUiDir?: string;
 };
 
 /** Builds the HTTP server: error shape, OpenAPI, the guarded `/api/v1` scope and each module's routes. */
@@ -28,7 +31,9 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   const strict = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
   const lenient = new Ajv({ allErrors: false, coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? strict : lenient).compile(schema));
-  installErrorHandler(app);
+  const ui = registerWebUi(app, options.webUiDir);
+  // A browser reloading a client-side route (/accounts/42) gets the UI; everything else a JSON 404.
+  installErrorHandler(app, { notFound: (request, reply) => (isUiPage(request) ? ui.servePage(reply) : undefined) });
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
