@@ -1,4 +1,6 @@
 import type { ScreenRoute } from "../types";
+import { dataRoutes } from "./data";
+import { setupRoutes } from "./setup";
 
-/** Screens of this section (filled in as each screen lands). */
-export const analyticsRoutes: ScreenRoute[] = [];
+/** Analytics: what is captured and defined (apps, pages, features, segments), then what it shows. */
+export const analyticsRoutes: ScreenRoute[] = [...setupRoutes, ...dataRoutes];
