@@ -15,6 +15,8 @@ export type CliIo = {
   cwd: string;
   out(line: string): void;
   err(line: string): void;
+  /** Redraws the current line (a progress bar) where the output is a terminal; absent elsewhere. */
+  update?(line: string): void;
   /** Resolves when the process is asked to stop (SIGINT/SIGTERM); long-running commands wait on it. */
   stopped: Promise<void>;
 };

@@ -39,6 +39,7 @@ function processIo(): CliIo {
     cwd: process.cwd(),
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
+    ...(process.stdout.isTTY ? { update: (l: string) => void process.stdout.write(`\r\x1b[2K${l}`) } : {}),
     stopped,
   };
 }

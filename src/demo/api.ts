@@ -18,18 +18,20 @@ export class DemoApiError extends Error {
 }
 
 /** The demo's HTTP client: /api/v1 with the admin token, counting calls for the summary. */
-export type DemoApi = { calls: number; call<T>(method: string, path: string, body?: unknown): Promise<T> };
+export type DemoApi = { calls: number; call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> };
 
 /** Builds the client; the demo uses only the public API, exactly as an admin's script would. */
 export function demoApi(target: LoopTarget): DemoApi {
   const api: DemoApi = {
     calls: 0,
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
       api.calls++;
+      // A body with its own content type (CSV) is sent as it is; anything else as JSON.
+      const raw = contentType !== undefined && typeof body === "string";
       const res = await fetch(`${target.url}/api/v1${path}`, {
         method,
-        headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { "content-type": contentType ?? "application/json" }) },
+        ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
       });
       const text = await res.text();
       const json: unknown = text ? JSON.parse(text) : {};

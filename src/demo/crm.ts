@@ -8,6 +8,9 @@ export const LINK_FIELD = "Analytics_Account_Id__c";
 /** The article's three fields the analytics push writes (Pendo_ prefix). */
 export const PENDO_FIELDS = ["Pendo_numberofvisitors_last30d__c", "Pendo_timeonsite_last30d__c", "Pendo_lastvisit_last30d__c"] as const;
 
+/** The 7-day report's fields, pushed beside the 30-day ones. */
+export const PENDO_7D_FIELDS = ["Pendo_numberofvisitors_last7d__c", "Pendo_timeonsite_last7d__c", "Pendo_daysactive_last7d__c"] as const;
+
 /** The fields customer success writes back to the Account (rule 2), which the pull brings to segments. */
 export const SUCCESS_FIELDS = ["Health_Score__c", "Health_Color__c", "Renewal_Date__c", "Onboarding_Status__c"] as const;
 
@@ -15,6 +18,9 @@ const FIELDS: { name: string; metadata: Record<string, unknown> }[] = [
   { name: "Pendo_numberofvisitors_last30d__c", metadata: { type: "Number", label: "Pendo Number of Visitors (Last 30d)", precision: 18, scale: 0 } },
   { name: "Pendo_timeonsite_last30d__c", metadata: { type: "Number", label: "Pendo Time On Site (Last 30d)", precision: 18, scale: 2 } },
   { name: "Pendo_lastvisit_last30d__c", metadata: { type: "Date", label: "Pendo Last Visit (Last 30d)" } },
+  { name: "Pendo_numberofvisitors_last7d__c", metadata: { type: "Number", label: "Pendo Number of Visitors (Last 7d)", precision: 18, scale: 0 } },
+  { name: "Pendo_timeonsite_last7d__c", metadata: { type: "Number", label: "Pendo Time On Site (Last 7d)", precision: 18, scale: 2 } },
+  { name: "Pendo_daysactive_last7d__c", metadata: { type: "Number", label: "Pendo Days Active (Last 7d)", precision: 18, scale: 0 } },
   { name: LINK_FIELD, metadata: { type: "Text", label: "Analytics Account Id", length: 64, externalId: true } },
   { name: "Health_Score__c", metadata: { type: "Number", label: "Health Score", precision: 5, scale: 0 } },
   { name: "Health_Color__c", metadata: { type: "Text", label: "Health Color", length: 20 } },

@@ -1,11 +1,12 @@
 import { demoApi, DemoApiError, type LoopTarget } from "./api.js";
+import { progressBar, secondsText, stageReporter } from "./progress.js";
 import { LOOP_JOB, setUpArticleLoop, type LoopOptions } from "./workspace.js";
 
 type Run = { id: string; status: string; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; steps?: { jobId: string; status: string; summary: Record<string, unknown> }[] };
 type JobView = { id: string; name: string; params: { steps?: string[] }; lastRun: Run | null };
 
 /** What one demo pass showed, for the CLI summary (and a bench). */
-export type LoopReport = { setUp: boolean; status: string; stages: { name: string; status: string; ms: number; summary: Record<string, unknown> }[]; lines: string[] };
+export type LoopReport = { setUp: boolean; status: string; stages: { name: string; status: string; ms: number; summary: Record<string, unknown> }[]; lines: string[]; urls: string[] };
 
 const count = (summary: Record<string, unknown>, key: string): number => Number((summary["counts"] as Record<string, unknown> | undefined)?.[key] ?? 0);
 
@@ -14,7 +15,7 @@ const count = (summary: Record<string, unknown>, key: string): number => Number(
  * workspace that has one is left as it is, so a restart never duplicates data), runs the chain
  * once, reporting each stage as it finishes, and returns summary lines.
  */
-export async function runLoopDemo(target: LoopTarget, options: LoopOptions & { out: (line: string) => void }): Promise<LoopReport> {
+export async function runLoopDemo(target: LoopTarget, options: LoopOptions & { out: (line: string) => void; update?: (line: string) => void }): Promise<LoopReport> {
   const api = demoApi(target);
   const out = options.out;
   let setUp = false;
@@ -25,8 +26,11 @@ export async function runLoopDemo(target: LoopTarget, options: LoopOptions & { o
   } catch (e) {
     if (!(e instanceof DemoApiError) || e.status !== 404) throw e;
     out("Demo: setting up the article's integration on a generated workspace…");
-    const ws = await setUpArticleLoop(target, { ...options, progress: (l) => out(`  • ${l}`) });
-    out(`  ${ws.accounts.length} accounts, ${ws.events} events imported, ${ws.apiCalls} API calls.`);
+    const stages = stageReporter(out, options.update);
+    const started = performance.now();
+    const ws = await setUpArticleLoop(target, { ...options, progress: (l) => stages.stage(l), stageProgress: (d, t) => stages.progress(d, t) });
+    stages.end();
+    out(`  ${ws.accounts.length} accounts, ${ws.events} events loaded, ${ws.apiCalls} API calls, set up in ${secondsText(performance.now() - started)}.`);
     loop = await api.call<JobView>("GET", `/jobs/${ws.jobs.loop}`);
     setUp = true;
   }
@@ -52,12 +56,28 @@ export async function runLoopDemo(target: LoopTarget, options: LoopOptions & { o
       if (!run || run.id === before.get(id) || run.status === "running") break;
       seen.add(id);
       stages.push({ name: names.get(id) ?? id, status: run.status, ms: (run.finishedAt ?? run.startedAt) - run.startedAt, summary: run.summary });
-      out(`  ${run.status === "success" ? "✓" : "✗"} ${names.get(id) ?? id}: ${run.status}${describe(run.summary)}, ${(run.finishedAt ?? run.startedAt) - run.startedAt} ms`);
+      out(`  ${progressBar(seen.size, stepIds.length)} ${run.status === "success" ? "✓" : "✗"} ${names.get(id) ?? id}: ${run.status}${describe(run.summary)}, ${(run.finishedAt ?? run.startedAt) - run.startedAt} ms`);
     }
     if (!done) await new Promise((r) => setTimeout(r, 100));
   }
   const run = finished ?? (await pending);
-  return { setUp, status: run.status, stages, lines: await summary(target, stages) };
+  return { setUp, status: run.status, stages, lines: await summary(target, stages), urls: await urls(target, loop.id) };
+}
+
+/** Where to look next: the admin UI, the chain's runs, the reports, usage, the scorecard and the guides. */
+async function urls(target: LoopTarget, loopId: string): Promise<string[]> {
+  const api = demoApi(target);
+  const reports = await api.call<{ reports: { id: string; name: string }[] }>("GET", "/reports");
+  // The admin UI's page, when this build serves one.
+  const ui = await fetch(`${target.url}/`).then((r) => r.ok, () => false);
+  return [
+    ...(ui ? [`${target.url}/`] : []),
+    `${target.url}/api/v1/jobs/${loopId}/runs`,
+    ...reports.reports.map((r) => `${target.url}/api/v1/reports/${r.id}/results`),
+    `${target.url}/api/v1/success/usage/data`,
+    `${target.url}/api/v1/success/scorecard`,
+    `${target.url}/api/v1/guides`,
+  ];
 }
 
 function describe(s: Record<string, unknown>): string {

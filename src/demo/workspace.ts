@@ -1,6 +1,7 @@
 import { demoApi, type DemoApi, type LoopTarget } from "./api.js";
 import { createAccountFields, crmLogin, insertAccounts, LINK_FIELD, SUCCESS_FIELDS } from "./crm.js";
 import { generateAccounts, generateEvents, type DemoAccount, type WorkspaceSize } from "./generator.js";
+import { setUpScorecard } from "./scorecard.js";
 import { RULE_ACCOUNT_TO_USAGE, RULE_SUCCESS_TO_ACCOUNT, USAGE_MEASURES } from "./rules.js";
 
 /** The name of the default chain, and of its disabled continuous twin. */
@@ -13,11 +14,22 @@ export type LoopWorkspace = {
   crmIds: Map<string, string>;
   events: number;
   reports: { last30: string; last7: string };
+  pushMappings: { last30: string; last7: string };
   segments: { renewalRed: string; onboarding: string };
   guides: { renewalRed: string; onboarding: string; nps: string };
   jobs: { loop: string; continuous: string };
   apiCalls: number;
 };
+
+/**
+ * Loads the generated usage and returns how many events it stored. The default posts to
+ * POST /api/v1/import; a process that runs Pendulum itself passes the analytics bulk loader
+ * (`bulkUsage`), and a benchmark may generate its own history as long as it uses the accounts' ids.
+ */
+export type UsageLoader = (accounts: DemoAccount[], size: WorkspaceSize, now: number, progress: (done: number, total: number) => void) => Promise<number>;
+
+/** The demo's default size: 500 accounts, 20 visitors each (10,000 visitors), 90 days of history. */
+export const DEMO_SIZE: WorkspaceSize = { accounts: 500, visitorsPerAccount: 20, days: 90, seed: 42 };
 
 export type LoopOptions = Partial<WorkspaceSize> & {
   /** The time the generated history ends at (defaults to now); a test passes its clock. */
@@ -25,13 +37,20 @@ export type LoopOptions = Partial<WorkspaceSize> & {
   timeZone?: string;
   /** Called once per set-up stage, so a CLI can show progress. */
   progress?: (line: string) => void;
+  /** Called while a long stage (the usage load) runs: done of total units. */
+  stageProgress?: (done: number, total: number) => void;
+  /** How the usage gets in (default: the import API). */
+  loadUsage?: UsageLoader;
 };
 
 type Id = { id: string };
 const IMPORT_CHUNK = 5000;
 
+/** Roughly how many events `generateEvents` yields, for progress (about 1.1 per visitor-day). */
+export const expectedEvents = (size: WorkspaceSize): number => Math.round(size.accounts * size.visitorsPerAccount * size.days * 1.1);
+
 /** Loads the generated usage through POST /api/v1/import, 5,000 events a call. */
-async function importUsage(api: DemoApi, accounts: DemoAccount[], size: WorkspaceSize, now: number): Promise<number> {
+async function importUsage(api: DemoApi, accounts: DemoAccount[], size: WorkspaceSize, now: number, progress: (done: number, total: number) => void): Promise<number> {
   let batch: unknown[] = [];
   let total = 0;
   for (const e of generateEvents(accounts, size, now)) {
@@ -39,6 +58,7 @@ async function importUsage(api: DemoApi, accounts: DemoAccount[], size: Workspac
     if (batch.length === IMPORT_CHUNK) {
       total += (await api.call<{ accepted: number }>("POST", "/import", { events: batch })).accepted;
       batch = [];
+      progress(total, Math.max(total, expectedEvents(size)));
     }
   }
   if (batch.length > 0) total += (await api.call<{ accepted: number }>("POST", "/import", { events: batch })).accepted;
@@ -54,9 +74,10 @@ const crmRule = (key: string, operator: string, value: unknown) => ({ kind: "met
  * fields, and the loop as a scheduled chain. Meant for a new workspace: names must be free.
  */
 export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions = {}): Promise<LoopWorkspace> {
-  const size: WorkspaceSize = { accounts: options.accounts ?? 100, visitorsPerAccount: options.visitorsPerAccount ?? 20, days: options.days ?? 30, seed: options.seed ?? 42 };
+  const size: WorkspaceSize = { accounts: options.accounts ?? DEMO_SIZE.accounts, visitorsPerAccount: options.visitorsPerAccount ?? DEMO_SIZE.visitorsPerAccount, days: options.days ?? DEMO_SIZE.days, seed: options.seed ?? DEMO_SIZE.seed };
   const now = options.now ?? Date.now();
   const say = options.progress ?? (() => undefined);
+  const tick = options.stageProgress ?? (() => undefined);
   const api = demoApi(target);
   const accounts = generateAccounts(size, now);
 
@@ -65,8 +86,8 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   await createAccountFields(conn);
   const crmIds = await insertAccounts(conn, accounts);
 
-  say(`Analytics: importing ${size.days} days of usage for ${accounts.length * size.visitorsPerAccount} visitors`);
-  const events = await importUsage(api, accounts, size, now);
+  say(`Analytics: loading ${size.days} days of usage for ${accounts.length * size.visitorsPerAccount} visitors, pages, features, a 30-day and a 7-day report`);
+  const events = options.loadUsage ? await options.loadUsage(accounts, size, now, tick) : await importUsage(api, accounts, size, now, tick);
   for (const [name, rules] of [
     ["Home", ["/home"]],
     ["Reports", ["/reports/**"]],
@@ -84,7 +105,7 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   await api.call("PUT", "/crm/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
   await api.call("PUT", "/crm/link", { accountField: LINK_FIELD });
   await api.call("PUT", "/crm/pull", { accountFields: [...SUCCESS_FIELDS] });
-  await api.call("POST", "/sync/push-mappings", {
+  const push30 = await api.call<Id>("POST", "/sync/push-mappings", {
     reportId: last30.id,
     dailySync: true,
     fields: [
@@ -93,22 +114,24 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
       { column: "lastVisit", field: "Pendo_lastvisit_last30d__c" },
     ],
   });
+  const push7 = await api.call<Id>("POST", "/sync/push-mappings", {
+    reportId: last7.id,
+    dailySync: true,
+    fields: [
+      { column: "visitors", field: "Pendo_numberofvisitors_last7d__c" },
+      { column: "minutes", field: "Pendo_timeonsite_last7d__c" },
+      { column: "daysActive", field: "Pendo_daysactive_last7d__c" },
+    ],
+  });
 
   say("Success: usage measures, Customer Info, the CRM write allow-list and the article's two rules");
   await api.call("PUT", "/success/usage/config", { dataGranularity: "account", timeGranularity: "week", weekStartDay: 1 });
   for (const m of USAGE_MEASURES) await api.call("POST", "/success/usage/measures", m);
-  for (const a of accounts) {
-    await api.call("POST", "/success/customers", {
-      accountId: crmIds.get(a.id),
-      name: a.name,
-      arr: a.arr,
-      renewalDate: a.renewalDate,
-      onboardingStatus: a.onboardingStatus,
-      healthScore: a.healthScore,
-      healthColour: a.healthColour,
-      users: a.visitors.length,
-    });
-  }
+  const csv = ["accountId,name,arr,renewalDate,onboardingStatus,healthScore,healthColour,users", ...accounts.map((a) => [crmIds.get(a.id), a.name, a.arr, a.renewalDate, a.onboardingStatus, a.healthScore, a.healthColour, a.visitors.length].join(","))].join("\n");
+  const imported = await api.call<{ created: number; updated: number; problems: unknown[] }>("POST", "/success/customers/import", csv, "text/csv");
+  if (imported.problems.length > 0) throw new Error(`Customer Info import refused lines: ${JSON.stringify(imported.problems.slice(0, 3))}`);
+  say("Success: the scorecard (scheme, groups, measures) and each customer's scores");
+  await setUpScorecard(api, accounts, crmIds, tick);
   await api.call("PUT", "/success/crm/writable", { objects: [{ object: "Account", fields: ["Id", ...SUCCESS_FIELDS] }] });
   await api.call("POST", "/success/rules", RULE_ACCOUNT_TO_USAGE);
   await api.call("POST", "/success/rules", RULE_SUCCESS_TO_ACCOUNT);
@@ -151,6 +174,7 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
     crmIds,
     events,
     reports: { last30: last30.id, last7: last7.id },
+    pushMappings: { last30: push30.id, last7: push7.id },
     segments: { renewalRed: renewalRed.id, onboarding: onboarding.id },
     guides: { renewalRed: renewalGuide.id, onboarding: onboardingGuide.id, nps: nps.id },
     jobs: { loop: loop.id, continuous: continuous.id },

@@ -1,5 +1,5 @@
 import { loadConfig } from "../../config.js";
-import { runLoopDemo } from "../../demo/index.js";
+import { bulkUsage, DEMO_SIZE, runLoopDemo } from "../../demo/index.js";
 import { startPendulum, type Pendulum } from "../../server/pendulum.js";
 import { flagText } from "../args.js";
 import type { CliIo, Command } from "../command.js";
@@ -18,11 +18,21 @@ async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<strin
         token: apiToken ?? (minted?.token as string),
         crm: { username: crm["PENDULUM_CRM_USERNAME"] ?? "", password: crm["PENDULUM_CRM_PASSWORD"] ?? "", clientId: crm["PENDULUM_CRM_CLIENT_ID"] ?? "", clientSecret: crm["PENDULUM_CRM_CLIENT_SECRET"] ?? "" },
       },
-      { ...size, out: (l) => io.out(l) },
+      {
+        ...size,
+        loadUsage: bulkUsage(p),
+        // A redrawn bar is cleared by the next full line, so out() starts on a clean line.
+        out: (l) => {
+          if (io.update) io.update("");
+          io.out(l);
+        },
+        ...(io.update ? { update: io.update } : {}),
+      },
     );
     io.out(`Demo: the loop finished with ${report.status}.`);
     for (const l of report.lines) io.out(l);
-    io.out(`  see: ${p.url}/api/v1/jobs (the chain and its runs), ${p.url}/api/v1/success/usage/data, ${p.url}/api/v1/guides`);
+    io.out("  open (API links take the admin token as 'Authorization: Bearer <token>'):");
+    for (const u of report.urls) io.out(`    ${u}`);
   } catch (e) {
     io.out(`Demo: stopped: ${(e as Error).message}`);
   } finally {
@@ -47,10 +57,12 @@ PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSW
 PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET. Flags override the environment.
 
 --demo shows the article's whole integration: on a workspace without the chain "The article's
-loop" it generates accounts, visitors and usage (default 100 accounts x 20 visitors x 30 days),
-creates the CRM fields and Accounts, the sync, the two rules, Customer Info, segments and guides,
-then runs the chain once (pull, push, rule 1, rule 2, pull) and prints what it did. On a workspace
-that already has the chain it only runs it. Use a fresh --data-dir for the demo.`,
+loop" it generates accounts, visitors and usage (default ${DEMO_SIZE.accounts} accounts x ${DEMO_SIZE.visitorsPerAccount} visitors
+x ${DEMO_SIZE.days} days, loaded through the bulk path), creates the CRM fields and Accounts, the
+sync with a 30-day and a 7-day push, the two rules, Customer Info and a scorecard, segments, two
+guides and an NPS poll, then runs the chain once (pull, push, rule 1, rule 2, pull) with a progress
+bar per stage and prints a summary and the URLs to open. On a workspace that already has the chain
+it only runs it. Use a fresh --data-dir for the demo.`,
     async run(args, io) {
       const env = { ...io.env };
       const port = args.flags.get("port");
