@@ -1,8 +1,8 @@
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../server/errors.js";
 import type { HttpApp } from "../../server/http.js";
-import type { DuckDbEventStore } from "../../store/index.js";
-import { applyFeatureRule, applyPageRule, matchUrl, parseFeatureRule, parseUrlRule, removeFeature, removePage } from "../rules/index.js";
+import type { DuckDbEventStore, PathElement } from "../../store/index.js";
+import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../rules/index.js";
 import type { DefinitionStore } from "./store.js";
 
 export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string };
@@ -111,4 +111,34 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     await o.events.exclusive((conn) => removeFeature(conn, req.params.id));
     return { deleted: true };
   });
+  app.post(
+    "/features/preview",
+    {
+      schema: {
+        tags: ["features"],
+        summary: "Stored click paths a selector would match, before saving",
+        body: Type.Object({ selector: FeatureBody.properties.selector, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
+      },
+    },
+    async (req) => {
+      checkSelector(req.body.selector);
+      const parsed = parseFeatureRule(req.body.selector);
+      if (!parsed.ok) return { matchedElements: 0, sample: [] };
+      // Each sample is a stored click path, innermost element first, as the agent sent it.
+      const sample: PathElement[][] = [];
+      let matched = 0;
+      const result = await o.events.reader.stream("SELECT value FROM elements");
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const v of chunk.getColumnValues(0)) {
+          const path = parseStoredPath(String(v));
+          if (!path || path.length === 0 || !matchElementChain(parsed.value, buildElementChain(path))) continue;
+          matched++;
+          if (sample.length < (req.body.limit ?? 20)) sample.push(path);
+        }
+      }
+      return { matchedElements: matched, sample };
+    },
+  );
 }
