@@ -1,7 +1,10 @@
 import { Type } from "@sinclair/typebox";
 import type { HttpApp } from "../server/http.js";
 import { ApiError } from "../server/errors.js";
+import { SfError } from "./errors.js";
 import { FAULT_KINDS } from "./faults.js";
+import { CUSTOM_FIELD_TYPES } from "./metadata.js";
+import { addCustomField } from "./schema.js";
 import type { CrmServices } from "./services.js";
 
 const FaultBody = Type.Object(
@@ -31,6 +34,25 @@ const AppBody = Type.Object(
   { additionalProperties: false },
 );
 
+const FieldBody = Type.Object(
+  {
+    object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])),
+    name: Type.String({ minLength: 4, maxLength: 43 }),
+    type: Type.Union(CUSTOM_FIELD_TYPES.map((t) => Type.Literal(t))),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    length: Type.Optional(Type.Integer({ minimum: 1, maximum: 131072 })),
+    precision: Type.Optional(Type.Integer({ minimum: 1, maximum: 18 })),
+    scale: Type.Optional(Type.Integer({ minimum: 0, maximum: 18 })),
+    externalId: Type.Optional(Type.Boolean()),
+    unique: Type.Optional(Type.Boolean()),
+    picklist: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Which body field the admin API names for a Tooling-style field path in an SfError. */
+const FIELD_OF: Record<string, string> = { FullName: "name", "Metadata.type": "type", "Metadata.precision": "precision", "Metadata.length": "length" };
+
 /** Admin API under /api/v1/crm: fault injection, API budget, users and connected apps. */
 export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
   app.post("/crm/faults", { schema: { body: FaultBody } }, async (request) => svc.faults.configure(request.body));
@@ -51,6 +73,21 @@ export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
   app.patch("/crm/users/:id", { schema: { body: UserPatch, params: Type.Object({ id: Type.String() }) } }, async (request) => {
     if (!(await svc.oauth.setUserActive(request.params.id, request.body.isActive))) throw new ApiError(404, "NOT_FOUND", `No CRM user ${request.params.id}`, "id");
     return { id: request.params.id, isActive: request.body.isActive };
+  });
+  // The built-in CRM's own custom fields (what `pendulum crm field add` does), for the admin UI.
+  app.post("/crm/fields", { schema: { summary: "Adds a custom field to the built-in CRM", body: FieldBody } }, async (request, reply) => {
+    const b = request.body;
+    if (b.type === "Picklist" && !b.picklist) throw new ApiError(400, "INVALID_INPUT", "A picklist field needs its values", "picklist");
+    if (b.scale !== undefined && b.precision !== undefined && b.scale > b.precision) throw new ApiError(400, "INVALID_INPUT", "Decimal places cannot exceed the total digits", "scale");
+    try {
+      const { id, object } = await addCustomField(svc.data.db, { ...b, object: b.object ?? "Account" }, svc.clock());
+      await svc.data.reload();
+      const f = object.byLowerName.get(b.name.toLowerCase());
+      return reply.status(201).send({ id, object: object.name, field: f ? { name: f.name, label: f.label, type: f.type, length: f.length, precision: f.precision, scale: f.scale, externalId: f.externalId, unique: f.unique, picklistValues: f.picklistValues } : undefined });
+    } catch (e) {
+      if (!(e instanceof SfError)) throw e;
+      throw new ApiError(e.errorCode === "DUPLICATE_DEVELOPER_NAME" ? 409 : 400, e.errorCode, e.message, FIELD_OF[e.fields[0] ?? ""] ?? "name");
+    }
   });
   app.post("/crm/connected-apps", { schema: { body: AppBody } }, async (request, reply) => reply.status(201).send(await svc.oauth.createConnectedApp(request.body)));
 }
