@@ -52,24 +52,36 @@ export function dictionaries(s: Scale): { urls: DictionaryEntry[]; elements: Dic
 /** Deterministic pseudo-random integer in [0, m) from a session, an event index and a stream number. */
 const rnd = (m: number, stream: number, withJ = true): string => `(hash(s, ${withJ ? "j" : "0"}, ${stream}, ${SEED}) % ${m})`;
 
+/** Where generated events go and how they are named; the defaults are this benchmark's own. */
+export type EventsSqlOptions = {
+  /** The table to insert into (the events table's columns). */
+  table?: string;
+  appId?: string;
+  /** The first session's time (ms); the 90 days run from here. */
+  start?: number;
+  /** SQL for an account id from an account number (0-based) given as SQL. */
+  account?: (n: string) => string;
+};
+
 /**
  * Generates sessions of 25 events (~17 minutes each) spread evenly over 90 days, ids in time order.
  * One range over event numbers (session = i / 25, index in session = i % 25) rather than a cross
  * join of sessions and indexes: DuckDB keeps a range scan's order on insert, so no 20 M-row sort is
  * needed, and every value is the same function of (session, index) as before.
  */
-export function eventsSql(s: Scale): string {
+export function eventsSql(s: Scale, o: EventsSqlOptions = {}): string {
+  const account = o.account ?? ((n: string) => `'a' || ${n}`);
   const sessions = s.events / EVENTS_PER_SESSION;
   const spacing = Math.floor((90 * DAY) / sessions);
   const kind = rnd(100, 5);
   return `
-    INSERT INTO events
-    SELECT s * ${EVENTS_PER_SESSION} + j + 1 AS id, 'app1', type, ts, 'v' || visitor, account, url_id, element_id, name, NULL, 't' || ${rnd(2, 6)},
+    INSERT INTO ${o.table ?? "events"}
+    SELECT s * ${EVENTS_PER_SESSION} + j + 1 AS id, '${o.appId ?? "app1"}', type, ts, 'v' || visitor, account, url_id, element_id, name, NULL, 't' || ${rnd(2, 6)},
            NULL, ts
     FROM (
       SELECT s, j, visitor,
-             'a' || CASE WHEN ${rnd(100, 7, false)} < 2 THEN (visitor + 1) % ${s.accounts} ELSE visitor % ${s.accounts} END AS account,
-             ${START} + s * ${spacing} + j * 40000 + ${rnd(40_000, 3)} AS ts,
+             ${account(`CASE WHEN ${rnd(100, 7, false)} < 2 THEN (visitor + 1) % ${s.accounts} ELSE visitor % ${s.accounts} END`)} AS account,
+             ${o.start ?? START} + s * ${spacing} + j * 40000 + ${rnd(40_000, 3)} AS ts,
              CASE WHEN j = 0 OR ${kind} < 15 THEN 'load' WHEN ${kind} < 45 THEN 'click' WHEN ${kind} < 93 THEN 'focus' ELSE 'track' END AS type,
              CASE WHEN type = 'track' THEN NULL ELSE 1 + ${rnd(s.urls, 4)} END AS url_id,
              CASE WHEN type = 'click' THEN 1 + floor(${s.elements} * pow(${rnd(1_000_000, 8)} / 1e6, 3))::INTEGER END AS element_id,
