@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
 import type { AcceptedBatch } from "./accepted.js";
+import { registerAccountUsageRoute } from "./account-usage.js";
 import { registerAnalyticsApi } from "./api-routes.js";
 import { appsMigrations, createAppStore, type AppStore } from "./apps.js";
 import { Dictionary } from "./dictionary.js";
@@ -159,7 +160,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
         onError: (e) => console.error("pendulum: flushing events failed; will retry", e),
       });
       f.setFlushedId(flushedId);
-      const opened = await openIngestLog<AcceptedBatch>(path.join(ctx.config.dataDir, "ingest-log"), flushedId, (r) => f.enqueue(r));
+      const opened = await openIngestLog<AcceptedBatch>(path.join(ctx.config.dataDir, "ingest-log"), flushedId, (r, frame) => f.enqueue(r, frame));
       log = opened.log;
       flusher = f;
       // Replay what was acknowledged but not yet in the event store when the last process stopped.
@@ -187,6 +188,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       registerDefinitionRoutes(app, { definitions, events: ctx.events, appId });
       registerSegmentRoutes(app, { segments: segmentStore, service: segments, appId });
       registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
+      registerAccountUsageRoute(app, { events: ctx.events, apps, metadata, appId, now: ctx.clock });
       registerAnalyticsApi(app, { apps, metadata, ingest, events: ctx.events, get flusher() {
         return requireFlusher();
       }, baseUrl: () => ctx.config.baseUrl });
