@@ -1,7 +1,7 @@
 import type { EventStore, StoredEvent } from "../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
-import type { LogRecord } from "./ingest-log.js";
+import { parseFrame, type LogRecord } from "./ingest-log.js";
 import { emptySeenBatch, type MetadataStore, type SeenBatch } from "./metadata.js";
 
 /** Called after each successful append with the id range just stored (rollups, rule mapping). */
@@ -20,9 +20,18 @@ export type FlusherOptions = {
   onError?: (e: unknown) => void;
 };
 
+/**
+ * A queued record: either parsed (replayed at start-up) or kept as its log frame. Frames are a
+ * few times smaller than the parsed objects, which bounds memory while DuckDB catches up with a
+ * burst; they are parsed only when flushed.
+ */
+type Queued = { firstId: number; count: number; record?: LogRecord<AcceptedBatch>; frame?: Buffer };
+
+const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>(q.frame as Buffer)).payload;
+
 /** Moves durably logged batches into the event store in large chunks, about once per interval. */
 export function createFlusher(options: FlusherOptions) {
-  let queue: LogRecord<AcceptedBatch>[] = [];
+  let queue: Queued[] = [];
   let queuedEvents = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -30,11 +39,11 @@ export function createFlusher(options: FlusherOptions) {
   const maxQueued = options.maxQueuedEvents ?? 200_000;
   const waiters: { id: number; resolve(): void }[] = [];
 
-  const toStored = (records: LogRecord<AcceptedBatch>[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
+  const toStored = (records: Queued[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
     const events: StoredEvent[] = [];
     const seenByApp = new Map<string, SeenBatch>();
     for (const r of records) {
-      const b = r.payload;
+      const b = payloadOf(r);
       let seen = seenByApp.get(b.appId);
       if (!seen) seenByApp.set(b.appId, (seen = emptySeenBatch(b.appId)));
       let first = Infinity;
@@ -105,7 +114,7 @@ export function createFlusher(options: FlusherOptions) {
       queuedEvents = queue.reduce((n, r) => n + r.count, 0);
       throw e;
     }
-    const last = records.at(-1) as LogRecord<AcceptedBatch>;
+    const last = records.at(-1) as Queued;
     const toId = last.firstId + last.count - 1;
     const fromId = flushedId + 1;
     flushedId = Math.max(flushedId, toId);
@@ -136,9 +145,9 @@ export function createFlusher(options: FlusherOptions) {
     setFlushedId(id: number): void {
       flushedId = id;
     },
-    /** Queues a durable record; called by the log in id order. */
-    enqueue(record: LogRecord<AcceptedBatch>): void {
-      queue.push(record);
+    /** Queues a durable record (with its log frame when live); called by the log in id order. */
+    enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer): void {
+      queue.push(frame ? { firstId: record.firstId, count: record.count, frame } : { firstId: record.firstId, count: record.count, record });
       queuedEvents += record.count;
       if (queuedEvents >= maxQueued && !running) tick();
     },

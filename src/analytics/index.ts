@@ -160,7 +160,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
         onError: (e) => console.error("pendulum: flushing events failed; will retry", e),
       });
       f.setFlushedId(flushedId);
-      const opened = await openIngestLog<AcceptedBatch>(path.join(ctx.config.dataDir, "ingest-log"), flushedId, (r) => f.enqueue(r));
+      const opened = await openIngestLog<AcceptedBatch>(path.join(ctx.config.dataDir, "ingest-log"), flushedId, (r, frame) => f.enqueue(r, frame));
       log = opened.log;
       flusher = f;
       // Replay what was acknowledged but not yet in the event store when the last process stopped.

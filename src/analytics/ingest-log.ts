@@ -24,6 +24,11 @@ export class IngestLogUnavailableError extends Error {
   }
 }
 
+/** The record a frame holds (header skipped). */
+export function parseFrame<T>(frame: Buffer): LogRecord<T> {
+  return JSON.parse(frame.toString("utf8", HEADER)) as LogRecord<T>;
+}
+
 function frame(json: string): Buffer {
   const payload = Buffer.from(json, "utf8");
   const buf = Buffer.allocUnsafe(HEADER + payload.length);
@@ -68,9 +73,10 @@ export type OpenedLog<T> = { log: IngestLog<T>; unflushed: LogRecord<T>[] };
 
 /**
  * Opens the log folder, cuts a torn tail, and returns the records above `flushedId` for replay.
- * `onDurable` sees every record after its fsync and before its append resolves.
+ * `onDurable` sees every record after its fsync and before its append resolves, with its frame
+ * (header + JSON), so a consumer may keep the compact bytes instead of the parsed objects.
  */
-export async function openIngestLog<T>(dir: string, flushedId: number, onDurable: (r: LogRecord<T>) => void): Promise<OpenedLog<T>> {
+export async function openIngestLog<T>(dir: string, flushedId: number, onDurable: (r: LogRecord<T>, frame: Buffer) => void): Promise<OpenedLog<T>> {
   fs.mkdirSync(dir, { recursive: true });
   const segments = fs
     .readdirSync(dir)
@@ -120,7 +126,7 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
         await handle.write(data);
         await handle.datasync();
         size += data.length;
-        for (const g of group) onDurable(g.record as LogRecord<T>);
+        for (const g of group) onDurable(g.record as LogRecord<T>, g.buf);
         for (const g of group) g.resolve();
       } catch (e) {
         broken = e as Error;
