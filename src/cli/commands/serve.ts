@@ -74,14 +74,15 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       const config = loadConfig(env, io.cwd);
       const p = await startPendulum(config);
       io.out(`Pendulum is running at ${p.url}`);
-      io.out(`  admin UI and API: ${p.url}/api/v1 (OpenAPI at ${p.url}/api/v1/openapi.json)`);
+      io.out(`  admin UI:         ${p.url}/ (sign in as the admin user)`);
+      io.out(`  API:              ${p.url}/api/v1 (OpenAPI at ${p.url}/api/v1/openapi.json)`);
       io.out(`  data folder:      ${config.dataDir}`);
       for (const line of p.announcements) io.out(`  ${line}`);
       if (withDemo) await demo(p, config.apiToken, env, io, { accounts: positive(flagText(args, "demo-accounts")), days: positive(flagText(args, "demo-days")) });
       else {
         io.out("Next steps (docs/getting-started.md walks through the article's integration):");
         io.out("  1. connect your app:  pendulum apps snippet   (paste the snippet into your pages)");
-        io.out(`  2. connect a CRM:     PUT ${p.url}/api/v1/crm/connection   (or: pendulum crm --help; the built-in CRM is at ${p.url})`);
+        io.out(`  2. connect a CRM:     open ${p.url}/crm in the admin UI, or PUT ${p.url}/api/v1/crm/connection (the built-in CRM is at ${p.url})`);
         io.out("  3. see it all working on generated data: pendulum start --demo --data-dir <a new folder>");
       }
       await io.stopped;
