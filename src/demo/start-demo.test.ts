@@ -35,7 +35,7 @@ beforeAll(async () => {
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no demo summary in time:\n${out}`)), 170_000);
+    const timer = setTimeout(() => reject(new Error(`no demo summary in time:\n${out}`)), 280_000);
     const check = (): void => {
       // The URL list ends with the guides link; "Demo: stopped" means the set-up failed.
       if (/Demo: stopped/.test(out)) reject(new Error(out));
@@ -48,7 +48,7 @@ beforeAll(async () => {
     child.once("exit", (code) => reject(new Error(`pendulum exited with ${code}:\n${out}`)));
   });
   url = (/running at (http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   if (child && child.exitCode === null) {
