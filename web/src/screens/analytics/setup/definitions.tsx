@@ -1,0 +1,410 @@
+import { ActionIcon, Alert, Button, Card, Code, Group, List, Loader, Modal, Stack, Text, TextInput, Title } from "@mantine/core";
+import { useState, type FormEvent, type ReactNode } from "react";
+import type { ApiError } from "../../../api";
+import { useCanEdit } from "../../../auth";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../../components/common";
+import { fieldError, useApi, useMutation } from "../../../use-api";
+import { RuleErrorText, formatPath, ruleApi, usePreview } from "./shared";
+
+export type PageDef = { id: string; name: string; rules: string[]; updatedAt: number };
+export type FeatureDef = { id: string; name: string; selector: string; updatedAt: number };
+type PathElement = { tag: string; id?: string; classes?: string[]; text?: string };
+
+function PreviewCard(props: { title: string; busy: boolean; count: number | undefined; noun: string; waiting: string; children?: ReactNode; errorText?: string }) {
+  return (
+    <Card withBorder bg="gray.0" aria-live="polite" data-testid="rule-preview">
+      <Group justify="space-between" mb="xs">
+        <Title order={3} size="h5">
+          {props.title}
+        </Title>
+        {props.busy && <Loader size="xs" aria-label="Updating the preview" />}
+      </Group>
+      {props.errorText ? (
+        <Text size="sm" c="red.9">
+          {props.errorText}
+        </Text>
+      ) : props.count === undefined ? (
+        <Text size="sm" c="dimmed">
+          {props.waiting}
+        </Text>
+      ) : (
+        <>
+          <Text size="sm" fw={600} data-testid="preview-count">
+            {props.count.toLocaleString("en-US")} stored {props.noun}
+            {props.count === 1 ? " matches" : "s match"}
+          </Text>
+          {props.children}
+        </>
+      )}
+    </Card>
+  );
+}
+
+function ConfirmDelete(props: { what: string | null; onClose(): void; onConfirm(): Promise<unknown>; busy: boolean; error: ApiError | undefined; effect: string }) {
+  return (
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened={props.what !== null} onClose={props.onClose} title={`Delete ${props.what ?? ""}?`}>
+      <Stack>
+        <ErrorNotice error={props.error} />
+        <Text size="sm">{props.effect}</Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onClose}>
+            Cancel
+          </Button>
+          <Button color="red" loading={props.busy} onClick={() => void props.onConfirm()}>
+            Delete
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/** Pages: named URL rules, applied to all stored history. */
+export function Pages() {
+  const pages = useApi<{ pages: PageDef[] }>("/pages");
+  const canEdit = useCanEdit();
+  const [editing, setEditing] = useState<PageDef | "new" | null>(null);
+  const [deleting, setDeleting] = useState<PageDef | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const remove = useMutation((id: string) => ruleApi(`/pages/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  return (
+    <>
+      <PageHeader
+        title="Pages"
+        description="A page is one or more URL rules. Rules apply to every stored event, so a new page has history from day one."
+        actions={canEdit && <Button onClick={() => setEditing("new")}>New page</Button>}
+      />
+      <ErrorNotice error={pages.error} />
+      {notice && (
+        <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
+          {notice}
+        </Alert>
+      )}
+      {pages.loading && !pages.data ? (
+        <Loading label="Loading pages…" />
+      ) : (
+        <DataTable
+          testId="pages-table"
+          rows={pages.data?.pages ?? []}
+          rowKey={(p) => p.id}
+          empty="No pages yet. Create one from a URL rule such as /reports/*."
+          columns={[
+            { key: "name", label: "Name" },
+            {
+              key: "rules",
+              label: "URL rules",
+              sortValue: (p) => p.rules.join(" "),
+              render: (p) => (
+                <Group gap={4}>
+                  {p.rules.map((r, i) => (
+                    <Code key={i}>{r}</Code>
+                  ))}
+                </Group>
+              ),
+            },
+            { key: "updatedAt", label: "Updated", render: (p) => formatTime(p.updatedAt) },
+            ...(canEdit
+              ? [
+                  {
+                    key: "actions",
+                    label: "Actions",
+                    render: (p: PageDef) => (
+                      <Group gap={4} wrap="nowrap">
+                        <Button size="compact-xs" variant="subtle" aria-label={`Edit page ${p.name}`} onClick={() => setEditing(p)}>
+                          Edit
+                        </Button>
+                        <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete page ${p.name}`} onClick={() => setDeleting(p)}>
+                          Delete
+                        </Button>
+                      </Group>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      )}
+      {editing !== null && (
+        <PageEditor
+          page={editing === "new" ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={(name, matched) => {
+            setEditing(null);
+            setNotice(`Saved page ${name}: it matches ${matched.toLocaleString("en-US")} stored URL${matched === 1 ? "" : "s"}.`);
+            pages.reload();
+          }}
+        />
+      )}
+      <ConfirmDelete
+        what={deleting ? `page ${deleting.name}` : null}
+        effect="Its page views disappear from every report and segment that uses it. Events are kept, so a new page with the same rules brings them back."
+        busy={remove.busy}
+        error={remove.error}
+        onClose={() => {
+          setDeleting(null);
+          remove.clear();
+        }}
+        onConfirm={async () => {
+          if (deleting && (await remove.run(deleting.id))) {
+            setDeleting(null);
+            pages.reload();
+          }
+        }}
+      />
+    </>
+  );
+}
+
+function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name: string, matchedUrls: number): void }) {
+  const [name, setName] = useState(props.page?.name ?? "");
+  const [rules, setRules] = useState<string[]>(props.page?.rules ?? [""]);
+  const filled = rules.map((r, i) => ({ r, i })).filter((x) => x.r.trim() !== "");
+  const key = filled.length > 0 ? JSON.stringify(filled.map((x) => x.r)) : null;
+  const preview = usePreview(key, (k, signal) => ruleApi<{ matchedUrls: number; sample: string[] }>("/pages/preview", { body: { rules: JSON.parse(k) as string[], limit: 20 }, signal }));
+  const save = useMutation((body: { name: string; rules: string[] }) =>
+    ruleApi<PageDef & { matchedUrls: number }>(props.page ? `/pages/${encodeURIComponent(props.page.id)}` : "/pages", { method: props.page ? "PUT" : "POST", body }),
+  );
+  // The server numbers the rules it was sent (blank ones are left out); map back to the inputs.
+  const errorFor = (error: ApiError | undefined, inputIndex: number): ApiError | undefined => {
+    const sent = filled.findIndex((x) => x.i === inputIndex);
+    return sent >= 0 && fieldError(error, `rules[${sent}]`) ? error : undefined;
+  };
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const r = await save.run({ name, rules: filled.map((x) => x.r) });
+    if (r) props.onSaved(r.name, r.matchedUrls);
+  }
+  const shownError = save.error ?? preview.error;
+  return (
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={props.onClose} title={props.page ? `Edit page ${props.page.name}` : "New page"} size="xl">
+      <form onSubmit={submit}>
+        <Stack>
+          {save.error && !save.error.field && <ErrorNotice error={save.error} />}
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(save.error, "name")} data-autofocus />
+          <Stack gap="xs">
+            <Text size="sm" fw={500}>
+              URL rules (a URL matching any rule counts)
+            </Text>
+            <Text size="xs" c="dimmed">
+              <Code>*</Code> is any text within one path segment or the host, <Code>**</Code> the rest of the path, <Code>~contains:text</Code> any path containing the text;
+              add <Code>?param=value</Code> to require a query parameter. Without a host, any host matches.
+            </Text>
+            {rules.map((rule, i) => {
+              const err = errorFor(shownError, i);
+              return (
+                <Group key={i} align="flex-start" wrap="nowrap" gap="xs">
+                  <TextInput
+                    style={{ flex: 1 }}
+                    label={`Rule ${i + 1}`}
+                    placeholder="/reports/*"
+                    value={rule}
+                    onChange={(e) => {
+                      const v = e.currentTarget.value;
+                      setRules((rs) => rs.map((x, j) => (j === i ? v : x)));
+                    }}
+                    error={err ? <RuleErrorText error={err} rule={rule} /> : undefined}
+                    styles={{ input: { fontFamily: "monospace" } }}
+                  />
+                  {rules.length > 1 && (
+                    <ActionIcon mt={26} variant="subtle" color="red" aria-label={`Remove rule ${i + 1}`} onClick={() => setRules((rs) => rs.filter((_, j) => j !== i))}>
+                      ×
+                    </ActionIcon>
+                  )}
+                </Group>
+              );
+            })}
+            <Group>
+              <Button size="xs" variant="light" onClick={() => setRules((rs) => [...rs, ""])} disabled={rules.length >= 50}>
+                Add rule
+              </Button>
+            </Group>
+          </Stack>
+          <PreviewCard
+            title="Matches in stored history"
+            busy={preview.busy}
+            count={preview.result?.matchedUrls}
+            noun="URL"
+            waiting="Type a rule to see which stored URLs it matches."
+            {...(preview.error ? { errorText: preview.error.field ? "Fix the rule marked above to see matches." : preview.error.message } : {})}
+          >
+            {preview.result && preview.result.sample.length > 0 && (
+              <List size="sm" mt="xs" spacing={2} data-testid="preview-sample">
+                {preview.result.sample.map((u) => (
+                  <List.Item key={u}>
+                    <Code>{u}</Code>
+                  </List.Item>
+                ))}
+              </List>
+            )}
+            {preview.result && preview.result.matchedUrls > preview.result.sample.length && (
+              <Text size="xs" c="dimmed" mt={4}>
+                Showing the first {preview.result.sample.length}.
+              </Text>
+            )}
+          </PreviewCard>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={props.onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.busy}>
+              {props.page ? "Save page" : "Create page"}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** Features: named CSS selectors over clicked elements, applied to all stored clicks. */
+export function Features() {
+  const features = useApi<{ features: FeatureDef[] }>("/features");
+  const canEdit = useCanEdit();
+  const [editing, setEditing] = useState<FeatureDef | "new" | null>(null);
+  const [deleting, setDeleting] = useState<FeatureDef | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const remove = useMutation((id: string) => ruleApi(`/features/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  return (
+    <>
+      <PageHeader
+        title="Features"
+        description="A feature is a CSS selector over clicked elements and their ancestors. Like pages, it counts every stored click from the start."
+        actions={canEdit && <Button onClick={() => setEditing("new")}>New feature</Button>}
+      />
+      <ErrorNotice error={features.error} />
+      {notice && (
+        <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
+          {notice}
+        </Alert>
+      )}
+      {features.loading && !features.data ? (
+        <Loading label="Loading features…" />
+      ) : (
+        <DataTable
+          testId="features-table"
+          rows={features.data?.features ?? []}
+          rowKey={(f) => f.id}
+          empty="No features yet. Create one from a selector such as button#export."
+          columns={[
+            { key: "name", label: "Name" },
+            { key: "selector", label: "Selector", render: (f) => <Code>{f.selector}</Code> },
+            { key: "updatedAt", label: "Updated", render: (f) => formatTime(f.updatedAt) },
+            ...(canEdit
+              ? [
+                  {
+                    key: "actions",
+                    label: "Actions",
+                    render: (f: FeatureDef) => (
+                      <Group gap={4} wrap="nowrap">
+                        <Button size="compact-xs" variant="subtle" aria-label={`Edit feature ${f.name}`} onClick={() => setEditing(f)}>
+                          Edit
+                        </Button>
+                        <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete feature ${f.name}`} onClick={() => setDeleting(f)}>
+                          Delete
+                        </Button>
+                      </Group>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
+      )}
+      {editing !== null && (
+        <FeatureEditor
+          feature={editing === "new" ? null : editing}
+          onClose={() => setEditing(null)}
+          onSaved={(name, matched) => {
+            setEditing(null);
+            setNotice(`Saved feature ${name}: it matches ${matched.toLocaleString("en-US")} stored click path${matched === 1 ? "" : "s"}.`);
+            features.reload();
+          }}
+        />
+      )}
+      <ConfirmDelete
+        what={deleting ? `feature ${deleting.name}` : null}
+        effect="Its clicks disappear from every report and segment that uses it. Events are kept, so a new feature with the same selector brings them back."
+        busy={remove.busy}
+        error={remove.error}
+        onClose={() => {
+          setDeleting(null);
+          remove.clear();
+        }}
+        onConfirm={async () => {
+          if (deleting && (await remove.run(deleting.id))) {
+            setDeleting(null);
+            features.reload();
+          }
+        }}
+      />
+    </>
+  );
+}
+
+function FeatureEditor(props: { feature: FeatureDef | null; onClose(): void; onSaved(name: string, matchedElements: number): void }) {
+  const [name, setName] = useState(props.feature?.name ?? "");
+  const [selector, setSelector] = useState(props.feature?.selector ?? "");
+  const key = selector.trim() === "" ? null : selector;
+  const preview = usePreview(key, (k, signal) => ruleApi<{ matchedElements: number; sample: PathElement[][] }>("/features/preview", { body: { selector: k, limit: 20 }, signal }));
+  const save = useMutation((body: { name: string; selector: string }) =>
+    ruleApi<FeatureDef & { matchedElements: number }>(props.feature ? `/features/${encodeURIComponent(props.feature.id)}` : "/features", { method: props.feature ? "PUT" : "POST", body }),
+  );
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const r = await save.run({ name, selector });
+    if (r) props.onSaved(r.name, r.matchedElements);
+  }
+  const selectorError = fieldError(save.error, "selector") ? save.error : fieldError(preview.error, "selector") ? preview.error : undefined;
+  return (
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={props.onClose} title={props.feature ? `Edit feature ${props.feature.name}` : "New feature"} size="xl">
+      <form onSubmit={submit}>
+        <Stack>
+          {save.error && !save.error.field && <ErrorNotice error={save.error} />}
+          <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} error={fieldError(save.error, "name")} data-autofocus />
+          <TextInput
+            label="CSS selector"
+            description="Matches the clicked element or any of its ancestors, e.g. button#export, [data-action=share], nav .menu a. Sibling selectors (+, ~, :nth-child) are not available."
+            placeholder="button#export"
+            required
+            value={selector}
+            onChange={(e) => setSelector(e.currentTarget.value)}
+            error={selectorError ? <RuleErrorText error={selectorError} rule={selector} /> : undefined}
+            styles={{ input: { fontFamily: "monospace" } }}
+          />
+          <PreviewCard
+            title="Matches in stored clicks"
+            busy={preview.busy}
+            count={preview.result?.matchedElements}
+            noun="click path"
+            waiting="Type a selector to see which stored clicks it matches."
+            {...(preview.error ? { errorText: preview.error.field ? "Fix the selector to see matches." : preview.error.message } : {})}
+          >
+            {preview.result && preview.result.sample.length > 0 && (
+              <List size="sm" mt="xs" spacing={2} data-testid="preview-sample">
+                {preview.result.sample.map((p, i) => (
+                  <List.Item key={i}>
+                    <Code>{formatPath(p)}</Code>
+                  </List.Item>
+                ))}
+              </List>
+            )}
+            {preview.result && preview.result.matchedElements > preview.result.sample.length && (
+              <Text size="xs" c="dimmed" mt={4}>
+                Showing the first {preview.result.sample.length}.
+              </Text>
+            )}
+          </PreviewCard>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={props.onClose}>
+              Cancel
+            </Button>
+            <Button type="submit" loading={save.busy}>
+              {props.feature ? "Save feature" : "Create feature"}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
