@@ -54,6 +54,7 @@ export function Shell(props: { children: ReactNode }) {
                       href={r.path}
                       label={r.nav?.label}
                       active={active}
+                      variant="filled"
                       aria-current={active ? "page" : undefined}
                       onClick={(e) => {
                         linkClick(r.path)(e);
