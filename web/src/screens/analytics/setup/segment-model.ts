@@ -154,8 +154,11 @@ export function summarize(d: ApiGroup | null, names: { page(id: string): string;
     }
     if (r.kind === "behavior") {
       const what = r.event === "page" ? `viewed ${names.page(r.id)}` : r.event === "feature" ? `clicked ${names.feature(r.id)}` : `sent ${r.id}`;
-      const when = CONDITIONS.find((c) => c.value === r.condition)?.label ?? r.condition;
-      return `${what} ${when.replace(/\bN\b/, String(r.count ?? r.days ?? "N")).replace("a date", r.date ?? "a date")}${optionalDays(r.condition) && r.days ? ` in the last ${r.days} days` : ""}`;
+      const n = r.condition === "atLeast" || r.condition === "atMost" ? r.count : r.days;
+      const when = (CONDITIONS.find((c) => c.value === r.condition)?.label ?? r.condition)
+        .replace(/\bN (times|days)\b/, (_m, unit: string) => (n === 1 ? `1 ${unit.slice(0, -1)}` : `${n ?? "N"} ${unit}`))
+        .replace("a date", r.date ?? "a date");
+      return `${what} ${when}${optionalDays(r.condition) && r.days ? ` in the last ${r.days} day${r.days === 1 ? "" : "s"}` : ""}`;
     }
     return `NPS ${r.category}${r.days ? ` in the last ${r.days} days` : ""}`;
   };

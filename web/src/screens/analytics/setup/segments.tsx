@@ -1,4 +1,4 @@
-import { Alert, Autocomplete, Badge, Button, Card, Code, Group, Loader, Modal, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Autocomplete, Badge, Button, Card, Group, Loader, Modal, NumberInput, SegmentedControl, Select, SimpleGrid, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
@@ -600,7 +600,7 @@ function Members(props: { segmentId: string; tick: number }) {
             rows={members.data.members.map((m) => ({ id: m }))}
             rowKey={(m) => m.id}
             empty={`No ${kind} matches this segment right now.`}
-            columns={[{ key: "id", label: kind === "account" ? "Account id" : "Visitor id", render: (m) => <Code>{m.id}</Code> }]}
+            columns={[{ key: "id", label: kind === "account" ? "Account id" : "Visitor id", render: (m) => <Link to={`/${kind}s/${encodeURIComponent(m.id)}`}>{m.id}</Link> }]}
           />
         </>
       ) : null}
