@@ -47,6 +47,11 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
   beforeAll(async () => {
     p = await startTestPendulum();
     browser = await launchBrowser();
+    // The first page of a cold browser on a busy machine can take longer than an action's 30 s.
+    const warm = await openUi(browser, p.url);
+    await warm.page.goto("/", { timeout: 120_000 });
+    await warm.page.getByLabel(/^Email/).waitFor({ timeout: 120_000 });
+    await warm.close();
   });
   afterAll(async () => {
     await browser?.close();
@@ -77,8 +82,19 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
     expect(shownHtml).not.toMatch(/script|onerror/);
     const preview = page.frameLocator('iframe[title="Guide preview on a sample page"]');
     await eventually(() => preview.locator("pendulum-guides [role=dialog]").textContent()).toContain("Talk to us about your renewal.");
+    // Redrawing the preview leaves the keyboard focus in the editor.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).not.toBe("IFRAME");
     const frame = page.frames().find((f) => f !== page.mainFrame());
     expect(await frame?.evaluate(() => (window as unknown as { __ran?: number }).__ran)).toBeUndefined();
+
+    // Steps are added, reordered and removed (a walkthrough while there are two).
+    await page.getByRole("button", { name: "Add step" }).click();
+    await page.getByTestId("step-1").getByLabel(/^Content$/).fill("A second step");
+    await page.getByRole("button", { name: "Move up step 2" }).click();
+    await eventually(() => page.getByTestId("step-0").getByLabel(/^Content$/).inputValue()).toBe("A second step");
+    await page.getByRole("button", { name: "Remove step 1" }).click();
+    await eventually(() => page.getByTestId("step-1").count()).toBe(0);
+    expect(await page.getByTestId("step-0").getByLabel(/^Content$/).inputValue()).toContain("your renewal");
 
     // A bad CSS selector comes back from the server and is shown beside the selector field.
     await choose(page, "Show the guide", "When an element is clicked");
@@ -108,7 +124,7 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
     expect((await api<Guide>(`/guides/${id}`)).status).toBe("public");
     expect(ui.problems).toEqual([]);
     await ui.close();
-  });
+  }, 240_000);
 
   it("lists guides with their metrics and shows a walkthrough's funnel on the metrics tab", async () => {
     const g = await api<Guide>("/guides", {
@@ -155,7 +171,7 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
     expect(await page.getByTestId("funnel-summary").textContent()).toContain("step 1: 2 views (100%); step 2: 1 views (50%)");
     await checkScreen(ui, "guide-metrics");
     await ui.close();
-  });
+  }, 240_000);
 
   it("shows the NPS score the API computes, with the answers' distribution and the latest comments", async () => {
     const poll = await api<Guide>("/guides", { body: { name: "NPS", status: "public", steps: [{ layout: "poll", content: "", poll: { type: "nps", question: "How likely are you to recommend us?", comment: true } }] } });
@@ -186,5 +202,5 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
     expect(await page.getByText("Exports keep failing").count()).toBe(1);
     await checkScreen(ui, "nps");
     await ui.close();
-  });
+  }, 240_000);
 });

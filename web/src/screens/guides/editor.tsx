@@ -107,7 +107,6 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
   const [savedAt, setSavedAt] = useState<number | undefined>(undefined);
   const save = useMutation((body: GuideInput) => (g ? api<Guide>(`/guides/${encodeURIComponent(g.id)}`, { method: "PUT", body: { ...body, status: g.status } }) : api<Guide>("/guides", { body: { ...body, status: "draft" } })));
   const setStatus = useMutation((status: Status) => api<Guide>(`/guides/${encodeURIComponent(g?.id ?? "")}/status`, { method: "PATCH", body: { status } }));
-  useEffect(() => setDraft(g ? toDraft(g) : BLANK), [g]);
   const error = local ?? save.error;
   const disabled = !canEdit || save.busy;
   const wire = useMemo(() => toWire(g?.id ?? "draft", toBody(draft)), [draft, g?.id]);
@@ -146,6 +145,8 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
     }
     const saved = await save.run(toBody(draft));
     if (saved) {
+      // The stored version (content sanitised) becomes the draft; a status change alone keeps unsaved edits.
+      setDraft(toDraft(saved));
       setSavedAt(Date.now());
       props.onSaved(saved);
     }

@@ -29,6 +29,10 @@ button.primary{background:#1c64d6;color:#fff;border-color:#1c64d6}
 </main>
 <script>
 window.pendulumPreview = {};
+// A redraw must not pull focus out of the editor: the modal's focus() only acts once the
+// preview itself has focus (someone clicked or tabbed into it).
+var realFocus = HTMLElement.prototype.focus;
+HTMLElement.prototype.focus = function (o) { if (document.hasFocus()) realFocus.call(this, o); };
 var pending = null;
 function has(sel){ try { return !!document.querySelector(sel); } catch (e) { return false; } }
 function apply(d){
