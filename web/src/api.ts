@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly field?: string,
+    /** Anything else the server said, such as the `position` of a rule error. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -36,9 +38,10 @@ export async function api<T>(path: string, init: { method?: string; body?: JsonB
   const text = await response.text();
   const parsed: unknown = text === "" ? null : safeJson(text);
   if (!response.ok) {
-    const body = (parsed ?? {}) as Partial<ApiErrorBody>;
+    const body = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Partial<ApiErrorBody> & Record<string, unknown>;
     if (response.status === 401) window.dispatchEvent(new CustomEvent("pendulum:signed-out"));
-    throw new ApiError(response.status, body.code ?? `HTTP_${response.status}`, body.message ?? `The server answered ${response.status}.`, body.field);
+    const { code, message, field, ...details } = body;
+    throw new ApiError(response.status, code ?? `HTTP_${response.status}`, message ?? `The server answered ${response.status}.`, field, details);
   }
   return parsed as T;
 }
