@@ -117,10 +117,17 @@ export function ReportEditor(props: { params: Record<string, string> }) {
   const existing = useApi<Report>(id ? `/reports/${encodeURIComponent(id)}` : null);
   if (id && existing.loading && !existing.data) return <Loading label="Loading report…" />;
   if (id && !existing.data) return <ErrorNotice error={existing.error} />;
-  return <ReportForm report={existing.data} />;
+  return <ReportEditorScreen report={existing.data} />;
 }
 
-function ReportForm(props: { report: Report | undefined }) {
+/** Loads the app's time zone first, so a new report starts in it. */
+function ReportEditorScreen(props: { report: Report | undefined }) {
+  const apps = useApi<{ apps: { settings: { timeZone?: string } }[] }>(props.report ? null : "/apps");
+  if (!props.report && apps.loading && !apps.data) return <Loading label="Loading…" />;
+  return <ReportForm report={props.report} defaultTimeZone={apps.data?.apps[0]?.settings.timeZone ?? "UTC"} />;
+}
+
+function ReportForm(props: { report: Report | undefined; defaultTimeZone: string }) {
   const r = props.report;
   const [draft, setDraft] = useState<Draft>(() => ({
     name: r?.name ?? "",
@@ -129,7 +136,7 @@ function ReportForm(props: { report: Report | undefined }) {
     range: r ? ("last" in r.range ? String(r.range.last) : "custom") : "30",
     from: r && "from" in r.range ? r.range.from : "",
     to: r && "to" in r.range ? r.range.to : "",
-    timeZone: r?.timeZone ?? "UTC",
+    timeZone: r?.timeZone ?? props.defaultTimeZone,
     columns: r?.columns ?? ["visitors", "minutes", "lastVisit"],
   }));
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
@@ -180,7 +187,7 @@ function ReportForm(props: { report: Report | undefined }) {
             error={fieldError(save.error, "segmentId")}
           />
           <Group grow align="flex-start">
-            <Select label="Date range" data={RANGES} value={draft.range} onChange={(v) => set({ range: v ?? "30" })} allowDeselect={false} error={draft.range !== "custom" ? fieldError(save.error, "range") : undefined} />
+            <Select label="Date range" description="Relative ranges end today." data={RANGES} value={draft.range} onChange={(v) => set({ range: v ?? "30" })} allowDeselect={false} error={draft.range !== "custom" ? fieldError(save.error, "range") : undefined} />
             <Select label="Time zone" description="Days start at midnight here." data={zones} value={draft.timeZone} onChange={(v) => set({ timeZone: v ?? "UTC" })} searchable allowDeselect={false} limit={50} error={fieldError(save.error, "timeZone")} />
           </Group>
           {draft.range === "custom" && (
