@@ -12,6 +12,12 @@ export function Shell(props: { children: ReactNode }) {
   const { me, signOut } = useAuth();
   const { pathname } = useLocation();
   const navRoutes = ROUTES.filter((r) => r.nav && (!r.adminOnly || me?.role === "admin"));
+  // The current screen's link is the longest sidebar path the location starts with (/guides/nps
+  // marks "NPS", not also "Guides").
+  const activePath = navRoutes
+    .map((r) => r.path)
+    .filter((p) => (p === "/" ? pathname === "/" : pathname === p || pathname.startsWith(`${p}/`)))
+    .sort((a, b) => b.length - a.length)[0];
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 250, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
@@ -46,7 +52,7 @@ export function Shell(props: { children: ReactNode }) {
                   {section}
                 </Text>
                 {items.map((r) => {
-                  const active = r.path === "/" ? pathname === "/" : pathname === r.path || pathname.startsWith(`${r.path}/`);
+                  const active = r.path === activePath;
                   return (
                     <NavLink
                       key={r.path}

@@ -1,11 +1,11 @@
 import { useEffect, useRef } from "react";
 import * as echarts from "echarts/core";
 import { BarChart, LineChart, PieChart } from "echarts/charts";
-import { DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent, AriaComponent } from "echarts/components";
+import { DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import type { EChartsCoreOption } from "echarts/core";
 
-echarts.use([BarChart, LineChart, PieChart, DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent, AriaComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, PieChart, DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
 
 export type ChartOption = EChartsCoreOption;
 
@@ -29,7 +29,8 @@ export function Chart(props: { option: ChartOption; label: string; summary?: str
     };
   }, []);
   useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true }, animation: false, ...props.option }, { notMerge: true });
+    // ECharts' own ARIA text would replace our label and summary on the container, so it stays off.
+    chart.current?.setOption({ animation: false, ...props.option, aria: { enabled: false } }, { notMerge: true });
   }, [props.option]);
   return (
     <figure style={{ margin: 0 }} data-testid={props.testId}>
