@@ -1,4 +1,5 @@
 import type { ScreenRoute } from "../types";
+import { Jobs } from "./jobs";
 
-/** Screens of this section (filled in as each screen lands). */
-export const jobsRoutes: ScreenRoute[] = [];
+/** Jobs: the loop's chain as a timeline, schedules, manual runs and run history. */
+export const jobsRoutes: ScreenRoute[] = [{ path: "/jobs", component: Jobs, nav: { label: "Jobs", section: "Jobs" } }];

@@ -1,0 +1,75 @@
+/** A job as GET /jobs shows it, with its last run. */
+export type JobRun = { id: string; jobId: string; trigger: string; parentRunId: string | null; status: "running" | "success" | "partial" | "failure"; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; error: string | null };
+export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number; lastRun: JobRun | null };
+
+/** The friendly schedule forms the server reads (src/jobs/schedule.ts), as examples for people. */
+export const SCHEDULE_EXAMPLES = ["daily at 00:30", "weekdays at 07:00", "weekly on monday at 02:00", "monthly on day 1 at 03:00", "every 15 minutes", "hourly"];
+
+const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const pad = (n: string) => n.padStart(2, "0");
+
+/** A schedule in words: friendly forms as written, common cron shapes spelled out, others as cron. */
+export function scheduleWords(schedule: string | null, timeZone: string): string {
+  if (!schedule) return "Not scheduled";
+  const s = schedule.trim();
+  const zone = ` (${timeZone})`;
+  if (/^[a-z]/i.test(s)) return `${s.charAt(0).toUpperCase()}${s.slice(1)}${/every|hourly/i.test(s) ? "" : zone}`;
+  const parts = s.split(/\s+/);
+  if (parts.length === 5) {
+    const [m, h, dom, mon, dow] = parts as [string, string, string, string, string];
+    const fixed = /^\d+$/.test(m) && /^\d+$/.test(h);
+    const at = fixed ? `${pad(h)}:${pad(m)}` : "";
+    if (fixed && dom === "*" && mon === "*" && dow === "*") return `Daily at ${at}${zone}`;
+    if (fixed && dom === "*" && mon === "*" && dow === "1-5") return `Weekdays at ${at}${zone}`;
+    if (fixed && dom === "*" && mon === "*" && /^[0-6]$/.test(dow)) return `Weekly on ${DAYS[Number(dow)]} at ${at}${zone}`;
+    if (fixed && /^\d+$/.test(dom) && mon === "*" && dow === "*") return `Monthly on day ${dom} at ${at}${zone}`;
+    const every = /^\*\/(\d+)$/.exec(m);
+    if (every && h === "*" && dom === "*" && mon === "*" && dow === "*") return `Every ${every[1]} minutes`;
+    if (m === "0" && h === "*" && dom === "*" && mon === "*" && dow === "*") return "Hourly";
+  }
+  return `Cron ${s}${zone}`;
+}
+
+/** Milliseconds as a short duration. */
+export function took(run: Pick<JobRun, "startedAt" | "finishedAt">): string {
+  if (run.finishedAt === null) return "running";
+  const ms = Math.max(0, run.finishedAt - run.startedAt);
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}
+
+/** "3 min ago" / "in 2 h" relative to now. */
+export function relative(at: number | null, now = Date.now()): string {
+  if (at === null) return "—";
+  const d = at - now;
+  const a = Math.abs(d);
+  const unit = a < 60_000 ? `${Math.max(1, Math.round(a / 1000))} s` : a < 3_600_000 ? `${Math.round(a / 60_000)} min` : a < 86_400_000 ? `${Math.round(a / 3_600_000)} h` : `${Math.round(a / 86_400_000)} d`;
+  return d < 0 ? `${unit} ago` : `in ${unit}`;
+}
+
+const num = (v: unknown): string => (typeof v === "number" ? v.toLocaleString("en-US") : "0");
+
+/** What a run did, in a line: counts of a sync, rows of a rule, steps of a chain, or why it failed. */
+export function summaryWords(kind: string, run: JobRun): string {
+  const s = run.summary;
+  if (run.error) return run.error;
+  if (kind === "chain") {
+    const steps = Array.isArray(s["steps"]) ? (s["steps"] as { status: string }[]) : [];
+    const ok = steps.filter((x) => x.status === "success").length;
+    return `${ok} of ${steps.length} steps succeeded${typeof s["stoppedAt"] === "string" ? `; stopped at ${s["stoppedAt"]}` : ""}`;
+  }
+  if (typeof s["reason"] === "string") return s["reason"];
+  if (kind === "sync" && s["counts"] && typeof s["counts"] === "object") {
+    const c = s["counts"] as Record<string, unknown>;
+    const msg = typeof s["message"] === "string" && s["message"] ? ` · ${s["message"]}` : "";
+    return `read ${num(c["read"])}, changed ${num(c["changed"])}, wrote ${num(c["written"])}, failed ${num(c["failed"])} · ${num(s["apiCalls"])} API calls${msg}`;
+  }
+  if (kind === "rule") {
+    const msg = typeof s["message"] === "string" && s["message"] ? ` · ${s["message"]}` : "";
+    return `read ${num(s["rowsRead"])} rows, wrote ${num(s["rowsWritten"])}, ${num(s["errors"])} errors${msg}`;
+  }
+  return "";
+}
