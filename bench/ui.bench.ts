@@ -55,7 +55,7 @@ async function timeClick(page: Page, click: () => Promise<void>): Promise<number
   const start = performance.now();
   await click();
   await page.waitForFunction(
-    (prev) => window.location.href !== prev && document.querySelector("main h1") !== null && document.querySelectorAll('[role="status"]').length === 0,
+    (prev) => window.location.href !== prev && document.querySelector("main h1") !== null && document.querySelectorAll("[data-loading]").length === 0,
     before,
     { timeout: 30_000, polling: 10 },
   );

@@ -41,15 +41,21 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByRole("navigation", { name: "Main navigation" }).waitFor();
 }
 
+/** Signs in and forgets the console's 401 from the sign-in page asking who is signed in. */
+export async function signInClean(ui: AdminPage, who: { email: string; password: string } = ADMIN): Promise<void> {
+  await signIn(ui.page, who);
+  for (let i = ui.problems.length - 1; i >= 0; i--) if (/401/.test(ui.problems[i] as string)) ui.problems.splice(i, 1);
+}
+
 /** Opens a screen from the sidebar (by its label) and waits for its heading. */
 export async function openScreen(page: Page, label: string, heading: string | RegExp = label): Promise<void> {
   await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: label, exact: true }).click();
   await page.getByRole("heading", { level: 1, name: heading }).waitFor();
 }
 
-/** Waits until no "Loading…" status is shown (the screen has its data). */
+/** Waits until no loading indicator is shown (the screen has its data); other status messages may stay. */
 export async function settled(page: Page, timeoutMs = 15_000): Promise<void> {
-  await page.waitForFunction(() => document.querySelectorAll('[role="status"]').length === 0, undefined, { timeout: timeoutMs });
+  await page.waitForFunction(() => document.querySelectorAll("[data-loading]").length === 0, undefined, { timeout: timeoutMs });
 }
 
 /** Saves a full-page screenshot under test-output/ui/<name>.png. */

@@ -39,7 +39,7 @@ export function ErrorNotice(props: { error: ApiError | undefined; title?: string
 /** A centered spinner with a label for screen readers. */
 export function Loading(props: { label?: string }) {
   return (
-    <Center p="xl" role="status" aria-live="polite">
+    <Center p="xl" role="status" aria-live="polite" data-loading="true">
       <Loader size="sm" aria-hidden />
       <Text size="sm" ml="sm" c="dimmed">
         {props.label ?? "Loading…"}
