@@ -13,8 +13,11 @@ export function linkedSoql(object: string, linkField: string, fields: string[]):
   return `SELECT ${names.join(", ")} FROM ${object}${linkField === "Id" ? "" : ` WHERE ${linkField} != null`}`;
 }
 
-/** Pulls CRM fields into the `crm` metadata group: matched entities get the values, unmatched ones are cleared and reported. */
-export async function pullSide(ctx: RunContext, analytics: AnalyticsModule, appId: string, side: PullSide): Promise<void> {
+/**
+ * Pulls CRM fields into the `crm` metadata group: matched entities get the values, unmatched ones
+ * are cleared and reported. Answers how many entities' `crm` group changed.
+ */
+export async function pullSide(ctx: RunContext, analytics: AnalyticsModule, appId: string, side: PullSide): Promise<number> {
   const info = await ctx.describe(side.object);
   const byName = new Map(info.fields.map((f) => [f.name.toLowerCase(), f]));
   for (const name of [side.linkField, ...side.fields]) {
@@ -32,15 +35,19 @@ export async function pullSide(ctx: RunContext, analytics: AnalyticsModule, appI
     index,
     { step: "pull", object: side.object, field: linkField },
   );
+  // Only entities whose `crm` group would change are written: an unchanged pull of thousands of
+  // accounts then costs no write at all (the stored group is compared as the JSON it is kept as).
   const values = new Map<string, Metadata>();
   for (const e of entities) {
     const r = link.matched.get(e.id);
-    values.set(e.id, r ? Object.fromEntries(fields.map((f) => [f.name, toMetadata(r[f.name], f)])) : {});
+    const next: Metadata = r ? Object.fromEntries(fields.map((f) => [f.name, toMetadata(r[f.name], f)])) : {};
+    if (JSON.stringify(next) !== JSON.stringify(e.metadata.crm)) values.set(e.id, next);
   }
   checkpoint(ctx);
-  await analytics.metadata.replaceCrm(appId, side.kind, values);
+  if (values.size > 0) await analytics.metadata.replaceCrm(appId, side.kind, values);
   ctx.counts.duplicates += link.duplicates.length;
   ctx.counts.unmatched += link.unmatched.length;
   ctx.counts.skipped += link.duplicates.length + link.unmatched.length;
   addErrors(ctx, [...link.duplicates, ...link.unmatched]);
+  return values.size;
 }

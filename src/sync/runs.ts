@@ -32,9 +32,11 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     const conn = await deps.connection.stored();
     const appId = appIdOf(link);
     if (run.pull) {
-      await pullSide(ctx, analytics, appId, { object: "Account", kind: "account", linkField: link.accountField, fields: pull.accountFields });
-      if (link.visitorField && pull.visitorFields.length > 0) await pullSide(ctx, analytics, appId, { object: "Contact", kind: "visitor", linkField: link.visitorField, fields: pull.visitorFields });
-      deps.afterPull?.();
+      let changed = await pullSide(ctx, analytics, appId, { object: "Account", kind: "account", linkField: link.accountField, fields: pull.accountFields });
+      if (link.visitorField && pull.visitorFields.length > 0) changed += await pullSide(ctx, analytics, appId, { object: "Contact", kind: "visitor", linkField: link.visitorField, fields: pull.visitorFields });
+      // Listeners (guide segment caches) recompute from the pulled values: a pull that changed none
+      // has nothing new for them, and their own timers still catch time-relative rules.
+      if (changed > 0) deps.afterPull?.();
     }
     if (run.push) {
       for (const m of await store.listMappings()) {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TEST_APP_KEY } from "../../test/harness.js";
 import type { SyncRun } from "./index.js";
 import { connectCrm, insertAccounts, startSyncPendulum, type SyncPendulum } from "./test-kit.js";
@@ -148,6 +148,26 @@ describe("pull", () => {
     const report = await p.json<{ id: string }>("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Health", range: { last: 30 }, columns: ["crm.Health__c"] }) });
     const rows = await p.json<ReportRows>(`/api/v1/reports/${report.id}/results`);
     expect(rows.rows.find((x) => x.id === "acct-b")?.values["crm.Health__c"]).toBe("Green");
+  });
+
+  it("writes only the accounts whose pulled values changed, and none when nothing did", async () => {
+    const appId = p.analytics.apps.list()[0]?.id as string;
+    const replace = vi.spyOn(p.analytics.metadata, "replaceCrm");
+    try {
+      await run({ pull: true, push: false });
+      expect(replace).not.toHaveBeenCalled();
+      const b = (await p.conn.query<{ Id: string }>("SELECT Id FROM Account WHERE Analytics_Account_Id__c = 'acct-b'")).records[0] as { Id: string };
+      await p.conn.sobject("Account").update({ Id: b.Id, Health__c: "Red" });
+      await run({ pull: true, push: false });
+      expect(replace).toHaveBeenCalledTimes(1);
+      expect([...(replace.mock.calls[0]?.[2] ?? new Map()).keys()]).toEqual(["acct-b"]);
+      expect((await p.analytics.metadata.get(appId, "account", "acct-b"))?.metadata.crm["Health__c"]).toBe("Red");
+      expect((await p.analytics.metadata.get(appId, "account", "acct-a"))?.metadata.crm["Health__c"]).toBe("Red");
+      await p.conn.sobject("Account").update({ Id: b.Id, Health__c: "Green" });
+      await run({ pull: true, push: false });
+    } finally {
+      replace.mockRestore();
+    }
   });
 
   it("refuses to pull a field the CRM does not have", async () => {

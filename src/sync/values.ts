@@ -20,9 +20,18 @@ export function compatible(columnType: string, field: FieldInfo): boolean {
   return COMPATIBLE[columnType]?.has(field.type) ?? false;
 }
 
+/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The local date (YYYY-MM-DD) of an instant in a time zone. */
 function localDate(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
+  let f = dateFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    if (dateFormats.size >= 100) dateFormats.clear();
+    dateFormats.set(timeZone, f);
+  }
+  return f.format(new Date(ms));
 }
 
 /** Converts a report value to what the field holds: numbers rounded to the field's scale, dates as the report's local date. */

@@ -62,7 +62,10 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
       message = `${d.code}: ${d.message}`;
     }
     await opts.runs.finish(id, { status, finishedAt: opts.clock(), rowsRead: state.rowsRead, actions: state.actions, errors: state.errors, message, timings: state.timings });
-    opts.onFinished?.();
+    // Listeners (guide segment caches) recompute after a run that wrote something; a run that
+    // wrote nothing (every record already current) changed nothing they could read. A failed run
+    // may have written before it stopped, so it always tells them.
+    if (status === "failure" || state.actions.some((a) => a.written > 0)) opts.onFinished?.();
     return opts.runs.get(id);
   }
 

@@ -6,8 +6,18 @@ import type { Rule } from "./definition.js";
 import type { RuleRun } from "./run-types.js";
 
 let p: TestPendulum;
+/** "rule-ran" signals seen by a listening module (guides listen the same way). */
+let ruleRan = 0;
+const signalsSettled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 beforeAll(async () => {
-  p = await startSuccessPendulum();
+  p = await startSuccessPendulum({
+    before: [
+      (ctx) => {
+        ctx.onSignal("rule-ran", () => void ruleRan++);
+        return { name: "signal-probe" };
+      },
+    ],
+  });
   for (const c of [
     { accountId: "A1", name: "Alpha", renewalDate: "2024-06-20", churnRisk: "High", custom: { visitors: "12" } },
     { accountId: "A2", name: "Beta", renewalDate: "2024-09-01", churnRisk: "Low", custom: { visitors: "lots" } },
@@ -46,8 +56,15 @@ describe("rules over local sources", () => {
       ["A3", "2024-05-13", 7],
     ]);
 
+    await signalsSettled();
+    const signalled = ruleRan;
+    expect(signalled).toBeGreaterThan(0);
+
     const rerun = await call<RuleRun>(p, "POST", `/rules/${rule.id}/run`, { date: "2024-05-17" });
     expect(rerun.body.actions).toEqual([{ action: 1, type: "loadToUsage", target: "usage", written: 0, unchanged: 2, failed: 1 }]);
+    // A run that wrote nothing changed nothing a listener could read: no signal.
+    await signalsSettled();
+    expect(ruleRan).toBe(signalled);
     expect((await call<{ rows: unknown[] }>(p, "GET", "/usage/data")).body.rows).toHaveLength(2);
 
     const runs = await call<{ runs: RuleRun[] }>(p, "GET", `/rules/${encodeURIComponent("Customer visitors to usage")}/runs`);
