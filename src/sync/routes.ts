@@ -50,9 +50,17 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   app.get(
     "/crm/oauth/callback",
     { schema: { tags, querystring: Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) }) } },
-    async (req) => {
-      if (req.query.error || !req.query.code) throw new ApiError(400, "CRM_LOGIN_FAILED", `The CRM did not authorize Pendulum: ${req.query.error_description ?? req.query.error ?? "no code"}`);
-      return d.connection.completeAuthorization(req.query.code, req.query.state ?? "");
+    async (req, reply) => {
+      // A browser (the admin UI's wizard) is sent back to the wizard; API clients get JSON.
+      const browser = (req.headers.accept ?? "").includes("text/html");
+      try {
+        if (req.query.error || !req.query.code) throw new ApiError(400, "CRM_LOGIN_FAILED", `The CRM did not authorize Pendulum: ${req.query.error_description ?? req.query.error ?? "no code"}`);
+        const view = await d.connection.completeAuthorization(req.query.code, req.query.state ?? "");
+        return browser ? reply.redirect("/crm?connected=1", 302) : view;
+      } catch (e) {
+        if (browser && e instanceof ApiError) return reply.redirect(`/crm?error=${encodeURIComponent(e.message)}`, 302);
+        throw e;
+      }
     },
   );
   app.get("/crm/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
