@@ -1,0 +1,236 @@
+import { Button, Code, Group, Pagination, SimpleGrid, Stack, Text } from "@mantine/core";
+import { useEffect, useState } from "react";
+import { api, type ApiError } from "../../api";
+import { useCanEdit } from "../../auth";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { Link, navigate } from "../../router";
+import { useApi } from "../../use-api";
+import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-types";
+import { FieldGrid, Panel, RunStatusBadge, type Job } from "./shared";
+
+/** How a rule is scheduled: its own `rule` jobs with a schedule, and the chains that run one of its jobs. */
+export function ruleSchedule(rule: Pick<Rule, "id" | "name">, jobs: Job[]): { own: Job | undefined; jobs: Job[]; chains: Job[]; text: string } {
+  const mine = jobs.filter((j) => j.kind === "rule" && (j.params["rule"] === rule.id || j.params["rule"] === rule.name));
+  const own = mine.find((j) => j.schedule !== null);
+  const ids = new Set(mine.map((j) => j.id));
+  const chains = jobs.filter((j) => j.kind === "chain" && Array.isArray(j.params["steps"]) && (j.params["steps"] as unknown[]).some((s) => ids.has(String(s))));
+  const parts: string[] = [];
+  if (own) parts.push(`${own.schedule}${own.enabled ? "" : " (paused)"}`);
+  for (const c of chains) if (c.schedule) parts.push(`in “${c.name}”, ${c.schedule}${c.enabled ? "" : " (paused)"}`);
+  return { own, jobs: mine, chains, text: parts.length ? parts.join("; ") : "Not scheduled" };
+}
+
+/** The last run of each listed rule: one small request per rule on the page (never more than a page). */
+function useLastRuns(ids: string[]): { runs: Map<string, RuleRun | null>; error: ApiError | undefined } {
+  const [runs, setRuns] = useState(new Map<string, RuleRun | null>());
+  const [error, setError] = useState<ApiError | undefined>(undefined);
+  const key = ids.join(",");
+  useEffect(() => {
+    if (!key) return;
+    const controller = new AbortController();
+    Promise.all(key.split(",").map(async (id) => [id, (await api<{ runs: RuleRun[] }>(`/success/rules/${encodeURIComponent(id)}/runs?limit=1`, { signal: controller.signal })).runs[0] ?? null] as const))
+      .then((pairs) => setRuns(new Map(pairs)))
+      .catch((e: unknown) => {
+        if (!controller.signal.aborted) setError(e as ApiError);
+      });
+    return () => controller.abort();
+  }, [key]);
+  return { runs, error };
+}
+
+const PAGE = 25;
+
+/** The rules engine: every rule with its source, actions, schedule and last run. */
+export function RulesScreen() {
+  const rules = useApi<{ rules: Rule[] }>("/success/rules");
+  const jobs = useApi<{ jobs: Job[] }>("/jobs");
+  const canEdit = useCanEdit();
+  const [page, setPage] = useState(1);
+  const all = rules.data?.rules ?? [];
+  const shown = all.slice((page - 1) * PAGE, page * PAGE);
+  const last = useLastRuns(shown.map((r) => r.id));
+  return (
+    <>
+      <PageHeader
+        title="Rules"
+        description="Rules read a source (CRM objects, Customer Info, usage data, custom objects), filter it and act on every row: load data, set scores, open CTAs."
+        actions={canEdit && <Button onClick={() => navigate("/success/rules/new")}>New rule</Button>}
+      />
+      <ErrorNotice error={rules.error ?? jobs.error ?? last.error} />
+      {rules.loading && !rules.data ? (
+        <Loading label="Loading rules…" />
+      ) : (
+        <DataTable
+          testId="rules-table"
+          rows={shown}
+          rowKey={(r) => r.id}
+          empty="No rules yet. Create one to move data between the CRM, usage and Customer Info."
+          columns={[
+            { key: "name", label: "Rule", render: (r) => <Link to={`/success/rules/${encodeURIComponent(r.id)}`}>{r.name}</Link> },
+            { key: "source", label: "Source", render: (r) => sourceLabel(r.source), sortValue: (r) => sourceLabel(r.source) },
+            { key: "actions", label: "Actions", render: (r) => r.actions.map(actionTarget).join(", "), sortValue: (r) => r.actions.length },
+            { key: "schedule", label: "Schedule", render: (r) => (jobs.data ? ruleSchedule(r, jobs.data.jobs).text : "…") },
+            {
+              key: "lastRun",
+              label: "Last run",
+              render: (r) => {
+                const run = last.runs.get(r.id);
+                if (run === undefined) return "…";
+                if (run === null) return <RunStatusBadge status={null} />;
+                return (
+                  <Group gap={6} wrap="nowrap">
+                    <RunStatusBadge status={run.status} />
+                    <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`}>{formatTime(run.startedAt)}</Link>
+                  </Group>
+                );
+              },
+              sortValue: (r) => last.runs.get(r.id)?.startedAt ?? 0,
+            },
+            { key: "history", label: "History", render: (r) => <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs`} aria-label={`Runs of ${r.name}`}>Runs</Link> },
+          ]}
+        />
+      )}
+      {all.length > PAGE && (
+        <Group justify="center" mt="md">
+          <Pagination total={Math.ceil(all.length / PAGE)} value={page} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
+        </Group>
+      )}
+    </>
+  );
+}
+
+const duration = (r: RuleRun): string => (r.finishedAt === null ? "running" : `${((r.finishedAt - r.startedAt) / 1000).toFixed(1)} s`);
+
+/** A rule's runs, newest first. */
+export function RuleRunsScreen(props: { params: Record<string, string> }) {
+  const id = props.params["id"] ?? "";
+  const rule = useApi<Rule>(`/success/rules/${encodeURIComponent(id)}`);
+  const runs = useApi<{ runs: RuleRun[] }>(`/success/rules/${encodeURIComponent(id)}/runs?limit=100`);
+  return (
+    <>
+      <PageHeader
+        title="Run history"
+        description={
+          <>
+            {rule.data ? <Link to={`/success/rules/${encodeURIComponent(id)}`}>{rule.data.name}</Link> : id} · <Link to="/success/rules">All rules</Link>
+          </>
+        }
+        actions={<Button variant="default" onClick={runs.reload} loading={runs.loading}>Refresh</Button>}
+      />
+      <ErrorNotice error={rule.error ?? runs.error} />
+      {runs.loading && !runs.data ? (
+        <Loading />
+      ) : (
+        <DataTable
+          testId="runs-table"
+          rows={runs.data?.runs ?? []}
+          rowKey={(r) => r.id}
+          empty="This rule has not run yet."
+          columns={[
+            { key: "startedAt", label: "Started", render: (r) => <Link to={`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.startedAt)}</Link> },
+            { key: "status", label: "Status", render: (r) => <RunStatusBadge status={r.status} /> },
+            { key: "ruleDate", label: "Rule date" },
+            { key: "rowsRead", label: "Rows read", align: "right" },
+            { key: "rowsWritten", label: "Written", align: "right" },
+            { key: "errorCount", label: "Row errors", align: "right" },
+            { key: "duration", label: "Took", render: duration, sortValue: (r) => (r.finishedAt ?? r.startedAt) - r.startedAt },
+            { key: "message", label: "Message" },
+          ]}
+        />
+      )}
+    </>
+  );
+}
+
+/** One run: what each action did, how long each step took, and every row error. */
+export function RuleRunDetail(props: { params: Record<string, string> }) {
+  const id = props.params["id"] ?? "";
+  const runId = props.params["runId"] ?? "";
+  const run = useApi<RuleRun>(`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`);
+  const r = run.data;
+  if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" />;
+  if (!r) return <Loading />;
+  return (
+    <>
+      <PageHeader
+        title={`Run of ${formatTime(r.startedAt)}`}
+        description={
+          <>
+            <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link> · <Link to={`/success/rules/${encodeURIComponent(id)}/runs`}>Run history</Link>
+          </>
+        }
+        actions={<RunStatusBadge status={r.status} />}
+      />
+      <Panel title="Summary">
+        <FieldGrid
+          items={[
+            { label: "Status", value: r.status },
+            { label: "Rule date", value: r.ruleDate },
+            { label: "Rows read", value: formatCell(r.rowsRead) },
+            { label: "Records written", value: formatCell(r.rowsWritten) },
+            { label: "Row errors", value: formatCell(r.errorCount) },
+            { label: "Took", value: duration(r) },
+            { label: "Finished", value: formatTime(r.finishedAt) },
+            { label: "Run id", value: r.id },
+          ]}
+        />
+        {r.message && (
+          <Text size="sm" mt="sm" c={r.status === "failure" ? "red.8" : undefined}>
+            {r.message}
+          </Text>
+        )}
+      </Panel>
+      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+        <Panel title="Actions">
+          <DataTable
+            rows={r.actions}
+            rowKey={(a) => String(a.action)}
+            empty="No action ran."
+            columns={[
+              { key: "action", label: "#" },
+              { key: "type", label: "Action", render: (a) => actionLabel(a.type) },
+              { key: "target", label: "Target" },
+              { key: "written", label: "Written", align: "right" },
+              { key: "unchanged", label: "Unchanged", align: "right" },
+              { key: "failed", label: "Failed", align: "right" },
+            ]}
+          />
+        </Panel>
+        <Panel title="Timings">
+          <Stack gap={4}>
+            {Object.entries(r.timings).map(([step, ms]) => (
+              <Group key={step} justify="space-between">
+                <Text size="sm">{step}</Text>
+                <Text size="sm" ff="monospace">
+                  {ms.toLocaleString("en-US")} ms
+                </Text>
+              </Group>
+            ))}
+            {Object.keys(r.timings).length === 0 && <Text c="dimmed" size="sm">No timings recorded.</Text>}
+          </Stack>
+        </Panel>
+      </SimpleGrid>
+      <Panel title={`Row errors (${r.errorCount.toLocaleString("en-US")})`} testId="run-errors">
+        {r.errorCount > r.errors.length && (
+          <Text size="sm" c="dimmed" mb="xs">
+            The first {r.errors.length.toLocaleString("en-US")} of {r.errorCount.toLocaleString("en-US")} errors are kept.
+          </Text>
+        )}
+        <DataTable
+          rows={r.errors}
+          rowKey={(e) => `${e.row}-${e.action}-${e.field ?? ""}-${e.code}`}
+          empty="Every row was written."
+          columns={[
+            { key: "row", label: "Row", align: "right" },
+            { key: "key", label: "Record" },
+            { key: "action", label: "Action", render: (e) => `${e.action}. ${actionLabel(e.actionType)}` },
+            { key: "field", label: "Field" },
+            { key: "code", label: "Code", render: (e) => <Code>{e.code}</Code> },
+            { key: "message", label: "Message" },
+          ]}
+        />
+      </Panel>
+    </>
+  );
+}
+

@@ -1,0 +1,154 @@
+import { Badge, Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
+import type { ReactNode } from "react";
+
+/** A customer (Customer Info) as `/success/customers` answers. */
+export type Customer = {
+  accountId: string;
+  name: string;
+  status: "Active" | "Inactive";
+  stage: string | null;
+  arr: number | null;
+  mrr: number | null;
+  renewalDate: string | null;
+  users: number | null;
+  churnRisk: string | null;
+  onboardingStatus: string | null;
+  latestNps: number | null;
+  healthScore: number | null;
+  healthColour: string | null;
+  tags: string[];
+  custom: Record<string, string | number | boolean | null>;
+  createdAt: number;
+  updatedAt: number;
+};
+
+/** The standard Customer Info fields, in the order the API lists them (rules read and write these). */
+export const CUSTOMER_FIELDS = ["accountId", "name", "status", "stage", "arr", "mrr", "renewalDate", "users", "churnRisk", "onboardingStatus", "latestNps", "healthScore", "healthColour", "tags"];
+
+export type UsageMeasure = { name: string; label: string; type: "number" | "integer" | "date" | "string"; aggregation: "sum" | "avg" | "max" | "min" | "latest" };
+export type UsageConfig = { dataGranularity: "account" | "instance" | "user"; timeGranularity: "week" | "month"; weekStartDay: number };
+export const USAGE_KEY_TARGETS = ["accountId", "date", "aggregationLevel", "instanceId", "userId"];
+
+export type ObjectField = { name: string; label?: string; type: "string" | "number" | "integer" | "boolean" | "date"; required?: boolean };
+export type CustomObject = { name: string; label: string; fields: ObjectField[] };
+
+export type ScoreRange = { label: string; from: number; to: number; colour?: string };
+export type Scheme = { type: "numeric" | "grade" | "colour"; ranges: ScoreRange[] };
+export type ScorecardGroup = { id: string; name: string; weight: number; normalisedWeight: number };
+export type ScorecardMeasure = { id: string; name: string; label: string; groupId: string | null; group: string | null; weight: number; normalisedWeight: number };
+export type Scorecard = { scheme: Scheme; groups: ScorecardGroup[]; measures: ScorecardMeasure[] };
+
+export const CTA_STATUSES = ["Open", "Work In Progress", "Closed Success", "Closed Lost"] as const;
+export type CtaStatus = (typeof CTA_STATUSES)[number];
+export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
+export type Cta = {
+  id: string;
+  accountId: string;
+  type: string;
+  reason: string;
+  priority: string;
+  owner: string | null;
+  status: CtaStatus;
+  dueDate: string | null;
+  comment: string | null;
+  ruleId: string | null;
+  runId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  closedAt: number | null;
+};
+
+/** A job of the jobs module, as far as the rules screens need it (a rule's schedule is a `rule` job). */
+export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null };
+
+/** A colour for a health colour name or range label (Red / Yellow / Green and friends). */
+export function healthColor(colour: string | null | undefined, score?: number | null): string {
+  const c = (colour ?? "").toLowerCase();
+  if (c.startsWith("#")) return c;
+  if (c.includes("red")) return "red";
+  if (c.includes("yellow") || c.includes("amber") || c.includes("orange")) return "yellow";
+  if (c.includes("green")) return "green";
+  if (score === null || score === undefined) return "gray";
+  return score < 45 ? "red" : score < 70 ? "yellow" : "green";
+}
+
+/** A health score with its colour; "—" when the customer has none. */
+export function HealthBadge(props: { score: number | null | undefined; colour?: string | null }) {
+  if (props.score === null || props.score === undefined) return <Text c="dimmed" size="sm">—</Text>;
+  const color = healthColor(props.colour, props.score);
+  // Darker shades (and dark text on yellow) keep the badge text readable (WCAG AA).
+  const shade = color === "yellow" ? "#fcc419" : color === "green" ? "#1e6b2e" : color === "red" ? "#b02525" : color === "gray" ? "#495057" : color;
+  return (
+    <Badge color={shade} variant="filled" autoContrast aria-label={`Health ${Math.round(props.score)}${props.colour ? `, ${props.colour}` : ""}`}>
+      {Math.round(props.score)}
+      {props.colour ? ` · ${props.colour}` : ""}
+    </Badge>
+  );
+}
+
+// Dark fills keep white badge text readable (WCAG AA); yellow takes dark text through autoContrast.
+const RUN_COLOURS: Record<string, string> = { success: "#1e6b2e", partial: "#fcc419", failure: "#b02525", running: "#1c5fb0" };
+export const CTA_STATUS_COLOURS: Record<string, string> = { Open: "#1c5fb0", "Work In Progress": "#5f3dc4", "Closed Success": "#1e6b2e", "Closed Lost": "#495057" };
+
+/** A rule run's (or job run's) status as a coloured badge. */
+export function RunStatusBadge(props: { status: string | null | undefined }) {
+  if (!props.status) return <Text c="dimmed" size="sm">never run</Text>;
+  return (
+    <Badge color={RUN_COLOURS[props.status] ?? "#495057"} variant="filled" autoContrast>
+      {props.status}
+    </Badge>
+  );
+}
+
+/** A money amount in US dollars, or "—". */
+export function money(v: number | null | undefined): string {
+  return v === null || v === undefined ? "—" : v.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });
+}
+
+/** Label/value pairs in a responsive grid (a record's fields). */
+export function FieldGrid(props: { items: { label: string; value: ReactNode }[]; cols?: number }) {
+  return (
+    <SimpleGrid cols={{ base: 2, md: props.cols ?? 4 }} spacing="sm" verticalSpacing="xs">
+      {props.items.map((i) => (
+        <Stack key={i.label} gap={0}>
+          <Text size="xs" c="dimmed" fw={600}>
+            {i.label}
+          </Text>
+          <Text size="sm" component="div">
+            {i.value === null || i.value === undefined || i.value === "" ? "—" : i.value}
+          </Text>
+        </Stack>
+      ))}
+    </SimpleGrid>
+  );
+}
+
+/** A titled panel of a screen. */
+export function Panel(props: { title: string; actions?: ReactNode; children: ReactNode; testId?: string }) {
+  return (
+    <Paper withBorder p="md" radius="md" mb="md" data-testid={props.testId} component="section" aria-label={props.title}>
+      <Group justify="space-between" mb="sm">
+        <Text component="h2" fw={700} size="lg" m={0}>
+          {props.title}
+        </Text>
+        {props.actions && <Group gap="xs">{props.actions}</Group>}
+      </Group>
+      {props.children}
+    </Paper>
+  );
+}
+
+/** Parses what a person typed as a filter or mapping constant: numbers, true/false and null as such, else text. */
+export function parseScalar(text: string): string | number | boolean | null {
+  const t = text.trim();
+  if (t === "null") return null;
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (/^-?(\d+\.?\d*|\.\d+)$/.test(t) && !/^0\d/.test(t)) return Number(t);
+  return text;
+}
+
+/** The opposite of parseScalar, for editing a stored value. */
+export function scalarText(v: unknown): string {
+  return v === null ? "null" : v === undefined ? "" : String(v);
+}
