@@ -180,6 +180,20 @@ describe("account metrics (golden)", () => {
     expect(a?.trackEventsByName).toEqual({ signup: 1, other: 0 });
   });
 
+  it("gives the same breakdowns one row per key (few items) and one row per key and item (many), repeats included", async () => {
+    const many = Array.from({ length: 40 }, (_, i) => `unused-${i}`);
+    for (const extra of [[], many]) {
+      const [a, b] = await accounts({ pageIds: ["home", "settings", "home", ...extra], featureIds: [...extra, "save", "help"], trackNames: ["export", ...extra, "signup"] });
+      expect(a?.pageViewsByPage).toMatchObject({ home: 3, settings: 1 });
+      expect(a?.featureClicksByFeature).toMatchObject({ save: 1, help: 1 });
+      expect(b?.featureClicksByFeature).toMatchObject({ save: 1, help: 0 });
+      expect(b?.trackEventsByName).toMatchObject({ export: 2, signup: 0 });
+      const [v3] = (await visitors({ pageIds: ["home", "settings", ...extra], trackNames: ["export", ...extra] })).filter((v) => v.visitorId === "v3");
+      expect(v3?.pageViewsByPage).toMatchObject({ home: 1, settings: 1 });
+      expect(v3?.trackEventsByName).toMatchObject({ export: 2 });
+    }
+  });
+
   it("merges a visitor's minutes across accounts in the visitor report", async () => {
     const rows = await visitors();
     const v3 = rows.find((r) => r.visitorId === "v3");

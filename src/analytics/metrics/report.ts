@@ -1,7 +1,7 @@
 import { listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureMappingTables } from "../rules/index.js";
 import { ensureRollupTables } from "./rollups.js";
-import { breakdownSql, coreSql, keysSql, type Level, type ReportScope, type Source } from "./sql.js";
+import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
 import { localRange } from "./time-zone.js";
 import type { AccountMetricsRow, MetricsFields, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./types.js";
 
@@ -73,6 +73,18 @@ async function build(conn: DuckDBConnection, source: Source, level: Level, q: Vi
   const breakdown = async (kind: "pages" | "features" | "tracks", items: readonly string[] | undefined): Promise<Record<string, Record<string, number>>> => {
     if (items && items.length === 0) return {};
     const params: Params = items ? { ...base, items: listValue([...items]) } : base;
+    if (source === "rollup" && items && items.length <= WIDE_BREAKDOWN_MAX_ITEMS) {
+      const wide = await byKey<(number | null)[]>(conn, wideBreakdownSql(scope, kind, items.length), params);
+      const out: Record<string, Record<string, number>> = {};
+      for (const [key, counts] of Object.entries(wide)) {
+        const found: Record<string, number> = {};
+        counts.forEach((n, i) => {
+          if (n !== null) found[items[i] as string] = n;
+        });
+        out[key] = found;
+      }
+      return out;
+    }
     const sql = `SELECT key, json_group_object(item, n) AS v FROM (${breakdownSql(source, scope, kind, items !== undefined)}) GROUP BY key`;
     return byKey<Record<string, number>>(conn, sql, params);
   };

@@ -196,6 +196,36 @@ export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown
   return `SELECT r.${key} AS key, r.name AS item, ${n} AS n FROM ${from} WHERE ${where}${typeFilter}${only("r.name")} GROUP BY ALL`;
 }
 
+/** Up to this many asked-for items, rollup breakdowns use `wideBreakdownSql` (one row per key). */
+export const WIDE_BREAKDOWN_MAX_ITEMS = 32;
+
+/**
+ * A breakdown over rollups for `count` asked-for items ($items), as one row per key: (key, v)
+ * where v[i] is the sum for $items[i + 1], NULL when none (a repeated item counts at its first
+ * position only). Grouping by key alone, with one filtered sum per item, gives ten times fewer
+ * groups than (key, item) for ten items; that hash aggregate was most of a breakdown's time
+ * (ADR 0004). The filters cost one comparison per row and item, hence the item limit.
+ */
+export function wideBreakdownSql(scope: ReportScope, kind: Breakdown, count: number): string {
+  const key = keyCol(scope.level);
+  const { range } = scope;
+  const where = `r.app_id = $app AND r.slot >= ${range.startSlot} AND r.slot < ${range.endSlot}${accountFilter(scope, "r.")}`;
+  let rows: string;
+  if (kind === "tracks") {
+    rows = `SELECT r.${key} AS key, list_position($items::VARCHAR[], r.name)::INTEGER AS idx, r.events AS n FROM rollup_tracks r
+            WHERE ${where} AND r.name IN (SELECT unnest($items::VARCHAR[]))`;
+  } else {
+    const [from, map, id, col, n] =
+      kind === "pages" ? ["rollup_urls", "page_urls", "page_id", "url_id", "loads"] : ["rollup_elements", "feature_elements", "feature_id", "element_id", "clicks"];
+    rows = `SELECT r.${key} AS key, m.idx, r.${n} AS n FROM ${from} r
+            JOIN (SELECT ${col}, list_position($items::VARCHAR[], ${id})::INTEGER AS idx FROM ${map}
+                  WHERE ${id} IN (SELECT unnest($items::VARCHAR[]))) m ON m.${col} = r.${col}
+            WHERE ${where}`;
+  }
+  const sums = Array.from({ length: count }, (_, i) => `sum(n) FILTER (WHERE idx = ${i + 1})`);
+  return `SELECT key, [${sums.join(", ")}] AS v FROM (${rows}) GROUP BY key`;
+}
+
 /** Every key the report lists (accounts or visitors ever seen), with the all-time visitor count. */
 export function keysSql(source: Source, scope: ReportScope): string {
   const key = keyCol(scope.level);
