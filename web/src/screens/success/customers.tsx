@@ -7,6 +7,7 @@ import { Chart, type ChartOption } from "../../components/chart";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
 import { Link, navigate, useLocation } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
+import { ImportCustomersModal, NewCustomerModal } from "./customer-forms";
 import { CTA_STATUS_COLOURS, FieldGrid, HealthBadge, Panel, money, type Cta, type Customer, type UsageMeasure } from "./shared";
 
 const PAGE = 25;
@@ -21,9 +22,34 @@ export function CustomersScreen() {
   const list = useApi<{ total: number; customers: Customer[] }>(`/success/customers${query({ search: q, status, limit: PAGE, offset: (page - 1) * PAGE })}`);
   const go = (p: number, over: { q?: string; status?: string } = {}) => navigate(`/success/customers${query({ q: over.q ?? q, status: over.status ?? status, page: p > 1 ? p : undefined })}`, { replace: true });
   const pages = Math.max(1, Math.ceil((list.data?.total ?? 0) / PAGE));
+  const canEdit = useCanEdit();
+  const [modal, setModal] = useState<"new" | "import" | null>(null);
   return (
     <>
-      <PageHeader title="Customers" description="Customer Info: each CRM Account you manage, with its health, contract and stage." />
+      <PageHeader
+        title="Customers"
+        description="Customer Info: each CRM Account you manage, with its health, contract and stage."
+        actions={
+          canEdit && (
+            <Group gap="xs">
+              <Button variant="default" onClick={() => setModal("import")}>
+                Import CSV
+              </Button>
+              <Button onClick={() => setModal("new")}>New customer</Button>
+            </Group>
+          )
+        }
+      />
+      {modal === "new" && (
+        <NewCustomerModal
+          onClose={() => setModal(null)}
+          onCreated={(c) => {
+            setModal(null);
+            navigate(`/success/customers/${encodeURIComponent(c.accountId)}`);
+          }}
+        />
+      )}
+      {modal === "import" && <ImportCustomersModal onClose={() => setModal(null)} onImported={list.reload} />}
       <ErrorNotice error={list.error} />
       <Group mb="sm" align="flex-end">
         <TextInput
@@ -60,7 +86,7 @@ export function CustomersScreen() {
           testId="customers-table"
           rows={list.data?.customers ?? []}
           rowKey={(c) => c.accountId}
-          empty={q || status ? "No customer matches." : "No customers yet: import them as CSV through the API or let a rule load them."}
+          empty={q || status ? "No customer matches." : "No customers yet: add one, import them as CSV, or let a rule load them."}
           columns={[
             { key: "name", label: "Customer", render: (c) => <Link to={`/success/customers/${encodeURIComponent(c.accountId)}`}>{c.name}</Link> },
             { key: "healthScore", label: "Health", render: (c) => <HealthBadge score={c.healthScore} colour={c.healthColour} /> },

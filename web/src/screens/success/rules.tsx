@@ -5,6 +5,7 @@ import { useCanEdit } from "../../auth";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
+import { CrmWritableCard } from "./crm-writable";
 import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-types";
 import { FieldGrid, Panel, RunStatusBadge, type Job } from "./shared";
 
@@ -94,6 +95,11 @@ export function RulesScreen() {
         <Group justify="center" mt="md">
           <Pagination total={Math.ceil(all.length / PAGE)} value={page} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
         </Group>
+      )}
+      {canEdit && (
+        <Stack mt="lg">
+          <CrmWritableCard />
+        </Stack>
       )}
     </>
   );
