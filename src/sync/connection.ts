@@ -31,6 +31,7 @@ const KEY = "connection";
 export function createConnectionService(deps: { store: SyncStore; box: SecretBox; now: () => number; tuning: ClientTuning }) {
   const { store, box } = deps;
   const load = (): Promise<StoredConnection | undefined> => store.getSetting<StoredConnection>(KEY);
+  let shared: { key: string; client: SalesforceClient; at: number } | undefined;
   const save = (c: StoredConnection): Promise<void> => store.setSetting(KEY, c);
 
   const credentials = (c: StoredConnection): SalesforceCredentials => ({
@@ -141,6 +142,18 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
       if (!c) throw new ApiError(409, "CRM_NOT_CONNECTED", "Connect the CRM first (PUT /api/v1/crm/connection)");
       if (c.status === "pending-authorization") throw new ApiError(409, "CRM_NOT_AUTHORIZED", "Finish signing in to the CRM (GET /api/v1/crm/oauth/start)");
       return clientOf(c);
+    },
+    /**
+     * A client kept for a minute for light reads such as describe, so screens that list fields do
+     * not sign in to the CRM on every request. Runs use `client()` (their own call counts).
+     */
+    async sharedClient(): Promise<SalesforceClient> {
+      const c = await load();
+      const key = JSON.stringify(c ?? null);
+      if (shared && shared.key === key && deps.now() - shared.at < 60_000) return shared.client;
+      const client = await this.client();
+      shared = { key, client, at: deps.now() };
+      return client;
     },
     /** Records what a run learned: API usage, or that the admin must reconnect. */
     async note(client: SalesforceClient, error?: unknown): Promise<void> {

@@ -64,7 +64,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     },
   );
   app.get("/crm/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
-    const client = await d.connection.client();
+    const client = await d.connection.sharedClient();
     return client.describe(req.query.object ?? "Account");
   });
 
