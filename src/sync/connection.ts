@@ -31,7 +31,7 @@ const KEY = "connection";
 export function createConnectionService(deps: { store: SyncStore; box: SecretBox; now: () => number; tuning: ClientTuning }) {
   const { store, box } = deps;
   const load = (): Promise<StoredConnection | undefined> => store.getSetting<StoredConnection>(KEY);
-  let shared: { key: string; client: SalesforceClient; at: number } | undefined;
+  let shared: { key: string; client: Promise<SalesforceClient>; at: number } | undefined;
   const save = (c: StoredConnection): Promise<void> => store.setSetting(KEY, c);
 
   const credentials = (c: StoredConnection): SalesforceCredentials => ({
@@ -151,8 +151,12 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
       const c = await load();
       const key = JSON.stringify(c ?? null);
       if (shared && shared.key === key && deps.now() - shared.at < 60_000) return shared.client;
-      const client = await this.client();
+      // Requests arriving together share the one sign-in; a failed one is not kept.
+      const client = this.client();
       shared = { key, client, at: deps.now() };
+      client.catch(() => {
+        if (shared?.client === client) shared = undefined;
+      });
       return client;
     },
     /** Records what a run learned: API usage, or that the admin must reconnect. */
