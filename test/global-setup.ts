@@ -22,6 +22,7 @@ export function setup(): void {
   }
   const built = "dist/web/index.html";
   if (fs.existsSync("web/src") && (!fs.existsSync(built) || fs.statSync(built).mtimeMs < Math.max(newest("web/src"), fs.statSync("package-lock.json").mtimeMs))) {
-    execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--config", "web/vite.config.ts"], { stdio: "inherit" });
+    // The test runner sets NODE_ENV=test, which would make Vite bundle React's development build.
+    execFileSync(process.execPath, ["node_modules/vite/bin/vite.js", "build", "--config", "web/vite.config.ts"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
   }
 }
