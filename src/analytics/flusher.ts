@@ -15,6 +15,8 @@ export type FlusherOptions = {
   intervalMs: number;
   /** Flush early once this many events wait. */
   maxQueuedEvents?: number;
+  /** Largest number of events appended in one go (bounds the memory of a backlog's flush). */
+  chunkEvents?: number;
   afterFlush?: AfterFlush;
   onFlushed?: (toId: number) => Promise<void>;
   onError?: (e: unknown) => void;
@@ -37,6 +39,7 @@ export function createFlusher(options: FlusherOptions) {
   let running: Promise<void> | undefined;
   let flushedId = 0;
   const maxQueued = options.maxQueuedEvents ?? 200_000;
+  const chunkEvents = options.chunkEvents ?? 100_000;
   const waiters: { id: number; resolve(): void }[] = [];
 
   const toStored = (records: Queued[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
@@ -95,11 +98,19 @@ export function createFlusher(options: FlusherOptions) {
     return { events, seen: [...seenByApp.values()] };
   };
 
+  /** Flushes the queue in chunks of about `chunkEvents`, so a backlog never becomes one huge append. */
+  const flushAll = async (): Promise<void> => {
+    while (queue.length > 0) await flushOnce();
+  };
+
   const flushOnce = async (): Promise<void> => {
     if (queue.length === 0) return;
-    const records = queue;
-    queue = [];
-    queuedEvents = 0;
+    let take = 0;
+    let taken = 0;
+    while (take < queue.length && (take === 0 || taken < chunkEvents)) taken += (queue[take++] as Queued).count;
+    const records = queue.slice(0, take);
+    queue = queue.slice(take);
+    queuedEvents -= taken;
     const { events, seen } = toStored(records);
     const newUrls = options.urls.takePending();
     const newElements = options.elements.takePending();
@@ -130,7 +141,7 @@ export function createFlusher(options: FlusherOptions) {
   };
 
   const flush = (): Promise<void> => {
-    running ??= flushOnce().finally(() => {
+    running ??= flushAll().finally(() => {
       running = undefined;
     });
     return running;
