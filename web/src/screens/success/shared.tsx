@@ -1,26 +1,9 @@
 import { Badge, Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
+import type { CtaStatus } from "../../../../src/success/ctas/cta.js";
 
-/** A customer (Customer Info) as `/success/customers` answers. */
-export type Customer = {
-  accountId: string;
-  name: string;
-  status: "Active" | "Inactive";
-  stage: string | null;
-  arr: number | null;
-  mrr: number | null;
-  renewalDate: string | null;
-  users: number | null;
-  churnRisk: string | null;
-  onboardingStatus: string | null;
-  latestNps: number | null;
-  healthScore: number | null;
-  healthColour: string | null;
-  tags: string[];
-  custom: Record<string, string | number | boolean | null>;
-  createdAt: number;
-  updatedAt: number;
-};
+/** A customer (Customer Info) as `/success/customers` answers: the server's own type. */
+export type { Customer } from "../../../../src/success/customers/customer.js";
 
 /** The standard Customer Info fields, in the order the API lists them (rules read and write these). */
 export const CUSTOMER_FIELDS = ["accountId", "name", "status", "stage", "arr", "mrr", "renewalDate", "users", "churnRisk", "onboardingStatus", "latestNps", "healthScore", "healthColour", "tags"];
@@ -38,25 +21,10 @@ export type ScorecardGroup = { id: string; name: string; weight: number; normali
 export type ScorecardMeasure = { id: string; name: string; label: string; groupId: string | null; group: string | null; weight: number; normalisedWeight: number };
 export type Scorecard = { scheme: Scheme; groups: ScorecardGroup[]; measures: ScorecardMeasure[] };
 
-export const CTA_STATUSES = ["Open", "Work In Progress", "Closed Success", "Closed Lost"] as const;
-export type CtaStatus = (typeof CTA_STATUSES)[number];
+// A CTA and its statuses as the API answers (the server's types; the lists are checked against them).
+export type { Cta, CtaStatus } from "../../../../src/success/ctas/cta.js";
+export const CTA_STATUSES = ["Open", "Work In Progress", "Closed Success", "Closed Lost"] as const satisfies readonly CtaStatus[];
 export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
-export type Cta = {
-  id: string;
-  accountId: string;
-  type: string;
-  reason: string;
-  priority: string;
-  owner: string | null;
-  status: CtaStatus;
-  dueDate: string | null;
-  comment: string | null;
-  ruleId: string | null;
-  runId: string | null;
-  createdAt: number;
-  updatedAt: number;
-  closedAt: number | null;
-};
 
 /** A job of the jobs module, as far as the rules screens need it (a rule's schedule is a `rule` job). */
 export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null };
