@@ -3,7 +3,7 @@ import { memoryStore } from "./memory-store.js";
 import { createQueue, type Destination } from "./queue.js";
 import type { AgentBatch, AgentEvent } from "./types.js";
 
-type Reply = number | "offline" | "hang";
+type Reply = number | "offline" | "hang" | { status: number; retryAfter: string };
 
 /** A queue wired to a scripted server, a manual clock and manual timers. */
 function setup(replies: Reply[] = [], now = 1_000_000) {
@@ -20,6 +20,7 @@ function setup(replies: Reply[] = [], now = 1_000_000) {
       const reply = replies.shift() ?? 202;
       if (reply === "offline") throw new TypeError("Failed to fetch");
       if (reply === "hang") return new Promise<never>(() => undefined);
+      if (typeof reply === "object") return { status: reply.status, headers: new Headers({ "retry-after": reply.retryAfter }) };
       return { status: reply };
     },
     beacon: (_url, body) => {
@@ -84,6 +85,17 @@ describe("queue", () => {
     expect(t.posted.map((b) => b.batchId)).toEqual(["b1", "b1", "b1", "b1"]);
     expect(t.queue.pending()).toHaveLength(0);
     expect(t.store.getItem("q_k_tab")).toBeNull();
+  });
+
+  it("waits at least the Retry-After of a busy server's 503, then sends the same batch", async () => {
+    const t = setup([{ status: 503, retryAfter: "3" }, { status: 503, retryAfter: "1" }]);
+    t.queue.setDestination(t.dest);
+    t.queue.add(t.event());
+    await t.queue.flush(true);
+    // random() is 1 here: Retry-After 3 s becomes 4.5 s; then the 2 s backoff is longer than 1 s.
+    expect([...(await t.fire()), ...(await t.fire())]).toEqual([4500, 2000]);
+    expect(t.posted.map((b) => b.batchId)).toEqual(["b1", "b1", "b1"]);
+    expect(t.queue.pending()).toHaveLength(0);
   });
 
   it("does not let a full buffer cut a backoff short, but an explicit flush does", async () => {

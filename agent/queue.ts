@@ -67,7 +67,7 @@ export function createQueue(deps: QueueDeps) {
   const loop = async (): Promise<void> => {
     for (let item = outbox[0]; item && dest; item = outbox[0]) {
       item.batch = withoutStale(item.batch, deps.now());
-      const outcome = item.batch.events.length ? await post(deps.fetch, dest.endpoint, JSON.stringify(item.batch)) : "sent";
+      const { outcome, waitMs } = item.batch.events.length ? await post(deps.fetch, dest.endpoint, JSON.stringify(item.batch)) : { outcome: "sent", waitMs: 0 };
       if (outcome === "retry") {
         failing = true;
         item.attempts++;
@@ -76,7 +76,7 @@ export function createQueue(deps: QueueDeps) {
         cancelRetry = deps.timer(() => {
           cancelRetry = undefined;
           void drain();
-        }, retryDelay(item.attempts, deps.random));
+        }, retryDelay(item.attempts, deps.random, waitMs));
         return;
       }
       outbox = outbox.filter((p) => p !== item);

@@ -12,9 +12,17 @@ describe("outcomeOf", () => {
 describe("post", () => {
   it("sends a keepalive text/plain POST and treats a thrown fetch as retry", async () => {
     const seen: RequestInit[] = [];
-    expect(await post(async (_u, init) => (seen.push(init), { status: 202 }), "http://h/data/ingest", "{}")).toBe("sent");
+    expect(await post(async (_u, init) => (seen.push(init), { status: 202 }), "http://h/data/ingest", "{}")).toEqual({ outcome: "sent", waitMs: 0 });
     expect(seen[0]).toMatchObject({ method: "POST", keepalive: true, body: "{}", headers: { "content-type": "text/plain" } });
-    expect(await post(() => Promise.reject(new TypeError("Failed to fetch")), "http://h", "{}")).toBe("retry");
+    expect(await post(() => Promise.reject(new TypeError("Failed to fetch")), "http://h", "{}")).toEqual({ outcome: "retry", waitMs: 0 });
+  });
+
+  it("reads Retry-After in seconds from a busy server, ignoring dates and capping it at the longest backoff", async () => {
+    const answer = (retryAfter: string | null) => async () => ({ status: 503, headers: new Headers(retryAfter === null ? {} : { "retry-after": retryAfter }) });
+    expect(await post(answer("2"), "http://h", "{}")).toEqual({ outcome: "retry", waitMs: 2000 });
+    expect(await post(answer(null), "http://h", "{}")).toEqual({ outcome: "retry", waitMs: 0 });
+    expect(await post(answer("Wed, 21 Oct 2015 07:28:00 GMT"), "http://h", "{}")).toEqual({ outcome: "retry", waitMs: 0 });
+    expect(await post(answer("86400"), "http://h", "{}")).toEqual({ outcome: "retry", waitMs: 60_000 });
   });
 });
 
@@ -34,5 +42,11 @@ describe("retryDelay", () => {
     expect([1, 2, 3, 4].map((a) => retryDelay(a, () => 1))).toEqual([1000, 2000, 4000, 8000]);
     expect(retryDelay(1, () => 0)).toBe(500);
     expect(retryDelay(20, () => 1)).toBe(60_000);
+  });
+
+  it("waits at least the server's Retry-After, spread over up to half as much again", () => {
+    expect(retryDelay(1, () => 0, 3000)).toBe(3000);
+    expect(retryDelay(1, () => 1, 3000)).toBe(4500);
+    expect(retryDelay(4, () => 1, 1000)).toBe(8000);
   });
 });
