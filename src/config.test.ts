@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, DEFAULT_HEAP_GROWING_PERCENT, DEFAULT_MAX_BACKLOG_BYTES, loadConfig } from "./config.js";
 
 describe("loadConfig", () => {
   it("uses defaults on an empty environment", () => {
@@ -17,8 +17,23 @@ describe("loadConfig", () => {
     expect(c.apiToken).toBe("t".repeat(20));
   });
 
+  it("reads the ingest backlog limit as a size", () => {
+    expect(loadConfig({}).ingest.maxBacklogBytes).toBe(DEFAULT_MAX_BACKLOG_BYTES);
+    expect(loadConfig({ PENDULUM_INGEST_MAX_BACKLOG: "32MB" }).ingest.maxBacklogBytes).toBe(32_000_000);
+    expect(loadConfig({ PENDULUM_INGEST_MAX_BACKLOG: "48 MiB" }).ingest.maxBacklogBytes).toBe(48 * 1024 * 1024);
+    expect(loadConfig({ PENDULUM_INGEST_MAX_BACKLOG: "1500" }).ingest.maxBacklogBytes).toBe(1500);
+  });
+
+  it("reads the heap growing percent (0 leaves V8's own)", () => {
+    expect(loadConfig({}).heapGrowingPercent).toBe(DEFAULT_HEAP_GROWING_PERCENT);
+    expect(loadConfig({ PENDULUM_HEAP_GROWING_PERCENT: "0" }).heapGrowingPercent).toBe(0);
+  });
+
   it.each([
     [{ PORT: "abc" }, "PORT"],
+    [{ PENDULUM_INGEST_MAX_BACKLOG: "250000 events" }, "PENDULUM_INGEST_MAX_BACKLOG"],
+    [{ PENDULUM_INGEST_MAX_BACKLOG: "0" }, "PENDULUM_INGEST_MAX_BACKLOG"],
+    [{ PENDULUM_HEAP_GROWING_PERCENT: "-5" }, "PENDULUM_HEAP_GROWING_PERCENT"],
     [{ PORT: "70000" }, "PORT"],
     [{ PENDULUM_API_TOKEN: "short" }, "PENDULUM_API_TOKEN"],
     [{ PENDULUM_LOG_LEVEL: "loud" }, "PENDULUM_LOG_LEVEL"],

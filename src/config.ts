@@ -23,8 +23,18 @@ export type Config = {
     flushIntervalMs: number;
     maxBodyBytes: number;
     maxEventAgeDays: number;
+    /**
+     * Bytes of logged events not yet in the event store (the flusher's queued log frames) above
+     * which /data/ingest and /data/track answer 503 with Retry-After instead of logging more.
+     */
+    maxBacklogBytes: number;
   };
   duckdbMemoryLimit: string;
+  /**
+   * How far V8 lets the JS heap grow past what the last full GC kept, in percent (0 leaves V8's
+   * own factor, up to 4x on a machine with GBs of memory). Set by `pendulum start` / `serve`.
+   */
+  heapGrowingPercent: number;
 };
 
 /** A bad environment variable, named so an operator can fix it. */
@@ -45,6 +55,12 @@ export function processEnvironment(): Env {
   return process.env;
 }
 
+/** See Config.ingest.maxBacklogBytes; chosen by measurement in docs/adr/0008-durable-ingest.md. */
+export const DEFAULT_MAX_BACKLOG_BYTES = 64 * 1024 ** 2;
+
+/** See Config.heapGrowingPercent; measured in docs/adr/0008-durable-ingest.md. */
+export const DEFAULT_HEAP_GROWING_PERCENT = 40;
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 function text(env: Env, name: string): string | undefined {
@@ -58,6 +74,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** A size such as `64MB` or `512KiB` (a bare number is bytes), in bytes. */
+function size(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?$/i.exec(raw);
+  if (!m) throw new ConfigError(name, `expected a size such as 64MB, got "${raw}"`);
+  const n = Math.round(Number(m[1]) * (SIZE_UNITS[(m[2] ?? "b").toLowerCase()] as number));
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max} bytes, got ${n}`);
   return n;
 }
 
@@ -113,7 +142,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       flushIntervalMs: integer(env, "PENDULUM_FLUSH_INTERVAL_MS", 1000, 10, 60_000),
       maxBodyBytes: integer(env, "PENDULUM_MAX_BODY_BYTES", 1_048_576, 1024, 5_242_880),
       maxEventAgeDays: 7,
+      maxBacklogBytes: size(env, "PENDULUM_INGEST_MAX_BACKLOG", DEFAULT_MAX_BACKLOG_BYTES, 1, 16 * 1024 ** 3),
     },
     duckdbMemoryLimit: memory,
+    heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   };
 }

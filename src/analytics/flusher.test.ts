@@ -44,6 +44,7 @@ describe("flusher", () => {
     });
     const now = Date.now();
     let next = 1;
+    let frameBytes = 0;
     for (let v = 0; v < 12; v++) {
       const payload = batch(v, 100, now + v * 1000);
       const record = { firstId: next, count: 100, payload };
@@ -51,12 +52,18 @@ describe("flusher", () => {
       // Live records arrive as their log frame; replayed ones as parsed objects.
       const json = Buffer.from(JSON.stringify(record));
       const frame = Buffer.concat([Buffer.alloc(8), json]);
-      if (v % 2 === 0) f.enqueue(record, frame);
+      if (v % 2 === 0) {
+        f.enqueue(record, frame);
+        frameBytes += frame.length;
+      }
       else f.enqueue(record);
     }
     expect(f.queued()).toBe(1200);
+    // The backlog the ingest bound reads: bytes of live frames (replayed records are not counted).
+    expect(f.backlogBytes()).toBe(frameBytes);
     await f.flushNow();
     expect(f.queued()).toBe(0);
+    expect(f.backlogBytes()).toBe(0);
     expect(f.flushedId()).toBe(1200);
     // Chunks of whole records: 3 batches (300 events) reach the 250-event bound each time.
     expect(appends).toEqual([300, 300, 300, 300]);

@@ -1,6 +1,7 @@
 import type { EventStore, StoredEvent } from "../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
+import { createFrameArena, type HeldFrame } from "./frame-arena.js";
 import { parseFrame, type LogRecord } from "./ingest-log.js";
 import { emptySeenBatch, type MetadataStore, type SeenBatch } from "./metadata.js";
 
@@ -25,22 +26,27 @@ export type FlusherOptions = {
 /**
  * A queued record: either parsed (replayed at start-up) or kept as its log frame. Frames are a
  * few times smaller than the parsed objects, which bounds memory while DuckDB catches up with a
- * burst; they are parsed only when flushed.
+ * burst; they are parsed only when flushed, and held in reused slabs (see frame-arena.ts).
  */
-type Queued = { firstId: number; count: number; record?: LogRecord<AcceptedBatch>; frame?: Buffer };
+type Queued = { firstId: number; count: number; record?: LogRecord<AcceptedBatch>; frame?: HeldFrame };
 
-const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>(q.frame as Buffer)).payload;
+const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>((q.frame as HeldFrame).bytes)).payload;
 
 /** Moves durably logged batches into the event store in large chunks, about once per interval. */
 export function createFlusher(options: FlusherOptions) {
   let queue: Queued[] = [];
   let queuedEvents = 0;
+  // Bytes of the log frames not yet stored, the chunk being flushed included (replayed records,
+  // held parsed, count 0: they are flushed before the server listens).
+  let backlogBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let flushedId = 0;
   const maxQueued = options.maxQueuedEvents ?? 200_000;
   const chunkEvents = options.chunkEvents ?? 100_000;
   const waiters: { id: number; resolve(): void }[] = [];
+  const bytesOf = (q: Queued): number => q.frame?.bytes.length ?? 0;
+  const arena = createFrameArena();
 
   const toStored = (records: Queued[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
     const events: StoredEvent[] = [];
@@ -107,7 +113,12 @@ export function createFlusher(options: FlusherOptions) {
     if (queue.length === 0) return;
     let take = 0;
     let taken = 0;
-    while (take < queue.length && (take === 0 || taken < chunkEvents)) taken += (queue[take++] as Queued).count;
+    let takenBytes = 0;
+    while (take < queue.length && (take === 0 || taken < chunkEvents)) {
+      const q = queue[take++] as Queued;
+      taken += q.count;
+      takenBytes += bytesOf(q);
+    }
     const records = queue.slice(0, take);
     queue = queue.slice(take);
     queuedEvents -= taken;
@@ -125,6 +136,9 @@ export function createFlusher(options: FlusherOptions) {
       queuedEvents = queue.reduce((n, r) => n + r.count, 0);
       throw e;
     }
+    backlogBytes -= takenBytes;
+    // Stored: the frames' bytes are not read again, so their slabs can be written over.
+    for (const r of records) if (r.frame) arena.release(r.frame);
     const last = records.at(-1) as Queued;
     const toId = last.firstId + last.count - 1;
     const fromId = flushedId + 1;
@@ -158,8 +172,9 @@ export function createFlusher(options: FlusherOptions) {
     },
     /** Queues a durable record (with its log frame when live); called by the log in id order. */
     enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer): void {
-      queue.push(frame ? { firstId: record.firstId, count: record.count, frame } : { firstId: record.firstId, count: record.count, record });
+      queue.push(frame ? { firstId: record.firstId, count: record.count, frame: arena.hold(frame) } : { firstId: record.firstId, count: record.count, record });
       queuedEvents += record.count;
+      if (frame) backlogBytes += frame.length;
       if (queuedEvents >= maxQueued && !running) tick();
     },
     start(): void {
@@ -177,7 +192,10 @@ export function createFlusher(options: FlusherOptions) {
       return new Promise((resolve) => waiters.push({ id, resolve }));
     },
     flushedId: () => flushedId,
+    /** Events logged and queued, not yet taken by a flush. */
     queued: () => queuedEvents,
+    /** Bytes of the log frames not yet in the store, a flush in progress included (ingest refuses above a bound). */
+    backlogBytes: () => backlogBytes,
     async stop(): Promise<void> {
       if (timer) clearInterval(timer);
       if (running) await running.catch(() => undefined);

@@ -85,6 +85,8 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     now: ctx.clock,
     maxAgeDays: ctx.config.ingest.maxEventAgeDays,
     eventNames,
+    backlogBytes: () => flusher?.backlogBytes() ?? 0,
+    maxBacklogBytes: ctx.config.ingest.maxBacklogBytes,
   });
   const requireFlusher = (): Flusher => {
     if (!flusher) throw new Error("analytics has not started");

@@ -22,6 +22,8 @@ function cors(reply: FastifyReply, request: FastifyRequest): void {
   reply.header("access-control-allow-methods", "GET, POST, OPTIONS");
   reply.header("access-control-allow-headers", "content-type, content-encoding, x-pendulum-track-secret, authorization");
   reply.header("access-control-max-age", "86400");
+  // So the browser agent can read how long a 503 asks it to wait.
+  reply.header("access-control-expose-headers", "retry-after");
 }
 
 /** Decodes a JSON body that may be gzipped, holding decompressed size to the same limit. */
@@ -69,10 +71,15 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
     });
     app.options("/data/*", { schema: { hide: true } }, async (_request, reply) => reply.status(204).send());
 
+    // Backpressure is checked before the body is read and parsed, so refusing costs little while
+    // the event store catches up (the service checks again before logging).
+    const admit = async (): Promise<void> => o.ingest.admit();
+
     app.post(
       "/data/ingest",
       {
         bodyLimit: o.maxBodyBytes,
+        onRequest: admit,
         schema: { tags: ["ingest"], summary: "Browser agent batch", querystring: Type.Object({ key: Type.Optional(Type.String({ maxLength: 128 })) }), body: AgentBatch, security: [] },
       },
       async (request) => {
@@ -87,7 +94,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
 
     app.post(
       "/data/track",
-      { bodyLimit: o.maxBodyBytes, schema: { tags: ["ingest"], summary: "Server-side track events", body: Type.Union([TrackEvent, Type.Array(TrackEvent, { minItems: 1, maxItems: 500 })]), security: [] } },
+      { bodyLimit: o.maxBodyBytes, onRequest: admit, schema: { tags: ["ingest"], summary: "Server-side track events", body: Type.Union([TrackEvent, Type.Array(TrackEvent, { minItems: 1, maxItems: 500 })]), security: [] } },
       async (request) => {
         const secret = trackSecret(request);
         if (!secret) throw new ApiError(401, "TRACK_SECRET_REQUIRED", "Send the app's track secret in the X-Pendulum-Track-Secret header.", "x-pendulum-track-secret");

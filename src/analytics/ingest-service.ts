@@ -6,10 +6,39 @@ import { IngestLogUnavailableError, type IngestLog } from "./ingest-log.js";
 import type { AgentBatch, AgentEvent, ImportEvent, TrackEvent } from "./ingest-schema.js";
 
 const RECENT_BATCH_IDS = 200_000;
+/** Seconds a refused sender is asked to wait: about one flush interval. */
+const RETRY_AFTER_SECONDS = 1;
+
+export type IngestServiceDeps = {
+  log: () => IngestLog<AcceptedBatch>;
+  now: () => number;
+  maxAgeDays: number;
+  eventNames: Map<string, Set<string>>;
+  /** Bytes logged but not yet in the event store (the flusher's backlog). */
+  backlogBytes: () => number;
+  /** Above this backlog, live batches are refused with 503 before they reach the log. */
+  maxBacklogBytes: number;
+};
 
 /** Accepts validated batches into the durable log; remembers recent agent batch ids to drop retries. */
-export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>; now: () => number; maxAgeDays: number; eventNames: Map<string, Set<string>> }) {
+export function createIngestService(deps: IngestServiceDeps) {
   const recent = new Map<string, true>();
+
+  /**
+   * Backpressure: refuses a live batch while the event store lags the log by more than the bound,
+   * so the backlog held in memory stays bounded. Nothing was logged, so nothing was acknowledged.
+   */
+  const admit = (): void => {
+    if (deps.backlogBytes() <= deps.maxBacklogBytes) return;
+    throw new ApiError(
+      503,
+      "INGEST_BUSY",
+      `Pendulum is storing a backlog of events and accepts new batches again shortly; nothing from this batch was kept, so send it again after ${RETRY_AFTER_SECONDS} s (Retry-After).`,
+      undefined,
+      undefined,
+      { "retry-after": String(RETRY_AFTER_SECONDS) },
+    );
+  };
 
   const namesOf = (appId: string): Set<string> => {
     let s = deps.eventNames.get(appId);
@@ -77,6 +106,8 @@ export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>;
     async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean }> {
       const key = body.batchId ? `${app.id}\u0000${body.batchId}` : undefined;
       if (key && recent.has(key)) return { accepted: body.events.length, lastId: 0, duplicate: true };
+      // Before the batch id is remembered: a refused batch must be stored when it is sent again.
+      admit();
       const { batch, newNames } = acceptAgentBatch(body, context(app), mode);
       if (key) {
         recent.set(key, true);
@@ -92,6 +123,7 @@ export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>;
     },
     /** Server-side track events (one call may carry many). */
     async track(app: App, events: TrackEvent[], mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number }> {
+      admit();
       const { batches, newNames } = acceptTrackEvents(events, context(app), mode);
       return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
     },
@@ -101,6 +133,8 @@ export function createIngestService(deps: { log: () => IngestLog<AcceptedBatch>;
       return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
     },
     acceptImport,
+    /** Throws the 503 INGEST_BUSY ApiError (with Retry-After) while the backlog is over its bound. */
+    admit,
   };
 }
 

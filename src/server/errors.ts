@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly field?: string,
     /** Extra facts a client can act on, such as the character `position` of a rule error. */
     readonly details?: Record<string, unknown>,
+    /** Response headers that go with the error, such as `Retry-After` on a 503. */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -41,6 +43,7 @@ export function validationField(item: ValidationItem): string | undefined {
 export function installErrorHandler(app: FastifyInstance, options: { notFound?: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | undefined } = {}): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
+      if (err.headers) reply.headers(err.headers);
       return reply.status(err.status).send(err.toBody());
     }
     const fe = err as FastifyError & { validation?: ValidationItem[]; validationContext?: string };

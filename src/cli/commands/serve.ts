@@ -1,3 +1,4 @@
+import v8 from "node:v8";
 import { loadConfig } from "../../config.js";
 import { bulkUsage, DEMO_SIZE, runLoopDemo } from "../../demo/index.js";
 import { startPendulum, type Pendulum } from "../../server/pendulum.js";
@@ -54,7 +55,8 @@ Runs Pendulum on the embedded stores (SQLite + DuckDB) in the data folder.
 Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
 PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
-PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET. Flags override the environment.
+PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET, PENDULUM_INGEST_MAX_BACKLOG,
+PENDULUM_HEAP_GROWING_PERCENT. Flags override the environment.
 
 --demo shows the article's whole integration: on a workspace without the chain "The article's
 loop" it generates accounts, visitors and usage (default ${DEMO_SIZE.accounts} accounts x ${DEMO_SIZE.visitorsPerAccount} visitors
@@ -72,6 +74,9 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       const withDemo = args.flags.get("demo") === true;
       if (withDemo) for (const [k, v] of Object.entries(DEMO_CRM)) env[k] ??= v;
       const config = loadConfig(env, io.cwd);
+      // A server process only: cap V8's heap growth between full GCs (ADR 0008: most of the
+      // server's peak RSS under ingest load was heap headroom). V8 reads this flag at every GC.
+      if (config.heapGrowingPercent > 0) v8.setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
       const p = await startPendulum(config);
       io.out(`Pendulum is running at ${p.url}`);
       io.out(`  admin UI:         ${p.url}/ (sign in as the admin user)`);
