@@ -1,7 +1,8 @@
 // Load generator for the ingest benchmark: runs in its own process, posts 100-event batches
 // over keep-alive connections from `concurrency` loops for `seconds`, then prints what was
-// acknowledged. Bodies are built once; only the batch id changes per request, so the
-// generator spends its CPU on sending, not on JSON.
+// acknowledged (2xx only), how many batches were refused with 503 (backpressure; the loop
+// waits Retry-After as the agent does) and how many failed otherwise. Bodies are built once;
+// only the batch id changes per request, so the generator spends its CPU on sending, not on JSON.
 import http from "node:http";
 
 const [url, key, secondsArg, concurrencyArg] = process.argv.slice(2);
@@ -25,11 +26,11 @@ function template(visitor: number): [string, string] {
 }
 const templates = Array.from({ length: 1000 }, (_, v) => template(v));
 
-function post(body: string): Promise<number> {
+function post(body: string): Promise<{ status: number; retryAfter: number }> {
   return new Promise((resolve, reject) => {
     const req = http.request(target, { method: "POST", agent, headers: { "content-type": "text/plain", "content-length": Buffer.byteLength(body) } }, (res) => {
       res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers["retry-after"] ?? 1) || 1 }));
     });
     req.on("error", reject);
     req.end(body);
@@ -37,6 +38,7 @@ function post(body: string): Promise<number> {
 }
 
 let acked = 0;
+let busy = 0;
 let failed = 0;
 const deadline = performance.now() + seconds * 1000;
 const start = performance.now();
@@ -45,13 +47,16 @@ await Promise.all(
     let seq = 0;
     while (performance.now() < deadline) {
       const [head, tail] = templates[(worker * 37 + seq) % templates.length] as [string, string];
-      const status = await post(`${head}"${process.pid}-${worker}-${seq}"${tail}`);
-      if (status === 200) acked += 100;
-      else failed += 1;
+      const { status, retryAfter } = await post(`${head}"${process.pid}-${worker}-${seq}"${tail}`);
+      if (status >= 200 && status < 300) acked += 100;
+      else if (status === 503) {
+        busy += 1;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(retryAfter * 1000, Math.max(0, deadline - performance.now()))));
+      } else failed += 1;
       seq++;
     }
   }),
 );
 const elapsed = (performance.now() - start) / 1000;
 agent.destroy();
-console.log(JSON.stringify({ acked, failed, seconds: elapsed }));
+console.log(JSON.stringify({ acked, busy, failed, seconds: elapsed }));
