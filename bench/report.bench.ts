@@ -160,6 +160,9 @@ export async function run(options: BenchOptions): Promise<void> {
     }
     t = performance.now();
     if (reuse === undefined) await updateRollups(conn, { fromId: 0, toId: await store.maxEventId() });
+    // A server checkpoints as its write-ahead log grows; a fresh bulk build has not yet, and scans
+    // of rows still only in the log read them uncompressed. Checkpoint so every run reads the same.
+    await conn.run("CHECKPOINT");
     const rollupRows = (await conn.runAndReadAll("SELECT (SELECT count(*) FROM rollup_activity) + (SELECT count(*) FROM rollup_urls) + (SELECT count(*) FROM rollup_elements) + (SELECT count(*) FROM rollup_tracks)")).getRowsJS()[0]?.[0];
     log(`${reuse === undefined ? "built" : "reused"} rollups (${String(rollupRows)} rows) in ${seconds(t).toFixed(1)} s`);
 
@@ -179,8 +182,11 @@ export async function run(options: BenchOptions): Promise<void> {
       if (!r.ok) throw new Error(r.error.message);
       return r.rows;
     };
-    await unwrap(accountMetrics(conn, query)); // warm-up: first-run compilation and cache
-    const report = await timed(3, () => unwrap(accountMetrics(conn, query)));
+    // The report runs as the server runs it: on the store's reader connections, side by side.
+    await unwrap(accountMetrics(store.readers, query)); // warm-up: first-run compilation and cache
+    // Seven report runs (0.3 s each) make the median steadier on a shared machine; the raw
+    // baseline takes seconds per run, so three.
+    const report = await timed(7, () => unwrap(accountMetrics(store.readers, query)));
     const baseline = await timed(3, () => unwrap(rawAccountMetrics(conn, query)));
     assertSame(report.last, baseline.last);
     const active = report.last.filter((r) => r.visitors > 0).length;
@@ -194,7 +200,7 @@ export async function run(options: BenchOptions): Promise<void> {
       events,
       accounts: report.last.length,
       active_accounts: active,
-      stat: "median of 3",
+      stat: "median of 7 (baseline: of 3)",
       goal: "<= 0.3 s, ratio <= 0.25",
     });
 
@@ -203,7 +209,7 @@ export async function run(options: BenchOptions): Promise<void> {
     const retro = seconds(t);
     if (!applied.ok) throw new Error(applied.error.message);
     const check = { ...query, featureIds: ["feature-new"], pageIds: [], trackNames: [] };
-    const viaRollups = (await unwrap(accountMetrics(conn, check))).reduce((n, r) => n + (r.featureClicksByFeature["feature-new"] ?? 0), 0);
+    const viaRollups = (await unwrap(accountMetrics(store.readers, check))).reduce((n, r) => n + (r.featureClicksByFeature["feature-new"] ?? 0), 0);
     const viaRaw = (await unwrap(rawAccountMetrics(conn, check))).reduce((n, r) => n + (r.featureClicksByFeature["feature-new"] ?? 0), 0);
     if (viaRollups !== viaRaw || viaRollups === 0) throw new Error(`retroactive feature clicks differ: rollups ${viaRollups}, raw ${viaRaw}`);
     printFigure({

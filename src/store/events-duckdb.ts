@@ -28,12 +28,14 @@ CREATE TABLE IF NOT EXISTS elements (id INTEGER NOT NULL, value VARCHAR NOT NULL
 /**
  * The DuckDB event store. `connection` is the writer: anything that writes (appends, rollups,
  * rule mappings) runs inside `exclusive` so explicit transactions never interleave. Queries use
- * `reader`, a second connection that sees committed data (DuckDB's MVCC).
+ * `reader`, a second connection that sees committed data (DuckDB's MVCC). `readers` starts with
+ * `reader` and adds two more, for work that runs several queries side by side (an account report).
  */
 export type DuckDbEventStore = EventStore & {
   connection: DuckDBConnection;
   exclusive<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
   reader: DuckDBConnection;
+  readers: readonly DuckDBConnection[];
 };
 
 /** Opens (or creates) the DuckDB event store. A second process on the same file is refused by DuckDB's lock. */
@@ -42,10 +44,15 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
   const instance = await DuckDBInstance.create(options.file ?? ":memory:", {
     memory_limit: options.memoryLimit ?? "1GB",
     threads: String(options.threads ?? 2),
+    // Group-bys over columns whose table statistics span at most 2^18 values (e.g. 5,000 account
+    // keys × 10 page keys) aggregate into a directly indexed array: the keyed account report
+    // (analytics/metrics/sql.ts, ADR 0004). DuckDB's default is 12 bits.
+    perfect_ht_threshold: "18",
   });
   const connection = await instance.connect();
   await connection.run(SCHEMA);
   const reader = await instance.connect();
+  const readers = [reader, await instance.connect(), await instance.connect()];
   let tail: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T> => {
     const run = tail.then(() => work(connection));
@@ -112,6 +119,7 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
     engine: "duckdb",
     connection,
     reader,
+    readers,
     exclusive,
     append(events, dictionaries) {
       return exclusive(() => appendNow(events, dictionaries));
@@ -163,7 +171,7 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
       for (const a of appenders.values()) a.closeSync();
       appenders.clear();
       await tail;
-      reader.closeSync();
+      for (const r of readers) r.closeSync();
       connection.closeSync();
       instance.closeSync();
     },

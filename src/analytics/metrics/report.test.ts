@@ -80,6 +80,8 @@ async function accounts(q: Partial<MetricsQuery> = {}): Promise<AccountMetricsRo
   const raw = await rawAccountMetrics(store.connection, query);
   if (!r.ok || !raw.ok) throw new Error("report failed");
   expect(r.rows).toEqual(raw.rows); // every golden case is also a rollup-vs-raw cross-check
+  // The server runs account reports on several reader connections at once: same rows.
+  expect(await accountMetrics(store.readers, query)).toEqual(r);
   return r.rows;
 }
 
@@ -192,6 +194,29 @@ describe("account metrics (golden)", () => {
       expect(v3?.pageViewsByPage).toMatchObject({ home: 1, settings: 1 });
       expect(v3?.trackEventsByName).toMatchObject({ export: 2 });
     }
+  });
+
+  it("keeps apps apart when the same accounts have events in two apps", async () => {
+    const alone = await accounts({ pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup", "export"] });
+    // app2: account A (the same id) with another visitor, and an account only app2 has.
+    await store.append(
+      [
+        ev("load", T0 + 2 * MIN, "w1", "A", { appId: "app2", id: 1001 }),
+        ev("click", T0 + 3 * MIN, "w1", "A", { appId: "app2", id: 1002, elementId: 1 }),
+        ev("track", T0 + 4 * MIN, "w1", "A", { appId: "app2", id: 1003, name: "signup" }),
+        ev("load", T0 + 5 * MIN, "w2", "Z", { appId: "app2", id: 1004, urlId: 2 }),
+      ],
+      {},
+    );
+    await updateRollups(store.connection, { fromId: 1000, toId: 1004 });
+    // app1's report is what it was; app2's has its own two accounts (both checked against raw events).
+    expect(await accounts({ pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup", "export"] })).toEqual(alone);
+    const other = await accounts({ appId: "app2", pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup"] });
+    expect(other.map((r) => [r.accountId, r.visitorsEver, r.pageViews, r.featureClicks, r.trackEvents])).toEqual([
+      ["A", 1, 1, 1, 1],
+      ["Z", 1, 1, 0, 0],
+    ]);
+    expect(other[0]?.featureClicksByFeature).toEqual({ save: 1, help: 0 });
   });
 
   it("merges a visitor's minutes across accounts in the visitor report", async () => {

@@ -47,7 +47,22 @@ CREATE TABLE IF NOT EXISTS rollup_tracks (
 CREATE TABLE IF NOT EXISTS rollup_account_visitors (
   app_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, visitor_id VARCHAR NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rollup_account_keys (
+  account_id VARCHAR PRIMARY KEY, account_key INTEGER NOT NULL UNIQUE
+);
 `;
+
+/**
+ * Integer account keys. An account report groups millions of in-range rows by account; DuckDB
+ * groups an INTEGER two to three times faster than a VARCHAR, so every breakdown table carries
+ * `account_key` next to `account_id` and reports map keys back to ids on the ~5,000 grouped rows.
+ * Keys come from `rollup_account_keys` (shared by apps, like the account ids themselves) and are
+ * assigned by `updateRollups` in the writer's transaction; the primary key turns a double
+ * assignment into an error instead of a duplicated account. The "no account" id '' is never
+ * stored there: its key is always 0, so reports filter it out without a join.
+ */
+export const NO_ACCOUNT_KEY = 0;
+const KEYED_TABLES = ["rollup_activity", "rollup_urls", "rollup_elements", "rollup_tracks"] as const;
 
 /**
  * Columns added after the first release of the rollups: ALTER keeps existing databases working,
@@ -63,6 +78,44 @@ const LINK_COLUMNS: readonly [table: string, column: string, type: string][] = [
   ["rollup_account_visitors", "last_agent_min", "INTEGER"],
   ["rollup_account_visitors", "last_any_min", "INTEGER"],
 ];
+
+/** The account key of `alias`'s account_id, given `keys` joined as rollup_account_keys. */
+const accountKeySql = (alias: string, keys: string): string => `CASE WHEN ${alias}.account_id = '' THEN ${NO_ACCOUNT_KEY} ELSE ${keys}.account_key END`;
+
+/** Gives every account id in `source` (a table with account_id) that has no key yet the next keys. */
+async function assignAccountKeys(conn: DuckDBConnection, source: string): Promise<void> {
+  await conn.run(
+    `INSERT INTO rollup_account_keys
+     SELECT account_id, (SELECT coalesce(max(account_key), ${NO_ACCOUNT_KEY}) FROM rollup_account_keys) + (row_number() OVER (ORDER BY account_id))::INTEGER
+     FROM (SELECT DISTINCT account_id FROM ${source} WHERE account_id <> '') n
+     WHERE NOT EXISTS (SELECT 1 FROM rollup_account_keys k WHERE k.account_id = n.account_id)`,
+  );
+}
+
+/**
+ * Fills `account_key` where it is NULL: rollups written before it existed (a one-off backfill,
+ * after the ALTER), or rows written while it was briefly reverted (commit a2aac30).
+ */
+async function backfillAccountKeys(conn: DuckDBConnection, tables: readonly string[]): Promise<void> {
+  // Every account with rollup rows has a tail row; the activity table is read too in case it does not.
+  await assignAccountKeys(conn, "(SELECT account_id FROM rollup_account_visitors UNION SELECT account_id FROM rollup_activity)");
+  for (const t of tables) {
+    await conn.run(
+      `UPDATE ${t} r SET account_key = ${accountKeySql("r", "k")}
+       FROM (SELECT * FROM rollup_account_keys UNION ALL SELECT '', NULL) k WHERE k.account_id = r.account_id AND r.account_key IS NULL`,
+    );
+  }
+}
+
+/** Keyed tables that have the column but rows without a key (see `backfillAccountKeys`). */
+async function tablesWithNullKeys(conn: DuckDBConnection, tables: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const t of tables) {
+    const r = await conn.runAndReadAll(`SELECT EXISTS (SELECT 1 FROM ${t} WHERE account_key IS NULL)`);
+    if (r.getRowsJS()[0]?.[0] === true) out.push(t);
+  }
+  return out;
+}
 
 export const ROLLED_UP_TYPES = "('load','click','focus','track')";
 const AGENT_TYPES = "('load','click','focus')";
@@ -83,15 +136,22 @@ export async function ensureRollupTables(conn: DuckDBConnection): Promise<void> 
   if (ready.has(conn)) return;
   await conn.run(ROLLUP_SCHEMA);
   const existing = await conn.runAndReadAll(
-    `SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN ('rollup_activity', 'rollup_account_visitors') AND NOT internal`,
+    `SELECT table_name, column_name FROM duckdb_columns()
+     WHERE table_name IN ('rollup_activity', 'rollup_account_visitors', 'rollup_urls', 'rollup_elements', 'rollup_tracks') AND NOT internal`,
   );
   const have = new Set(existing.getRowsJS().map(([t, c]) => `${String(t)}.${String(c)}`));
   const missing = LINK_COLUMNS.filter(([t, c]) => !have.has(`${t}.${c}`));
-  if (missing.length > 0) {
+  const unkeyed = KEYED_TABLES.filter((t) => !have.has(`${t}.account_key`));
+  const partly = await tablesWithNullKeys(conn, KEYED_TABLES.filter((t) => have.has(`${t}.account_key`)));
+  if (missing.length > 0 || unkeyed.length > 0 || partly.length > 0) {
     await conn.run("BEGIN TRANSACTION");
     try {
+      // Every ALTER before any UPDATE: DuckDB refuses to commit a transaction that updates a
+      // table, alters it and updates it again ("another transaction has altered this table").
       for (const [t, c, type] of missing) await conn.run(`ALTER TABLE ${t} ADD COLUMN ${c} ${type}`);
-      await refreshAllLinks(conn);
+      for (const t of unkeyed) await conn.run(`ALTER TABLE ${t} ADD COLUMN account_key INTEGER`);
+      if (missing.length > 0) await refreshAllLinks(conn);
+      if (unkeyed.length > 0 || partly.length > 0) await backfillAccountKeys(conn, [...unkeyed, ...partly]);
       await conn.run("COMMIT");
     } catch (err) {
       await conn.run("ROLLBACK");
@@ -189,6 +249,12 @@ export async function updateRollups(conn: DuckDBConnection, range: { fromId: num
       await conn.run("COMMIT");
       return { slots: 0 };
     }
+    await assignAccountKeys(conn, "rollup_touched");
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE rollup_acc AS
+       SELECT t.account_id, ${accountKeySql("t", "k")} AS account_key
+       FROM (SELECT DISTINCT account_id FROM rollup_touched) t LEFT JOIN rollup_account_keys k ON k.account_id = t.account_id`,
+    );
     // The slot bounds let DuckDB skip row groups (zone maps) in both the rollups and the events.
     const slotBounds = (alias: string): string => `${alias}.slot BETWEEN ${minSlot} AND ${maxSlot}`;
     // Rows that may need new links: every row of a touched key from its first touched slot on.
@@ -245,10 +311,10 @@ export async function updateRollups(conn: DuckDBConnection, range: { fromId: num
     );
     await conn.run(
       `INSERT INTO rollup_activity (${KEY}, events, loads, clicks, tracks, agent_mask, track_mask, first_visit, last_visit,
-                                    prev_slot, agent_prev_min, any_prev_min, agent_start, any_start)
+                                    prev_slot, agent_prev_min, any_prev_min, agent_start, any_start, account_key)
        SELECT f.app_id, f.account_id, f.visitor_id, f.slot, f.events, f.loads, f.clicks, f.tracks, f.agent_mask, f.track_mask,
-              f.first_visit, f.last_visit, l.prev_slot, l.agent_prev_min, l.any_prev_min, l.agent_start, l.any_start
-       FROM rollup_fresh f JOIN rollup_links l ON ${KEY_MATCH("f", "l")} ORDER BY f.slot`,
+              f.first_visit, f.last_visit, l.prev_slot, l.agent_prev_min, l.any_prev_min, l.agent_start, l.any_start, a.account_key
+       FROM rollup_fresh f JOIN rollup_links l ON ${KEY_MATCH("f", "l")} JOIN rollup_acc a ON a.account_id = f.account_id ORDER BY f.slot`,
     );
     await conn.run(
       `UPDATE rollup_activity r SET prev_slot = l.prev_slot, agent_prev_min = l.agent_prev_min, any_prev_min = l.any_prev_min,
@@ -260,21 +326,21 @@ export async function updateRollups(conn: DuckDBConnection, range: { fromId: num
               OR r.any_start IS DISTINCT FROM l.any_start)`,
     );
     await writeTails(conn);
-    // Column lists, not positions: a database that ran the short-lived integer account keys
-    // (commit ffee0a3, reverted) has an extra nullable account_key column at the end.
+    // Column lists, not positions: account_key was added after the first release (at the end).
+    const keyed = `rollup_source s JOIN rollup_acc a USING (account_id)`;
     await conn.run(
-      `INSERT INTO rollup_urls (${KEY}, url_id, loads) SELECT ${KEY}, url_id, count(*) FROM rollup_source
+      `INSERT INTO rollup_urls (${KEY}, url_id, loads, account_key) SELECT ${KEY}, url_id, count(*), any_value(a.account_key) FROM ${keyed}
        WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id ORDER BY slot`,
     );
     await conn.run(
-      `INSERT INTO rollup_elements (${KEY}, element_id, clicks) SELECT ${KEY}, element_id, count(*) FROM rollup_source
+      `INSERT INTO rollup_elements (${KEY}, element_id, clicks, account_key) SELECT ${KEY}, element_id, count(*), any_value(a.account_key) FROM ${keyed}
        WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id ORDER BY slot`,
     );
     await conn.run(
-      `INSERT INTO rollup_tracks (${KEY}, name, events) SELECT ${KEY}, name, count(*) FROM rollup_source
+      `INSERT INTO rollup_tracks (${KEY}, name, events, account_key) SELECT ${KEY}, name, count(*), any_value(a.account_key) FROM ${keyed}
        WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name ORDER BY slot`,
     );
-    for (const temp of ["rollup_links", "rollup_fresh", "rollup_later", "rollup_context", "rollup_keys", "rollup_source", "rollup_touched"]) {
+    for (const temp of ["rollup_acc", "rollup_links", "rollup_fresh", "rollup_later", "rollup_context", "rollup_keys", "rollup_source", "rollup_touched"]) {
       await conn.run(`DROP TABLE ${temp}`);
     }
     await conn.run("COMMIT");

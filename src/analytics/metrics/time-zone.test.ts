@@ -18,7 +18,8 @@ it("resolves a range across a DST change to exact instants and one offset switch
     { startMs: Date.UTC(2024, 2, 10, 5), offsetMinutes: -300 },
     { startMs: Date.UTC(2024, 2, 10, 7), offsetMinutes: -240 }, // 02:00 EST
   ]);
-  expect(localDaySql(r.value, "slot", 900_000)).toBe(`(((slot * 15) + CASE WHEN slot < ${Date.UTC(2024, 2, 10, 7) / 900_000} THEN -300 ELSE -240 END) // 1440)`);
+  expect(localDaySql(r.value, "slot", 900_000)).toBe(`((slot + CASE WHEN slot < ${Date.UTC(2024, 2, 10, 7) / 900_000} THEN -20 ELSE -16 END) // 96)`);
+  expect(localDaySql(r.value, "ts", 1)).toBe(`(((ts // 60000) + CASE WHEN ts < ${Date.UTC(2024, 2, 10, 7)} THEN -300 ELSE -240 END) // 1440)`);
 });
 
 it("starts a day whose midnight DST skips at the first local instant", () => {

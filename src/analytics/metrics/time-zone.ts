@@ -153,8 +153,18 @@ function resolveRange(timeZone: string, from: string, to: string): RangeResult {
  * the epoch (a slot column, or `ts` with unitMs = 1). Only the range's few offsets appear.
  */
 export function localDaySql(range: LocalRange, column: string, unitMs: number): string {
-  const minutes = unitMs === 1 ? `(${column} // ${MINUTE_MS})` : `(${column} * ${unitMs / MINUTE_MS})`;
   const segs = range.segments;
+  if (unitMs === SLOT_MS) {
+    // Offsets are whole slots (resolveRange refuses others): one addition and one integer
+    // division per row, about a fifth cheaper than going through minutes.
+    let offset = String((segs[segs.length - 1]?.offsetMinutes ?? 0) / 15);
+    if (segs.length > 1) {
+      const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / SLOT_MS} THEN ${(segs[i]?.offsetMinutes ?? 0) / 15}`);
+      offset = `CASE ${whens.join(" ")} ELSE ${offset} END`;
+    }
+    return `((${column} + ${offset}) // ${DAY_MS / SLOT_MS})`;
+  }
+  const minutes = unitMs === 1 ? `(${column} // ${MINUTE_MS})` : `(${column} * ${unitMs / MINUTE_MS})`;
   let offset = String(segs[segs.length - 1]?.offsetMinutes ?? 0);
   if (segs.length > 1) {
     const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / unitMs} THEN ${segs[i]?.offsetMinutes ?? 0}`);

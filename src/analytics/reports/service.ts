@@ -67,8 +67,7 @@ export function createReportService(deps: { events: DuckDbEventStore; apps: AppS
       const pageIds = columns.filter((c) => c.id.startsWith("pageViews.")).map((c) => c.id.slice(10));
       const featureIds = columns.filter((c) => c.id.startsWith("featureClicks.")).map((c) => c.id.slice(14));
       const query = { appId: app.id, from: range.from, to: range.to, timeZone: report.timeZone, trackEventsCountAsActivity: app.settings.trackEventsCountAsActivity, pageIds, featureIds };
-      const conn = deps.events.reader;
-      const result = report.kind === "account" ? await accountMetrics(conn, query) : await visitorMetrics(conn, query);
+      const result = report.kind === "account" ? await accountMetrics(deps.events.readers, query) : await visitorMetrics(deps.events.reader, query);
       if (!result.ok) throw new ApiError(400, "INVALID_RANGE", result.error.message, "range");
       const entities = new Map<string, Entity>((await deps.metadata.all(app.id, report.kind)).map((e) => [e.id, e]));
       const members = await deps.segments.membersOf(app.id, report.segmentId, report.kind);

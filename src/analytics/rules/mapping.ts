@@ -20,11 +20,74 @@ export type ApplyResult<E> = { ok: true; value: { scanned: number; matched: numb
 const MAPPING_SCHEMA = `
 CREATE TABLE IF NOT EXISTS page_urls (page_id VARCHAR NOT NULL, url_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS feature_elements (feature_id VARCHAR NOT NULL, element_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rule_item_keys (kind VARCHAR NOT NULL, item_id VARCHAR NOT NULL, item_key INTEGER NOT NULL);
 `;
 
-/** Creates the mapping tables when missing (idempotent). */
+type MappingTable = "page_urls" | "feature_elements";
+
+/**
+ * Each mapping row also carries a small integer key of its page or feature (`page_key`,
+ * `feature_key`), numbered from 1 per kind in `rule_item_keys` and never reused. Reports group
+ * clicks and page views by account key × item key: two stored integer columns whose ranges
+ * DuckDB knows from the table statistics, which lets it aggregate into a directly indexed array
+ * (a perfect hash) instead of a hash table (ADR 0004).
+ */
+const TABLES: Record<MappingTable, { kind: "page" | "feature"; idColumn: string; keyColumn: string; dictColumn: string }> = {
+  page_urls: { kind: "page", idColumn: "page_id", keyColumn: "page_key", dictColumn: "url_id" },
+  feature_elements: { kind: "feature", idColumn: "feature_id", keyColumn: "feature_key", dictColumn: "element_id" },
+};
+
+/** Connections already checked for the current schema (the check is a catalog query). */
+const ready = new WeakSet<DuckDBConnection>();
+
+/** Creates the mapping tables when missing and adds (and fills) the item keys (idempotent). */
 export async function ensureMappingTables(conn: DuckDBConnection): Promise<void> {
+  if (ready.has(conn)) return;
   await conn.run(MAPPING_SCHEMA);
+  const existing = await conn.runAndReadAll(
+    "SELECT table_name, column_name FROM duckdb_columns() WHERE table_name IN ('page_urls', 'feature_elements') AND NOT internal",
+  );
+  const have = new Set(existing.getRowsJS().map(([t, c]) => `${String(t)}.${String(c)}`));
+  const missing = (Object.keys(TABLES) as MappingTable[]).filter((t) => !have.has(`${t}.${TABLES[t].keyColumn}`));
+  if (missing.length > 0) {
+    await conn.run("BEGIN TRANSACTION");
+    try {
+      for (const t of missing) await conn.run(`ALTER TABLE ${t} ADD COLUMN ${TABLES[t].keyColumn} INTEGER`);
+      for (const t of missing) {
+        const { kind, idColumn, keyColumn } = TABLES[t];
+        const ids = await conn.runAndReadAll(`SELECT DISTINCT ${idColumn} FROM ${t} ORDER BY 1`);
+        const keys = await itemKeys(conn, kind, ids.getRowsJS().map((r) => String(r[0])));
+        for (const [id, key] of keys) await conn.run(`UPDATE ${t} SET ${keyColumn} = $1 WHERE ${idColumn} = $2`, [key, id]);
+      }
+      await conn.run("COMMIT");
+    } catch (err) {
+      await conn.run("ROLLBACK");
+      throw err;
+    }
+  }
+  ready.add(conn);
+}
+
+/** The keys of the given pages or features, assigning the next free ones to ids without one. */
+async function itemKeys(conn: DuckDBConnection, kind: "page" | "feature", ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (ids.length === 0) return out;
+  const found = await conn.runAndReadAll(
+    "SELECT item_id, item_key FROM rule_item_keys WHERE kind = $1 AND item_id IN (SELECT unnest($2::VARCHAR[]))",
+    [kind, listValue([...ids])],
+  );
+  for (const [id, key] of found.getRowsJS()) out.set(String(id), Number(key));
+  const fresh = [...new Set(ids)].filter((id) => !out.has(id));
+  if (fresh.length > 0) {
+    const max = await conn.runAndReadAll("SELECT coalesce(max(item_key), 0)::INTEGER FROM rule_item_keys WHERE kind = $1", [kind]);
+    let next = Number(max.getRowsJS()[0]?.[0] ?? 0);
+    for (const id of fresh) {
+      next += 1;
+      await conn.run("INSERT INTO rule_item_keys VALUES ($1, $2, $3)", [kind, id, next]);
+      out.set(id, next);
+    }
+  }
+  return out;
 }
 
 /** Streams a dictionary in chunks so a million entries never sit in memory as one array. */
@@ -42,13 +105,12 @@ async function scanDictionary(conn: DuckDBConnection, table: "urls" | "elements"
   return scanned;
 }
 
-/** Replaces one key's rows in a mapping table inside one transaction. */
-async function replaceMapping(conn: DuckDBConnection, table: "page_urls" | "feature_elements", key: string, ids: readonly number[]): Promise<void> {
-  const keyColumn = table === "page_urls" ? "page_id" : "feature_id";
+/** Replaces one page's or feature's rows in a mapping table inside one transaction. */
+async function replaceMapping(conn: DuckDBConnection, table: MappingTable, itemId: string, ids: readonly number[]): Promise<void> {
   await conn.run("BEGIN TRANSACTION");
   try {
-    await conn.run(`DELETE FROM ${table} WHERE ${keyColumn} = $1`, [key]);
-    await appendPairs(conn, table, ids.map((id) => [key, id]));
+    await conn.run(`DELETE FROM ${table} WHERE ${TABLES[table].idColumn} = $1`, [itemId]);
+    await appendPairs(conn, table, ids.map((id) => [itemId, id]));
     await conn.run("COMMIT");
   } catch (err) {
     await conn.run("ROLLBACK");
@@ -56,13 +118,18 @@ async function replaceMapping(conn: DuckDBConnection, table: "page_urls" | "feat
   }
 }
 
-async function appendPairs(conn: DuckDBConnection, table: "page_urls" | "feature_elements", pairs: readonly (readonly [string, number])[]): Promise<void> {
+/** Appends (item id, dictionary id) pairs with their item keys; the caller holds a transaction. */
+async function appendPairs(conn: DuckDBConnection, table: MappingTable, pairs: readonly (readonly [string, number])[]): Promise<void> {
   if (pairs.length === 0) return;
+  const keys = await itemKeys(conn, TABLES[table].kind, [...new Set(pairs.map(([itemId]) => itemId))]);
+  // An appender fills every column in table order: item id, dictionary id, then the key (added
+  // by ALTER in ensureMappingTables, on new tables too, so it is always last).
   const appender = await conn.createAppender(table);
   try {
-    for (const [key, id] of pairs) {
-      appender.appendVarchar(key);
+    for (const [itemId, id] of pairs) {
+      appender.appendVarchar(itemId);
       appender.appendInteger(id);
+      appender.appendInteger(keys.get(itemId) as number);
       appender.endRow();
     }
     appender.flushSync();
@@ -181,12 +248,12 @@ export async function mapNewDictionaryEntries(
 /** Replaces every row of the given dictionary ids, so a repeated call leaves one row per pair. */
 async function replaceForIds(
   conn: DuckDBConnection,
-  table: "page_urls" | "feature_elements",
+  table: MappingTable,
   ids: readonly number[],
   pairs: readonly (readonly [string, number])[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  const idColumn = table === "page_urls" ? "url_id" : "element_id";
+  const idColumn = TABLES[table].dictColumn;
   // Ids of new entries are few per flush; deleting their rows first makes a replay idempotent.
   await conn.run(`DELETE FROM ${table} WHERE ${idColumn} IN (SELECT unnest($1::INTEGER[]))`, [listValue([...ids])]);
   await appendPairs(conn, table, pairs);
