@@ -1,22 +1,11 @@
 import { listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureMappingTables } from "../rules/index.js";
 import { ensureRollupTables } from "./rollups.js";
-import {
-  WIDE_BREAKDOWN_MAX_ITEMS,
-  accountKeysSql,
-  breakdownSql,
-  coreSql,
-  itemKeysSql,
-  keyedBreakdownSql,
-  onlyAppSql,
-  keysSql,
-  wideBreakdownSql,
-  type Level,
-  type ReportScope,
-  type Source,
-} from "./sql.js";
+import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
+import { buildKeyed } from "./keyed-report.js";
+import { byId, emptyCore, fieldsOf, withAll, type Built, type Core } from "./rows.js";
 import { localRange } from "./time-zone.js";
-import type { AccountMetricsRow, MetricsFields, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./types.js";
+import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./types.js";
 
 type Params = Record<string, DuckDBValue>;
 
@@ -44,172 +33,8 @@ const rows = (conn: DuckDBConnection, sql: string, params: Params): Promise<JsRo
 const byKey = <T>(conn: DuckDBConnection, sql: string, params: Params): Promise<Record<string, T>> =>
   parsed(conn, `SELECT json_group_object(key, v) FROM (${sql}) q`, params, "{}");
 
-/** A query's result column by column: INTEGER and DOUBLE arrive as numbers, lists as DuckDBListValue. */
-async function columns(conn: DuckDBConnection, sql: string, params: Params): Promise<DuckDBValue[][]> {
-  const reader = await conn.runAndReadAll(sql, params);
-  return reader.getColumns();
-}
-
-/**
- * Runs queries on several connections at once, each connection one query at a time (the next
- * query goes to the connection with the fewest waiting). DuckDB runs each query on its own
- * threads; overlapping queries fills the gaps of each one's single-threaded phases (the final
- * merge, the result transfer) and of the conversion to JS.
- */
-function pool(conns: readonly DuckDBConnection[]): (sql: string, params: Params) => Promise<DuckDBValue[][]> {
-  const slots = conns.map((conn) => ({ conn, tail: Promise.resolve() as Promise<unknown>, waiting: 0 }));
-  return (sql, params) => {
-    const slot = slots.reduce((a, b) => (b.waiting < a.waiting ? b : a));
-    slot.waiting++;
-    const run = slot.tail.then(() => columns(slot.conn, sql, params));
-    slot.tail = run.catch(() => undefined).finally(() => {
-      slot.waiting--;
-    });
-    return run;
-  };
-}
-
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-type Core = {
-  visitors: number;
-  minutes: number;
-  daysActive: number;
-  visitorDays: number;
-  events: number;
-  pageViews: number;
-  featureClicks: number;
-  trackEvents: number;
-  firstVisit: number | null;
-  lastVisit: number | null;
-  visits: number;
-};
-
-const emptyCore: Core = {
-  visitors: 0,
-  minutes: 0,
-  daysActive: 0,
-  visitorDays: 0,
-  events: 0,
-  pageViews: 0,
-  featureClicks: 0,
-  trackEvents: 0,
-  firstVisit: null,
-  lastVisit: null,
-  visits: 0,
-};
-
-type Built = { key: string; visitorsEver: number; core: Core; fields: MetricsFields };
-
-/** Asked-for items are always present (with 0) so report columns are stable from row to row. */
-function withAll(found: Record<string, number> | undefined, asked: readonly string[] | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const id of asked ?? []) out[id] = 0;
-  if (found) for (const id in found) out[id] = found[id] as number;
-  return out;
-}
-
-/** One report row's fields from its core numbers and breakdowns. */
-function fieldsOf(c: Core, q: MetricsQuery, pages: Record<string, number> | undefined, features: Record<string, number> | undefined, tracks: Record<string, number> | undefined): MetricsFields {
-  const byFeature = withAll(features, q.featureIds);
-  let featuresUsed = 0;
-  for (const id in byFeature) if ((byFeature[id] as number) > 0) featuresUsed++;
-  return {
-    minutes: c.minutes,
-    daysActive: c.daysActive,
-    averageDailyMinutes: c.visitorDays === 0 ? 0 : c.minutes / c.visitorDays,
-    firstVisit: c.firstVisit,
-    lastVisit: c.lastVisit,
-    visits: c.visits,
-    pageViews: c.pageViews,
-    pageViewsByPage: withAll(pages, q.pageIds),
-    featureClicks: c.featureClicks,
-    featureClicksByFeature: byFeature,
-    featuresUsed,
-    events: c.events,
-    trackEvents: c.trackEvents,
-    trackEventsByName: withAll(tracks, q.trackNames),
-  };
-}
-
-const byId = (a: Built, b: Built): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
-
-/**
- * An account report over rollups by integer keys (sql.ts, "Keyed account reports"): every query
- * returns account keys and item keys as numbers, mapped to ids here.
- */
-async function buildKeyed(conns: readonly DuckDBConnection[], keyedScope: ReportScope, q: MetricsQuery): Promise<Built[]> {
-  const query = pool(conns);
-  const accountsP = query(accountKeysSql(), { app: q.appId });
-  const [[onlyApp]] = (await query(onlyAppSql(), { app: q.appId })) as [[boolean]];
-  const scope: ReportScope = { ...keyedScope, onlyApp };
-  const base: Params = onlyApp ? {} : { app: q.appId };
-  const CORE = ["key", "visitors", "minutes", "days_active", "visitor_days", "events", "loads", "clicks", "tracks", "fv", "lv", "visits"];
-  const coreP = query(`SELECT ${CORE.join(", ")} FROM (${coreSql("rollup", scope)})`, base);
-
-  /** A breakdown as account key → item id → n. */
-  const breakdown = async (kind: "pages" | "features" | "tracks", items: readonly string[] | undefined): Promise<Map<number, Record<string, number>>> => {
-    const out = new Map<number, Record<string, number>>();
-    if (items && items.length === 0) return out;
-    const params: Params = items ? { ...base, items: listValue([...items]) } : base;
-    const into = (key: number): Record<string, number> => {
-      let r = out.get(key);
-      if (!r) out.set(key, (r = {}));
-      return r;
-    };
-    if (kind === "tracks" && items && items.length <= WIDE_BREAKDOWN_MAX_ITEMS) {
-      const [keys, lists] = await query(wideBreakdownSql(scope, kind, items.length), params);
-      (keys ?? []).forEach((k, i) => {
-        const counts = (lists?.[i] as { items: readonly DuckDBValue[] } | null)?.items ?? [];
-        const r = into(Number(k));
-        counts.forEach((n, j) => {
-          if (n !== null && r[items[j] as string] === undefined) r[items[j] as string] = Number(n);
-        });
-      });
-      return out;
-    }
-    const rowsP = query(keyedBreakdownSql(scope, kind, items !== undefined), params);
-    let name: (item: DuckDBValue) => string = String;
-    if (kind !== "tracks") {
-      const [itemKeys, itemIds] = await query(itemKeysSql(kind, items !== undefined), items ? { items: listValue([...items]) } : {});
-      const ids = new Map<number, string>();
-      (itemKeys ?? []).forEach((k, i) => ids.set(Number(k), String(itemIds?.[i])));
-      name = (item) => ids.get(Number(item)) as string;
-    }
-    const [keys, itemCol, ns] = await rowsP;
-    (keys ?? []).forEach((k, i) => {
-      into(Number(k))[name(itemCol?.[i] ?? null)] = Number(ns?.[i]);
-    });
-    return out;
-  };
-  const [pages, features, tracks] = await Promise.all([breakdown("pages", q.pageIds), breakdown("features", q.featureIds), breakdown("tracks", q.trackNames)]);
-  const [accKeys, accIds, accEver] = await accountsP;
-  const [cKey, cVisitors, cMinutes, cDays, cVisitorDays, cEvents, cLoads, cClicks, cTracks, cFv, cLv, cVisits] = await coreP;
-  const core = new Map<number, Core>();
-  (cKey ?? []).forEach((k, i) => {
-    core.set(Number(k), {
-      visitors: num(cVisitors?.[i]),
-      minutes: num(cMinutes?.[i]),
-      daysActive: num(cDays?.[i]),
-      visitorDays: num(cVisitorDays?.[i]),
-      events: num(cEvents?.[i]),
-      pageViews: num(cLoads?.[i]),
-      featureClicks: num(cClicks?.[i]),
-      trackEvents: num(cTracks?.[i]),
-      firstVisit: numOrNull(cFv?.[i]),
-      lastVisit: numOrNull(cLv?.[i]),
-      visits: num(cVisits?.[i]),
-    });
-  });
-
-  const built: Built[] = (accKeys ?? []).map((k, i) => {
-    const key = Number(k);
-    const c = core.get(key) ?? emptyCore;
-    return { key: String(accIds?.[i]), visitorsEver: Number(accEver?.[i]), core: c, fields: fieldsOf(c, q, pages.get(key), features.get(key), tracks.get(key)) };
-  });
-  return built.sort(byId);
-}
 
 /** Runs the four queries of one report (same for both sources) and joins them by key in TypeScript. */
 async function build(on: Connections, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
@@ -267,7 +92,7 @@ async function build(on: Connections, source: Source, level: Level, q: VisitorMe
   const built: Built[] = Object.entries(keys)
     .map(([key, visitorsEver]) => {
       const c = coreByKey.get(key) ?? emptyCore;
-      return { key, visitorsEver, core: c, fields: fieldsOf(c, q, pages[key], features[key], tracks[key]) };
+      return { key, visitorsEver, core: c, fields: fieldsOf(c, withAll(pages[key], q.pageIds), withAll(features[key], q.featureIds), withAll(tracks[key], q.trackNames)) };
     })
     .sort(byId);
   return { ok: true, rows: built };
