@@ -23,6 +23,9 @@ beforeAll(async () => {
     click(now - 9 * min, "export"),
     click(now - 8 * min, "export"),
     click(now - 7 * min, "share"),
+    { type: "track", ts: now - 6 * min, url: "https://app.example.com/reports/8", name: "report_exported" },
+    { type: "track", ts: now - 6 * min + 1_000, url: "https://app.example.com/reports/8", name: "report_exported" },
+    { type: "track", ts: now - 6 * min + 2_000, url: "https://app.example.com/reports/8", name: "report_shared" },
   ]);
   await send("bob", "acct-a", [{ type: "load", ts: now - 5 * min, url: "https://app.example.com/reports/8" }]);
   await send("cat", "acct-b", [{ type: "load", ts: now - 3 * min, url: "https://app.example.com/home" }, { type: "focus", ts: now - 2 * min, url: "https://app.example.com/home" }]);
@@ -55,6 +58,17 @@ describe("pages and features are retroactive", () => {
     expect(r.rows.map((x) => [x.id, x.values[`pageViews.${page.id}`], x.values["pageViews"]])).toEqual([
       ["acct-a", 1, 2],
       ["acct-b", 0, 1],
+    ]);
+  });
+
+  it("counts the track events a column names, per name", async () => {
+    const report = await json<{ id: string }>(
+      await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Exports", range: { last: 7 }, columns: ["trackEvents.report_exported", "trackEvents.never_sent", "trackEvents"] }) }),
+    );
+    const r = await json<{ rows: { id: string; values: Record<string, number> }[] }>(await p.api(`/api/v1/reports/${report.id}/results`));
+    expect(r.rows.map((x) => [x.id, x.values["trackEvents.report_exported"], x.values["trackEvents.never_sent"], x.values["trackEvents"]])).toEqual([
+      ["acct-a", 2, 0, 3],
+      ["acct-b", 0, 0, 0],
     ]);
   });
 

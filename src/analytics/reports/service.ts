@@ -66,7 +66,9 @@ export function createReportService(deps: { events: DuckDbEventStore; apps: AppS
       const range = resolveRange(report.range, report.timeZone, options.now ?? deps.now());
       const pageIds = columns.filter((c) => c.id.startsWith("pageViews.")).map((c) => c.id.slice(10));
       const featureIds = columns.filter((c) => c.id.startsWith("featureClicks.")).map((c) => c.id.slice(14));
-      const query = { appId: app.id, from: range.from, to: range.to, timeZone: report.timeZone, trackEventsCountAsActivity: app.settings.trackEventsCountAsActivity, pageIds, featureIds };
+      // Only the track names the columns show: breaking down every name seen costs a grouping by name.
+      const trackNames = columns.filter((c) => c.id.startsWith("trackEvents.")).map((c) => c.id.slice(12));
+      const query = { appId: app.id, from: range.from, to: range.to, timeZone: report.timeZone, trackEventsCountAsActivity: app.settings.trackEventsCountAsActivity, pageIds, featureIds, trackNames };
       const result = report.kind === "account" ? await accountMetrics(deps.events.readers, query) : await visitorMetrics(deps.events.reader, query);
       if (!result.ok) throw new ApiError(400, "INVALID_RANGE", result.error.message, "range");
       const entities = new Map<string, Entity>((await deps.metadata.all(app.id, report.kind)).map((e) => [e.id, e]));
