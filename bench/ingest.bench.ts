@@ -5,7 +5,7 @@ import path from "node:path";
 import { openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
 import { startChildServer } from "../test/child-server.js";
 import { TEST_APP_KEY, TEST_TOKEN } from "../test/harness.js";
-import { printFigure, type BenchOptions } from "./lib.js";
+import { ensureBuiltServer, printFigure, type BenchOptions } from "./lib.js";
 
 /** DuckDB's raw appender rate for events of the same shape: the ceiling ingest is compared with. */
 async function appenderRate(count: number): Promise<number> {
@@ -126,7 +126,10 @@ export async function run(options: BenchOptions): Promise<void> {
   const seconds = options.scale === "small" ? 4 : 15;
   const baseline = await appenderRate(options.scale === "small" ? 200_000 : 1_000_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-bench-ingest-"));
-  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" });
+  // The server runs as `npm start` runs it (built JavaScript, no TypeScript loader in the process),
+  // so its peak RSS is the one an operator sees.
+  ensureBuiltServer();
+  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true });
   try {
     const hasWrk = spawnSync("wrk", ["--version"]).error === undefined;
     const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24);

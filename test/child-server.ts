@@ -4,9 +4,15 @@ import { testEnvironment } from "./harness.js";
 
 export type ChildServer = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
-/** Starts `pendulum serve` in a separate Node process on a free port and waits until it listens. */
-export async function startChildServer(dataDir: string, env: Record<string, string> = {}): Promise<ChildServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("test", "fixtures", "serve-child.ts")], {
+/**
+ * Starts `pendulum serve` in a separate Node process on a free port and waits until it listens.
+ * From the TypeScript sources through tsx by default; `fromDist` runs the built server the way
+ * `npm start` does (`bin/pendulum.js`), without tsx's loader thread and its memory (about 60 MB of
+ * RSS): what a benchmark of the server's memory should measure. The caller makes sure dist/ is built.
+ */
+export async function startChildServer(dataDir: string, env: Record<string, string> = {}, options: { fromDist?: boolean } = {}): Promise<ChildServer> {
+  const args = options.fromDist ? [path.join("bin", "pendulum.js"), "serve"] : ["--import", "tsx", path.join("test", "fixtures", "serve-child.ts")];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       ...testEnvironment(dataDir),
