@@ -129,3 +129,20 @@ describe("the bulk loader", () => {
     expect(rows.find((r) => r.id === "sql-a")?.values).toMatchObject({ visitors: 5, [`pageViews.${page.id}`]: 50 });
   });
 });
+
+describe("after a crash mid-load", () => {
+  it("drops the staging tables the load left behind when Pendulum starts again", async () => {
+    const first = await startTestPendulum();
+    const conn = first.events.connection;
+    await conn.run("CREATE TABLE bulk_staging_0a1b2c AS SELECT * FROM events LIMIT 0; CREATE TABLE bulk_staging_notes (x INTEGER)");
+    await first.close();
+    const again = await startTestPendulum({ dataDir: first.dataDir });
+    try {
+      const tables = await again.events.connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'bulk_staging_') ORDER BY 1");
+      // Only names the loader makes (bulk_staging_<hex>) are dropped.
+      expect(tables.getRowsJS()).toEqual([["bulk_staging_notes"]]);
+    } finally {
+      await again.close();
+    }
+  });
+});

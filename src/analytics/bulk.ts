@@ -124,6 +124,20 @@ export function createBulkLoader(deps: Deps) {
   };
 
   return {
+    /**
+     * Drops staging tables a load interrupted by a crash left behind. Called at start-up, when no
+     * load can be running: one process holds the event store (DuckDB's file lock).
+     */
+    async sweepStaging(): Promise<string[]> {
+      return deps.events.exclusive(async (conn) => {
+        const found = await conn.runAndReadAll(
+          "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'bulk_staging_') ORDER BY 1",
+        );
+        const names = found.getRowsJS().map((r) => String(r[0])).filter((n) => /^bulk_staging_[0-9a-f]+$/.test(n));
+        for (const name of names) await conn.run(`DROP TABLE IF EXISTS ${name}`);
+        return names;
+      });
+    },
     /** Loads historical events given as POST /import takes them (validated the same way), any number at once. */
     async importEvents(app: App, events: Iterable<ImportEvent>, progress?: BulkProgress): Promise<BulkLoadResult> {
       const started = performance.now();

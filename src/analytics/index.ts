@@ -132,6 +132,8 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       await apps.load();
       await definitions.load();
       await derived.recover();
+      const swept = await bulk.sweepStaging();
+      if (swept.length > 0) console.error(`pendulum: dropped ${swept.length} staging table(s) an interrupted bulk load left behind`);
       if (apps.list().length === 0) {
         const { app, trackSecret } = await apps.create({ name: "My app", ...(ctx.config.appKey ? { appKey: ctx.config.appKey } : {}), ...(ctx.config.trackSecret ? { trackSecret: ctx.config.trackSecret } : {}) });
         if (!ctx.config.appKey) ctx.announce(`Default app key (for the agent snippet): ${app.appKey}`);
