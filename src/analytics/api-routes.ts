@@ -14,6 +14,7 @@ export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ing
 const AppQuery = Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })) });
 const Page = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 64 })),
+  q: Type.Optional(Type.String({ maxLength: 128, description: "Only those whose id or a metadata value contains this (any case)" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
   offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
 });
@@ -85,8 +86,8 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
   for (const kind of ["account", "visitor"] as EntityKind[]) {
     const plural = `${kind}s`;
     app.get(`/${plural}`, { schema: { tags: ["metadata"], querystring: Page } }, async (req) => {
-      const q = req.query as { app?: string; limit?: number; offset?: number };
-      const r = await o.metadata.list(pickApp(q.app).id, kind, { limit: q.limit ?? 100, offset: q.offset ?? 0 });
+      const q = req.query as { app?: string; q?: string; limit?: number; offset?: number };
+      const r = await o.metadata.list(pickApp(q.app).id, kind, { limit: q.limit ?? 100, offset: q.offset ?? 0, ...(q.q ? { q: q.q } : {}) });
       return { total: r.total, [plural]: r.items };
     });
     app.get(`/${plural}/:id`, { schema: { tags: ["metadata"], params: Type.Object({ id: Type.String({ maxLength: 128 }) }), querystring: AppQuery } }, async (req) => {

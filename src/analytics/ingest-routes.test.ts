@@ -140,6 +140,26 @@ describe("metadata and import", () => {
     expect(missing.status).toBe(404);
   });
 
+  it("searches accounts and visitors by id and metadata values on the server, with LIKE's wildcards taken literally", async () => {
+    await post(batch({ account: { id: "Search-Co_1", plan: "Enterprise 50%" }, visitor: { id: "vis-search", email: "grace@hopper.example" } }));
+    await post(batch({ account: { id: "searchXco-2", plan: "starter" }, visitor: { id: "vis-search-2" } }));
+    await analyticsOf(p).settle();
+    await p.api("/api/v1/accounts/searchXco-2/metadata/custom", { method: "PUT", body: JSON.stringify({ owner: "Linus" }) });
+    const ids = async (path: string): Promise<{ total: number; ids: string[] }> => {
+      const body = (await (await p.api(path)).json()) as { total: number; accounts?: { id: string }[]; visitors?: { id: string }[] };
+      return { total: body.total, ids: (body.accounts ?? body.visitors ?? []).map((e) => e.id) };
+    };
+    expect(await ids("/api/v1/accounts?q=SEARCH")).toEqual({ total: 2, ids: ["Search-Co_1", "searchXco-2"] });
+    expect(await ids("/api/v1/accounts?q=co_")).toEqual({ total: 1, ids: ["Search-Co_1"] }); // "_" is not a wildcard
+    expect(await ids("/api/v1/accounts?q=50%25")).toEqual({ total: 1, ids: ["Search-Co_1"] }); // agent value
+    expect(await ids("/api/v1/accounts?q=linus")).toEqual({ total: 1, ids: ["searchXco-2"] }); // custom value
+    expect(await ids("/api/v1/accounts?q=plan")).toEqual({ total: 0, ids: [] }); // keys are not searched
+    expect(await ids("/api/v1/accounts?q=search&limit=1&offset=1")).toEqual({ total: 2, ids: ["searchXco-2"] });
+    expect(await ids("/api/v1/visitors?q=hopper")).toEqual({ total: 1, ids: ["vis-search"] });
+    const tooLong = await p.api(`/api/v1/accounts?q=${"x".repeat(129)}`);
+    expect(tooLong.status).toBe(400);
+  });
+
   it("imports history older than 7 days and points at the bad line", async () => {
     const old = now() - 60 * 86_400_000;
     const ok = await p.api("/api/v1/import", {

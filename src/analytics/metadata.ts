@@ -143,10 +143,22 @@ export function createMetadataStore(records: Records) {
       }
       return e;
     },
-    async list(appId: string, kind: EntityKind, page: { limit: number; offset: number }): Promise<{ total: number; items: Entity[] }> {
+    /**
+     * One page of an app's visitors or accounts by id. `q` keeps those whose id or any metadata
+     * value (agent, custom or CRM; keys are not searched) contains it, ignoring case.
+     */
+    async list(appId: string, kind: EntityKind, page: { limit: number; offset: number; q?: string }): Promise<{ total: number; items: Entity[] }> {
       const t = table(kind);
-      const total = await db.selectFrom(t).select(sql<number>`count(*)`.as("n")).where("app_id", "=", appId).executeTakeFirstOrThrow();
-      const rows = await db.selectFrom(t).selectAll().where("app_id", "=", appId).orderBy("id").limit(page.limit).offset(page.offset).execute();
+      const q = page.q?.trim().toLowerCase() ?? "";
+      // LIKE with its wildcards escaped, so "50%" or "a_b" are searched as written.
+      const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const inValues = (column: "agent" | "custom" | "crm") => sql<boolean>`exists (select 1 from json_each(${sql.ref(column)}) where lower(cast(value as text)) like ${pattern} escape '\\')`;
+      const base = db
+        .selectFrom(t)
+        .where("app_id", "=", appId)
+        .$if(q !== "", (b) => b.where((eb) => eb.or([sql<boolean>`lower(id) like ${pattern} escape '\\'`, inValues("agent"), inValues("custom"), inValues("crm")])));
+      const total = await base.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
+      const rows = await base.selectAll().orderBy("id").limit(page.limit).offset(page.offset).execute();
       return { total: Number(total.n), items: rows.map(toEntity) };
     },
     /** Sets keys of the `custom` group (a null value removes the key); the entity must exist. */

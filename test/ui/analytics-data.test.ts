@@ -83,8 +83,13 @@ describe("admin UI: accounts, visitors, account detail, reports and the CRM push
     await page.getByRole("tab", { name: "CRM metadata" }).click();
     await table.getByText("none on this page").waitFor();
     await page.getByRole("tab", { name: "Agent metadata" }).click();
+    // The search runs on the server (ids and metadata values across every page), not over the loaded rows.
+    const searched = page.waitForRequest((r) => new URL(r.url()).pathname === "/api/v1/accounts" && new URL(r.url()).searchParams.get("q") === "glob");
     await page.getByLabel("Search accounts").fill("glob");
+    await searched;
     await expect.poll(() => table.getByRole("link").count()).toBe(1);
+    await page.getByLabel("Search accounts").fill("no-such-account");
+    await table.getByText('No accounts match "no-such-account"').waitFor();
     await page.getByLabel("Search accounts").fill("");
     await checkScreen(ui, "analytics-accounts");
 

@@ -18,14 +18,11 @@ function EntityList(props: { kind: Kind }) {
   const [page, setPage] = useState(1);
   const [group, setGroup] = useState<MetadataGroup>("agent");
   const [search, setSearch] = useState("");
-  const filter = useDebounced(search.trim().toLowerCase(), 150);
-  const list = useApi<ListAnswer>(`/${plural(kind)}${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`);
+  // The server searches ids and metadata values over every page; typing starts again at page 1.
+  const filter = useDebounced(search.trim(), 250);
+  const list = useApi<ListAnswer>(`/${plural(kind)}${query({ q: filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`);
   const open = useMutation((id: string) => api<Entity>(`/${plural(kind)}/${encodeURIComponent(id)}`));
   const rows = useMemo(() => list.data?.[plural(kind)] ?? [], [list.data, kind]);
-  const shown = useMemo(
-    () => (filter ? rows.filter((r) => r.id.toLowerCase().includes(filter) || Object.values(r.metadata).some((m) => Object.values(m).some((v) => String(v).toLowerCase().includes(filter)))) : rows),
-    [rows, filter],
-  );
   const keys = useMemo(() => groupKeys(rows, group), [rows, group]);
   const notFound: ApiError | undefined = open.error?.status === 404 ? open.error : undefined;
   return (
@@ -41,6 +38,7 @@ function EntityList(props: { kind: Kind }) {
           value={search}
           onChange={(v) => {
             setSearch(v);
+            setPage(1);
             open.clear();
           }}
           onOpen={(id) => void open.run(id).then((e) => e && navigate(`/${plural(kind)}/${encodeURIComponent(e.id)}`))}
@@ -95,16 +93,16 @@ function EntityList(props: { kind: Kind }) {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {shown.length === 0 ? (
+              {rows.length === 0 ? (
                 <Table.Tr>
                   <Table.Td colSpan={3 + Math.max(1, keys.length)}>
                     <Text size="sm" c="dimmed">
-                      {rows.length === 0 ? `No ${plural(kind)} yet: they appear when the agent sends their first events.` : `Nothing on this page matches "${search}". Press Enter to open an exact id.`}
+                      {filter ? `No ${plural(kind)} match "${filter}". Press Enter to open the ${kind} with exactly this id.` : `No ${plural(kind)} yet: they appear when the agent sends their first events.`}
                     </Text>
                   </Table.Td>
                 </Table.Tr>
               ) : (
-                shown.map((r) => (
+                rows.map((r) => (
                   <Table.Tr key={r.id}>
                     <Table.Td>
                       <InAppLink to={`/${plural(kind)}/${encodeURIComponent(r.id)}`}>{r.id}</InAppLink>

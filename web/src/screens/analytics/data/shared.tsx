@@ -206,7 +206,7 @@ export function IdSearch(props: { kind: Kind; value: string; onChange(v: string)
       <Group align="flex-end" gap="xs">
         <TextInput
           label={`Search ${plural(props.kind)}`}
-          description={`Filters this page as you type; press Enter to open the ${props.kind} with exactly this id.`}
+          description={`Searches ids and metadata values as you type; press Enter to open the ${props.kind} with exactly this id.`}
           value={props.value}
           onChange={(e) => props.onChange(e.currentTarget.value)}
           error={fieldError(props.error, "id") ?? (props.error && props.error.status !== 404 ? props.error.message : undefined)}
