@@ -189,7 +189,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       await registerIngestRoutes(app, { apps, ingest, maxBodyBytes: ctx.config.ingest.maxBodyBytes, agentFile: options.agentFile ?? AGENT_FILE });
     },
     apiRoutes(app) {
-      registerDefinitionRoutes(app, { definitions, events: ctx.events, appId });
+      registerDefinitionRoutes(app, { definitions, events: ctx.events, appId, now: ctx.clock });
       registerSegmentRoutes(app, { segments: segmentStore, service: segments, appId });
       registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
       registerAccountUsageRoute(app, { events: ctx.events, apps, metadata, appId, now: ctx.clock });

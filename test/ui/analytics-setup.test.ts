@@ -98,6 +98,9 @@ describe("analytics set-up screens", () => {
     await page.getByText("Saved page Reports: it matches 3 stored URLs.").waitFor();
     const pages = await json<{ pages: { name: string; rules: string[] }[] }>("/api/v1/pages");
     expect(pages.pages).toMatchObject([{ name: "Reports", rules: ["/reports/*"] }]);
+    // The list shows the last 30 days of use: ann's two report loads and cat's one, in two accounts.
+    const row = page.getByTestId("pages-table").getByRole("row").filter({ hasText: "/reports/*" });
+    await expect.poll(async () => (await row.getByRole("cell").allTextContents()).slice(2, 5)).toEqual(["3", "2", "2"]);
     await checkScreen(ui, "analytics-pages");
   }, 120_000);
 
@@ -119,6 +122,8 @@ describe("analytics set-up screens", () => {
     await page.getByText("Saved feature Export: it matches 1 stored click path.").waitFor();
     const features = await json<{ features: { name: string; selector: string }[] }>("/api/v1/features");
     expect(features.features).toMatchObject([{ name: "Export", selector: "button#export" }]);
+    const row = page.getByTestId("features-table").getByRole("row").filter({ hasText: "button#export" });
+    await expect.poll(async () => (await row.getByRole("cell").allTextContents()).slice(2, 5)).toEqual(["1", "1", "1"]);
     await checkScreen(ui, "analytics-features");
   }, 120_000);
 

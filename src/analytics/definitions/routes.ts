@@ -2,10 +2,18 @@ import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../server/errors.js";
 import type { HttpApp } from "../../server/http.js";
 import type { DuckDbEventStore, PathElement } from "../../store/index.js";
+import { definitionUsage, type DefinitionUsage } from "../metrics/index.js";
 import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../rules/index.js";
 import type { DefinitionStore } from "./store.js";
 
-export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string };
+export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string; now(): number };
+
+/** `?usageDays=N` on a list: each page or feature also gets its use over the last N days. */
+const ListQuery = Type.Object({
+  app: Type.Optional(Type.String()),
+  usageDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 365, description: "Add each one's views or clicks, visitors and accounts over the last N × 24 hours" })),
+});
+const DAY_MS = 86_400_000;
 
 const PageBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 200 }), rules: Type.Array(Type.String({ minLength: 1, maxLength: 2048 }), { minItems: 1, maxItems: 50 }), app: Type.Optional(Type.String()) },
@@ -37,7 +45,16 @@ function checkSelector(selector: string): void {
 export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOptions): void {
   const { definitions } = o;
 
-  app.get("/pages", { schema: { tags: ["pages"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ pages: definitions.pages(o.appId(req.query.app)) }));
+  /** Items of a list with `usage` added when asked (zeros for those without use in the window). */
+  const withUsage = async <T extends { id: string }>(items: T[], appId: string, kind: "pages" | "features", days: number | undefined): Promise<(T & { usage?: DefinitionUsage & { days: number } })[]> => {
+    if (days === undefined) return items;
+    const usage = await definitionUsage(o.events.reader, appId, kind, o.now() - days * DAY_MS);
+    return items.map((i) => ({ ...i, usage: { days, ...(usage.get(i.id) ?? { events: 0, visitors: 0, accounts: 0 }) } }));
+  };
+  app.get("/pages", { schema: { tags: ["pages"], querystring: ListQuery } }, async (req) => {
+    const appId = o.appId(req.query.app);
+    return { pages: await withUsage(definitions.pages(appId), appId, "pages", req.query.usageDays) };
+  });
   app.get("/pages/:id", { schema: { tags: ["pages"], params: Id } }, async (req) => {
     const p = definitions.page(req.params.id);
     if (!p) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
@@ -86,7 +103,10 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     },
   );
 
-  app.get("/features", { schema: { tags: ["features"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ features: definitions.features(o.appId(req.query.app)) }));
+  app.get("/features", { schema: { tags: ["features"], querystring: ListQuery } }, async (req) => {
+    const appId = o.appId(req.query.app);
+    return { features: await withUsage(definitions.features(appId), appId, "features", req.query.usageDays) };
+  });
   app.get("/features/:id", { schema: { tags: ["features"], params: Id } }, async (req) => {
     const f = definitions.feature(req.params.id);
     if (!f) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");

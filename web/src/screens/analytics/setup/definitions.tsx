@@ -2,12 +2,28 @@ import { ActionIcon, Alert, Button, Card, Code, Group, List, Loader, Modal, Stac
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, type Column } from "../../../components/common";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { RuleErrorText, formatPath, ruleApi, usePreview } from "./shared";
 
-export type PageDef = { id: string; name: string; rules: string[]; updatedAt: number };
-export type FeatureDef = { id: string; name: string; selector: string; updatedAt: number };
+/** Use over the last `days` days, when a list asks for it (`?usageDays=`). */
+type Usage = { days: number; events: number; visitors: number; accounts: number };
+export type PageDef = { id: string; name: string; rules: string[]; updatedAt: number; usage?: Usage };
+export type FeatureDef = { id: string; name: string; selector: string; updatedAt: number; usage?: Usage };
+
+/** The days of use the page and feature lists show. */
+const USAGE_DAYS = 30;
+
+/** List columns for a definition's recent use: the count, then the visitors and accounts behind it. */
+function usageColumns<R extends { usage?: Usage }>(noun: string): Column<R>[] {
+  const n = (r: R, k: keyof Omit<Usage, "days">): number => r.usage?.[k] ?? 0;
+  const cell = (v: number) => v.toLocaleString("en-US");
+  return [
+    { key: "events", label: `${noun} (${USAGE_DAYS} days)`, align: "right", sortValue: (r) => n(r, "events"), render: (r) => cell(n(r, "events")) },
+    { key: "visitors", label: "Visitors", align: "right", sortValue: (r) => n(r, "visitors"), render: (r) => cell(n(r, "visitors")) },
+    { key: "accounts", label: "Accounts", align: "right", sortValue: (r) => n(r, "accounts"), render: (r) => cell(n(r, "accounts")) },
+  ];
+}
 type PathElement = { tag: string; id?: string; classes?: string[]; text?: string };
 
 function PreviewCard(props: { title: string; busy: boolean; count: number | undefined; noun: string; waiting: string; children?: ReactNode; errorText?: string }) {
@@ -17,7 +33,7 @@ function PreviewCard(props: { title: string; busy: boolean; count: number | unde
         <Title order={3} size="h5">
           {props.title}
         </Title>
-        {props.busy && <Loader size="xs" aria-label="Updating the preview" />}
+        {props.busy && <Loader size="xs" role="status" aria-label="Updating the preview" />}
       </Group>
       {props.errorText ? (
         <Text size="sm" c="red.9">
@@ -61,7 +77,7 @@ function ConfirmDelete(props: { what: string | null; onClose(): void; onConfirm(
 
 /** Pages: named URL rules, applied to all stored history. */
 export function Pages() {
-  const pages = useApi<{ pages: PageDef[] }>("/pages");
+  const pages = useApi<{ pages: PageDef[] }>(`/pages?usageDays=${USAGE_DAYS}`);
   const canEdit = useCanEdit();
   const [editing, setEditing] = useState<PageDef | "new" | null>(null);
   const [deleting, setDeleting] = useState<PageDef | null>(null);
@@ -102,6 +118,7 @@ export function Pages() {
                 </Group>
               ),
             },
+            ...usageColumns<PageDef>("Views"),
             { key: "updatedAt", label: "Updated", render: (p) => formatTime(p.updatedAt) },
             ...(canEdit
               ? [
@@ -258,7 +275,7 @@ function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name
 
 /** Features: named CSS selectors over clicked elements, applied to all stored clicks. */
 export function Features() {
-  const features = useApi<{ features: FeatureDef[] }>("/features");
+  const features = useApi<{ features: FeatureDef[] }>(`/features?usageDays=${USAGE_DAYS}`);
   const canEdit = useCanEdit();
   const [editing, setEditing] = useState<FeatureDef | "new" | null>(null);
   const [deleting, setDeleting] = useState<FeatureDef | null>(null);
@@ -288,6 +305,7 @@ export function Features() {
           columns={[
             { key: "name", label: "Name" },
             { key: "selector", label: "Selector", render: (f) => <Code>{f.selector}</Code> },
+            ...usageColumns<FeatureDef>("Clicks"),
             { key: "updatedAt", label: "Updated", render: (f) => formatTime(f.updatedAt) },
             ...(canEdit
               ? [
