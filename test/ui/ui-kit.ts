@@ -82,6 +82,14 @@ export async function accessibilityViolations(page: Page): Promise<AxeViolation[
 /** The standard check of a screen: screenshot, no serious accessibility violations, no console errors. */
 export async function checkScreen(ui: AdminPage, name: string): Promise<void> {
   await settled(ui.page);
+  // Finite CSS transitions and animations (a modal or notice fading in) must end first: axe
+  // measures colour contrast on what is painted, and a half-faded text fails it. Spinners loop
+  // forever and are left out.
+  await ui.page.waitForFunction(
+    () => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getTiming().iterations === Infinity),
+    undefined,
+    { timeout: 10_000 },
+  );
   await screenshot(ui.page, name);
   const violations = await accessibilityViolations(ui.page);
   expect(violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);

@@ -302,7 +302,7 @@ function LiveCount(props: { kind: Kind; onKind(k: Kind): void; complete: boolean
         <Title order={2} size="h4" id="live-count-title">
           Live count
         </Title>
-        {props.busy && <Loader size="xs" aria-label="Counting" />}
+        {props.busy && <Loader size="xs" role="status" aria-label="Counting" />}
       </Group>
       <SegmentedControl
         fullWidth
