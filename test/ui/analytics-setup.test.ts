@@ -173,6 +173,9 @@ describe("analytics set-up screens", () => {
     await checkScreen(ui, "analytics-segment-detail");
     await openScreen(page, "Segments");
     await page.getByRole("link", { name: "Report viewers who export or pay" }).waitFor();
+    // The list shows each segment's member counts, as the API computes them.
+    const row = page.getByTestId("segments-table").getByRole("row").filter({ hasText: "Report viewers who export or pay" });
+    await expect.poll(async () => (await row.getByRole("cell").allTextContents()).slice(2, 4)).toEqual([String(members.count), String(visitors.count)]);
     await checkScreen(ui, "analytics-segments");
   }, 180_000);
 

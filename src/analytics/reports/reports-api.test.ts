@@ -137,6 +137,12 @@ describe("account reports and segments", () => {
     expect(members.members).toEqual(["acct-a"]);
     const visitors = await json<{ members: string[] }>(await p.api(`/api/v1/segments/${seg.id}/members?kind=visitor`));
     expect(visitors.members).toEqual(["ann", "bob"]);
+    // The list adds member counts when asked: this segment's, and Everyone's (every account and visitor).
+    type Listed = { id: string; counts?: { accounts: number; visitors: number } };
+    const listed = (await json<{ segments: Listed[] }>(await p.api("/api/v1/segments?counts=true"))).segments;
+    expect(listed.find((s) => s.id === seg.id)?.counts).toEqual({ accounts: 1, visitors: 2 });
+    expect(listed.find((s) => s.id === "everyone")?.counts).toEqual({ accounts: 2, visitors: 3 });
+    expect((await json<{ segments: Listed[] }>(await p.api("/api/v1/segments"))).segments.every((s) => s.counts === undefined)).toBe(true);
     const bad = await p.api("/api/v1/segments", { method: "POST", body: JSON.stringify({ name: "x", definition: { op: "and", rules: [{ kind: "behavior", event: "page", id: "p", condition: "atLeast" }] } }) });
     expect(bad.status).toBe(400);
     expect((await bad.json()).field).toBe("definition.rules[0].count");

@@ -12,7 +12,27 @@ const Kind = Type.Union([Type.Literal("account"), Type.Literal("visitor")]);
 
 /** `/api/v1/segments`: saved segments, their members, and a live count for the builder. */
 export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore; service: SegmentService; appId(id: string | undefined): string }): void {
-  app.get("/segments", { schema: { tags: ["segments"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ segments: await o.segments.list(o.appId(req.query.app)) }));
+  app.get(
+    "/segments",
+    {
+      schema: {
+        tags: ["segments"],
+        querystring: Type.Object({
+          app: Type.Optional(Type.String()),
+          counts: Type.Optional(Type.Boolean({ description: "Add each segment's member counts (accounts and visitors), evaluated now" })),
+        }),
+      },
+    },
+    async (req) => {
+      const appId = o.appId(req.query.app);
+      const segments = await o.segments.list(appId);
+      if (!req.query.counts) return { segments };
+      // Metadata and links are read once per kind for every segment (membersOfMany).
+      const ids = segments.map((s) => s.id);
+      const [accounts, visitors] = [await o.service.membersOfMany(appId, ids, "account"), await o.service.membersOfMany(appId, ids, "visitor")];
+      return { segments: segments.map((s) => ({ ...s, counts: { accounts: accounts.get(s.id)?.size ?? 0, visitors: visitors.get(s.id)?.size ?? 0 } })) };
+    },
+  );
   app.get("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
     const s = await o.segments.get(req.params.id);
     if (!s) throw new ApiError(404, "NOT_FOUND", `No segment ${req.params.id}`, "id");

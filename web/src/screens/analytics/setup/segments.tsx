@@ -32,7 +32,7 @@ import {
 } from "./segment-model";
 import { usePreview } from "./shared";
 
-type Segment = { id: string; name: string; definition: ApiGroup | null; createdAt: number; updatedAt: number };
+type Segment = { id: string; name: string; definition: ApiGroup | null; createdAt: number; updatedAt: number; counts?: { accounts: number; visitors: number } };
 type Entity = { id: string; metadata: Record<MetaGroup, Record<string, unknown>> };
 type Kind = "account" | "visitor";
 
@@ -54,7 +54,8 @@ function useDefinitions() {
 
 /** Saved segments: who they select, in words. */
 export function Segments() {
-  const segments = useApi<{ segments: Segment[] }>("/segments");
+  // Member counts are evaluated now, for every segment: the list asks for them.
+  const segments = useApi<{ segments: Segment[] }>("/segments?counts=true");
   const defs = useDefinitions();
   const canEdit = useCanEdit();
   return (
@@ -84,6 +85,8 @@ export function Segments() {
                 </Text>
               ),
             },
+            { key: "accounts", label: "Accounts", align: "right", sortValue: (s) => s.counts?.accounts ?? 0, render: (s) => (s.counts?.accounts ?? 0).toLocaleString("en-US") },
+            { key: "visitors", label: "Visitors", align: "right", sortValue: (s) => s.counts?.visitors ?? 0, render: (s) => (s.counts?.visitors ?? 0).toLocaleString("en-US") },
             { key: "updatedAt", label: "Updated", render: (s) => (s.definition === null ? <Badge variant="light">built in</Badge> : formatTime(s.updatedAt)) },
           ]}
         />
