@@ -125,14 +125,18 @@ export function startGuides(win: Window, hook: GuideHook): void {
     if (!hook.key || !hook.visitor) return;
     const mine = ++seq;
     const body = await fetchGuides();
+    // The open guide may be left out only for its frequency (a `once` guide is, once shown), which
+    // must not end a display in progress (a walkthrough crossing SPA routes): asked for alone, it
+    // is judged by targeting, schedule and status only, and closed only if those take it away.
+    const open = active;
+    const kept = !open || body.guides.some((g) => g.id === open.id) || (await fetchGuides(open.id)).guides.length > 0;
     if (mine !== seq) return; // a newer refresh (URL or identity change) won
     win.clearTimeout(retry);
     guides = body.guides;
     placeBadges();
-    if (active && !guides.some((g) => g.id === active?.id)) {
-      const gone = active;
+    if (!kept && open && active === open) {
       active = undefined;
-      gone.close();
+      open.close();
     }
     queue = guides.filter((g) => g.auto && !offered.has(g.id) && g.id !== active?.id).sort((a, b) => b.priority - a.priority);
     next();
