@@ -105,6 +105,8 @@ describe("guide activation and multi-page walkthroughs in Chromium against a rea
       "/act/api": hostPage(p.url, "API", "<p>Settings</p><button id='plain'>Plain</button>"),
       "/spa/dashboard": hostPage(p.url, "SPA", SPA_BODY),
       "/spa/reports": hostPage(p.url, "SPA", SPA_BODY),
+      "/mp/one": hostPage(p.url, "Step one", "<h1>Projects</h1><button id='start'>New project</button>"),
+      "/mp/two": hostPage(p.url, "Step two", "<h1>Project</h1><div style='height:80px'></div><button id='invite'>Invite</button>"),
     });
     browser = await launchBrowser();
     helpGuide = await createGuide({ name: "Help tips", targeting: { page: "/act/help" }, activation: { type: "element", selector: "#help" }, steps: [{ layout: "lightbox", title: "Need help?", content: "Here is how billing works." }] });
@@ -265,6 +267,49 @@ describe("guide activation and multi-page walkthroughs in Chromium against a rea
     const m = await api<{ views: number; completed: number; funnel: { views: number }[] }>(`/guides/${g.id}/metrics`);
     expect(m).toMatchObject({ views: 1, completed: 1 });
     expect(m.funnel.map((s) => s.views)).toEqual([1, 1]);
+    await pg.context().close();
+  });
+
+  it("continues a walkthrough across a full page load at its step, as the same display, and not again once it ends", async () => {
+    const g = await createGuide({
+      name: "Project tour",
+      frequency: "once",
+      targeting: { page: "/mp/*" },
+      steps: [
+        { layout: "tooltip", selector: "#start", content: "Create a project first." },
+        { layout: "tooltip", selector: "#invite", content: "Then invite your team." },
+      ],
+    });
+    const { pg } = await open("/mp/one", "v=v-mp&a=mp");
+    await dialog(pg).waitFor();
+    expect(await dialog(pg).innerText()).toContain("Create a project first.");
+    await pg.locator("pendulum-guides button", { hasText: "Next" }).click();
+    // A real navigation: a new document, a new agent; the tab's session keeps the display.
+    const resumed = pg.waitForResponse((r) => r.url().includes("/data/guides?") && r.url().includes(`&guide=${g.id}`));
+    await load(pg, `${site.url}/mp/two?v=v-mp&a=mp`);
+    await resumed; // asked for alone: the server no longer offers a "once" guide it has shown
+    await dialog(pg).waitFor();
+    expect(await dialog(pg).innerText()).toContain("Then invite your team.");
+    await pg.locator("pendulum-guides button", { hasText: "Done" }).click();
+    const rows = await storedEvents(g.id, "the tour completed", (r) => r.some((e) => e.type === "completed"));
+    expect(rows.filter((e) => e.type !== "button_clicked").map((e) => ({ type: e.type, step: Number(e.step), page: new URL(e.url ?? "").pathname }))).toEqual([
+      { type: "shown", step: 0, page: "/mp/one" },
+      { type: "step_shown", step: 0, page: "/mp/one" },
+      { type: "advanced", step: 0, page: "/mp/one" },
+      { type: "step_shown", step: 1, page: "/mp/two" },
+      { type: "completed", step: 1, page: "/mp/two" },
+    ]);
+    expect(new Set(rows.map((e) => e.view_id)).size).toBe(1);
+    expect(await api<{ views: number; completed: number }>(`/guides/${g.id}/metrics`)).toMatchObject({ views: 1, completed: 1 });
+    // Completed: another load shows nothing (nor asks for the guide alone).
+    let askedAlone = false;
+    pg.on("request", (r) => {
+      if (r.url().includes(`&guide=${g.id}`)) askedAlone = true;
+    });
+    expect(await load(pg, `${site.url}/mp/one?v=v-mp&a=mp`)).not.toContain(g.id);
+    await pg.evaluate(() => new Promise((r) => setTimeout(r, 300)));
+    expect(await dialog(pg).count()).toBe(0);
+    expect(askedAlone).toBe(false);
     await pg.context().close();
   });
 

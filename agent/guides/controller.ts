@@ -1,10 +1,14 @@
 import type { GuidesResponse, WireGuide, WireGuideEvent } from "../../src/guides/wire.js";
 import { guideRoot, h } from "./dom.js";
 import type { GuideHook } from "./hook.js";
-import { openGuide, type GuideView } from "./view.js";
+import { openGuide, type GuideView, type Resume } from "./view.js";
 import { waitFor } from "./wait.js";
 
 const enc = encodeURIComponent;
+
+/** The display in progress, kept for the tab's session so a full page load continues it at its step. */
+type Saved = Resume & { guide: string; step: number; visitor: string };
+const SAVED = "pendulum:guide";
 const randomId = (): string => Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
@@ -25,6 +29,23 @@ export function startGuides(win: Window, hook: GuideHook): void {
   const offered = new Set<string>(); // automatic guides already offered on this page
 
   const layer = (): HTMLElement => (ui ??= guideRoot(doc)).layer;
+  // Storage can be missing or refused (private modes, sandboxed frames): then nothing resumes.
+  const saved = (): Saved | undefined => {
+    try {
+      return JSON.parse(win.sessionStorage.getItem(SAVED) ?? "null") ?? undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const save = (s?: Saved): void => {
+    try {
+      if (s) win.sessionStorage.setItem(SAVED, JSON.stringify(s));
+      else win.sessionStorage.removeItem(SAVED);
+    } catch {
+      /* not kept: a reload starts over */
+    }
+  };
+  let resumeChecked = false;
 
   const flush = (beacon = false): void => {
     if (pending.length === 0 || !hook.key) return;
@@ -48,19 +69,31 @@ export function startGuides(win: Window, hook: GuideHook): void {
     }
   };
 
-  const show = (g: WireGuide): void => {
+  const show = (g: WireGuide, resume?: Saved): void => {
     active?.close();
-    active = openGuide(g, {
-      win,
-      doc,
-      layer: layer(),
-      send,
-      newId: randomId,
-      onClose: () => {
-        active = undefined;
-        win.setTimeout(next, 0);
+    let viewId: string | undefined;
+    active = openGuide(
+      g,
+      {
+        win,
+        doc,
+        layer: layer(),
+        send,
+        newId: randomId,
+        onClose: () => {
+          // Ended (dismissed, completed, replaced or taken away): a reload must not bring it back.
+          if (saved()?.view === viewId) save();
+          active = undefined;
+          win.setTimeout(next, 0);
+        },
+        onStep: (step, id, began) => {
+          viewId = id;
+          save({ guide: g.id, view: id, step, began, visitor: hook.visitor });
+        },
       },
-    });
+      resume?.step ?? 0,
+      resume,
+    );
   };
   const next = (): void => {
     if (active) return;
@@ -130,13 +163,24 @@ export function startGuides(win: Window, hook: GuideHook): void {
     // is judged by targeting, schedule and status only, and closed only if those take it away.
     const open = active;
     const kept = !open || body.guides.some((g) => g.id === open.id) || (await fetchGuides(open.id)).guides.length > 0;
+    // After a full page load: the display the previous page left open, if this visitor may still
+    // see it here (asked alone, so a `once` guide already shown still counts).
+    const resume = resumeChecked || open ? undefined : saved();
+    const resumed = resume && resume.visitor === hook.visitor ? (body.guides.find((g) => g.id === resume.guide) ?? (await fetchGuides(resume.guide)).guides[0]) : undefined;
     if (mine !== seq) return; // a newer refresh (URL or identity change) won
+    resumeChecked = true;
     win.clearTimeout(retry);
     guides = body.guides;
     placeBadges();
     if (!kept && open && active === open) {
       active = undefined;
       open.close();
+    }
+    if (resume && !active) {
+      if (resumed && resume.step < resumed.steps.length) {
+        offered.add(resumed.id);
+        show(resumed, resume);
+      } else save();
     }
     queue = guides.filter((g) => g.auto && !offered.has(g.id) && g.id !== active?.id).sort((a, b) => b.priority - a.priority);
     next();

@@ -11,7 +11,12 @@ export type ViewDeps = {
   send(e: WireGuideEvent): void;
   newId(): string;
   onClose(): void;
+  /** Called as each step is drawn (the controller keeps it, so a full page load can resume the display). */
+  onStep?(step: number, view: string, began: number): void;
 };
+
+/** A display carried over from the previous page load: same view id and start time, no second "shown". */
+export type Resume = { view: string; began: number };
 
 /** One display of a guide, from its first step until it is dismissed, completed or taken away. */
 export type GuideView = { id: string; close(): void };
@@ -28,12 +33,12 @@ function buttonsOf(s: WireStep, i: number, last: boolean): Button[] {
 }
 
 /** Opens a guide at `start`; events go through `deps.send`. */
-export function openGuide(g: WireGuide, deps: ViewDeps, start = 0): GuideView {
+export function openGuide(g: WireGuide, deps: ViewDeps, start = 0, resume?: Resume): GuideView {
   const { win, doc, layer } = deps;
-  const view = deps.newId();
-  const began = Date.now();
+  const view = resume?.view ?? deps.newId();
+  const began = resume?.began ?? Date.now();
   let step = -1;
-  let shown = false;
+  let shown = resume !== undefined;
   let closed = false;
   let cleanups: Cleanup[] = [];
   const restoreFocus = doc.activeElement as HTMLElement | null;
@@ -212,6 +217,7 @@ export function openGuide(g: WireGuide, deps: ViewDeps, start = 0): GuideView {
   function render(i: number): void {
     clear();
     step = i;
+    deps.onStep?.(i, view, began);
     const s = g.steps[i] as WireStep;
     const mount = (target?: Element): void => {
       const modal = s.layout === "lightbox" || s.layout === "poll";
