@@ -11,7 +11,7 @@ type Params = Record<string, DuckDBValue>;
 
 /**
  * Where a report runs: one connection, or several to run its queries side by side (an account
- * report over rollups uses up to five; other reports use the first).
+ * report over rollups spreads its queries over them; other reports use the first).
  */
 export type Connections = DuckDBConnection | readonly DuckDBConnection[];
 type JsRow = Record<string, unknown>;
