@@ -75,62 +75,65 @@ function ConfirmDelete(props: { what: string | null; onClose(): void; onConfirm(
   );
 }
 
-/** Pages: named URL rules, applied to all stored history. */
-export function Pages() {
-  const pages = useApi<{ pages: PageDef[] }>(`/pages?usageDays=${USAGE_DAYS}`);
+type Definition = { id: string; name: string; updatedAt: number; usage?: Usage };
+
+/**
+ * The list screen shared by pages and features: the table (name, the rule column, recent use,
+ * updated, edit/delete), the editor dialog, the saved notice and the delete confirmation.
+ */
+function DefinitionList<D extends Definition>(props: {
+  kind: "page" | "feature";
+  title: string;
+  description: string;
+  empty: string;
+  ruleColumn: Column<D>;
+  usageNoun: string;
+  /** What a rule is matched against, singular and plural ("stored URL", "stored URLs"). */
+  matches: [string, string];
+  deleteEffect: string;
+  editor(props: { definition: D | null; onClose(): void; onSaved(name: string, matched: number): void }): ReactNode;
+}) {
+  const { kind } = props;
+  const path = `/${kind}s`;
+  const list = useApi<Record<string, D[]>>(`${path}?usageDays=${USAGE_DAYS}`);
   const canEdit = useCanEdit();
-  const [editing, setEditing] = useState<PageDef | "new" | null>(null);
-  const [deleting, setDeleting] = useState<PageDef | null>(null);
+  const [editing, setEditing] = useState<D | "new" | null>(null);
+  const [deleting, setDeleting] = useState<D | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const remove = useMutation((id: string) => ruleApi(`/pages/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  const remove = useMutation((id: string) => ruleApi(`${path}/${encodeURIComponent(id)}`, { method: "DELETE" }));
   return (
     <>
-      <PageHeader
-        title="Pages"
-        description="A page is one or more URL rules. Rules apply to every stored event, so a new page has history from day one."
-        actions={canEdit && <Button onClick={() => setEditing("new")}>New page</Button>}
-      />
-      <ErrorNotice error={pages.error} />
+      <PageHeader title={props.title} description={props.description} actions={canEdit && <Button onClick={() => setEditing("new")}>New {kind}</Button>} />
+      <ErrorNotice error={list.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
           {notice}
         </Alert>
       )}
-      {pages.loading && !pages.data ? (
-        <Loading label="Loading pages…" />
+      {list.loading && !list.data ? (
+        <Loading label={`Loading ${kind}s…`} />
       ) : (
         <DataTable
-          testId="pages-table"
-          rows={pages.data?.pages ?? []}
-          rowKey={(p) => p.id}
-          empty="No pages yet. Create one from a URL rule such as /reports/*."
+          testId={`${kind}s-table`}
+          rows={list.data?.[`${kind}s`] ?? []}
+          rowKey={(d) => d.id}
+          empty={props.empty}
           columns={[
             { key: "name", label: "Name" },
-            {
-              key: "rules",
-              label: "URL rules",
-              sortValue: (p) => p.rules.join(" "),
-              render: (p) => (
-                <Group gap={4}>
-                  {p.rules.map((r, i) => (
-                    <Code key={i}>{r}</Code>
-                  ))}
-                </Group>
-              ),
-            },
-            ...usageColumns<PageDef>("Views"),
-            { key: "updatedAt", label: "Updated", render: (p) => formatTime(p.updatedAt) },
+            props.ruleColumn,
+            ...usageColumns<D>(props.usageNoun),
+            { key: "updatedAt", label: "Updated", render: (d) => formatTime(d.updatedAt) },
             ...(canEdit
               ? [
                   {
                     key: "actions",
                     label: "Actions",
-                    render: (p: PageDef) => (
+                    render: (d: D) => (
                       <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" variant="subtle" aria-label={`Edit page ${p.name}`} onClick={() => setEditing(p)}>
+                        <Button size="compact-xs" variant="subtle" aria-label={`Edit ${kind} ${d.name}`} onClick={() => setEditing(d)}>
                           Edit
                         </Button>
-                        <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete page ${p.name}`} onClick={() => setDeleting(p)}>
+                        <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete ${kind} ${d.name}`} onClick={() => setDeleting(d)}>
                           Delete
                         </Button>
                       </Group>
@@ -141,20 +144,19 @@ export function Pages() {
           ]}
         />
       )}
-      {editing !== null && (
-        <PageEditor
-          page={editing === "new" ? null : editing}
-          onClose={() => setEditing(null)}
-          onSaved={(name, matched) => {
+      {editing !== null &&
+        props.editor({
+          definition: editing === "new" ? null : editing,
+          onClose: () => setEditing(null),
+          onSaved: (name, matched) => {
             setEditing(null);
-            setNotice(`Saved page ${name}: it matches ${matched.toLocaleString("en-US")} stored URL${matched === 1 ? "" : "s"}.`);
-            pages.reload();
-          }}
-        />
-      )}
+            setNotice(`Saved ${kind} ${name}: it matches ${matched.toLocaleString("en-US")} ${props.matches[matched === 1 ? 0 : 1]}.`);
+            list.reload();
+          },
+        })}
       <ConfirmDelete
-        what={deleting ? `page ${deleting.name}` : null}
-        effect="Its page views disappear from every report and segment that uses it. Events are kept, so a new page with the same rules brings them back."
+        what={deleting ? `${kind} ${deleting.name}` : null}
+        effect={props.deleteEffect}
         busy={remove.busy}
         error={remove.error}
         onClose={() => {
@@ -164,11 +166,39 @@ export function Pages() {
         onConfirm={async () => {
           if (deleting && (await remove.run(deleting.id))) {
             setDeleting(null);
-            pages.reload();
+            list.reload();
           }
         }}
       />
     </>
+  );
+}
+
+/** Pages: named URL rules, applied to all stored history. */
+export function Pages() {
+  return (
+    <DefinitionList<PageDef>
+      kind="page"
+      title="Pages"
+      description="A page is one or more URL rules. Rules apply to every stored event, so a new page has history from day one."
+      empty="No pages yet. Create one from a URL rule such as /reports/*."
+      ruleColumn={{
+        key: "rules",
+        label: "URL rules",
+        sortValue: (p) => p.rules.join(" "),
+        render: (p) => (
+          <Group gap={4}>
+            {p.rules.map((r, i) => (
+              <Code key={i}>{r}</Code>
+            ))}
+          </Group>
+        ),
+      }}
+      usageNoun="Views"
+      matches={["stored URL", "stored URLs"]}
+      deleteEffect="Its page views disappear from every report and segment that uses it. Events are kept, so a new page with the same rules brings them back."
+      editor={(e) => <PageEditor page={e.definition} onClose={e.onClose} onSaved={e.onSaved} />}
+    />
   );
 }
 
@@ -275,87 +305,18 @@ function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name
 
 /** Features: named CSS selectors over clicked elements, applied to all stored clicks. */
 export function Features() {
-  const features = useApi<{ features: FeatureDef[] }>(`/features?usageDays=${USAGE_DAYS}`);
-  const canEdit = useCanEdit();
-  const [editing, setEditing] = useState<FeatureDef | "new" | null>(null);
-  const [deleting, setDeleting] = useState<FeatureDef | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const remove = useMutation((id: string) => ruleApi(`/features/${encodeURIComponent(id)}`, { method: "DELETE" }));
   return (
-    <>
-      <PageHeader
-        title="Features"
-        description="A feature is a CSS selector over clicked elements and their ancestors. Like pages, it counts every stored click from the start."
-        actions={canEdit && <Button onClick={() => setEditing("new")}>New feature</Button>}
-      />
-      <ErrorNotice error={features.error} />
-      {notice && (
-        <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
-          {notice}
-        </Alert>
-      )}
-      {features.loading && !features.data ? (
-        <Loading label="Loading features…" />
-      ) : (
-        <DataTable
-          testId="features-table"
-          rows={features.data?.features ?? []}
-          rowKey={(f) => f.id}
-          empty="No features yet. Create one from a selector such as button#export."
-          columns={[
-            { key: "name", label: "Name" },
-            { key: "selector", label: "Selector", render: (f) => <Code>{f.selector}</Code> },
-            ...usageColumns<FeatureDef>("Clicks"),
-            { key: "updatedAt", label: "Updated", render: (f) => formatTime(f.updatedAt) },
-            ...(canEdit
-              ? [
-                  {
-                    key: "actions",
-                    label: "Actions",
-                    render: (f: FeatureDef) => (
-                      <Group gap={4} wrap="nowrap">
-                        <Button size="compact-xs" variant="subtle" aria-label={`Edit feature ${f.name}`} onClick={() => setEditing(f)}>
-                          Edit
-                        </Button>
-                        <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete feature ${f.name}`} onClick={() => setDeleting(f)}>
-                          Delete
-                        </Button>
-                      </Group>
-                    ),
-                  },
-                ]
-              : []),
-          ]}
-        />
-      )}
-      {editing !== null && (
-        <FeatureEditor
-          feature={editing === "new" ? null : editing}
-          onClose={() => setEditing(null)}
-          onSaved={(name, matched) => {
-            setEditing(null);
-            setNotice(`Saved feature ${name}: it matches ${matched.toLocaleString("en-US")} stored click path${matched === 1 ? "" : "s"}.`);
-            features.reload();
-          }}
-        />
-      )}
-      <ConfirmDelete
-        what={deleting ? `feature ${deleting.name}` : null}
-        effect="Its clicks disappear from every report and segment that uses it. Events are kept, so a new feature with the same selector brings them back."
-        busy={remove.busy}
-        error={remove.error}
-        onClose={() => {
-          setDeleting(null);
-          remove.clear();
-        }}
-        onConfirm={async () => {
-          if (deleting && (await remove.run(deleting.id))) {
-            setDeleting(null);
-            features.reload();
-          }
-        }}
-      />
-    </>
+    <DefinitionList<FeatureDef>
+      kind="feature"
+      title="Features"
+      description="A feature is a CSS selector over clicked elements and their ancestors. Like pages, it counts every stored click from the start."
+      empty="No features yet. Create one from a selector such as button#export."
+      ruleColumn={{ key: "selector", label: "Selector", render: (f) => <Code>{f.selector}</Code> }}
+      usageNoun="Clicks"
+      matches={["stored click path", "stored click paths"]}
+      deleteEffect="Its clicks disappear from every report and segment that uses it. Events are kept, so a new feature with the same selector brings them back."
+      editor={(e) => <FeatureEditor feature={e.definition} onClose={e.onClose} onSaved={e.onSaved} />}
+    />
   );
 }
 
