@@ -102,6 +102,14 @@ describe("analytics set-up screens", () => {
     const row = page.getByTestId("pages-table").getByRole("row").filter({ hasText: "/reports/*" });
     await expect.poll(async () => (await row.getByRole("cell").allTextContents()).slice(2, 5)).toEqual(["3", "2", "2"]);
     await checkScreen(ui, "analytics-pages");
+    // Delete through the list: a throwaway page made over the API.
+    await json("/api/v1/pages", { method: "POST", body: JSON.stringify({ name: "Throwaway", rules: ["/nowhere"] }) });
+    await openScreen(page, "Features"); // away and back: the list loads again
+    await openScreen(page, "Pages");
+    await page.getByRole("button", { name: "Delete page Throwaway" }).click();
+    await page.getByRole("dialog", { name: "Delete page Throwaway?" }).getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByTestId("pages-table").getByText("Throwaway").waitFor({ state: "detached" });
+    expect((await json<{ pages: { name: string }[] }>("/api/v1/pages")).pages.map((x) => x.name)).toEqual(["Reports"]);
   }, 120_000);
 
   it("Features: previews a CSS selector against stored clicks and creates the feature", async () => {
@@ -125,6 +133,10 @@ describe("analytics set-up screens", () => {
     const row = page.getByTestId("features-table").getByRole("row").filter({ hasText: "button#export" });
     await expect.poll(async () => (await row.getByRole("cell").allTextContents()).slice(2, 5)).toEqual(["1", "1", "1"]);
     await checkScreen(ui, "analytics-features");
+    // Edit through the list: saving again recounts and says so.
+    await page.getByRole("button", { name: "Edit feature Export" }).click();
+    await page.getByRole("dialog", { name: "Edit feature Export" }).getByRole("button", { name: "Save feature" }).click();
+    await page.getByText("Saved feature Export: it matches 1 stored click path.").waitFor();
   }, 120_000);
 
   it("Segments: builds a nested OR group with a behaviour rule; the live count matches the saved segment's members", async () => {
