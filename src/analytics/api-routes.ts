@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { requireRole } from "../server/auth.js";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";
 import type { Flusher } from "./flusher.js";

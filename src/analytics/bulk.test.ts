@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf, type ImportEvent } from "./index.js";
+import { type ImportEvent } from "./index.js";
 
 // The same history loaded two ways: POST /import on one server, the bulk loader on another. Every
 // report figure, every account and the page / feature counts must come out the same.
@@ -69,9 +69,9 @@ describe("the bulk loader", () => {
     // Pages and features exist before the load on one server and after it on the other: both retroactive paths.
     const apiIds = await define(viaApi);
     await json(viaApi, "/api/v1/import", { method: "POST", body: JSON.stringify({ events }) });
-    await analyticsOf(viaApi).settle();
+    await viaApi.modules.analytics.settle();
 
-    const analytics = analyticsOf(viaBulk);
+    const analytics = viaBulk.modules.analytics;
     const app = analytics.apps.list()[0];
     if (!app) throw new Error("no app");
     const progress: number[] = [];
@@ -87,13 +87,13 @@ describe("the bulk loader", () => {
       rows.map((r) => ({ id: r.id, values: Object.fromEntries(Object.entries(r.values).map(([k, v]) => [k.replace(ids.page, "PAGE").replace(ids.feature, "FEATURE"), v])) }));
     expect(rename(b, bulkIds)).toEqual(rename(a, apiIds));
     expect(Number(b[0]?.values[`featureClicks.${bulkIds.feature}`])).toBeGreaterThan(0);
-    const names = async (p: TestPendulum): Promise<string[]> => (await analyticsOf(p).metadata.allEventNames()).map((n) => n.name);
+    const names = async (p: TestPendulum): Promise<string[]> => (await p.modules.analytics.metadata.allEventNames()).map((n) => n.name);
     expect(await names(viaBulk)).toEqual(await names(viaApi));
     expect(await names(viaBulk)).toEqual(["report_exported"]);
   });
 
   it("keeps live ingest after a bulk load on fresh ids", async () => {
-    const analytics = analyticsOf(viaBulk);
+    const analytics = viaBulk.modules.analytics;
     const before = await viaBulk.events.maxEventId();
     const res = await fetch(`${viaBulk.url}/data/ingest?key=${TEST_APP_KEY}`, {
       method: "POST",
@@ -108,7 +108,7 @@ describe("the bulk loader", () => {
   });
 
   it("loads SQL-generated events and maps their dictionary positions to ids", async () => {
-    const analytics = analyticsOf(viaBulk);
+    const analytics = viaBulk.modules.analytics;
     const app = analytics.apps.list()[0];
     if (!app) throw new Error("no app");
     const start = today - 2 * DAY;

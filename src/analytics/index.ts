@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import type { ModuleContext, PendulumModule } from "../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { registerAccountUsageRoute } from "./account-usage.js";
 import { registerAnalyticsApi } from "./api-routes.js";
@@ -17,7 +17,7 @@ import { createBulkLoader, type BulkLoader } from "./bulk.js";
 import { createGuideDataSlot, type GuideDataSource } from "./guide-data.js";
 import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
 import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 
 export type { App, AppSettings, AppStore } from "./apps.js";
 export type { Entity, EntityKind, Metadata, MetadataGroup, MetadataStore, MetadataValue } from "./metadata.js";
@@ -199,11 +199,4 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     },
   };
   return mod;
-}
-
-/** Finds the analytics module among a running Pendulum's modules. */
-export function analyticsOf(p: { modules: readonly PendulumModule[] }): AnalyticsModule {
-  const m = p.modules.find((x) => x.name === "analytics");
-  if (!m) throw new Error("analytics module is not loaded");
-  return m as AnalyticsModule;
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf } from "./index.js";
 
 // A backlog bound of one byte and a flush interval of a minute: after one accepted batch the
 // flusher holds a backlog until the test flushes it, so the next batch meets the bound.
@@ -8,7 +7,7 @@ let p: TestPendulum;
 let appId: string;
 beforeAll(async () => {
   p = await startTestPendulum({ env: { PENDULUM_INGEST_MAX_BACKLOG: "1", PENDULUM_FLUSH_INTERVAL_MS: "60000" } });
-  appId = analyticsOf(p).apps.list()[0]?.id as string;
+  appId = p.modules.analytics.apps.list()[0]?.id as string;
 });
 afterAll(async () => {
   await p.close();
@@ -34,7 +33,7 @@ const track = (visitorId: string) =>
 
 describe("ingest backpressure", () => {
   it("refuses batches with 503 and Retry-After while the backlog is over its bound, then stores every acknowledged event once", async () => {
-    const a = analyticsOf(p);
+    const a = p.modules.analytics;
     expect((await ingest(batch("bp-1", "vis-bp-1"))).status).toBe(200);
     expect(a.flusher.backlogBytes()).toBeGreaterThan(1);
 

@@ -1,13 +1,12 @@
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf } from "./index.js";
 
 let p: TestPendulum;
 let appId: string;
 beforeAll(async () => {
   p = await startTestPendulum();
-  appId = analyticsOf(p).apps.list()[0]?.id as string;
+  appId = p.modules.analytics.apps.list()[0]?.id as string;
 });
 afterAll(async () => {
   await p.close();
@@ -36,7 +35,7 @@ describe("POST /data/ingest", () => {
     const res = await post(batch());
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 3 });
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     const events = await p.events.events({ appId, visitorId: "vis-1" });
     expect(events.map((e) => e.type)).toEqual(["load", "click", "track"]);
     expect(events.every((e) => e.accountId === "acct-1")).toBe(true);
@@ -64,7 +63,7 @@ describe("POST /data/ingest", () => {
     const b = batch({ batchId: "retry-1", visitor: { id: "vis-retry" } });
     expect((await post(b)).status).toBe(200);
     expect((await post(b)).status).toBe(200);
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     expect(await p.events.events({ appId, visitorId: "vis-retry" })).toHaveLength(3);
   });
 
@@ -91,7 +90,7 @@ describe("POST /data/ingest", () => {
     expect(typeof body.message).toBe("string");
     expect(body.message.length).toBeGreaterThan(5);
     if (field) expect(body.field).toBe(field);
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     expect(await p.events.count()).toBe(before);
   });
 });
@@ -103,7 +102,7 @@ describe("POST /data/track", () => {
   it("stores a server-side track event for the visitor and account", async () => {
     const res = await send([track(), track({ event: "Invoice Sent" })]);
     expect(res.status).toBe(200);
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     const events = await p.events.events({ appId, visitorId: "srv-1" });
     expect(events.map((e) => [e.type, e.name, e.accountId])).toEqual([
       ["track", "Invoice Paid", "acct-9"],
@@ -128,7 +127,7 @@ describe("POST /data/track", () => {
 describe("metadata and import", () => {
   it("sets custom metadata on a known account and refuses the read-only groups", async () => {
     await post(batch({ account: { id: "acct-meta" }, visitor: { id: "vis-meta" } }));
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     const put = await p.api("/api/v1/accounts/acct-meta/metadata/custom", { method: "PUT", body: JSON.stringify({ tier: "gold", seats: 40 }) });
     expect(put.status).toBe(200);
     expect((await put.json()).metadata.custom).toEqual({ tier: "gold", seats: 40 });
@@ -143,7 +142,7 @@ describe("metadata and import", () => {
   it("searches accounts and visitors by id and metadata values on the server, with LIKE's wildcards taken literally", async () => {
     await post(batch({ account: { id: "Search-Co_1", plan: "Enterprise 50%" }, visitor: { id: "vis-search", email: "grace@hopper.example" } }));
     await post(batch({ account: { id: "searchXco-2", plan: "starter" }, visitor: { id: "vis-search-2" } }));
-    await analyticsOf(p).settle();
+    await p.modules.analytics.settle();
     await p.api("/api/v1/accounts/searchXco-2/metadata/custom", { method: "PUT", body: JSON.stringify({ owner: "Linus" }) });
     const ids = async (path: string): Promise<{ total: number; ids: string[] }> => {
       const body = (await (await p.api(path)).json()) as { total: number; accounts?: { id: string }[]; visitors?: { id: string }[] };

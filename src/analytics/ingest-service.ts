@@ -1,4 +1,4 @@
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "./apps.js";
 import { acceptAgentBatch, acceptTrackEvents, type IngestMode } from "./ingest.js";

@@ -1,4 +1,4 @@
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import type { PathElement } from "../store/index.js";
 import type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
 import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type TrackEvent } from "./ingest-schema.js";

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../analytics/index.js";
 import { startTestPendulum, TEST_TOKEN, type TestPendulum } from "../../test/harness.js";
 import type { CliIo } from "./command.js";
 import { commands, main } from "./main.js";
@@ -56,7 +55,7 @@ describe("pendulum CLI", () => {
     const csv = path.join(dir, "events.csv");
     fs.writeFileSync(csv, `type,timestamp,visitorId,accountId,url,element\nclick,${old},imp-2,a,https://x/,"[{""tag"":""button"",""id"":""go""}]"\n`);
     expect((await run(["import", csv])).code).toBe(0);
-    const appId = analyticsOf(p).apps.list()[0]?.id as string;
+    const appId = p.modules.analytics.apps.list()[0]?.id as string;
     expect((await p.events.events({ appId, visitorId: "imp-1" })).map((e) => e.type)).toEqual(["load", "track"]);
     expect((await p.events.events({ appId, visitorId: "imp-2" })).map((e) => e.type)).toEqual(["click"]);
     const bad = path.join(dir, "bad.ndjson");

@@ -2,7 +2,7 @@ import querystring from "node:querystring";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "@sinclair/typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { HttpApp } from "../server/http.js";
+import type { HttpApp } from "../kernel/index.js";
 import { SfError, invalidSession } from "./errors.js";
 import type { CrmServices } from "./services.js";
 import { OAuthError, type Session } from "./oauth.js";

@@ -82,9 +82,9 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const accounts = generateAccounts(size, now);
 
   say(`CRM: creating the Account fields and ${accounts.length} Accounts`);
-  const conn = await crmLogin(target);
-  await createAccountFields(conn);
-  const crmIds = await insertAccounts(conn, accounts);
+  const crm = crmLogin(target);
+  await createAccountFields(crm);
+  const crmIds = await insertAccounts(crm, accounts);
 
   say(`Analytics: loading ${size.days} days of usage for ${accounts.length * size.visitorsPerAccount} visitors, pages, features, a 30-day and a 7-day report`);
   const events = options.loadUsage ? await options.loadUsage(accounts, size, now, tick) : await importUsage(api, accounts, size, now, tick);

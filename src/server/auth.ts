@@ -1,8 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "./errors.js";
+import { ApiError, type HttpApp, type HttpModule } from "../kernel/index.js";
 import type { AuthStore, Principal, Role } from "./auth-store.js";
-import type { HttpApp, HttpModule } from "./http.js";
 
 declare module "fastify" {
   interface FastifyRequest {

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { authorizationUrl, createSalesforceClient, exchangeCode, pkcePair, SalesforceError, type RetryPolicy, type SalesforceClient, type SalesforceCredentials, type SalesforceGrant, type SalesforceSession } from "../salesforce/index.js";
 import type { SecretBox } from "./secret-box.js";
 import type { StoredConnection, SyncStore } from "./store.js";

@@ -1,5 +1,5 @@
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { BULK_THRESHOLD, COLLECTION_SIZE, type FieldInfo, type WriteResult } from "../salesforce/index.js";
 import { addErrors, checkpoint, type RunContext } from "./context.js";
 import { indexByLink, linkIds } from "./link.js";

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import type { ConnectionService } from "./connection.js";
 import { indexByLink, linkIds } from "./link.js";
 import { checkMapping } from "./mapping.js";
@@ -35,7 +35,7 @@ const MappingBody = Type.Object(
 const RunBody = Type.Object({ pull: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String() });
 
-type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: () => AnalyticsModule };
+type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: AnalyticsModule };
 
 /** `/api/v1/crm/*` (connection, link, pull) and `/api/v1/sync/*` (push mappings, runs). */
 export function registerSyncRoutes(app: HttpApp, d: Deps): void {
@@ -88,7 +88,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     if (!field) throw new ApiError(400, "INVALID_INPUT", "Name the Contact field that holds the visitor id", "field");
     const client = await d.connection.client();
     const records = await client.query(linkedSoql(object, field, []));
-    const a = d.analytics();
+    const a = d.analytics;
     const app = saved.appId ? a.apps.get(saved.appId) : a.apps.list()[0];
     if (!app) throw new ApiError(404, "APP_NOT_FOUND", "No analytics app");
     const ids = (await a.metadata.all(app.id, kind)).map((e) => e.id);
@@ -111,7 +111,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   });
 
   const saveMapping = async (body: typeof MappingBody.static, id?: string) => {
-    const a = d.analytics();
+    const a = d.analytics;
     const report = await a.reports.get(body.reportId);
     if (!report) throw new ApiError(400, "REPORT_NOT_FOUND", `No report ${body.reportId}`, "reportId");
     const object = report.kind === "account" ? "Account" : "Contact";

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import type { DuckDbEventStore, PathElement } from "../../store/index.js";
 import { definitionUsage, type DefinitionUsage } from "../metrics/index.js";
 import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../rules/index.js";

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
-import { analyticsOf } from "../index.js";
 
 let p: TestPendulum;
 const now = Date.now();
@@ -29,7 +28,7 @@ beforeAll(async () => {
   ]);
   await send("bob", "acct-a", [{ type: "load", ts: now - 5 * min, url: "https://app.example.com/reports/8" }]);
   await send("cat", "acct-b", [{ type: "load", ts: now - 3 * min, url: "https://app.example.com/home" }, { type: "focus", ts: now - 2 * min, url: "https://app.example.com/home" }]);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
 });
 afterAll(async () => {
   await p.close();

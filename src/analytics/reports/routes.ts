@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import type { SegmentStore } from "../segments/index.js";
 import { metricColumns, type ReportValue } from "./columns.js";
 import type { ReportResult, ReportService } from "./service.js";

@@ -1,7 +1,7 @@
 import v8 from "node:v8";
 import { loadConfig } from "../../config.js";
 import { bulkUsage, DEMO_SIZE, runLoopDemo } from "../../demo/index.js";
-import { startPendulum, type Pendulum } from "../../server/pendulum.js";
+import { startPendulum, type Pendulum } from "../../server/index.js";
 import { flagText } from "../args.js";
 import type { CliIo, Command } from "../command.js";
 
@@ -21,7 +21,7 @@ async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<strin
       },
       {
         ...size,
-        loadUsage: bulkUsage(p),
+        loadUsage: bulkUsage(p.modules.analytics),
         // A redrawn bar is cleared by the next full line, so out() starts on a clean line.
         out: (l) => {
           if (io.update) io.update("");

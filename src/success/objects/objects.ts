@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { newId, readJson } from "../ids.js";
 import { applyFilters, type Filter } from "../rules/filter.js";
 import type { SuccessTables } from "../tables.js";

@@ -1,19 +1,19 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { DATE_PATTERN } from "../dates.js";
 import { RuleInputSchema } from "./definition.js";
 import type { RuleRunner } from "./rule-runner.js";
 import type { RuleStore } from "./rules.js";
 import type { RunStore } from "./runs.js";
-import type { RuleDeps } from "./run-types.js";
+import type { RuleStores } from "./run-types.js";
 import { validateRule } from "./validate.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: "The rule's id or name." }) });
 
 /** `/success/rules`: rules, runs and previews. */
-export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStore; runner: RuleRunner; deps: RuleDeps }): void {
+export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStore; runner: RuleRunner; deps: RuleStores }): void {
   const tags = ["success: rules"];
   app.get("/rules", { schema: { tags } }, async () => ({ rules: await opts.rules.list() }));
   app.post("/rules", { schema: { tags, body: RuleInputSchema } }, async (request, reply) => {

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { isDate } from "../dates.js";
 import { readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../../server/http.js";
+import type { HttpApp } from "../../kernel/index.js";
 import type { Writable } from "./writable.js";
 
 const ApiName = Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]{0,79}$" });
