@@ -33,7 +33,7 @@ export async function run(options: BenchOptions): Promise<void> {
   try {
     const conn = new jsforce.Connection({ loginUrl: url, version: "62.0", oauth2: { loginUrl: url, clientId: LOGIN.clientId, clientSecret: LOGIN.clientSecret } });
     await conn.login(LOGIN.username, LOGIN.password);
-    const connected = await p.api("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: url, grant: "password", ...LOGIN }) });
+    const connected = await p.api("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: url, grant: "password", ...LOGIN }) });
     if (!connected.ok) throw new Error(`connecting the CRM: ${connected.status} ${await connected.text()}`);
     for (const f of [
       { FullName: "Account.Pendo_numberofvisitors_last30d__c", Metadata: { type: "Number", label: "Visitors 30d", precision: 18, scale: 0 } },

@@ -75,8 +75,8 @@ export async function run(_opts: BenchOptions): Promise<void> {
     };
     await ingest(ids.filter((_, i) => i % 10 === 0), 30);
 
-    await api("PUT", "/crm/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password });
-    await api("PUT", "/crm/link", { accountField: "Analytics_Account_Id__c" });
+    await api("PUT", "/sync/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password });
+    await api("PUT", "/sync/link", { accountField: "Analytics_Account_Id__c" });
     const report = await api<{ id: string }>("POST", "/reports", { name: "Pendo push, last 30 days", range: { last: 30 }, columns: ["visitors", "minutes", "lastVisit"] });
     const fields = [
       { column: "visitors", field: "Pendo_numberofvisitors_last30d__c" },

@@ -49,8 +49,8 @@ beforeAll(async () => {
   await answer(guideId, "bob", "acct-b", 3, "w2");
   await answer(guideId, "bea", "acct-b", 7, "w3");
 
-  await post("/api/v1/crm/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }, "PUT");
-  await post("/api/v1/crm/link", { accountField: "Analytics_Account_Id__c" }, "PUT");
+  await post("/api/v1/sync/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }, "PUT");
+  await post("/api/v1/sync/link", { accountField: "Analytics_Account_Id__c" }, "PUT");
 }, 60_000);
 afterAll(async () => {
   await p?.close();

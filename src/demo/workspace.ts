@@ -102,9 +102,9 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const last7 = await api.call<Id>("POST", "/reports", { name: "Accounts, last 7 days", kind: "account", range: { last: 7 }, columns: ["visitors", "minutes", "lastVisit", "daysActive"] });
 
   say("Sync: connecting the CRM, linking accounts, pull fields and push mappings");
-  await api.call("PUT", "/crm/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
-  await api.call("PUT", "/crm/link", { accountField: LINK_FIELD });
-  await api.call("PUT", "/crm/pull", { accountFields: [...SUCCESS_FIELDS] });
+  await api.call("PUT", "/sync/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
+  await api.call("PUT", "/sync/link", { accountField: LINK_FIELD });
+  await api.call("PUT", "/sync/pull", { accountFields: [...SUCCESS_FIELDS] });
   const push30 = await api.call<Id>("POST", "/sync/push-mappings", {
     reportId: last30.id,
     dailySync: true,

@@ -40,7 +40,7 @@ export async function startCrmSuccessPendulum(options: { connect?: boolean; apiR
 
 /** PUT /api/v1/sync/connection with the password grant, as an admin does in the connection wizard. */
 export async function connectSyncCrm(p: SuccessPendulum, extra: Record<string, unknown> = {}): Promise<void> {
-  const res = await p.api("/api/v1/crm/connection", {
+  const res = await p.api("/api/v1/sync/connection", {
     method: "PUT",
     body: JSON.stringify({ loginUrl: p.url, clientId: CRM_LOGIN.clientId, clientSecret: CRM_LOGIN.clientSecret, grant: "password", username: CRM_LOGIN.username, password: CRM_LOGIN.password, ...extra }),
   });

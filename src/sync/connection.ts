@@ -18,7 +18,7 @@ export type ConnectionInput = {
   fieldPrefix?: string;
 };
 
-/** The connection as GET /crm/connection shows it: no secrets. */
+/** The connection as GET /sync/connection shows it: no secrets. */
 export type ConnectionView =
   | { status: "disconnected" }
   | { status: StoredConnection["status"]; message?: string; loginUrl: string; clientId: string; grant: SalesforceGrant; username?: string; org?: StoredConnection["org"]; apiUsage?: StoredConnection["apiUsage"]; apiReserve: number; fieldPrefix: string; apiVersion: string };
@@ -83,7 +83,7 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** Sets up the connection; password and client-credentials grants are tried at once, the authorization code waits for the admin's browser. */
     async configure(input: ConnectionInput): Promise<ConnectionView> {
       if (input.grant === "password" && (!input.username || !input.password)) throw new ApiError(400, "INVALID_INPUT", "The password grant needs username and password", input.username ? "password" : "username");
-      if (input.grant === "authorization_code" && !input.redirectUri) throw new ApiError(400, "INVALID_INPUT", "The authorization-code flow needs the redirectUri registered on the connected app (…/api/v1/crm/oauth/callback)", "redirectUri");
+      if (input.grant === "authorization_code" && !input.redirectUri) throw new ApiError(400, "INVALID_INPUT", "The authorization-code flow needs the redirectUri registered on the connected app (…/api/v1/sync/oauth/callback)", "redirectUri");
       const c: StoredConnection = {
         loginUrl: input.loginUrl.replace(/\/$/, ""),
         clientId: input.clientId,
@@ -114,7 +114,7 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** Starts the authorization-code flow: the URL to send the admin's browser to (PKCE S256). */
     async authorizeUrl(): Promise<string> {
       const c = await load();
-      if (!c || c.grant !== "authorization_code") throw new ApiError(409, "NOT_AUTHORIZATION_CODE", "Set up the connection with grant authorization_code first (PUT /api/v1/crm/connection)");
+      if (!c || c.grant !== "authorization_code") throw new ApiError(409, "NOT_AUTHORIZATION_CODE", "Set up the connection with grant authorization_code first (PUT /api/v1/sync/connection)");
       const { verifier, challenge } = pkcePair();
       const state = crypto.randomBytes(16).toString("base64url");
       await save({ ...c, pkce: { state, verifier: box.seal(verifier) } });
@@ -123,7 +123,7 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** Finishes the authorization-code flow with the code the CRM sent back. */
     async completeAuthorization(code: string, state: string): Promise<ConnectionView> {
       const c = await load();
-      if (!c?.pkce || c.pkce.state !== state) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here or has already been used; start again from GET /api/v1/crm/oauth/start", "state");
+      if (!c?.pkce || c.pkce.state !== state) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here or has already been used; start again from GET /api/v1/sync/oauth/start", "state");
       let session: SalesforceSession;
       try {
         session = await exchangeCode(credentials(c), code, box.open(c.pkce.verifier));
@@ -139,8 +139,8 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** A client for a run; refuses when there is no usable connection. */
     async client(): Promise<SalesforceClient> {
       const c = await load();
-      if (!c) throw new ApiError(409, "CRM_NOT_CONNECTED", "Connect the CRM first (PUT /api/v1/crm/connection)");
-      if (c.status === "pending-authorization") throw new ApiError(409, "CRM_NOT_AUTHORIZED", "Finish signing in to the CRM (GET /api/v1/crm/oauth/start)");
+      if (!c) throw new ApiError(409, "CRM_NOT_CONNECTED", "Connect the CRM first (PUT /api/v1/sync/connection)");
+      if (c.status === "pending-authorization") throw new ApiError(409, "CRM_NOT_AUTHORIZED", "Finish signing in to the CRM (GET /api/v1/sync/oauth/start)");
       return clientOf(c);
     },
     /**

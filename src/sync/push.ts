@@ -21,7 +21,7 @@ export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsM
   };
   const report = await deps.analytics.reports.get(mapping.reportId);
   if (!report) return fail("REPORT_NOT_FOUND", `The mapped report ${mapping.reportId} no longer exists; delete or change push mapping ${mapping.id}`);
-  if (!linkField) return fail("LINK_NOT_SET", `Choose the ${mapping.object} field that holds the analytics visitor id (PUT /api/v1/crm/link visitorField)`);
+  if (!linkField) return fail("LINK_NOT_SET", `Choose the ${mapping.object} field that holds the analytics visitor id (PUT /api/v1/sync/link visitorField)`);
   const result = await deps.analytics.reportService.run(report);
   const info = await ctx.describe(mapping.object);
   try {

@@ -37,20 +37,20 @@ const IdParams = Type.Object({ id: Type.String() });
 
 type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: AnalyticsModule };
 
-/** `/api/v1/crm/*` (connection, link, pull) and `/api/v1/sync/*` (push mappings, runs). */
+/** `/api/v1/sync/*`: connection, OAuth, CRM fields, link, pull, push mappings and runs. */
 export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   const tags = ["sync"];
-  app.get("/crm/connection", { schema: { tags, summary: "Connection status, org, user and API usage" } }, async () => d.connection.view());
-  app.put("/crm/connection", { schema: { tags, body: ConnectionBody } }, async (req) => d.connection.configure(req.body));
-  app.delete("/crm/connection", { schema: { tags } }, async () => {
+  app.get("/sync/connection", { schema: { tags, summary: "Connection status, org, user and API usage" } }, async () => d.connection.view());
+  app.put("/sync/connection", { schema: { tags, body: ConnectionBody } }, async (req) => d.connection.configure(req.body));
+  app.delete("/sync/connection", { schema: { tags } }, async () => {
     await d.connection.disconnect();
     return { status: "disconnected" };
   });
-  app.get("/crm/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE)" } }, async (_req, reply) => reply.redirect(await d.connection.authorizeUrl(), 302));
-  app.get(
-    "/crm/oauth/callback",
-    { schema: { tags, querystring: Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) }) } },
-    async (req, reply) => {
+  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE)" } }, async (_req, reply) => reply.redirect(await d.connection.authorizeUrl(), 302));
+  const callbackQuery = Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) });
+  // Connected apps registered before the sync routes got their own name still send the admin back to the old path.
+  for (const [url, hide] of [["/sync/oauth/callback", false], ["/crm/oauth/callback", true]] as const) {
+    app.get(url, { schema: { tags, hide, querystring: callbackQuery } }, async (req, reply) => {
       // A browser (the admin UI's wizard) is sent back to the wizard; API clients get JSON.
       const browser = (req.headers.accept ?? "").includes("text/html");
       try {
@@ -61,15 +61,15 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
         if (browser && e instanceof ApiError) return reply.redirect(`/crm?error=${encodeURIComponent(e.message)}`, 302);
         throw e;
       }
-    },
-  );
-  app.get("/crm/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
+    });
+  }
+  app.get("/sync/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
     const client = await d.connection.sharedClient();
     return client.describe(req.query.object ?? "Account");
   });
 
-  app.get("/crm/link", { schema: { tags } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
-  app.put("/crm/link", { schema: { tags, body: LinkBody } }, async (req) => {
+  app.get("/sync/link", { schema: { tags } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
+  app.put("/sync/link", { schema: { tags, body: LinkBody } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, field] of [["Account", req.body.accountField], ["Contact", req.body.visitorField]] as const) {
       if (!field) continue;
@@ -80,7 +80,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     await d.store.setSetting("link", req.body);
     return req.body;
   });
-  app.post("/crm/link/check", { schema: { tags, summary: "Duplicates and unmatched ids for a link field, before saving", body: CheckBody } }, async (req) => {
+  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates and unmatched ids for a link field, before saving", body: CheckBody } }, async (req) => {
     const saved = (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
     const kind = req.body.kind ?? "account";
     const object = kind === "account" ? "Account" : "Contact";
@@ -96,8 +96,8 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     return { field, object, crmRecords: records.length, analytics: ids.length, matched: r.matched.size, duplicates: r.duplicates, unmatched: r.unmatched.slice(0, 1000), unmatchedCount: r.unmatched.length };
   });
 
-  app.get("/crm/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
-  app.put("/crm/pull", { schema: { tags, body: PullBody } }, async (req) => {
+  app.get("/sync/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
+  app.put("/sync/pull", { schema: { tags, body: PullBody } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, list] of [["Account", req.body.accountFields], ["Contact", req.body.visitorFields ?? []]] as const) {
       if (list.length === 0) continue;

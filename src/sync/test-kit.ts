@@ -48,9 +48,9 @@ export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<Crm
   return p;
 }
 
-/** PUT /api/v1/crm/connection with the password grant against the built-in CRM. */
+/** PUT /api/v1/sync/connection with the password grant against the built-in CRM. */
 export async function connectCrm(p: SyncPendulum, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  return p.json("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: SYNC_CRM.clientId, clientSecret: SYNC_CRM.clientSecret, grant: "password", username: SYNC_CRM.username, password: SYNC_CRM.password, ...extra }) });
+  return p.json("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: SYNC_CRM.clientId, clientSecret: SYNC_CRM.clientSecret, grant: "password", username: SYNC_CRM.username, password: SYNC_CRM.password, ...extra }) });
 }
 
 /** Inserts CRM Accounts through Bulk API 2.0 (CSV with a header row). */

@@ -94,7 +94,7 @@ describe("CRM integration screens", () => {
     const card = page.getByTestId("connection-card");
     await card.getByText("connected", { exact: true }).waitFor();
     await card.getByText(/API requests today/).waitFor();
-    const view = await json<{ status: string; grant: string; org?: { username: string } }>("/api/v1/crm/connection");
+    const view = await json<{ status: string; grant: string; org?: { username: string } }>("/api/v1/sync/connection");
     expect(view).toMatchObject({ status: "connected", grant: "client_credentials", org: { username: CRM.username } });
     await checkScreen(ui, "crm-connection");
   });
@@ -117,13 +117,13 @@ describe("CRM integration screens", () => {
     await checkScreen(ui, "crm-link-check");
     await page.getByRole("button", { name: "Save link" }).click();
     await page.getByText("Link saved").waitFor();
-    expect(await json("/api/v1/crm/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
+    expect(await json("/api/v1/sync/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
 
     await page.getByRole("button", { name: "Next: pull fields" }).click();
     await page.getByRole("checkbox", { name: /^Health/ }).check();
     await page.getByRole("button", { name: "Save pull fields" }).click();
     await page.getByText("Pull fields saved").waitFor();
-    expect(await json("/api/v1/crm/pull")).toMatchObject({ accountFields: ["Health__c"] });
+    expect(await json("/api/v1/sync/pull")).toMatchObject({ accountFields: ["Health__c"] });
     await page.getByRole("button", { name: "Pull now" }).click();
     const result = page.getByTestId("pull-result");
     await result.getByText("partial", { exact: true }).waitFor({ timeout: 30_000 });

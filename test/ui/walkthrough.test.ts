@@ -158,13 +158,13 @@ describe("the article's walkthrough, as a new admin", () => {
     await check("link-check");
     await page.getByRole("button", { name: "Save link" }).click();
     await page.getByText("Link saved").waitFor(LONG);
-    expect(await json("/api/v1/crm/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
+    expect(await json("/api/v1/sync/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
 
     await page.getByRole("button", { name: "Next: pull fields" }).click();
     for (const label of ["Health Score", "Health Color", "Renewal Date", "Onboarding Status"]) await page.getByRole("checkbox", { name: new RegExp(`^${label}`) }).check();
     await page.getByRole("button", { name: "Save pull fields" }).click();
     await page.getByText("Pull fields saved").waitFor(LONG);
-    const pull = await json<{ accountFields: string[] }>("/api/v1/crm/pull");
+    const pull = await json<{ accountFields: string[] }>("/api/v1/sync/pull");
     expect([...pull.accountFields].sort()).toEqual(["Health_Color__c", "Health_Score__c", "Onboarding_Status__c", "Renewal_Date__c"]);
     await page.getByRole("button", { name: "Pull now" }).click();
     await page.getByTestId("pull-result").getByText("succeeded", { exact: true }).waitFor(LONG);

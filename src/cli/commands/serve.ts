@@ -87,7 +87,7 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       else {
         io.out("Next steps (docs/getting-started.md walks through the article's integration):");
         io.out("  1. connect your app:  pendulum apps snippet   (paste the snippet into your pages)");
-        io.out(`  2. connect a CRM:     open ${p.url}/crm in the admin UI, or PUT ${p.url}/api/v1/crm/connection (the built-in CRM is at ${p.url})`);
+        io.out(`  2. connect a CRM:     open ${p.url}/crm in the admin UI, or PUT ${p.url}/api/v1/sync/connection (the built-in CRM is at ${p.url})`);
         io.out("  3. see it all working on generated data: pendulum start --demo --data-dir <a new folder>");
       }
       await io.stopped;

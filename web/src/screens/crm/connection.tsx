@@ -7,11 +7,11 @@ import { Link } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { ConnectionBadge, isBuiltIn, RunStatusBadge, type ConnectionView, type Grant, type LinkCheck, type LinkSettings, type ObjectInfo, type PullSettings, type SyncRun , Note } from "./shared";
 
-const CALLBACK_PATH = "/api/v1/crm/oauth/callback";
+const CALLBACK_PATH = "/api/v1/sync/oauth/callback";
 
 /** The article's setup in three steps: connect, link accounts, choose the fields to pull. */
 function ConnectionWizard() {
-  const connection = useApi<ConnectionView>("/crm/connection");
+  const connection = useApi<ConnectionView>("/sync/connection");
   const [step, setStep] = useState(0);
   const connected = connection.data?.status === "connected";
   return (
@@ -52,7 +52,7 @@ function ConnectStep(props: { connection: ConnectionView; reload(): void; onNext
   const canEdit = useCanEdit();
   const [editing, setEditing] = useState(false);
   const [confirm, setConfirm] = useState(false);
-  const disconnect = useMutation(() => api("/crm/connection", { method: "DELETE" }));
+  const disconnect = useMutation(() => api("/sync/connection", { method: "DELETE" }));
   const showForm = canEdit && (c.status === "disconnected" || editing);
   return (
     <Stack mt="md">
@@ -198,7 +198,7 @@ function ConnectForm(props: { current: ConnectionView; onSaved(): void; onCancel
   const [apiVersion, setApiVersion] = useState(cur?.apiVersion ?? "62.0");
   const [apiReserve, setApiReserve] = useState<number | string>(cur?.apiReserve ?? 1000);
   const [fieldPrefix, setFieldPrefix] = useState(cur?.fieldPrefix ?? "Pendo_");
-  const save = useMutation((body: ConnectBody) => api<ConnectionView>("/crm/connection", { method: "PUT", body }));
+  const save = useMutation((body: ConnectBody) => api<ConnectionView>("/sync/connection", { method: "PUT", body }));
   const loginUrl = target === "builtin" ? origin : login === "custom" ? customLogin.trim() : (login ?? "");
 
   async function submit(e: FormEvent) {
@@ -294,8 +294,8 @@ function ConnectForm(props: { current: ConnectionView; onSaved(): void; onCancel
 
 let signInWindow: Window | null = null;
 function openSignIn(): void {
-  signInWindow = window.open("/api/v1/crm/oauth/start", "pendulum-crm-sign-in", "width=560,height=680");
-  if (!signInWindow) window.location.assign("/api/v1/crm/oauth/start");
+  signInWindow = window.open("/api/v1/sync/oauth/start", "pendulum-crm-sign-in", "width=560,height=680");
+  if (!signInWindow) window.location.assign("/api/v1/sync/oauth/start");
 }
 
 /** While the CRM waits for the admin to sign in: reopens the window and notices when the callback connected. */
@@ -305,7 +305,7 @@ function SignInWindow(props: { onConnected(): void }) {
   onConnected.current = props.onConnected;
   useEffect(() => {
     const timer = window.setInterval(() => {
-      void api<ConnectionView>("/crm/connection")
+      void api<ConnectionView>("/sync/connection")
         .then((c) => {
           if (c.status === "connected") {
             signInWindow?.close();
@@ -341,9 +341,9 @@ const LINKABLE = new Set(["string", "email", "id"]);
 
 function LinkStep(props: { onNext(): void }) {
   const canEdit = useCanEdit();
-  const saved = useApi<LinkSettings>("/crm/link");
-  const accounts = useApi<ObjectInfo>("/crm/fields?object=Account");
-  const contacts = useApi<ObjectInfo>("/crm/fields?object=Contact");
+  const saved = useApi<LinkSettings>("/sync/link");
+  const accounts = useApi<ObjectInfo>("/sync/fields?object=Account");
+  const contacts = useApi<ObjectInfo>("/sync/fields?object=Contact");
   const [field, setField] = useState<string | null>(null);
   const [visitorField, setVisitorField] = useState<string | null>(null);
   const [checked, setChecked] = useState<LinkCheck | null>(null);
@@ -354,8 +354,8 @@ function LinkStep(props: { onNext(): void }) {
       setVisitorField(saved.data.visitorField ?? null);
     }
   }, [saved.data, field]);
-  const check = useMutation((f: string) => api<LinkCheck>("/crm/link/check", { body: { field: f } }));
-  const save = useMutation((body: LinkSettings) => api<LinkSettings>("/crm/link", { method: "PUT", body }));
+  const check = useMutation((f: string) => api<LinkCheck>("/sync/link/check", { body: { field: f } }));
+  const save = useMutation((body: LinkSettings) => api<LinkSettings>("/sync/link", { method: "PUT", body }));
   const options = (o: ObjectInfo | undefined) => (o?.fields ?? []).filter((f) => f.name === "Id" || LINKABLE.has(f.type)).map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.externalId ? " · external id" : ""}` }));
   const accountOptions = useMemo(() => options(accounts.data), [accounts.data]);
   const contactOptions = useMemo(() => options(contacts.data), [contacts.data]);
@@ -527,9 +527,9 @@ function Stat(props: { label: string; value: number }) {
 
 function PullStep() {
   const canEdit = useCanEdit();
-  const saved = useApi<PullSettings>("/crm/pull");
-  const link = useApi<LinkSettings>("/crm/link");
-  const accounts = useApi<ObjectInfo>("/crm/fields?object=Account");
+  const saved = useApi<PullSettings>("/sync/pull");
+  const link = useApi<LinkSettings>("/sync/link");
+  const accounts = useApi<ObjectInfo>("/sync/fields?object=Account");
   const [chosen, setChosen] = useState<string[] | null>(null);
   const [showStandard, setShowStandard] = useState(false);
   const [run, setRun] = useState<SyncRun | null>(null);
@@ -537,7 +537,7 @@ function PullStep() {
   useEffect(() => {
     if (saved.data && chosen === null) setChosen(saved.data.accountFields);
   }, [saved.data, chosen]);
-  const save = useMutation((body: PullSettings) => api<PullSettings>("/crm/pull", { method: "PUT", body }));
+  const save = useMutation((body: PullSettings) => api<PullSettings>("/sync/pull", { method: "PUT", body }));
   const pull = useMutation(() => api<SyncRun>("/sync/runs", { body: { pull: true, push: false } }));
   useEffect(() => {
     if (!run || run.status !== "running") return;

@@ -46,9 +46,9 @@ function CrmFields() {
   const [filter, setFilter] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const [added, setAdded] = useState<string | null>(null);
-  const connection = useApi<ConnectionView>("/crm/connection");
+  const connection = useApi<ConnectionView>("/sync/connection");
   const connected = connection.data !== undefined && connection.data.status === "connected";
-  const fields = useApi<ObjectInfo>(connected ? `/crm/fields?object=${object}` : null);
+  const fields = useApi<ObjectInfo>(connected ? `/sync/fields?object=${object}` : null);
   const prefix = connection.data && connection.data.status !== "disconnected" ? connection.data.fieldPrefix : "Pendo_";
   const builtIn = connection.data?.status === "disconnected" || isBuiltIn(connection.data);
   const rows = useMemo(() => {

@@ -1,7 +1,7 @@
 import { Alert, Badge } from "@mantine/core";
 import type { ReactNode } from "react";
 
-/** GET /crm/connection: the connection without its secrets. */
+/** GET /sync/connection: the connection without its secrets. */
 export type ConnectionView =
   | { status: "disconnected" }
   | {
@@ -19,7 +19,7 @@ export type ConnectionView =
     };
 export type Grant = "authorization_code" | "client_credentials" | "password";
 
-/** A CRM field as GET /crm/fields describes it. */
+/** A CRM field as GET /sync/fields describes it. */
 export type FieldInfo = { name: string; label: string; type: string; updateable: boolean; externalId: boolean; unique: boolean; nillable: boolean; scale: number; length: number };
 export type ObjectInfo = { name: string; fields: FieldInfo[] };
 

@@ -22,7 +22,7 @@ function accountFieldOf(s: RuleSource): string {
 /** The fields a source offers, as far as the UI can know them. */
 function useSourceFields(source: RuleSource): { fields: string[]; note?: string } {
   const crmObject = source.kind === "crm" && CRM_DESCRIBED.includes(source.object) ? source.object : null;
-  const crm = useApi<{ fields: { name: string }[] }>(crmObject ? `/crm/fields?object=${crmObject}` : null);
+  const crm = useApi<{ fields: { name: string }[] }>(crmObject ? `/sync/fields?object=${crmObject}` : null);
   const measures = useApi<{ measures: UsageMeasure[] }>(source.kind === "usage" ? "/success/usage/measures" : null);
   const object = useApi<CustomObject>(source.kind === "object" && source.object ? `/success/objects/${encodeURIComponent(source.object)}` : null);
   switch (source.kind) {
@@ -424,7 +424,7 @@ function AddAction(props: { onAdd(t: ActionType): void }) {
 function useTargets(action: RuleAction): string[] {
   const measures = useApi<{ measures: UsageMeasure[] }>(action.type === "loadToUsage" ? "/success/usage/measures" : null);
   const crmObject = action.type === "loadToCrm" && CRM_DESCRIBED.includes(action.object) ? action.object : null;
-  const crm = useApi<{ fields: { name: string; updateable: boolean; createable: boolean }[] }>(crmObject ? `/crm/fields?object=${crmObject}` : null);
+  const crm = useApi<{ fields: { name: string; updateable: boolean; createable: boolean }[] }>(crmObject ? `/sync/fields?object=${crmObject}` : null);
   const object = useApi<CustomObject>(action.type === "loadToObject" && action.object ? `/success/objects/${encodeURIComponent(action.object)}` : null);
   switch (action.type) {
     case "loadToUsage":

@@ -27,10 +27,10 @@ const RUN_COLOR: Record<string, string> = { success: "teal.9", partial: "#a84300
 /** Maps a report's columns to prefixed CRM fields, with daily sync, and saves the push mapping. */
 export function CrmPushDialog(props: { opened: boolean; onClose(): void; report: Report; columns: ReportColumn[] }) {
   const object = props.report.kind === "account" ? "Account" : "Contact";
-  const connection = useApi<Connection>(props.opened ? "/crm/connection" : null);
+  const connection = useApi<Connection>(props.opened ? "/sync/connection" : null);
   const connected = connection.data?.status === "connected";
-  const fields = useApi<{ fields: CrmField[] }>(props.opened && connected ? `/crm/fields${query({ object })}` : null);
-  const link = useApi<Link>(props.opened && connected ? "/crm/link" : null);
+  const fields = useApi<{ fields: CrmField[] }>(props.opened && connected ? `/sync/fields${query({ object })}` : null);
+  const link = useApi<Link>(props.opened && connected ? "/sync/link" : null);
   const mappings = useApi<{ mappings: PushMapping[] }>(props.opened ? "/sync/push-mappings" : null);
   const runs = useApi<{ runs: SyncRun[] }>(props.opened ? "/sync/runs?limit=20" : null);
   const existing = mappings.data?.mappings.find((m) => m.reportId === props.report.id);

@@ -99,7 +99,7 @@ export function Segments() {
 function useFieldSuggestions(): (target: Target, group: MetaGroup) => string[] {
   const accounts = useApi<{ accounts: Entity[] }>("/accounts?limit=100");
   const visitors = useApi<{ visitors: Entity[] }>("/visitors?limit=100");
-  const pull = useApi<{ accountFields?: string[]; visitorFields?: string[] }>("/crm/pull");
+  const pull = useApi<{ accountFields?: string[]; visitorFields?: string[] }>("/sync/pull");
   return useMemo(() => {
     const keys = new Map<string, Set<string>>();
     const add = (target: Target, list: Entity[] | undefined) => {
