@@ -1,6 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { requireRole } from "../server/auth.js";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, requireRole } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";

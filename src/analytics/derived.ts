@@ -3,7 +3,7 @@ import type { DictionaryEntry, DuckDbEventStore } from "../store/index.js";
 import type { DefinitionStore } from "./definitions/index.js";
 import type { AfterFlush } from "./flusher.js";
 import { ensureRollupTables, updateRollups } from "./metrics/index.js";
-import { ensureMappingTables, mapNewDictionaryEntries } from "./rules/index.js";
+import { ensureMappingTables, mapNewDictionaryEntries } from "./tagging/index.js";
 
 type Checkpoint = "rollups" | "urls_mapped" | "elements_mapped";
 

@@ -23,6 +23,7 @@ export type { App, AppSettings, AppStore } from "./apps.js";
 export type { Entity, EntityKind, Metadata, MetadataGroup, MetadataStore, MetadataValue } from "./metadata.js";
 export type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
 export { canonicalPath } from "./ingest.js";
+export { matchUrlParts, parseUrlRule, splitUrl, type UrlRule } from "./tagging/index.js";
 export { installSnippet } from "./api-routes.js";
 export * from "./ingest-schema.js";
 export type { Report, ReportResult, ReportRow, Column, ColumnType } from "./reports/index.js";

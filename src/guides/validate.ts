@@ -1,5 +1,5 @@
 import { compile } from "css-select";
-import { parseUrlRule } from "../analytics/rules/index.js";
+import { parseUrlRule } from "../analytics/index.js";
 import { ApiError } from "../kernel/index.js";
 import type { GuideInput } from "./model.js";
 import { isTimeZone, scheduleWindow } from "./schedule.js";

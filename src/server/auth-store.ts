@@ -3,10 +3,9 @@ import { promisify } from "node:util";
 import { sql, type Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../store/index.js";
 
-export type Role = "admin" | "viewer";
+import type { Principal, Role } from "../kernel/index.js";
 
-/** Who is calling Pendulum's API: a signed-in user or an API token. */
-export type Principal = { kind: "user" | "token"; id: string; name: string; role: Role };
+export type { Principal, Role };
 
 type AuthTables = {
   users: { id: string; email: string; password_hash: string; role: Role; created_at: number };

@@ -1,13 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError, type HttpApp, type HttpModule } from "../kernel/index.js";
-import type { AuthStore, Principal, Role } from "./auth-store.js";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
+import { ApiError, requireRole, type HttpApp, type HttpModule, type Principal } from "../kernel/index.js";
+import type { AuthStore } from "./auth-store.js";
 
 export const SESSION_COOKIE = "pendulum_session";
 
@@ -54,14 +48,6 @@ export function apiGuard(store: AuthStore) {
     }
     request.principal = principal;
   };
-}
-
-/** Throws unless the caller has the given role (for reads that expose secrets). */
-export function requireRole(request: FastifyRequest, role: Role): Principal {
-  const p = request.principal;
-  if (!p) throw new ApiError(401, "UNAUTHENTICATED", "Sign in first.");
-  if (role === "admin" && p.role !== "admin") throw new ApiError(403, "FORBIDDEN", "This needs the admin role.");
-  return p;
 }
 
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("viewer")]);

@@ -1,6 +1,6 @@
 import { compile } from "css-select";
 import { Element, Text, type AnyNode } from "domhandler";
-import type { PathElement } from "../../store/event-store.js";
+import type { PathElement } from "../../store/index.js";
 
 /**
  * Feature rules: a CSS selector matched against a stored click path (innermost first).

@@ -1,5 +1,5 @@
 import { listValue, type DuckDBConnection } from "@duckdb/node-api";
-import type { DictionaryEntry } from "../../store/event-store.js";
+import type { DictionaryEntry } from "../../store/index.js";
 import { buildElementChain, matchElementChain, parseFeatureRule, parseStoredPath, type FeatureRule, type FeatureRuleError } from "./feature-rule.js";
 import { matchUrlParts, parseUrlRule, splitUrl, type RuleError, type UrlRule } from "./url-rule.js";
 
