@@ -15,11 +15,10 @@ export type JobsDeps = { handlers: Record<string, JobHandler>; tickMs?: number }
 
 /** Builds the jobs module over the job kinds the composition root hands it (`sync`, `rule`…). */
 export function createJobsModule(ctx: ModuleContext, deps: JobsDeps): JobsModule {
-  const options = deps;
   const store = createJobStore(ctx.records);
   const kinds = { ...deps.handlers };
   const handlers = (): Record<string, JobHandler> => kinds;
-  const runner = createJobRunner({ store, clock: ctx.clock, handlers, log: (m) => console.error(`pendulum: ${m}`), ...(options.tickMs ? { tickMs: options.tickMs } : {}) });
+  const runner = createJobRunner({ store, clock: ctx.clock, handlers, log: (m) => console.error(`pendulum: ${m}`), ...(deps.tickMs ? { tickMs: deps.tickMs } : {}) });
   return {
     name: "jobs",
     migrations: jobsMigrations,

@@ -44,10 +44,9 @@ export type SyncDeps = SyncTuning & { analytics: AnalyticsModule };
 /** Builds the sync module over the analytics module it integrates. */
 export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule {
   const { analytics } = deps;
-  const options = deps;
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
-  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: options.tuning ?? {} });
+  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {} });
   const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled") });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
@@ -68,7 +67,7 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
       if ((await store.runningRuns()).length === 0) return;
       resumeTimer = setTimeout(() => {
         runs.resume().catch((e: unknown) => console.error("pendulum: resuming a sync run failed", e));
-      }, options.resumeDelayMs ?? 1_000);
+      }, deps.resumeDelayMs ?? 1_000);
     },
     async stop() {
       if (resumeTimer) clearTimeout(resumeTimer);
