@@ -3,9 +3,7 @@ import { ApiError, requireRole } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";
-import type { Flusher } from "./flusher.js";
-import type { IngestService } from "./ingest-service.js";
-import { ImportRequest, METADATA_KEY } from "./ingest-schema.js";
+import { ImportRequest, METADATA_KEY, type Flusher, type IngestService } from "./ingest/index.js";
 import type { EntityKind, Metadata, MetadataStore } from "./metadata.js";
 
 export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: () => string };

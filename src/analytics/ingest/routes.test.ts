@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../test/harness.js";
+import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../../test/harness.js";
 
 let p: TestPendulum;
 let appId: string;

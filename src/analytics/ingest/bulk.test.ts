@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
-import { type ImportEvent } from "./index.js";
+import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
+import { type ImportEvent } from "../index.js";
 
 // The same history loaded two ways: POST /import on one server, the bulk loader on another. Every
 // report figure, every account and the page / feature counts must come out the same.

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records, type StoredEvent } from "../store/index.js";
+import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records, type StoredEvent } from "../../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
 import { createFlusher } from "./flusher.js";
-import { createMetadataStore, metadataMigrations } from "./metadata.js";
+import { createMetadataStore, metadataMigrations } from "../metadata.js";
 
 function batch(visitor: number, events: number, at: number): AcceptedBatch {
   return {

@@ -1,15 +1,15 @@
 import crypto from "node:crypto";
 import { listValue, type DuckDBConnection, type DuckDBListValue } from "@duckdb/node-api";
-import type { DuckDbEventStore } from "../store/index.js";
+import type { DuckDbEventStore } from "../../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
-import type { App } from "./apps.js";
-import { rewindRollupCheckpoint } from "./derived.js";
+import type { App } from "../apps.js";
+import { rewindRollupCheckpoint } from "../derived.js";
 import type { Dictionary } from "./dictionary.js";
 import type { AfterFlush, Flusher } from "./flusher.js";
-import type { IngestLog } from "./ingest-log.js";
-import type { ImportEvent } from "./ingest-schema.js";
-import type { IngestService } from "./ingest-service.js";
-import { emptySeenBatch, type MetadataStore, type SeenBatch } from "./metadata.js";
+import type { IngestLog } from "./log.js";
+import type { ImportEvent } from "./schema.js";
+import type { IngestService } from "./service.js";
+import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
 
 /** What a bulk load wrote: how many events, under which ids, and where the time went. */
 export type BulkLoadResult = { events: number; fromId: number; toId: number; ms: { stage: number; insert: number; rollups: number } };
@@ -28,9 +28,9 @@ type Deps = {
   events: DuckDbEventStore;
   metadata: MetadataStore;
   ingest: IngestService;
-  log(): IngestLog<AcceptedBatch>;
-  flusher(): Flusher;
-  dictionaries(): { urls: Dictionary; elements: Dictionary };
+  log: IngestLog<AcceptedBatch>;
+  flusher: Flusher;
+  dictionaries: { urls: Dictionary; elements: Dictionary };
   afterFlush: AfterFlush;
   eventNames: Map<string, Set<string>>;
   now(): number;
@@ -78,12 +78,11 @@ export function createBulkLoader(deps: Deps) {
       await deps.metadata.recordSeen([seen]);
 
       // One empty log record holds the block of ids; once it is flushed, the flusher is past them.
-      const record = await deps.log().append(count, { appId, visitorId: "", accountId: "", receivedAt: deps.now(), events: [] });
+      const record = await deps.log.append(count, { appId, visitorId: "", accountId: "", receivedAt: deps.now(), events: [] });
       const fromId = record.firstId;
       const toId = record.firstId + count - 1;
-      const flusher = deps.flusher();
-      await flusher.flushNow();
-      await flusher.waitFor(toId);
+      await deps.flusher.flushNow();
+      await deps.flusher.waitFor(toId);
 
       const t = performance.now();
       await deps.events.exclusive(async (conn) => {
@@ -124,25 +123,11 @@ export function createBulkLoader(deps: Deps) {
   };
 
   return {
-    /**
-     * Drops staging tables a load interrupted by a crash left behind. Called at start-up, when no
-     * load can be running: one process holds the event store (DuckDB's file lock).
-     */
-    async sweepStaging(): Promise<string[]> {
-      return deps.events.exclusive(async (conn) => {
-        const found = await conn.runAndReadAll(
-          "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'bulk_staging_') ORDER BY 1",
-        );
-        const names = found.getRowsJS().map((r) => String(r[0])).filter((n) => /^bulk_staging_[0-9a-f]+$/.test(n));
-        for (const name of names) await conn.run(`DROP TABLE IF EXISTS ${name}`);
-        return names;
-      });
-    },
     /** Loads historical events given as POST /import takes them (validated the same way), any number at once. */
     async importEvents(app: App, events: Iterable<ImportEvent>, progress?: BulkProgress): Promise<BulkLoadResult> {
       const started = performance.now();
       const table = await staging();
-      const { urls, elements } = deps.dictionaries();
+      const { urls, elements } = deps.dictionaries;
       let n = 0;
       let chunk: ImportEvent[] = [];
       const flush = async (): Promise<void> => {
@@ -195,7 +180,7 @@ export function createBulkLoader(deps: Deps) {
     async loadSql(app: App, source: BulkSqlSource): Promise<BulkLoadResult> {
       const started = performance.now();
       const table = await staging();
-      const { urls, elements } = deps.dictionaries();
+      const { urls, elements } = deps.dictionaries;
       const maps = { urls: source.urls.map((u) => urls.idOf(u)), elements: source.elements.map((e) => elements.idOf(e)) };
       try {
         await deps.events.exclusive((conn) => conn.run(source.fill(table, app.id)));
@@ -209,3 +194,18 @@ export function createBulkLoader(deps: Deps) {
 }
 
 export type BulkLoader = ReturnType<typeof createBulkLoader>;
+
+/**
+ * Drops staging tables a load interrupted by a crash left behind. Called at start-up, when no
+ * load can be running: one process holds the event store (DuckDB's file lock).
+ */
+export async function sweepBulkStaging(events: DuckDbEventStore): Promise<string[]> {
+  return events.exclusive(async (conn) => {
+    const found = await conn.runAndReadAll(
+      "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND starts_with(table_name, 'bulk_staging_') ORDER BY 1",
+    );
+    const names = found.getRowsJS().map((r) => String(r[0])).filter((n) => /^bulk_staging_[0-9a-f]+$/.test(n));
+    for (const name of names) await conn.run(`DROP TABLE IF EXISTS ${name}`);
+    return names;
+  });
+}

@@ -3,11 +3,11 @@ import zlib from "node:zlib";
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ApiError } from "../kernel/index.js";
-import type { HttpApp } from "../kernel/index.js";
-import type { AppStore } from "./apps.js";
-import type { IngestService } from "./ingest-service.js";
-import { AgentBatch, TrackEvent } from "./ingest-schema.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
+import type { AppStore } from "../apps.js";
+import type { IngestService } from "./service.js";
+import { AgentBatch, TrackEvent } from "./schema.js";
 
 export type IngestRoutesOptions = {
   apps: AppStore;

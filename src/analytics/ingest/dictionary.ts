@@ -1,4 +1,4 @@
-import type { DictionaryEntry } from "../store/index.js";
+import type { DictionaryEntry } from "../../store/index.js";
 
 /** A value → id map kept in memory, whose new entries are stored with the next flush. */
 export class Dictionary {

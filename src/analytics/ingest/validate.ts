@@ -1,8 +1,8 @@
-import { ApiError } from "../kernel/index.js";
-import type { PathElement } from "../store/index.js";
+import { ApiError } from "../../kernel/index.js";
+import type { PathElement } from "../../store/index.js";
 import type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
-import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type TrackEvent } from "./ingest-schema.js";
-import type { Metadata } from "./metadata.js";
+import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type TrackEvent } from "./schema.js";
+import type { Metadata } from "../metadata.js";
 
 const KEY = new RegExp(METADATA_KEY);
 const NAME = new RegExp(EVENT_NAME);

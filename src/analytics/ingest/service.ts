@@ -1,16 +1,16 @@
-import { ApiError } from "../kernel/index.js";
+import { ApiError } from "../../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
-import type { App } from "./apps.js";
-import { acceptAgentBatch, acceptTrackEvents, type IngestMode } from "./ingest.js";
-import { IngestLogUnavailableError, type IngestLog } from "./ingest-log.js";
-import type { AgentBatch, AgentEvent, ImportEvent, TrackEvent } from "./ingest-schema.js";
+import type { App } from "../apps.js";
+import { acceptAgentBatch, acceptTrackEvents, type IngestMode } from "./validate.js";
+import { IngestLogUnavailableError, type IngestLog } from "./log.js";
+import type { AgentBatch, AgentEvent, ImportEvent, TrackEvent } from "./schema.js";
 
 const RECENT_BATCH_IDS = 200_000;
 /** Seconds a refused sender is asked to wait: about one flush interval. */
 const RETRY_AFTER_SECONDS = 1;
 
 export type IngestServiceDeps = {
-  log: () => IngestLog<AcceptedBatch>;
+  log: IngestLog<AcceptedBatch>;
   now: () => number;
   maxAgeDays: number;
   eventNames: Map<string, Set<string>>;
@@ -52,7 +52,7 @@ export function createIngestService(deps: IngestServiceDeps) {
     try {
       let last = 0;
       // Appends are issued together so they share one group commit.
-      const records = await Promise.all(batches.map((b) => deps.log().append(b.events.length, b)));
+      const records = await Promise.all(batches.map((b) => deps.log.append(b.events.length, b)));
       for (const r of records) last = Math.max(last, r.firstId + r.count - 1);
       return last;
     } catch (e) {

@@ -1,9 +1,9 @@
-import type { EventStore, StoredEvent } from "../store/index.js";
+import type { EventStore, StoredEvent } from "../../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
 import { createFrameArena, type HeldFrame } from "./frame-arena.js";
-import { parseFrame, type LogRecord } from "./ingest-log.js";
-import { emptySeenBatch, type MetadataStore, type SeenBatch } from "./metadata.js";
+import { parseFrame, type LogRecord } from "./log.js";
+import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
 
 /** Called after each successful append with the id range just stored (rollups, rule mapping). */
 export type AfterFlush = (flushed: { fromId: number; toId: number; events: readonly StoredEvent[]; newUrls: readonly { id: number; value: string }[]; newElements: readonly { id: number; value: string }[] }) => Promise<void>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../test/harness.js";
+import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../../test/harness.js";
 
 // A backlog bound of one byte and a flush interval of a minute: after one accepted batch the
 // flusher holds a backlog until the test flushes it, so the next batch meets the bound.

@@ -1,5 +1,5 @@
-import type { EventType } from "../store/index.js";
-import type { Metadata } from "./metadata.js";
+import type { EventType } from "../../store/index.js";
+import type { Metadata } from "../metadata.js";
 
 /** An event after validation, as written to the ingest log: URLs and paths still as text. */
 export type AcceptedEvent = {
