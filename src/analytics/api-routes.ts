@@ -3,7 +3,7 @@ import { ApiError, requireRole } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";
-import { ImportRequest, METADATA_KEY, type Flusher, type IngestService } from "./ingest/index.js";
+import { answerOf, idempotencyKey, ImportRequest, METADATA_KEY, type Flusher, type IngestService } from "./ingest/index.js";
 import type { EntityKind, Metadata, MetadataStore } from "./metadata.js";
 
 export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: () => string };
@@ -112,12 +112,25 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
     }
   }
 
-  app.post("/import", { bodyLimit: 20 * 1024 * 1024, schema: { tags: ["ingest"], summary: "Load historical events (no age limit)", body: ImportRequest } }, async (req) => {
-    const target = pickApp(req.body.appId);
-    const r = await o.ingest.import(target, req.body.events);
-    await o.flusher.waitFor(r.lastId);
-    return { accepted: r.accepted };
-  });
+  app.post(
+    "/import",
+    {
+      bodyLimit: 20 * 1024 * 1024,
+      schema: {
+        tags: ["ingest"],
+        summary: "Load historical events (no age limit)",
+        description: "Once per Idempotency-Key header (the same key with the same body on a retry) and per event messageId, within the dedupe window.",
+        body: ImportRequest,
+      },
+    },
+    async (req) => {
+      const target = pickApp(req.body.appId);
+      const requestKey = idempotencyKey(req);
+      const r = await o.ingest.import(target, req.body.events, requestKey === undefined ? {} : { requestKey });
+      await o.flusher.waitFor(r.lastId);
+      return answerOf(r);
+    },
+  );
 
   app.get(
     "/events",

@@ -109,6 +109,8 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       }
       pipeline = await openIngestPipeline({
         logDir: path.join(ctx.config.dataDir, "ingest-log"),
+        keysDir: path.join(ctx.config.dataDir, "ingest-keys"),
+        segmentBytes: ctx.config.ingest.segmentBytes,
         events: ctx.events,
         metadata,
         now: ctx.clock,

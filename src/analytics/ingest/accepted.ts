@@ -22,6 +22,13 @@ export type AcceptedBatch = {
   accountId: string;
   visitorMeta?: Metadata;
   accountMeta?: Metadata;
+  /**
+   * Idempotency keys this record makes known once it is durable (ADR 0008): `b:` an agent batch
+   * id, `m:` an event's message id, `t:` / `i:` a /data/track or import Idempotency-Key with the
+   * record's position in its request (`#0`, `#1` …). Namespaced so one kind never repeats another.
+   */
+  keys?: string[];
+  /** Written by versions before `keys`: the agent batch id. Read on replay only. */
   batchId?: string;
   receivedAt: number;
   events: AcceptedEvent[];

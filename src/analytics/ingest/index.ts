@@ -2,9 +2,10 @@
 // the bulk loader beside it, opened together by `openIngestPipeline` (ADR 0008).
 export { openIngestPipeline } from "./pipeline.js";
 export type { IngestPipeline, IngestPipelineDeps } from "./pipeline.js";
-export { registerIngestRoutes } from "./routes.js";
+export { idempotencyKey, registerIngestRoutes } from "./routes.js";
 export type { IngestRoutesOptions } from "./routes.js";
-export type { IngestService } from "./service.js";
+export { answerOf } from "./service.js";
+export type { IngestResult, IngestService } from "./service.js";
 export type { AfterFlush, Flusher } from "./flusher.js";
 export type { BulkLoader, BulkLoadResult, BulkProgress, BulkSqlSource } from "./bulk.js";
 export type { AcceptedBatch, AcceptedEvent } from "./accepted.js";

@@ -14,7 +14,8 @@ export type LogRecord<T> = { firstId: number; count: number; payload: T };
 type Pending = { buf: Buffer; resolve(): void; reject(e: Error): void; record: LogRecord<unknown> };
 
 const HEADER = 8;
-const SEGMENT_BYTES = 64 * 1024 * 1024;
+/** A segment is closed, and a new one started, once it holds this many bytes. */
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const NAME = /^(\d{20})\.log$/;
 
 export class IngestLogUnavailableError extends Error {
@@ -71,12 +72,20 @@ export type IngestLog<T> = {
 
 export type OpenedLog<T> = { log: IngestLog<T>; unflushed: LogRecord<T>[] };
 
+export type IngestLogOptions<T> = {
+  /** Size at which a segment is closed (64 MiB by default); a stored segment is deleted whole. */
+  segmentBytes?: number;
+  /** Sees each record at or below `flushedId` still in the log (stored, its segment not yet deleted). */
+  onStored?: (r: LogRecord<T>) => void;
+};
+
 /**
  * Opens the log folder, cuts a torn tail, and returns the records above `flushedId` for replay.
  * `onDurable` sees every record after its fsync and before its append resolves, with its frame
  * (header + JSON), so a consumer may keep the compact bytes instead of the parsed objects.
  */
-export async function openIngestLog<T>(dir: string, flushedId: number, onDurable: (r: LogRecord<T>, frame: Buffer) => void): Promise<OpenedLog<T>> {
+export async function openIngestLog<T>(dir: string, flushedId: number, onDurable: (r: LogRecord<T>, frame: Buffer) => void, options: IngestLogOptions<T> = {}): Promise<OpenedLog<T>> {
+  const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
   fs.mkdirSync(dir, { recursive: true });
   const segments = fs
     .readdirSync(dir)
@@ -92,6 +101,7 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
       const end = r.firstId + r.count - 1;
       if (end > lastId) lastId = end;
       if (end > flushedId) unflushed.push(r);
+      else options.onStored?.(r);
     }
   }
   let next = lastId + 1;
@@ -107,7 +117,7 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
 
   // A new segment is named after the first event id written into it.
   const rotateIfFull = async (firstId: number): Promise<void> => {
-    if (size < SEGMENT_BYTES) return;
+    if (size < segmentBytes) return;
     await handle.close();
     currentName = segmentName(firstId);
     handle = await fsp.open(path.join(dir, currentName), "a");

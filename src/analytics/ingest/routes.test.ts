@@ -59,10 +59,14 @@ describe("POST /data/ingest", () => {
     expect(pre.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
   });
 
-  it("stores a retried batch once (same batchId)", async () => {
+  it("stores a retried batch once (same batchId) and answers the repeat as a duplicate", async () => {
     const b = batch({ batchId: "retry-1", visitor: { id: "vis-retry" } });
-    expect((await post(b)).status).toBe(200);
-    expect((await post(b)).status).toBe(200);
+    const first = await post(b);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ accepted: 3 });
+    const again = await post(b);
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ accepted: 3, duplicate: true });
     await p.modules.analytics.settle();
     expect(await p.events.events({ appId, visitorId: "vis-retry" })).toHaveLength(3);
   });
@@ -115,6 +119,38 @@ describe("POST /data/track", () => {
     const res = await fetch(`${p.url}/data/track`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(track()) });
     expect(res.status).toBe(401);
     expect((await res.json()).field).toBe("x-pendulum-track-secret");
+  });
+
+  it("stores each event once per messageId: a repeat is a duplicate, a partly repeated array stores the rest", async () => {
+    const ids = ["msg-1", "msg-2", "msg-3"];
+    const events = ids.map((messageId, i) => track({ visitorId: `srv-msg-${i % 2}`, messageId, properties: { n: i } }));
+    const first = await send(events.slice(0, 2));
+    expect(await first.json()).toEqual({ accepted: 2 });
+    expect(await (await send(events[0])).json()).toEqual({ accepted: 1, duplicate: true });
+    // msg-3 is new, msg-1 and msg-2 are repeats, and msg-3 twice in one call is stored once.
+    expect(await (await send([...events, events[2]])).json()).toEqual({ accepted: 4, duplicates: 3 });
+    await p.modules.analytics.settle();
+    const stored = [...(await p.events.events({ appId, visitorId: "srv-msg-0" })), ...(await p.events.events({ appId, visitorId: "srv-msg-1" }))];
+    expect(stored.map((e) => JSON.parse(e.props as string).n).sort()).toEqual([0, 1, 2]);
+  });
+
+  it("stores a call once per Idempotency-Key and refuses a blank or overlong key", async () => {
+    const withKey = (body: unknown, key: string) =>
+      fetch(`${p.url}/data/track`, { method: "POST", headers: { "content-type": "application/json", "x-pendulum-track-secret": TEST_TRACK_SECRET, "idempotency-key": key }, body: JSON.stringify(body) });
+    const body = [track({ visitorId: "srv-key-a" }), track({ visitorId: "srv-key-b" }), track({ visitorId: "srv-key-a" })];
+    expect(await (await withKey(body, "call-1")).json()).toEqual({ accepted: 3 });
+    expect(await (await withKey(body, "call-1")).json()).toEqual({ accepted: 3, duplicate: true });
+    expect(await (await withKey(body, "call-2")).json()).toEqual({ accepted: 3 });
+    for (const key of [" ", "k".repeat(256)]) {
+      const bad = await withKey(body, key);
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: "INVALID_IDEMPOTENCY_KEY", field: "idempotency-key" });
+    }
+    await p.modules.analytics.settle();
+    expect(await p.events.events({ appId, visitorId: "srv-key-a" })).toHaveLength(4);
+    expect(await p.events.events({ appId, visitorId: "srv-key-b" })).toHaveLength(2);
+    const pre = await fetch(`${p.url}/data/track`, { method: "OPTIONS", headers: { origin: "https://app.example.com", "access-control-request-method": "POST" } });
+    expect(pre.headers.get("access-control-allow-headers")).toContain("idempotency-key");
   });
 
   it("refuses an event without a visitor", async () => {
@@ -173,6 +209,20 @@ describe("metadata and import", () => {
     });
     expect(bad.status).toBe(400);
     expect((await bad.json()).field).toBe("events[1].url");
+  });
+
+  it("imports once per Idempotency-Key and per messageId", async () => {
+    const old = now() - 30 * 86_400_000;
+    const events = [
+      { type: "load", timestamp: old, visitorId: "hist-once", url: "https://app.example.com/a", messageId: "line-1" },
+      { type: "track", timestamp: old + 1, visitorId: "hist-once", event: "Legacy", messageId: "line-2" },
+    ];
+    const importing = (body: unknown, key?: string) => p.api("/api/v1/import", { method: "POST", body: JSON.stringify(body), ...(key ? { headers: { "idempotency-key": key } } : {}) });
+    expect(await (await importing({ events }, "file-a")).json()).toEqual({ accepted: 2 });
+    expect(await (await importing({ events }, "file-a")).json()).toEqual({ accepted: 2, duplicate: true });
+    // Another key, the same lines: their message ids still make them repeats.
+    expect(await (await importing({ events: [...events, { ...events[1], messageId: "line-3" }] }, "file-b")).json()).toEqual({ accepted: 3, duplicates: 2 });
+    expect(await p.events.events({ appId, visitorId: "hist-once" })).toHaveLength(3);
   });
 
   it("needs a token for the API and the admin role for changes", async () => {

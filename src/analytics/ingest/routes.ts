@@ -6,8 +6,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ApiError } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { AppStore } from "../apps.js";
-import type { IngestService } from "./service.js";
-import { AgentBatch, TrackEvent } from "./schema.js";
+import { answerOf, type IngestService } from "./service.js";
+import { AgentBatch, MAX_KEY_LENGTH, TrackEvent } from "./schema.js";
 
 export type IngestRoutesOptions = {
   apps: AppStore;
@@ -20,7 +20,7 @@ function cors(reply: FastifyReply, request: FastifyRequest): void {
   reply.header("access-control-allow-origin", request.headers.origin ?? "*");
   reply.header("vary", "origin");
   reply.header("access-control-allow-methods", "GET, POST, OPTIONS");
-  reply.header("access-control-allow-headers", "content-type, content-encoding, x-pendulum-track-secret, authorization");
+  reply.header("access-control-allow-headers", "content-type, content-encoding, x-pendulum-track-secret, authorization, idempotency-key");
   reply.header("access-control-max-age", "86400");
   // So the browser agent can read how long a 503 asks it to wait.
   reply.header("access-control-expose-headers", "retry-after");
@@ -45,6 +45,18 @@ function parseBody(request: FastifyRequest, body: Buffer, limit: number): unknow
   } catch (e) {
     throw new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The request's `Idempotency-Key` header, if any: a retry of the same request with the same key
+ * is answered as a duplicate and stores nothing again (ADR 0008).
+ */
+export function idempotencyKey(request: FastifyRequest): string | undefined {
+  const h = request.headers["idempotency-key"];
+  if (h === undefined) return undefined;
+  const key = (Array.isArray(h) ? h.join(",") : h).trim();
+  if (key === "" || key.length > MAX_KEY_LENGTH) throw new ApiError(400, "INVALID_IDEMPOTENCY_KEY", `The Idempotency-Key header must be 1–${MAX_KEY_LENGTH} characters; send one unique value per request and the same value when you retry it.`, "idempotency-key");
+  return key;
 }
 
 function trackSecret(request: FastifyRequest): string | undefined {
@@ -88,7 +100,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         const app = o.apps.byAppKey(key);
         if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
         const r = await o.ingest.agentBatch(app, request.body);
-        return { accepted: r.accepted };
+        return r.duplicate ? { accepted: r.accepted, duplicate: true } : { accepted: r.accepted };
       },
     );
 
@@ -101,8 +113,8 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         const app = o.apps.byTrackSecret(secret);
         if (!app) throw new ApiError(403, "INVALID_TRACK_SECRET", "No app has this track secret.", "x-pendulum-track-secret");
         const events = Array.isArray(request.body) ? request.body : [request.body];
-        const r = await o.ingest.track(app, events);
-        return { accepted: r.accepted };
+        const requestKey = idempotencyKey(request);
+        return answerOf(await o.ingest.track(app, events, requestKey === undefined ? {} : { requestKey }));
       },
     );
 

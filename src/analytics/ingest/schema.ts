@@ -8,6 +8,11 @@ export const MAX_EVENTS_PER_BATCH = 500;
 export const MAX_EVENT_NAMES_PER_APP = 5000;
 /** Track event names: printable, no control characters, 1–100 characters. */
 export const EVENT_NAME = "^[^\\u0000-\\u001f\\u007f]{1,100}$";
+/** Message ids and Idempotency-Keys: what a client uses to name an event or a request once. */
+export const MAX_KEY_LENGTH = 255;
+
+/** An event's own id: a retry carrying it again is answered as a duplicate and not stored twice (ADR 0008). */
+const MessageId = Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH, description: "Unique per event; repeats within the dedupe window are not stored again" });
 
 const MetadataValue = Type.Union([Type.String({ maxLength: 1024 }), Type.Number(), Type.Boolean(), Type.Null()]);
 
@@ -67,6 +72,7 @@ export const TrackEvent = Type.Object(
     accountId: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_ID_BYTES })),
     timestamp: Type.Number({ minimum: 0 }),
     properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    messageId: Type.Optional(MessageId),
     context: Type.Optional(
       Type.Object(
         {
@@ -96,6 +102,7 @@ export const ImportEvent = Type.Object(
     element: Type.Optional(Type.Array(PathElementSchema, { minItems: 1, maxItems: 32 })),
     event: Type.Optional(Type.String({ maxLength: 100 })),
     properties: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    messageId: Type.Optional(MessageId),
   },
   { additionalProperties: false },
 );

@@ -1,16 +1,18 @@
 import { ApiError } from "../../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
-import { acceptAgentBatch, acceptTrackEvents, type IngestMode } from "./validate.js";
+import type { Claim, KeyStore } from "./key-store.js";
+import { acceptAgentBatch, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
 import { IngestLogUnavailableError, type IngestLog } from "./log.js";
-import type { AgentBatch, AgentEvent, ImportEvent, TrackEvent } from "./schema.js";
+import type { AgentBatch, ImportEvent, TrackEvent } from "./schema.js";
 
-const RECENT_BATCH_IDS = 200_000;
 /** Seconds a refused sender is asked to wait: about one flush interval. */
 const RETRY_AFTER_SECONDS = 1;
 
 export type IngestServiceDeps = {
   log: IngestLog<AcceptedBatch>;
+  /** The idempotency keys stored within the window (agent batch ids, message ids, Idempotency-Keys). */
+  keys: Pick<KeyStore, "claim">;
   now: () => number;
   maxAgeDays: number;
   eventNames: Map<string, Set<string>>;
@@ -20,10 +22,22 @@ export type IngestServiceDeps = {
   maxBacklogBytes: number;
 };
 
-/** Accepts validated batches into the durable log; remembers recent agent batch ids to drop retries. */
-export function createIngestService(deps: IngestServiceDeps) {
-  const recent = new Map<string, true>();
+/**
+ * What one write call did. `accepted` counts every event of the request; `duplicate` says none
+ * was stored because all were stored before; `duplicates` counts the repeats of a partial one.
+ */
+export type IngestResult = { accepted: number; lastId: number; duplicate?: true; duplicates?: number };
 
+/** What an endpoint answers for a write: the counts, without the internal event id. */
+export function answerOf(r: IngestResult): { accepted: number; duplicate?: true; duplicates?: number } {
+  return { accepted: r.accepted, ...(r.duplicate ? { duplicate: true as const } : {}), ...(r.duplicates ? { duplicates: r.duplicates } : {}) };
+}
+
+/** A run of a request after its repeats are dropped, with the keys its record makes known. */
+type KeptRun<E> = { run: Run<E>; keys: string[] };
+
+/** Accepts validated batches into the durable log, once per idempotency key (ADR 0008). */
+export function createIngestService(deps: IngestServiceDeps) {
   /**
    * Backpressure: refuses a live batch while the event store lags the log by more than the bound,
    * so the backlog held in memory stays bounded. Nothing was logged, so nothing was acknowledged.
@@ -61,78 +75,113 @@ export function createIngestService(deps: IngestServiceDeps) {
     }
   };
 
-  const context = (app: App) => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id) });
+  const context = (app: App): IngestContext => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id) });
 
-  /** Validates historical events as `import` does, without writing them (the bulk loader writes them itself). */
-  const acceptImport = (app: App, events: readonly ImportEvent[]): { batches: AcceptedBatch[]; newNames: Set<string> } => {
-    const groups: AgentBatch[] = [];
-    events.forEach((e, i) => {
-      if (e.type !== "track" && e.url === undefined) throw new ApiError(400, "URL_REQUIRED", "Page loads, clicks and focus events need a url", `events[${i}].url`);
-      const agentEvent: AgentEvent = { type: e.type, ts: e.timestamp, url: e.url ?? "" };
-      if (e.title !== undefined) agentEvent.title = e.title;
-      if (e.tab !== undefined) agentEvent.tab = e.tab;
-      if (e.element !== undefined) agentEvent.element = e.element;
-      if (e.event !== undefined) agentEvent.name = e.event;
-      if (e.properties !== undefined) agentEvent.props = e.properties;
-      const last = groups.at(-1);
-      const accountId = e.accountId ?? "";
-      if (last && last.visitor.id === e.visitorId && (last.account?.id ?? "") === accountId) last.events.push(agentEvent);
-      else groups.push({ visitor: { id: e.visitorId }, ...(accountId ? { account: { id: accountId } } : {}), events: [agentEvent] });
-    });
-    const batches: AcceptedBatch[] = [];
-    const allNames = new Set<string>();
-    let offset = 0;
-    for (const g of groups) {
-      try {
-        const { batch, newNames } = acceptAgentBatch(g, context(app), { live: false });
-        for (const ev of batch.events) if (ev.url === "") ev.url = null;
-        batches.push(batch);
-        for (const n of newNames) allNames.add(n);
-      } catch (e) {
-        // Point at the import line, not the position inside the group.
-        if (e instanceof ApiError && e.field) {
-          const m = /^events\[(\d+)\](.*)$/.exec(e.field);
-          if (m) throw new ApiError(e.status, e.code, e.message, `events[${offset + Number(m[1])}]${m[2] ?? ""}`);
-        }
-        throw e;
+  /**
+   * Drops the repeats of a request cut into runs. With a request key, run `i` is known by
+   * `<kind>:<key>#<i>` (a retry of the same request cuts the same runs), so a request whose
+   * records were partly durable when the process died stores only the rest. Events with a
+   * message id are known by `m:<id>` on their own. Runs left empty are dropped.
+   */
+  const claimRuns = async <E extends { messageId?: string | undefined }>(appId: string, runs: Run<E>[], kind: "t" | "i", requestKey: string | undefined): Promise<{ kept: KeptRun<E>[]; repeats: number; claim: Claim }> => {
+    const keys: string[] = [];
+    const runKey = runs.map((_, i) => (requestKey === undefined ? -1 : keys.push(`${kind}:${requestKey}#${i}`) - 1));
+    const eventKey = runs.map((r) => r.events.map(({ event }) => (event.messageId === undefined ? -1 : keys.push(`m:${event.messageId}`) - 1)));
+    const claim = await deps.keys.claim(appId, keys);
+    const kept: KeptRun<E>[] = [];
+    let repeats = 0;
+    runs.forEach((run, i) => {
+      const own = runKey[i] as number;
+      if (own >= 0 && claim.repeat[own]) {
+        repeats += run.events.length;
+        return;
       }
-      offset += g.events.length;
+      const events: Run<E>["events"] = [];
+      const runKeys = own >= 0 ? [keys[own] as string] : [];
+      run.events.forEach((e, j) => {
+        const k = (eventKey[i] as number[])[j] as number;
+        if (k >= 0 && claim.repeat[k]) repeats++;
+        else {
+          events.push(e);
+          if (k >= 0) runKeys.push(keys[k] as string);
+        }
+      });
+      if (events.length > 0) kept.push({ run: { ...run, events }, keys: runKeys });
+    });
+    return { kept, repeats, claim };
+  };
+
+  const result = (accepted: number, lastId: number, repeats: number): IngestResult => {
+    if (repeats === 0) return { accepted, lastId };
+    return repeats === accepted ? { accepted, lastId, duplicate: true } : { accepted, lastId, duplicates: repeats };
+  };
+
+  /** Validates historical events as `import` does, per run, each run's keys on its record. */
+  const acceptImportRuns = (app: App, kept: KeptRun<ImportEvent>[]): { batches: AcceptedBatch[]; newNames: Set<string> } => {
+    checkImportUrls(kept.flatMap((k) => k.run.events));
+    const batches: AcceptedBatch[] = [];
+    const newNames = new Set<string>();
+    for (const { run, keys } of kept) {
+      const accepted = acceptImportRun(run, context(app));
+      if (keys.length > 0) accepted.batch.keys = keys;
+      batches.push(accepted.batch);
+      for (const n of accepted.newNames) newNames.add(n);
     }
-    return { batches, newNames: allNames };
+    return { batches, newNames };
   };
 
   return {
     /** A browser agent batch. Returns the events accepted and the last event id (0 for a repeat). */
     async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean }> {
-      const key = body.batchId ? `${app.id}\u0000${body.batchId}` : undefined;
-      if (key && recent.has(key)) return { accepted: body.events.length, lastId: 0, duplicate: true };
-      // Before the batch id is remembered: a refused batch must be stored when it is sent again.
-      admit();
-      const { batch, newNames } = acceptAgentBatch(body, context(app), mode);
-      if (key) {
-        recent.set(key, true);
-        if (recent.size > RECENT_BATCH_IDS) recent.delete(recent.keys().next().value as string);
-      }
+      // The repeat check comes first: a retry of a stored batch is a success even when its events
+      // have grown too old for a live endpoint since, or while the backlog is over its bound.
+      const claim = body.batchId === undefined ? undefined : await deps.keys.claim(app.id, [`b:${body.batchId}`]);
       try {
+        if (claim?.repeat[0]) return { accepted: body.events.length, lastId: 0, duplicate: true };
+        admit();
+        const { batch, newNames } = acceptAgentBatch(body, context(app), mode);
         const lastId = await write([batch], newNames, app.id);
         return { accepted: batch.events.length, lastId, duplicate: false };
-      } catch (e) {
-        if (key) recent.delete(key);
-        throw e;
+      } finally {
+        claim?.end();
       }
     },
-    /** Server-side track events (one call may carry many). */
-    async track(app: App, events: TrackEvent[], mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number }> {
-      admit();
-      const { batches, newNames } = acceptTrackEvents(events, context(app), mode);
-      return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
+    /** Server-side track events (one call may carry many), once per message id and per Idempotency-Key. */
+    async track(app: App, events: TrackEvent[], options: { mode?: IngestMode; requestKey?: string } = {}): Promise<IngestResult> {
+      const { kept, repeats, claim } = await claimRuns(app.id, runsOf(events), "t", options.requestKey);
+      try {
+        if (kept.length === 0) return result(events.length, 0, repeats);
+        admit();
+        const ctx = context(app);
+        const newNames = new Set<string>();
+        const batches = kept.map(({ run, keys }) => {
+          const batch = acceptTrackRun(run, ctx, options.mode ?? { live: true }, events.length === 1, newNames);
+          if (keys.length > 0) batch.keys = keys;
+          return batch;
+        });
+        return result(events.length, await write(batches, newNames, app.id), repeats);
+      } finally {
+        claim.end();
+      }
     },
-    /** Historical events: the agent's validation without the age limit, grouped per visitor and account. */
-    async import(app: App, events: ImportEvent[]): Promise<{ accepted: number; lastId: number }> {
-      const { batches, newNames } = acceptImport(app, events);
-      return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
+    /** Historical events: the agent's validation without the age limit, once per message id and per Idempotency-Key. */
+    async import(app: App, events: ImportEvent[], options: { requestKey?: string } = {}): Promise<IngestResult> {
+      const { kept, repeats, claim } = await claimRuns(app.id, runsOf(events), "i", options.requestKey);
+      try {
+        if (kept.length === 0) return result(events.length, 0, repeats);
+        const { batches, newNames } = acceptImportRuns(app, kept);
+        return result(events.length, await write(batches, newNames, app.id), repeats);
+      } finally {
+        claim.end();
+      }
     },
-    acceptImport,
+    /** Validates historical events as `import` does, without writing them (the bulk loader writes them itself; keys are not kept there). */
+    acceptImport(app: App, events: readonly ImportEvent[]): { batches: AcceptedBatch[]; newNames: Set<string> } {
+      return acceptImportRuns(
+        app,
+        runsOf(events).map((run) => ({ run, keys: [] })),
+      );
+    },
     /** Throws the 503 INGEST_BUSY ApiError (with Retry-After) while the backlog is over its bound. */
     admit,
   };

@@ -1,7 +1,7 @@
 import { ApiError } from "../../kernel/index.js";
 import type { PathElement } from "../../store/index.js";
 import type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
-import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type TrackEvent } from "./schema.js";
+import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type AgentEvent, type ImportEvent, type TrackEvent } from "./schema.js";
 import type { Metadata } from "../metadata.js";
 
 const KEY = new RegExp(METADATA_KEY);
@@ -110,20 +110,38 @@ export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: Ing
   const batch: AcceptedBatch = { appId: ctx.appId, visitorId: body.visitor.id, accountId: body.account?.id ?? "", receivedAt: ctx.now, events };
   if (visitorMeta) batch.visitorMeta = visitorMeta;
   if (accountMeta) batch.accountMeta = accountMeta;
-  if (body.batchId) batch.batchId = body.batchId;
+  if (body.batchId) batch.keys = [`b:${body.batchId}`];
   return { batch, newNames };
 }
 
-/** Validates server-side track events; consecutive events of one visitor and account share a batch. */
-export function acceptTrackEvents(events: readonly TrackEvent[], ctx: IngestContext, mode: IngestMode): { batches: AcceptedBatch[]; newNames: Set<string> } {
-  const newNames = new Set<string>();
-  const batches: AcceptedBatch[] = [];
-  events.forEach((e, i) => {
-    const field = events.length === 1 ? "" : `[${i}]`;
-    const f = (name: string): string => (field ? `${field}.${name}` : name);
+/**
+ * Events of one visitor in one account that follow each other in a request: one log record.
+ * `at` is each event's position in the request, for error fields and idempotency keys.
+ */
+export type Run<E> = { visitorId: string; accountId: string; events: { event: E; at: number }[] };
+
+/** Cuts a request's events into runs (consecutive events of one visitor and account share a record). */
+export function runsOf<E extends { visitorId: string; accountId?: string | undefined }>(events: readonly E[]): Run<E>[] {
+  const runs: Run<E>[] = [];
+  events.forEach((event, at) => {
+    const accountId = event.accountId ?? "";
+    const last = runs.at(-1);
+    if (last && last.visitorId === event.visitorId && last.accountId === accountId) last.events.push({ event, at });
+    else runs.push({ visitorId: event.visitorId, accountId, events: [{ event, at }] });
+  });
+  return runs;
+}
+
+/**
+ * Validates a run of server-side track events into one record. `single` when the request was
+ * one event rather than an array (fields are then named without a position).
+ */
+export function acceptTrackRun(run: Run<TrackEvent>, ctx: IngestContext, mode: IngestMode, single: boolean, newNames: Set<string>): AcceptedBatch {
+  const events = run.events.map(({ event: e, at }): AcceptedEvent => {
+    const f = (name: string): string => (single ? name : `[${at}].${name}`);
     checkId(e.visitorId, f("visitorId"));
     if (e.accountId !== undefined) checkId(e.accountId, f("accountId"));
-    const accepted: AcceptedEvent = {
+    return {
       type: "track",
       ts: checkTs(e.timestamp, ctx, mode, f("timestamp")),
       url: e.context?.url ?? null,
@@ -133,9 +151,40 @@ export function acceptTrackEvents(events: readonly TrackEvent[], ctx: IngestCont
       name: checkName(e.event, f("event"), newNames, ctx),
       props: checkProps(e.properties, f("properties")),
     };
-    const last = batches.at(-1);
-    if (last && last.visitorId === e.visitorId && last.accountId === (e.accountId ?? "")) last.events.push(accepted);
-    else batches.push({ appId: ctx.appId, visitorId: e.visitorId, accountId: e.accountId ?? "", receivedAt: ctx.now, events: [accepted] });
   });
-  return { batches, newNames };
+  return { appId: ctx.appId, visitorId: run.visitorId, accountId: run.accountId, receivedAt: ctx.now, events };
+}
+
+/** Page loads, clicks and focus events need a url; checked over a whole import before anything else. */
+export function checkImportUrls(events: readonly { event: ImportEvent; at: number }[]): void {
+  for (const { event, at } of events) {
+    if (event.type !== "track" && event.url === undefined) throw new ApiError(400, "URL_REQUIRED", "Page loads, clicks and focus events need a url", `events[${at}].url`);
+  }
+}
+
+/** Validates a run of historical events into one record: the agent's checks without the age limit. */
+export function acceptImportRun(run: Run<ImportEvent>, ctx: IngestContext): { batch: AcceptedBatch; newNames: Set<string> } {
+  const events = run.events.map(({ event: e }) => {
+    const agentEvent: AgentEvent = { type: e.type, ts: e.timestamp, url: e.url ?? "" };
+    if (e.title !== undefined) agentEvent.title = e.title;
+    if (e.tab !== undefined) agentEvent.tab = e.tab;
+    if (e.element !== undefined) agentEvent.element = e.element;
+    if (e.event !== undefined) agentEvent.name = e.event;
+    if (e.properties !== undefined) agentEvent.props = e.properties;
+    return agentEvent;
+  });
+  const body: AgentBatch = { visitor: { id: run.visitorId }, ...(run.accountId ? { account: { id: run.accountId } } : {}), events };
+  try {
+    const accepted = acceptAgentBatch(body, ctx, { live: false });
+    for (const ev of accepted.batch.events) if (ev.url === "") ev.url = null;
+    return accepted;
+  } catch (e) {
+    // Point at the import line, not the position inside the run.
+    if (e instanceof ApiError && e.field) {
+      const m = /^events\[(\d+)\](.*)$/.exec(e.field);
+      const at = m ? run.events[Number(m[1])]?.at : undefined;
+      if (m && at !== undefined) throw new ApiError(e.status, e.code, e.message, `events[${at}]${m[2] ?? ""}`);
+    }
+    throw e;
+  }
 }
