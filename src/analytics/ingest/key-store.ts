@@ -59,8 +59,11 @@ export async function openKeyStore(options: KeyStoreOptions) {
     }
   }
 
-  /** Full keys of requests under way, each with the promise its request settles when done. */
-  const pending = new Map<string, Promise<void>>();
+  /**
+   * Full keys of requests under way, with their fingerprint (reused when the record becomes
+   * durable) and whoever waits for the request to end.
+   */
+  const pending = new Map<string, { fp: Fingerprint; waiters?: (() => void)[] }>();
   /** Keys durable in the log, not yet in a key file. Not in id order: requests finish out of order. */
   let unwritten: Unwritten[] = [];
   const handles = new Map<number, fsp.FileHandle>();
@@ -112,23 +115,27 @@ export async function openKeyStore(options: KeyStoreOptions) {
       for (;;) {
         const busy = full.find((k) => pending.has(k));
         if (busy === undefined) break;
-        await pending.get(busy);
+        const held = pending.get(busy) as { waiters?: (() => void)[] };
+        await new Promise<void>((resolve) => (held.waiters ??= []).push(resolve));
       }
-      let settle!: () => void;
-      const done = new Promise<void>((resolve) => (settle = resolve));
       const mine: string[] = [];
       const repeat = keys.map((k, i) => {
         const f = full[i] as string;
-        if (pending.has(f) || index.has(fingerprint(appId, k))) return true;
-        pending.set(f, done);
+        if (pending.has(f)) return true;
+        const fp = fingerprint(appId, k);
+        if (index.has(fp)) return true;
+        pending.set(f, { fp });
         mine.push(f);
         return false;
       });
       return {
         repeat,
         end() {
-          for (const f of mine) pending.delete(f);
-          settle();
+          for (const f of mine) {
+            const held = pending.get(f);
+            pending.delete(f);
+            for (const wake of held?.waiters ?? []) wake();
+          }
         },
       };
     },
@@ -137,7 +144,7 @@ export async function openKeyStore(options: KeyStoreOptions) {
       const keys = keysOf(batch);
       if (keys.length === 0) return;
       const day = dayOf(batch.receivedAt);
-      for (const k of keys) remember(fingerprint(batch.appId, k), day, lastId);
+      for (const k of keys) remember(pending.get(`${batch.appId}\u0000${k}`)?.fp ?? fingerprint(batch.appId, k), day, lastId);
     },
     /** A record found in the log at start-up: its keys are remembered unless a key file had them. */
     recovered(batch: AcceptedBatch, lastId: number): void {

@@ -56,7 +56,7 @@ Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_API_TOKEN, PENDULUM_APP_KEY
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
 PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
 PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET, PENDULUM_INGEST_MAX_BACKLOG,
-PENDULUM_HEAP_GROWING_PERCENT. Flags override the environment.
+PENDULUM_INGEST_SEGMENT_BYTES, PENDULUM_HEAP_GROWING_PERCENT. Flags override the environment.
 
 --demo shows the article's whole integration: on a workspace without the chain "The article's
 loop" it generates accounts, visitors and usage (default ${DEMO_SIZE.accounts} accounts x ${DEMO_SIZE.visitorsPerAccount} visitors
