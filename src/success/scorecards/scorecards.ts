@@ -12,6 +12,9 @@ export type ScorecardGroup = { id: string; name: string; weight: number; normali
 export type ScorecardMeasure = { id: string; name: string; label: string; groupId: string | null; weight: number; normalisedWeight: number };
 
 /** One Set Score: the measure (by name), the score as a number 0–100 or a range label, and why. */
+/** The whole scorecard as GET /success/scorecard answers: scheme, groups and measures with normalised weights. */
+export type Scorecard = { scheme: ScoringScheme; groups: ScorecardGroup[]; measures: (ScorecardMeasure & { group: string | null })[] };
+
 export type ScoreWrite = { accountId: string; measure: string; score: number | string; comment?: string | null };
 
 /** What a Set Score did to an account's scorecard. */
@@ -121,7 +124,7 @@ export function createScorecards(db: Db, now: () => number) {
       return next;
     },
     /** The whole scorecard with normalised weights (each level's weights sum to 100). */
-    async card(): Promise<{ scheme: ScoringScheme; groups: ScorecardGroup[]; measures: (ScorecardMeasure & { group: string | null })[] }> {
+    async card(): Promise<Scorecard> {
       const c = await shape();
       const groupRows = await db.selectFrom("success_scorecard_groups").selectAll().orderBy("name").execute();
       const topWeights = [...groupRows.map((g) => g.weight), ...c.measures.filter((m) => m.groupId === null).map((m) => m.weight)];

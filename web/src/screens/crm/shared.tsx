@@ -1,35 +1,18 @@
 import { Alert, Badge } from "@mantine/core";
 import type { ReactNode } from "react";
+import type { ConnectionView, RecordError, SyncRun } from "../../../../src/sync/index.js";
 
-/** GET /sync/connection: the connection without its secrets. */
-export type ConnectionView =
-  | { status: "disconnected" }
-  | {
-      status: "connected" | "reconnect" | "pending-authorization";
-      message?: string;
-      loginUrl: string;
-      clientId: string;
-      grant: Grant;
-      username?: string;
-      org?: { orgId: string; userId: string; username: string; displayName: string };
-      apiUsage?: { used: number; limit: number; at: number };
-      apiReserve: number;
-      fieldPrefix: string;
-      apiVersion: string;
-    };
-export type Grant = "authorization_code" | "client_credentials" | "password";
+// The connection, link and pull settings and sync runs as the API answers: the server's own types.
+export type { ConnectionView, LinkSettings, PullSettings, RecordError, RunCounts, SyncRun } from "../../../../src/sync/index.js";
+/** How Pendulum signs in to the CRM. */
+export type Grant = Extract<ConnectionView, { grant: unknown }>["grant"];
 
 /** A CRM field as GET /sync/fields describes it. */
 export type FieldInfo = { name: string; label: string; type: string; updateable: boolean; externalId: boolean; unique: boolean; nillable: boolean; scale: number; length: number };
 export type ObjectInfo = { name: string; fields: FieldInfo[] };
 
-export type LinkSettings = { appId?: string; accountField: string; visitorField?: string };
-export type PullSettings = { accountFields: string[]; visitorFields: string[] };
-export type RecordError = { step: "pull" | "push"; object: string; key?: string; recordId?: string; code: string; message: string; fields?: string[] };
 export type LinkCheck = { field: string; object: string; crmRecords: number; analytics: number; matched: number; duplicates: RecordError[]; unmatched: RecordError[]; unmatchedCount: number };
 
-export type RunCounts = { read: number; changed: number; written: number; skipped: number; failed: number; duplicates: number; unmatched: number };
-export type SyncRun = { id: string; status: "running" | "success" | "partial" | "failure"; pull: boolean; push: boolean; startedAt: number; finishedAt: number | null; counts: RunCounts; apiCalls: number; message: string | null; errors: RecordError[]; resumed: number };
 
 /** True when the connection points at this Pendulum's own (built-in) CRM. */
 export function isBuiltIn(c: ConnectionView | undefined): boolean {

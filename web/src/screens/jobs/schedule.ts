@@ -1,6 +1,8 @@
-/** A job as GET /jobs shows it, with its last run. */
-export type JobRun = { id: string; jobId: string; trigger: string; parentRunId: string | null; status: "running" | "success" | "partial" | "failure"; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; error: string | null };
-export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number; lastRun: JobRun | null };
+import type { Job as StoredJob, JobRun } from "../../../../src/jobs/index.js";
+
+export type { JobRun };
+/** A job as GET /jobs shows it, with its last run (the server's types). */
+export type Job = StoredJob & { lastRun: JobRun | null };
 
 /** The friendly schedule forms the server reads (src/jobs/schedule.ts), as examples for people. */
 export const SCHEDULE_EXAMPLES = ["daily at 00:30", "weekdays at 07:00", "weekly on monday at 02:00", "monthly on day 1 at 03:00", "every 15 minutes", "hourly"];

@@ -4,7 +4,7 @@ import { api, query } from "../../../api";
 import { ErrorNotice, Loading, formatTime } from "../../../components/common";
 import { linkClick } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
-import type { Report, ReportColumn } from "./reports";
+import type { Report, ReportColumn } from "./report-model";
 
 type Connection = { status: string; fieldPrefix?: string; message?: string };
 type CrmField = { name: string; label: string; type: string; updateable: boolean };

@@ -6,18 +6,10 @@ import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } f
 import { linkClick, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { CrmPushDialog } from "./crm-push";
+import { rangeLabel, type Report, type ReportColumn, type ReportResults } from "./report-model";
 import { groupKeys, Pager, type Entity } from "./shared";
 
-export type ReportRange = { last: 1 | 7 | 30 | 90 } | { from: string; to: string };
-export type Report = { id: string; name: string; kind: "account" | "visitor"; segmentId: string; range: ReportRange; timeZone: string; columns: string[]; createdAt: number; updatedAt: number };
-export type ReportColumn = { id: string; label: string; type: "number" | "date" | "text" | "boolean" };
 type Segment = { id: string; name: string };
-type Results = { report: { id: string; name: string; kind: string }; range: { from: string; to: string; timeZone: string }; columns: ReportColumn[]; total: number; rows: { id: string; values: Record<string, string | number | boolean | null> }[] };
-
-export function rangeLabel(r: ReportRange): string {
-  if ("last" in r) return r.last === 1 ? "Today" : `Last ${r.last} days`;
-  return `${r.from} to ${r.to}`;
-}
 
 /** Saved account and visitor reports. */
 export function ReportsList() {
@@ -261,7 +253,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
   const [page, setPage] = useState(1);
   const [sort, setSort] = useState<{ key: string; order: "asc" | "desc" }>({ key: "id", order: "asc" });
   const [pushOpen, setPushOpen] = useState(false);
-  const results = useApi<Results>(`/reports/${encodeURIComponent(id)}/results${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, sort: sort.key, order: sort.order })}`);
+  const results = useApi<ReportResults>(`/reports/${encodeURIComponent(id)}/results${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, sort: sort.key, order: sort.order })}`);
   const remove = useMutation(() => api(`/reports/${encodeURIComponent(id)}`, { method: "DELETE" }));
   const r = report.data;
   const idLabel = r?.kind === "visitor" ? "Visitor" : "Account";
