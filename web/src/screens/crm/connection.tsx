@@ -5,7 +5,8 @@ import { useCanEdit } from "../../auth";
 import { ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
 import { Link } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
-import { ConnectionBadge, isBuiltIn, RunStatusBadge, type ConnectionView, type Grant, type LinkCheck, type LinkSettings, type ObjectInfo, type PullSettings, type SyncRun , Note } from "./shared";
+import { StatusBadge } from "../../components/status-badge";
+import { isBuiltIn, Note, type ConnectionView, type Grant, type LinkCheck, type LinkSettings, type ObjectInfo, type PullSettings, type SyncRun } from "./shared";
 
 const CALLBACK_PATH = "/api/v1/sync/oauth/callback";
 
@@ -125,7 +126,7 @@ function ConnectionCard(props: { connection: Exclude<ConnectionView, { status: "
           <Title order={2} size="h4">
             {builtIn ? "Built-in CRM" : "Salesforce org"}
           </Title>
-          <ConnectionBadge status={c.status} />
+          <StatusBadge kind="connection" status={c.status} size="lg" />
         </Group>
         <Text size="sm" c="dimmed">
           {grantWords(c.grant)}
@@ -614,7 +615,7 @@ function PullStep() {
           <Group justify="space-between">
             <Group gap="sm">
               <Text fw={600}>Pull started {formatTime(run.startedAt)}</Text>
-              <RunStatusBadge status={run.status} />
+              <StatusBadge status={run.status} />
             </Group>
             <Link to={`/crm/runs/${run.id}`}>See the run</Link>
           </Group>

@@ -1,4 +1,4 @@
-import { Alert, Badge } from "@mantine/core";
+import { Alert } from "@mantine/core";
 import type { ReactNode } from "react";
 import type { ConnectionView, RecordError, SyncRun } from "../../../../src/sync/index.js";
 
@@ -36,37 +36,7 @@ export function runKind(r: SyncRun): string {
   return r.pull && r.push ? "pull + push" : r.pull ? "pull" : "push";
 }
 
-export function duration(startedAt: number, finishedAt: number | null): string {
-  if (finishedAt === null) return "running";
-  const ms = Math.max(0, finishedAt - startedAt);
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
-}
-
-const RUN_COLOURS: Record<string, string> = { running: "blue", success: "green", partial: "orange", failure: "red" };
-const RUN_WORDS: Record<string, string> = { running: "running", success: "succeeded", partial: "partial", failure: "failed" };
-
-/** A run's status as a coloured word ("succeeded", "partial", "failed", "running"). */
-export function RunStatusBadge(props: { status: string }) {
-  return (
-    <Badge variant="dot" color={RUN_COLOURS[props.status] ?? "gray"}>
-      {RUN_WORDS[props.status] ?? props.status}
-    </Badge>
-  );
-}
-
-export function ConnectionBadge(props: { status: ConnectionView["status"] }) {
-  const colour = props.status === "connected" ? "green" : props.status === "reconnect" ? "orange" : props.status === "pending-authorization" ? "blue" : "gray";
-  const words = props.status === "pending-authorization" ? "waiting for sign-in" : props.status === "reconnect" ? "needs reconnecting" : props.status;
-  return (
-    <Badge color={colour} variant="dot" size="lg">
-      {words}
-    </Badge>
-  );
-}
+export { duration } from "../../components/dates";
 
 /** An Alert whose title keeps the body text colour, so it reads at AA contrast on every tint. */
 export function Note(props: { color: string; title: string; children: ReactNode; onClose?: () => void; mt?: string; mb?: string; testId?: string }) {

@@ -1,11 +1,12 @@
-import { Badge, Button, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
+import { Button, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { StatusBadge } from "../../components/status-badge";
 import { Link, navigate } from "../../router";
 import { useApi, useMutation } from "../../use-api";
-import { STATUSES, STATUS_COLOUR, layoutLabel, percent, type Guide, type GuideMetrics, type Segment, type Status } from "./model";
+import { STATUSES, layoutLabel, percent, type Guide, type GuideMetrics, type Segment, type Status } from "./model";
 
 const PAGE = 10;
 
@@ -95,7 +96,7 @@ export function GuidesList() {
                     }}
                   />
                 ) : (
-                  <Badge color={STATUS_COLOUR[g.status]} variant="filled">{g.status}</Badge>
+                  <StatusBadge kind="guide" status={g.status} />
                 ),
             },
             { key: "segment", label: "Segment", render: (g) => segmentName.get(g.targeting.segment) ?? g.targeting.segment, sortValue: (g) => segmentName.get(g.targeting.segment) ?? g.targeting.segment },

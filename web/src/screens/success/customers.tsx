@@ -1,14 +1,15 @@
-import { Badge, Button, Group, NativeSelect, NumberInput, Pagination, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { Button, Group, NativeSelect, NumberInput, Pagination, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { StatusBadge } from "../../components/status-badge";
 import { Link, navigate, useLocation } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { ImportCustomersModal, NewCustomerModal } from "./customer-forms";
-import { CTA_STATUS_COLOURS, FieldGrid, HealthBadge, Panel, money, type Cta, type Customer, type UsageMeasure } from "./shared";
+import { FieldGrid, HealthBadge, Panel, money, type Cta, type Customer, type UsageMeasure } from "./shared";
 
 const PAGE = 25;
 
@@ -185,7 +186,7 @@ export function CustomerDetail(props: { params: Record<string, string> }) {
               { key: "type", label: "Type" },
               { key: "reason", label: "Reason" },
               { key: "priority", label: "Priority" },
-              { key: "status", label: "Status", render: (x) => <Badge variant="filled" autoContrast color={CTA_STATUS_COLOURS[x.status] ?? "#495057"}>{x.status}</Badge> },
+              { key: "status", label: "Status", render: (x) => <StatusBadge kind="cta" status={x.status} /> },
               { key: "dueDate", label: "Due" },
               { key: "owner", label: "Owner" },
             ]}

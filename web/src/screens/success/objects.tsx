@@ -2,7 +2,7 @@ import { ActionIcon, Button, Checkbox, Group, Modal, NativeSelect, Pagination, S
 import { useState, type FormEvent } from "react";
 import { api, query } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { Panel, type CustomObject, type ObjectField } from "./shared";
@@ -139,7 +139,7 @@ export function ObjectDetail(props: { params: Record<string, string> }) {
   const pages = Math.max(1, Math.ceil((records.data?.total ?? 0) / PAGE));
   return (
     <>
-      <PageHeader title={o.label} description={<>Custom object {o.name} · <Link to="/success/objects">All objects</Link></>} />
+      <PageHeader title={o.label} back={{ to: "/success/objects", label: "All objects" }} description={<>Custom object {o.name}</>} />
       <Panel title="Fields" actions={canEdit && <Button size="xs" variant="light" onClick={() => setAdding(true)}>Add fields</Button>}>
         <Table>
           <Table.Thead>
@@ -172,7 +172,7 @@ export function ObjectDetail(props: { params: Record<string, string> }) {
             rows={records.data?.records ?? []}
             rowKey={(r) => r.id}
             empty="No records yet. A rule with a “Load to object” action writes them."
-            columns={[...o.fields.map((f) => ({ key: f.name, label: f.label || f.name })), { key: "updatedAt", label: "Updated", render: (r: RecordRow) => formatCell(typeof r["updatedAt"] === "number" ? new Date(r["updatedAt"]).toLocaleString("en-US") : r["updatedAt"]) }]}
+            columns={[...o.fields.map((f) => ({ key: f.name, label: f.label || f.name })), { key: "updatedAt", label: "Updated", render: (r: RecordRow) => formatTime(typeof r["updatedAt"] === "number" ? r["updatedAt"] : null) }]}
           />
         )}
         {pages > 1 && (

@@ -8,7 +8,9 @@ import { useApi } from "../../use-api";
 import { CrmWritableCard } from "./crm-writable";
 import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-model";
 import { ruleSchedule } from "./rule-schedule";
-import { FieldGrid, Panel, RunStatusBadge, type Job } from "./shared";
+import { formatDay } from "../../components/dates";
+import { StatusBadge } from "../../components/status-badge";
+import { FieldGrid, Panel, type Job } from "./shared";
 
 /** The last run of each listed rule: one small request per rule on the page (never more than a page). */
 function useLastRuns(ids: string[]): { runs: Map<string, RuleRun | null>; error: ApiError | undefined } {
@@ -66,10 +68,10 @@ export function RulesScreen() {
               render: (r) => {
                 const run = last.runs.get(r.id);
                 if (run === undefined) return "…";
-                if (run === null) return <RunStatusBadge status={null} />;
+                if (run === null) return <StatusBadge status={null} />;
                 return (
                   <Group gap={6} wrap="nowrap">
-                    <RunStatusBadge status={run.status} />
+                    <StatusBadge status={run.status} />
                     <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`}>{formatTime(run.startedAt)}</Link>
                   </Group>
                 );
@@ -105,11 +107,8 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
     <>
       <PageHeader
         title="Run history"
-        description={
-          <>
-            {rule.data ? <Link to={`/success/rules/${encodeURIComponent(id)}`}>{rule.data.name}</Link> : id} · <Link to="/success/rules">All rules</Link>
-          </>
-        }
+        back={{ to: `/success/rules/${encodeURIComponent(id)}`, label: rule.data ? rule.data.name : "The rule" }}
+        description={<>Every run of this rule, newest first. <Link to="/success/rules">All rules</Link></>}
         actions={<Button variant="default" onClick={runs.reload} loading={runs.loading}>Refresh</Button>}
       />
       <ErrorNotice error={rule.error ?? runs.error} />
@@ -123,7 +122,7 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
           empty="This rule has not run yet."
           columns={[
             { key: "startedAt", label: "Started", render: (r) => <Link to={`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.startedAt)}</Link> },
-            { key: "status", label: "Status", render: (r) => <RunStatusBadge status={r.status} /> },
+            { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} /> },
             { key: "ruleDate", label: "Rule date" },
             { key: "rowsRead", label: "Rows read", align: "right" },
             { key: "rowsWritten", label: "Written", align: "right" },
@@ -149,18 +148,15 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
     <>
       <PageHeader
         title={`Run of ${formatTime(r.startedAt)}`}
-        description={
-          <>
-            <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link> · <Link to={`/success/rules/${encodeURIComponent(id)}/runs`}>Run history</Link>
-          </>
-        }
-        actions={<RunStatusBadge status={r.status} />}
+        back={{ to: `/success/rules/${encodeURIComponent(id)}/runs`, label: "Run history" }}
+        description={<>A run of <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link></>}
+        badge={<StatusBadge status={r.status} />}
       />
       <Panel title="Summary">
         <FieldGrid
           items={[
-            { label: "Status", value: r.status },
-            { label: "Rule date", value: r.ruleDate },
+            { label: "Status", value: <StatusBadge status={r.status} /> },
+            { label: "Rule date", value: formatDay(r.ruleDate) },
             { label: "Rows read", value: formatCell(r.rowsRead) },
             { label: "Records written", value: formatCell(r.rowsWritten) },
             { label: "Row errors", value: formatCell(r.errorCount) },

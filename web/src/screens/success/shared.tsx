@@ -43,20 +43,6 @@ export function HealthBadge(props: { score: number | null | undefined; colour?: 
   );
 }
 
-// Dark fills keep white badge text readable (WCAG AA); yellow takes dark text through autoContrast.
-const RUN_COLOURS: Record<string, string> = { success: "#1e6b2e", partial: "#fcc419", failure: "#b02525", running: "#1c5fb0" };
-export const CTA_STATUS_COLOURS: Record<string, string> = { Open: "#1c5fb0", "Work In Progress": "#5f3dc4", "Closed Success": "#1e6b2e", "Closed Lost": "#495057" };
-
-/** A rule run's (or job run's) status as a coloured badge. */
-export function RunStatusBadge(props: { status: string | null | undefined }) {
-  if (!props.status) return <Text c="dimmed" size="sm">never run</Text>;
-  return (
-    <Badge color={RUN_COLOURS[props.status] ?? "#495057"} variant="filled" autoContrast>
-      {props.status}
-    </Badge>
-  );
-}
-
 /** A money amount in US dollars, or "—". */
 export function money(v: number | null | undefined): string {
   return v === null || v === undefined ? "—" : v.toLocaleString("en-US", { style: "currency", currency: "USD", maximumFractionDigits: 0 });

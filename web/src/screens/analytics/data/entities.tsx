@@ -3,6 +3,7 @@ import { useMemo, useState } from "react";
 import { api, query, type ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { Chart, type ChartOption } from "../../../components/chart";
+import { axisDay, formatDay } from "../../../components/dates";
 import { ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../../components/common";
 import { linkClick, navigate } from "../../../router";
 import { useApi, useMutation } from "../../../use-api";
@@ -166,7 +167,7 @@ function MetadataGroups(props: { kind: Kind; entity: Entity; onSaved(e: Entity):
 type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
 type Usage = { accountId: string; timeZone: string; from: string; to: string; days: UsageDay[] };
 
-const shortDate = (iso: string): string => new Date(`${iso}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const shortDate = axisDay;
 
 function seriesOption(days: UsageDay[], name: string, pick: (d: UsageDay) => number, kind: "bar" | "line", color: string, summary: string): ChartOption {
   return {
@@ -212,7 +213,7 @@ function UsageCharts(props: { accountId: string }) {
           </Title>
           {usage.data && (
             <Text size="xs" c="dimmed">
-              {shortDate(usage.data.from)} – {shortDate(usage.data.to)}, days in {usage.data.timeZone}
+              {formatDay(usage.data.from)} – {formatDay(usage.data.to)}, days in {usage.data.timeZone}
             </Text>
           )}
         </Stack>

@@ -147,7 +147,7 @@ function ReportForm(props: { report: Report | undefined; defaultTimeZone: string
   const placed = columnError ?? fieldError(save.error, "name", "kind", "segmentId", "range", "timeZone");
   return (
     <>
-      <PageHeader title={r ? `Edit ${r.name}` : "New report"} description="Pick who the report lists, over which days, and which columns it shows." />
+      <PageHeader title={r ? `Edit ${r.name}` : "New report"} back={r ? { to: `/reports/${encodeURIComponent(r.id)}`, label: r.name } : { to: "/reports", label: "All reports" }} description="Pick who the report lists, over which days, and which columns it shows." />
       <form onSubmit={submit}>
         <Stack maw={760}>
           {save.error && !placed && <ErrorNotice error={save.error} title="The report was not saved" />}
@@ -266,11 +266,9 @@ export function ReportDetail(props: { params: Record<string, string> }) {
   const csvHref = `/api/v1/reports/${encodeURIComponent(id)}/results.csv${query({ sort: sort.key, order: sort.order })}`;
   return (
     <>
-      <Anchor href="/reports" onClick={linkClick("/reports")} size="sm" mb="xs" display="inline-block">
-        ← All reports
-      </Anchor>
       <PageHeader
         title={r?.name ?? "Report"}
+        back={{ to: "/reports", label: "All reports" }}
         description={
           r && results.data
             ? `${r.kind === "account" ? "Accounts" : "Visitors"} in ${segmentName} · ${rangeLabel(r.range)}: ${results.data.range.from} to ${results.data.range.to} (${results.data.range.timeZone})`

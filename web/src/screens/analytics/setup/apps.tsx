@@ -154,7 +154,7 @@ function AppDetail(props: { params: Record<string, string> }) {
   const canEdit = useCanEdit();
   return (
     <>
-      <PageHeader title={app.data ? app.data.name : "App"} description={<Link to="/apps">← All apps</Link>} />
+      <PageHeader title={app.data ? app.data.name : "App"} back={{ to: "/apps", label: "All apps" }} />
       <ErrorNotice error={app.error} />
       {app.loading && !app.data ? (
         <Loading label="Loading the app…" />

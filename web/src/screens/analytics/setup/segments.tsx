@@ -186,7 +186,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
   if (!isNew && saved.error) {
     return (
       <>
-        <PageHeader title="Segment" description={<Link to="/segments">← All segments</Link>} />
+        <PageHeader title="Segment" back={{ to: "/segments", label: "All segments" }} />
         <ErrorNotice error={saved.error} />
       </>
     );
@@ -194,7 +194,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
   if (saved.data && saved.data.definition === null) {
     return (
       <>
-        <PageHeader title={saved.data.name} description={<Link to="/segments">← All segments</Link>} />
+        <PageHeader title={saved.data.name} back={{ to: "/segments", label: "All segments" }} />
         <Alert color="blue" mb="md" title="Built in">
           This segment holds every visitor and account and cannot be changed.
         </Alert>
@@ -217,7 +217,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
 
   return (
     <>
-      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} description={<Link to="/segments">← All segments</Link>} />
+      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} back={{ to: "/segments", label: "All segments" }} />
       <ErrorNotice error={defs.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">

@@ -111,17 +111,8 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     <>
       <PageHeader
         title={ruleId ? draft.name || "Rule" : "New rule"}
-        description={
-          <>
-            <Link to="/success/rules">All rules</Link>
-            {ruleId && (
-              <>
-                {" · "}
-                <Link to={`/success/rules/${encodeURIComponent(ruleId)}/runs`}>Run history</Link>
-              </>
-            )}
-          </>
-        }
+        back={{ to: "/success/rules", label: "All rules" }}
+        description={ruleId ? <Link to={`/success/rules/${encodeURIComponent(ruleId)}/runs`}>Run history</Link> : undefined}
       />
       <form onSubmit={onSubmit} aria-label="Rule">
         <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0 }}>

@@ -1,7 +1,7 @@
 import { Alert, Group, Text } from "@mantine/core";
 import { Link } from "../../../router";
 import type { RuleRun } from "../rule-model";
-import { RunStatusBadge } from "../shared";
+import { StatusBadge } from "../../../components/status-badge";
 
 /** What a run just did, with a link to the stored run. */
 export function RunResult(props: { run: RuleRun; ruleId: string }) {
@@ -9,7 +9,7 @@ export function RunResult(props: { run: RuleRun; ruleId: string }) {
   return (
     <Alert color={r.status === "success" ? "green" : r.status === "partial" ? "yellow" : "red"} title="Run finished" mb="md" data-testid="run-result">
       <Group gap="sm">
-        <RunStatusBadge status={r.status} />
+        <StatusBadge status={r.status} />
         <Text size="sm">
           Read {r.rowsRead.toLocaleString("en-US")} rows, wrote {r.rowsWritten.toLocaleString("en-US")} records, {r.errorCount.toLocaleString("en-US")} row errors. {r.message ?? ""}
         </Text>
