@@ -18,7 +18,7 @@ function ConnectionWizard() {
   return (
     <>
       <PageHeader title="CRM connection" description="Connect the CRM, link its Accounts to analytics accounts, then choose the fields Pendulum pulls into account metadata every day." />
-      <ErrorNotice error={connection.error} />
+      <ErrorNotice error={connection.error} onRetry={connection.reload} />
       {connection.loading && !connection.data ? (
         <Loading label="Loading the connection…" />
       ) : (
@@ -365,7 +365,7 @@ function LinkStep(props: { onNext(): void }) {
 
   return (
     <Stack mt="md">
-      <ErrorNotice error={saved.error ?? accounts.error} />
+      <ErrorNotice error={saved.error ?? accounts.error} onRetry={() => { saved.reload(); accounts.reload(); }} />
       <Text size="sm">
         Choose the Account field that holds the id analytics uses for the account. Use <Code>Id</Code> when analytics already sends the CRM&apos;s Account ids; otherwise an external-id text field such as <Code>Analytics_Account_Id__c</Code>.
       </Text>
@@ -556,7 +556,7 @@ function PullStep() {
   const pullError = pull.error;
   return (
     <Stack mt="md">
-      <ErrorNotice error={saved.error ?? accounts.error ?? link.error} />
+      <ErrorNotice error={saved.error ?? accounts.error ?? link.error} onRetry={() => { saved.reload(); accounts.reload(); link.reload(); }} />
       <Text size="sm">
         Pulled values become read-only account metadata (<Code>crm.Field__c</Code>) for segments and guides. Accounts are matched by <Code>{link.data?.accountField ?? "Id"}</Code>.
       </Text>

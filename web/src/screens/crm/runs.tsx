@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { useApi, useMutation } from "../../use-api";
 import { StatusBadge } from "../../components/status-badge";
@@ -42,10 +42,8 @@ function SyncRuns() {
           ) : undefined
         }
       />
-      <ErrorNotice error={runs.error ?? start.error} />
-      {runs.loading && !runs.data ? (
-        <Loading label="Loading runs…" />
-      ) : (
+      <ErrorNotice error={start.error} />
+      <Loaded state={runs} label="Loading runs…">{() => (
         <>
           {(runs.data?.runs.length ?? 0) > 1 && <RunsChart runs={runs.data?.runs ?? []} />}
           <DataTable
@@ -69,7 +67,7 @@ function SyncRuns() {
             ]}
           />
         </>
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -136,7 +134,7 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
   return (
     <>
       <PageHeader title={r ? `Sync run, ${runKind(r)}` : "Sync run"} back={{ to: "/crm/runs", label: "All sync runs" }} />
-      <ErrorNotice error={run.error} />
+      <ErrorNotice error={run.error} onRetry={run.reload} />
       {!r ? (
         run.loading ? <Loading label="Loading the run…" /> : null
       ) : (

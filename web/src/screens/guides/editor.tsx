@@ -69,7 +69,7 @@ export function GuideScreen(props: { params: Record<string, string> }) {
     return (
       <>
         <PageHeader title="Guide" back={{ to: "/guides", label: "All guides" }} />
-        <ErrorNotice error={loaded.error} />
+        <ErrorNotice error={loaded.error} onRetry={loaded.reload} />
         {loaded.loading && <Loading label="Loading the guide…" />}
       </>
     );

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react
 import { api, ApiError } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../components/common";
 import { StatusBadge, type RunState as StepState } from "../../components/status-badge";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { relative, SCHEDULE_EXAMPLES, scheduleWords, summaryWords, took, type Job, type JobRun } from "./schedule";
@@ -54,10 +54,8 @@ function Jobs() {
         description="Scheduled work: the loop's chain runs pull → push → rules → pull, each step after the one before it succeeds."
         actions={canEdit ? <Button onClick={() => setCreating(true)}>New job</Button> : undefined}
       />
-      <ErrorNotice error={jobs.error ?? runError} />
-      {jobs.loading && !jobs.data ? (
-        <Loading label="Loading jobs…" />
-      ) : (
+      <ErrorNotice error={runError} />
+      <Loaded state={jobs} label="Loading jobs…">{() => (
         <Stack gap="lg">
           {chains.length === 0 && (
             <Alert color="gray" title="No chain yet" styles={{ title: { color: "var(--mantine-color-text)" } }}>
@@ -123,7 +121,7 @@ function Jobs() {
             />
           </div>
         </Stack>
-      )}
+      )}</Loaded>
       {editing && (
         <ScheduleModal
           job={editing}
@@ -430,7 +428,7 @@ function HistoryModal(props: { job: Job; onClose(): void }) {
   const ok = list.filter((r) => r.status === "success").length;
   return (
     <Modal opened onClose={props.onClose} title={`Runs of ${j.name}`} closeButtonProps={{ "aria-label": "Close" }} size="xl">
-      <ErrorNotice error={runs.error} />
+      <ErrorNotice error={runs.error} onRetry={runs.reload} />
       {runs.loading && !runs.data ? (
         <Loading label="Loading runs…" />
       ) : list.length === 0 ? (

@@ -1,7 +1,7 @@
 import { Button, Code, Group, Modal, PasswordInput, Select, Stack, TextInput, Title, Alert } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { api } from "../../api";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, PageHeader, formatTime, Loaded } from "../../components/common";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import type { ScreenRoute } from "../types";
 
@@ -19,7 +19,7 @@ function Settings() {
   return (
     <>
       <PageHeader title="Users and API tokens" description="Admins change settings; viewers read everything but secrets." />
-      <ErrorNotice error={users.error ?? tokens.error ?? remove.error ?? revoke.error} />
+      <ErrorNotice error={tokens.error ?? remove.error ?? revoke.error} />
       <Group justify="space-between" mb="xs">
         <Title order={2} size="h4">
           Users
@@ -28,9 +28,7 @@ function Settings() {
           Add user
         </Button>
       </Group>
-      {users.loading && !users.data ? (
-        <Loading />
-      ) : (
+      <Loaded state={users}>{() => (
         <DataTable
           testId="users-table"
           rows={users.data?.users ?? []}
@@ -50,7 +48,7 @@ function Settings() {
             },
           ]}
         />
-      )}
+      )}</Loaded>
       <Group justify="space-between" mb="xs" mt="xl">
         <Title order={2} size="h4">
           API tokens
@@ -59,9 +57,7 @@ function Settings() {
           New token
         </Button>
       </Group>
-      {tokens.loading && !tokens.data ? (
-        <Loading />
-      ) : (
+      <Loaded state={tokens}>{() => (
         <DataTable
           testId="tokens-table"
           rows={tokens.data?.tokens ?? []}
@@ -83,7 +79,7 @@ function Settings() {
             },
           ]}
         />
-      )}
+      )}</Loaded>
       <AddUser opened={addUser} onClose={() => setAddUser(false)} onDone={users.reload} />
       <AddToken opened={addToken} onClose={() => setAddToken(false)} onDone={tokens.reload} />
     </>

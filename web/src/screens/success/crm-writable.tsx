@@ -69,7 +69,7 @@ export function CrmWritableCard() {
       <Text size="sm" c="dimmed" mb="sm">
         A rule's Load to CRM action writes only the objects and fields listed here. {connected ? "Pick fields from the connected CRM." : "Connect a CRM to pick from its fields; until then type the API names."}
       </Text>
-      <ErrorNotice error={saved.error} />
+      <ErrorNotice error={saved.error} onRetry={saved.reload} />
       {!draft ? (
         <Loading label="Loading the writable fields…" />
       ) : (
@@ -135,7 +135,7 @@ function ObjectFields(props: { object: string; fields: string[]; connected: bool
   }
   return (
     <Stack gap={4} style={{ flex: 1 }}>
-      {described.error && <ErrorNotice error={described.error} title="The CRM's field list could not be loaded" />}
+      {described.error && <ErrorNotice error={described.error} title="The CRM's field list could not be loaded" onRetry={described.reload} />}
       <TagsInput label={label} description="API names; press Enter after each" value={props.fields} onChange={props.onChange} error={props.error} />
     </Stack>
   );

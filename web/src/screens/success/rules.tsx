@@ -2,7 +2,7 @@ import { Button, Code, Group, Pagination, SimpleGrid, Stack, Text } from "@manti
 import { useEffect, useState } from "react";
 import { api, type ApiError } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
 import { CrmWritableCard } from "./crm-writable";
@@ -48,10 +48,8 @@ export function RulesScreen() {
         description="Rules read a source (CRM objects, Customer Info, usage data, custom objects), filter it and act on every row: load data, set scores, open CTAs."
         actions={canEdit && <Button onClick={() => navigate("/success/rules/new")}>New rule</Button>}
       />
-      <ErrorNotice error={rules.error ?? jobs.error ?? last.error} />
-      {rules.loading && !rules.data ? (
-        <Loading label="Loading rules…" />
-      ) : (
+      <ErrorNotice error={jobs.error ?? last.error} />
+      <Loaded state={rules} label="Loading rules…">{() => (
         <DataTable
           testId="rules-table"
           rows={shown}
@@ -81,7 +79,7 @@ export function RulesScreen() {
             { key: "history", label: "History", render: (r) => <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs`} aria-label={`Runs of ${r.name}`}>Runs</Link> },
           ]}
         />
-      )}
+      )}</Loaded>
       {all.length > PAGE && (
         <Group justify="center" mt="md">
           <Pagination total={Math.ceil(all.length / PAGE)} value={page} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
@@ -111,10 +109,8 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
         description={<>Every run of this rule, newest first. <Link to="/success/rules">All rules</Link></>}
         actions={<Button variant="default" onClick={runs.reload} loading={runs.loading}>Refresh</Button>}
       />
-      <ErrorNotice error={rule.error ?? runs.error} />
-      {runs.loading && !runs.data ? (
-        <Loading />
-      ) : (
+      <ErrorNotice error={rule.error} onRetry={rule.reload} />
+      <Loaded state={runs}>{() => (
         <DataTable
           testId="runs-table"
           rows={runs.data?.runs ?? []}
@@ -131,7 +127,7 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
             { key: "message", label: "Message" },
           ]}
         />
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -142,7 +138,7 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
   const runId = props.params["runId"] ?? "";
   const run = useApi<RuleRun>(`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`);
   const r = run.data;
-  if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" />;
+  if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" onRetry={run.reload} />;
   if (!r) return <Loading />;
   return (
     <>

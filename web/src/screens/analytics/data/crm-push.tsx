@@ -84,7 +84,7 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
       ) : (
         <form onSubmit={submit}>
           <Stack>
-            <ErrorNotice error={fields.error ?? mappings.error ?? runs.error} />
+            <ErrorNotice error={fields.error ?? mappings.error ?? runs.error} onRetry={() => { fields.reload(); mappings.reload(); runs.reload(); }} />
             {save.error && !placed && <ErrorNotice error={save.error} title="The mapping was not saved" />}
             <Text size="sm">
               Each push writes the chosen columns to the {object} records matched by{" "}

@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Card, Group, MultiSelect, Select, SegmentedContr
 import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../../components/common";
 import { linkClick, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { CrmPushDialog } from "./crm-push";
@@ -30,10 +30,8 @@ export function ReportsList() {
           )
         }
       />
-      <ErrorNotice error={reports.error ?? segments.error} />
-      {reports.loading && !reports.data ? (
-        <Loading label="Loading reports…" />
-      ) : (
+      <ErrorNotice error={segments.error} onRetry={segments.reload} />
+      <Loaded state={reports} label="Loading reports…">{() => (
         <DataTable
           testId="reports-table"
           rows={reports.data?.reports ?? []}
@@ -56,7 +54,7 @@ export function ReportsList() {
             { key: "updatedAt", label: "Changed", render: (r) => formatTime(r.updatedAt) },
           ]}
         />
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -108,7 +106,7 @@ export function ReportEditor(props: { params: Record<string, string> }) {
   const id = props.params["id"];
   const existing = useApi<Report>(id ? `/reports/${encodeURIComponent(id)}` : null);
   if (id && existing.loading && !existing.data) return <Loading label="Loading report…" />;
-  if (id && !existing.data) return <ErrorNotice error={existing.error} />;
+  if (id && !existing.data) return <ErrorNotice error={existing.error} onRetry={existing.reload} />;
   return <ReportEditorScreen report={existing.data} />;
 }
 
@@ -290,10 +288,8 @@ export function ReportDetail(props: { params: Record<string, string> }) {
           </>
         }
       />
-      <ErrorNotice error={report.error ?? results.error ?? remove.error} />
-      {results.loading && !results.data ? (
-        <Loading label="Running the report…" />
-      ) : (
+      <ErrorNotice error={report.error ?? remove.error} />
+      <Loaded state={results} label="Running the report…">{() => (
         <Card withBorder padding="xs" style={{ opacity: results.loading ? 0.6 : 1 }} aria-busy={results.loading}>
           <Table.ScrollContainer minWidth={600}>
             <Table striped highlightOnHover data-testid="report-results" aria-label={`Results of ${r?.name ?? "the report"}`}>
@@ -341,7 +337,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
             </Table>
           </Table.ScrollContainer>
         </Card>
-      )}
+      )}</Loaded>
       <Pager total={results.data?.total ?? 0} page={page} pageSize={PAGE_SIZE} onChange={setPage} label="Result pages" />
       {canEdit && r && (
         <Group mt="xl">

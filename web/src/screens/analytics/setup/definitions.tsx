@@ -2,7 +2,7 @@ import { ActionIcon, Alert, Button, Card, Code, Group, List, Loader, Modal, Stac
 import { useState, type FormEvent, type ReactNode } from "react";
 import { api, type ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, type Column } from "../../../components/common";
+import { DataTable, ErrorNotice, PageHeader, formatTime, type Column, Loaded } from "../../../components/common";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { RuleErrorText, formatPath, usePreview } from "./shared";
 
@@ -104,15 +104,12 @@ function DefinitionList<D extends Definition>(props: {
   return (
     <>
       <PageHeader title={props.title} description={props.description} actions={canEdit && <Button onClick={() => setEditing("new")}>New {kind}</Button>} />
-      <ErrorNotice error={list.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
           {notice}
         </Alert>
       )}
-      {list.loading && !list.data ? (
-        <Loading label={`Loading ${kind}s…`} />
-      ) : (
+      <Loaded state={list} label={`Loading ${kind}s…`}>{() => (
         <DataTable
           testId={`${kind}s-table`}
           rows={list.data?.[`${kind}s`] ?? []}
@@ -143,7 +140,7 @@ function DefinitionList<D extends Definition>(props: {
               : []),
           ]}
         />
-      )}
+      )}</Loaded>
       {editing !== null &&
         props.editor({
           definition: editing === "new" ? null : editing,

@@ -103,7 +103,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     if (r && !("preview" in r)) setLastRun(r);
   }
 
-  if (loaded.error) return <ErrorNotice error={loaded.error} title="This rule could not be loaded" />;
+  if (loaded.error) return <ErrorNotice error={loaded.error} title="This rule could not be loaded" onRetry={loaded.reload} />;
   if (!draft) return <Loading label="Loading the rule…" />;
   const err = saveRule.error;
   const unplaced = err && !placedField(err) ? err : undefined;
