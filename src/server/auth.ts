@@ -103,6 +103,12 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
       app.delete("/users/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
         const p = requireRole(request, "admin");
         if (p.kind === "user" && p.id === request.params.id) throw new ApiError(409, "CANNOT_DELETE_SELF", "You cannot delete the user you are signed in as.", "id");
+        // Someone must always be able to sign in and manage Pendulum: the last admin user stays.
+        const users = await store.listUsers();
+        const target = users.find((u) => u.id === request.params.id);
+        if (target?.role === "admin" && users.filter((u) => u.role === "admin").length === 1) {
+          throw new ApiError(409, "LAST_ADMIN", `${target.email} is the only admin; make another user an admin before deleting this one.`, "id");
+        }
         if (!(await store.deleteUser(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No user ${request.params.id}`, "id");
         return { deleted: true };
       });
