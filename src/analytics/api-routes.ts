@@ -112,6 +112,24 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
     }
   }
 
+  app.get(
+    "/accounts/:id/visitors",
+    {
+      schema: {
+        tags: ["metadata"],
+        description: "The visitors seen in an account, most recently seen first, with when each was first and last seen in it.",
+        params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+        querystring: Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
+      },
+    },
+    async (req) => {
+      const appId = pickApp(req.query.app).id;
+      if (!(await o.metadata.get(appId, "account", req.params.id))) throw new ApiError(404, "NOT_FOUND", `No account ${req.params.id} has been seen`, "id");
+      const r = await o.metadata.visitorsOf(appId, req.params.id, { limit: req.query.limit ?? 50, offset: req.query.offset ?? 0 });
+      return { total: r.total, visitors: r.items };
+    },
+  );
+
   app.post(
     "/import",
     {

@@ -146,4 +146,30 @@ describe("account reports and segments", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).field).toBe("definition.rules[0].count");
   });
+
+  it("pins a report to the overview and keeps the pin when the report is edited", async () => {
+    const r = await json<{ id: string; pinned: boolean }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Pinned minutes", range: { last: 7 }, columns: ["minutes"] }) }));
+    expect(r.pinned).toBe(false);
+    expect((await json<{ pinned: boolean }>(await p.api(`/api/v1/reports/${r.id}/pin`, { method: "PUT", body: JSON.stringify({ pinned: true }) }))).pinned).toBe(true);
+    const edited = await json<{ pinned: boolean; columns: string[] }>(await p.api(`/api/v1/reports/${r.id}`, { method: "PUT", body: JSON.stringify({ name: "Pinned minutes", range: { last: 7 }, columns: ["minutes", "visitors"] }) }));
+    expect(edited).toMatchObject({ pinned: true, columns: ["minutes", "visitors"] });
+    const listed = (await json<{ reports: { id: string; pinned: boolean }[] }>(await p.api("/api/v1/reports"))).reports;
+    expect(listed.find((x) => x.id === r.id)?.pinned).toBe(true);
+    expect((await json<{ pinned: boolean }>(await p.api(`/api/v1/reports/${r.id}/pin`, { method: "PUT", body: JSON.stringify({ pinned: false }) }))).pinned).toBe(false);
+    const missing = await p.api("/api/v1/reports/nope/pin", { method: "PUT", body: JSON.stringify({ pinned: true }) });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("an account's visitors", () => {
+  it("lists the visitors seen in an account, most recent first, with when they were seen there", async () => {
+    const r = await json<{ total: number; visitors: { id: string; firstSeenHere: number; lastSeenHere: number }[] }>(await p.api("/api/v1/accounts/acct-a/visitors"));
+    expect(r.total).toBe(2);
+    expect(r.visitors.map((v) => v.id)).toEqual(["bob", "ann"]);
+    expect(r.visitors[1]?.firstSeenHere).toBe(now - 10 * min);
+    expect(r.visitors[1]?.lastSeenHere).toBe(now - 6 * min + 2_000);
+    const page = await json<{ total: number; visitors: { id: string }[] }>(await p.api("/api/v1/accounts/acct-a/visitors?limit=1&offset=1"));
+    expect(page).toMatchObject({ total: 2, visitors: [{ id: "ann" }] });
+    expect((await p.api("/api/v1/accounts/no-such-account/visitors")).status).toBe(404);
+  });
 });

@@ -1,7 +1,7 @@
 import { ApiError } from "../../kernel/index.js";
 import type { CrmAccess, CrmClient } from "../crm-writes/crm-client.js";
 import { dayOf, isDate } from "../dates.js";
-import type { Rule } from "./definition.js";
+import type { Rule, RuleInput } from "./definition.js";
 import { ruleRunPipeline, type RunState } from "./pipeline.js";
 import { RunFailure, type ActionResult, type RowError, type RuleDeps, type RuleRun, type RuleStores, type RunStatus, type SourceRow } from "./run-types.js";
 import type { RuleStore } from "./rules.js";
@@ -111,6 +111,16 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
 
   return {
     execute: run,
+    /**
+     * Previews a rule that is not saved (or edited and not saved again): the same path as a saved
+     * rule's preview, so trying a change never overwrites the rule that runs on schedule.
+     */
+    async previewDraft(input: RuleInput, options: { date?: string; previewRows?: number; ruleId?: string } = {}): Promise<RulePreview> {
+      const ruleDate = options.date ?? dayOf(opts.clock());
+      if (!isDate(ruleDate)) throw new ApiError(400, "INVALID_DATE", `The rule date must be a real date YYYY-MM-DD, got ${ruleDate}.`, "date");
+      const t = opts.clock();
+      return preview({ ...input, id: options.ruleId ?? "draft", createdAt: t, updatedAt: t }, ruleDate, options.previewRows ?? 10);
+    },
     /** Runs a rule by id or name on a rule date (today by default); a preview writes nothing and is not stored. */
     async run(idOrName: string, options: RunOptions = {}): Promise<RuleRun | RulePreview> {
       if (!options.preview) return run(idOrName, options);
