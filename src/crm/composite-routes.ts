@@ -3,7 +3,7 @@ import type { HttpApp } from "../kernel/index.js";
 import { Rollback } from "./data.js";
 import { SfError } from "./errors.js";
 import type { OpContext, OpReply } from "./ops.js";
-import { opContext, send } from "./routes.js";
+import { list, opContext, send } from "./request-context.js";
 import type { CrmServices } from "./services.js";
 import type { Db } from "./sql.js";
 import { parseVersion } from "./versions.js";
@@ -16,10 +16,6 @@ const IdsQuery = Type.Object({ ids: Type.Optional(Type.String()), fields: Type.O
 const Subrequest = Type.Object({ method: Type.String(), url: Type.String(), referenceId: Type.String({ pattern: "^[A-Za-z0-9_]+$" }), body: Type.Optional(Type.Unknown()) }, { additionalProperties: true });
 const CompositeBody = Type.Object({ allOrNone: Type.Optional(Type.Boolean()), collateSubrequests: Type.Optional(Type.Boolean()), compositeRequest: Type.Array(Subrequest, { maxItems: 25 }) });
 const BatchBody = Type.Object({ haltOnError: Type.Optional(Type.Boolean()), batchRequests: Type.Array(Type.Object({ method: Type.String(), url: Type.String(), richInput: Type.Optional(Type.Unknown()) }, { additionalProperties: true }), { maxItems: 25 }) });
-
-function list(raw: string | undefined): string[] {
-  return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-}
 
 /** `/composite/sobjects` (Collections), `/composite` with references, and `/composite/batch`. */
 export function registerCompositeRoutes(api: HttpApp, svc: CrmServices): void {

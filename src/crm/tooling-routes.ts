@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import type { QueryPage } from "./query.js";
-import { opContext } from "./routes.js";
+import { opContext } from "./request-context.js";
 import { addCustomField } from "./schema.js";
 import type { CrmServices } from "./services.js";
 
