@@ -15,7 +15,7 @@ function batchSizeOf(request: FastifyRequest): number {
   return m ? Math.min(2000, Math.max(200, Number(m[1]))) : 2000;
 }
 
-const SoqlQuery = Type.Object({ q: Type.Optional(Type.String()) }, { additionalProperties: true });
+const SoqlQuery = Type.Object({ q: Type.Optional(Type.String()), columns: Type.Optional(Type.String()) }, { additionalProperties: true });
 const RecordBody = Type.Record(Type.String(), Type.Unknown());
 const TypeParams = Type.Object({ version: Type.String(), sobject: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" }) });
 const RecordParams = Type.Object({ version: Type.String(), sobject: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" }), id: Type.String() });
@@ -94,8 +94,13 @@ export function registerDataRoutes(api: HttpApp, svc: CrmServices): void {
       throw e;
     }
   });
-  api.get("/data/:version/query", { schema: { querystring: SoqlQuery } }, async (request, reply) => send(reply, await svc.ops.query(opContext(request), request.query.q, false, batchSizeOf(request))));
-  api.get("/data/:version/queryAll", { schema: { querystring: SoqlQuery } }, async (request, reply) => send(reply, await svc.ops.query(opContext(request), request.query.q, true, batchSizeOf(request))));
+  for (const [path, includeDeleted] of [["query", false], ["queryAll", true]] as const) {
+    api.get(`/data/:version/${path}`, { schema: { querystring: SoqlQuery } }, async (request, reply) => {
+      const ctx = opContext(request);
+      if (request.query.columns === "true") return send(reply, svc.ops.columns(request.query.q, includeDeleted));
+      return send(reply, await svc.ops.query(ctx, request.query.q, includeDeleted, batchSizeOf(request)));
+    });
+  }
   api.get("/data/:version/query/:locator", async (request, reply) => send(reply, await svc.ops.queryMore(opContext(request), String((request.params as Record<string, unknown>)["locator"]))));
   api.get("/data/:version/queryAll/:locator", async (request, reply) => send(reply, await svc.ops.queryMore(opContext(request), String((request.params as Record<string, unknown>)["locator"]))));
 }

@@ -138,6 +138,7 @@ export const STANDARD_OBJECTS: Array<Omit<ObjectDef, "byLowerName" | "fields"> &
       { name: "Name", type: "string", label: "Full Name", length: 121 },
       { name: "IsActive", type: "boolean", label: "Active" },
       { name: "TimeZoneSidKey", type: "string", label: "Time Zone", length: 40 },
+      { name: "ProfileId", type: "reference", label: "Profile ID", referenceTo: ["Profile"] },
       ...audit,
     ],
   },
@@ -155,9 +156,36 @@ export const STANDARD_OBJECTS: Array<Omit<ObjectDef, "byLowerName" | "fields"> &
       { name: "OrganizationType", type: "string", label: "Edition", length: 40 },
       { name: "IsSandbox", type: "boolean", label: "Is Sandbox" },
       { name: "InstanceName", type: "string", label: "Instance Name", length: 5 },
+      { name: "NamespacePrefix", type: "string", label: "Namespace Prefix", length: 15 },
+      { name: "TrialExpirationDate", type: "datetime", label: "Trial Expiration Date" },
       ...audit,
     ],
   },
+  {
+    name: "Profile",
+    label: "Profile",
+    labelPlural: "Profiles",
+    keyPrefix: KEY_PREFIX.Profile,
+    table: "crm_profile",
+    custom: false,
+    writable: false,
+    fields: [
+      idField,
+      { name: "Name", type: "string", label: "Name", length: 255 },
+      { name: "Description", type: "string", label: "Description", length: 255 },
+      { name: "UserType", type: "picklist", label: "User Type", length: 40, picklistValues: ["Standard", "PowerPartner", "CsnOnly", "Guest"] },
+      ...audit,
+    ],
+  },
+];
+
+/** The standard profiles every org has; the CRM's users get System Administrator. */
+export const STANDARD_PROFILES: ReadonlyArray<{ name: string; description: string }> = [
+  { name: "System Administrator", description: "Can configure and customize the org and see and change every record" },
+  { name: "Standard User", description: "Can create and edit most records" },
+  { name: "Read Only", description: "Can view records but not change them" },
+  { name: "Minimum Access - Salesforce", description: "Starts with no access; permission sets grant what a user needs" },
+  { name: "Standard Platform User", description: "Can use custom apps but not the standard CRM apps" },
 ];
 
 /** The Tooling API's CustomField object, stored in the `crm_fields` metadata table. */

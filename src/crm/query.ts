@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { CrmData } from "./data.js";
 import { SfError } from "./errors.js";
+import { columnsOf, type QueryColumns } from "./columns.js";
 import { translateSoql, type SoqlPlan } from "./soql.js";
 import { all, type Db } from "./sql.js";
 import { fromCell, recordUrl } from "./values.js";
@@ -100,6 +101,10 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
       const cursor: Cursor = { plan, total, batchSize: opts.batchSize, expiresAt: now + CURSOR_TTL_MS };
       cursors.set(id, cursor);
       return serve(id, cursor, 0, opts.version, db);
+    },
+    /** The column metadata of a statement (`/query?columns=true`), without running it. */
+    columns(soql: string, includeDeleted: boolean): QueryColumns {
+      return columnsOf(translateSoql(soql, data.object, clock(), includeDeleted));
     },
     /** Serves the page a `nextRecordsUrl` locator points at. */
     async more(locator: string, version: string): Promise<QueryPage> {

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import type { ModuleMigrations } from "../store/index.js";
 import { counterOf, makeId, KEY_PREFIX } from "./ids.js";
 import { SfError } from "./errors.js";
-import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, type CustomFieldRow, type ObjectDef } from "./metadata.js";
+import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, STANDARD_PROFILES, type CustomFieldRow, type ObjectDef } from "./metadata.js";
 import { all, exec, type Db } from "./sql.js";
 
 /**
@@ -15,7 +15,11 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT PRIMARY KEY` : `${q(f.name)} ${columnType(f)}`));
     if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
     await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
+    // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
+    const existing = new Set((await all(db, `PRAGMA table_info(${q(obj.table)})`)).map((r) => String(r["name"]).toLowerCase()));
+    for (const f of obj.fields) if (!existing.has(f.name.toLowerCase())) await exec(db, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(f.name)} ${columnType(f)}`);
   }
+  await seedProfiles(db);
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_user_username ON crm_user ("Username")`);
   await exec(db, `CREATE INDEX IF NOT EXISTS crm_contact_account ON crm_contact ("AccountId")`);
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_fields_fullname ON crm_fields ("FullName")`);
@@ -31,9 +35,33 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
 }
 
+/** The id of a standard profile (they are numbered in STANDARD_PROFILES order, so ids never change). */
+export function profileId(name: (typeof STANDARD_PROFILES)[number]["name"]): string {
+  return makeId(KEY_PREFIX.Profile, STANDARD_PROFILES.findIndex((p) => p.name === name) + 1);
+}
+
+/** Inserts the standard profiles that are missing and gives users without a profile System Administrator. */
+async function seedProfiles(db: Db): Promise<void> {
+  const epoch = "2024-01-01T00:00:00.000Z";
+  for (const [i, p] of STANDARD_PROFILES.entries()) {
+    await exec(
+      db,
+      `INSERT OR IGNORE INTO crm_profile ("Id", "Name", "Description", "UserType", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, 'Standard', ?, ?, ?, 0)`,
+      [makeId(KEY_PREFIX.Profile, i + 1), p.name, p.description, epoch, epoch, epoch],
+    );
+  }
+  await exec(db, `UPDATE crm_user SET "ProfileId" = ? WHERE "ProfileId" IS NULL`, [profileId("System Administrator")]);
+}
+
 /** The CRM module's migrations. */
 export const crmMigrations: ModuleMigrations = {
   "crm-0001-objects": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Profile, User.ProfileId and the Organization fields the Salesforce CLI reads.
+  "crm-0002-cli-schema": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },

@@ -10,8 +10,8 @@ const { parseQuery } = soqlParser;
 /** One selected column: a field of the queried object or of a parent through a relationship. */
 export type SelectedColumn = { sql: string; alias: string; field: FieldDef; relationship?: { name: string; obj: ObjectDef } };
 
-/** One aggregate in the select list (COUNT(Id) c, SUM(AnnualRevenue)…). */
-export type SelectedAggregate = { sql: string; alias: string };
+/** One aggregate in the select list (COUNT(Id) c, SUM(AnnualRevenue)…): `display` is how Salesforce names it (`count(Id)`). */
+export type SelectedAggregate = { sql: string; alias: string; fn: string; display: string; field: FieldDef };
 
 /** A SOQL statement translated into parameterised SQL pieces over the records store. */
 export type SoqlPlan = {
@@ -150,7 +150,7 @@ class Translation {
         }
         const c = this.column(f.parameters[0]);
         const sql = fn === "COUNT_DISTINCT" ? `COUNT(DISTINCT ${c.sql})` : `${fn}(${c.sql})`;
-        aggregates.push({ sql, alias: f.alias ?? `expr${aggregates.length}` });
+        aggregates.push({ sql, alias: f.alias ?? `expr${aggregates.length}`, fn, display: `${fn.toLowerCase()}(${f.parameters[0]})`, field: c.field });
         return;
       }
       default:
