@@ -3,8 +3,9 @@ import { Type } from "@sinclair/typebox";
 import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import type { CrmServices } from "./services.js";
-import { opContext, send, sessionOf, versionOf } from "./request-context.js";
+import { list, opContext, send, sessionOf, versionOf } from "./request-context.js";
 import { describeObject, globalEntry } from "./describe.js";
+import { childRelationshipsOf } from "./metadata.js";
 
 const BATCH_SIZE = /batchSize\s*=\s*(\d+)/i;
 
@@ -20,6 +21,7 @@ const RecordBody = Type.Record(Type.String(), Type.Unknown());
 const TypeParams = Type.Object({ version: Type.String(), sobject: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" }) });
 const RecordParams = Type.Object({ version: Type.String(), sobject: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" }), id: Type.String() });
 const UpsertParams = Type.Object({ version: Type.String(), sobject: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*$" }), field: Type.String(), value: Type.String() });
+const RecordCountQuery = Type.Object({ sObjects: Type.Optional(Type.String()) }, { additionalProperties: true });
 const FieldsQuery = Type.Object({ fields: Type.Optional(Type.String()) }, { additionalProperties: true });
 
 /** The REST API proper: version resources, limits, describe, sObject CRUD and external-id upsert, SOQL. */
@@ -48,6 +50,15 @@ export function registerDataRoutes(api: HttpApp, svc: CrmServices): void {
       FileStorageMB: { Max: 1024, Remaining: 1024 },
     };
   });
+  // Exact counts of live records (Salesforce's are a cached estimate); unknown names are left out, as Salesforce does.
+  api.get("/data/:version/limits/recordCount", { schema: { querystring: RecordCountQuery } }, async (request) => {
+    versionOf(request);
+    const asked = request.query.sObjects === undefined ? undefined : list(request.query.sObjects);
+    const objects = asked ? asked.flatMap((name) => svc.data.object(name) ?? []) : svc.data.objects().filter((o) => o.name !== "CustomField");
+    const sObjects = [];
+    for (const obj of new Set(objects)) sObjects.push({ count: await svc.data.liveCount(obj), name: obj.name });
+    return { sObjects };
+  });
   api.get("/data/:version/sobjects", async (request) => {
     const v = versionOf(request);
     return { encoding: "UTF-8", maxBatchSize: 200, sobjects: svc.data.objects().filter((o) => o.name !== "CustomField").map((o) => globalEntry(v, o)) };
@@ -58,7 +69,10 @@ export function registerDataRoutes(api: HttpApp, svc: CrmServices): void {
     const recent = await svc.ops.query({ userId: sessionOf(request).userId, version: v }, `SELECT Id, Name FROM ${obj.name} ORDER BY LastModifiedDate DESC LIMIT 10`, false, 200).catch(() => ({ body: { records: [] } }));
     return { objectDescribe: globalEntry(v, obj), recentItems: (recent.body as { records: unknown[] }).records };
   });
-  api.get("/data/:version/sobjects/:sobject/describe", { schema: { params: TypeParams } }, async (request) => describeObject(versionOf(request), svc.data.requireObject(request.params.sobject)));
+  api.get("/data/:version/sobjects/:sobject/describe", { schema: { params: TypeParams } }, async (request) => {
+    const obj = svc.data.requireObject(request.params.sobject);
+    return describeObject(versionOf(request), obj, childRelationshipsOf(obj, svc.data.objects()));
+  });
   api.post("/data/:version/sobjects/:sobject", { schema: { params: TypeParams, body: RecordBody } }, async (request, reply) =>
     send(reply, await svc.ops.create(svc.data.db, opContext(request), request.params.sobject, request.body)),
   );

@@ -515,6 +515,11 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       return o;
     },
     resolveField,
+    /** Live (not deleted) records of an object, for `/limits/recordCount`. */
+    async liveCount(obj: ObjectDef): Promise<number> {
+      const rows = await all(db, `SELECT count(*) AS n FROM ${q(obj.table)} WHERE "IsDeleted" = 0`);
+      return Number(rows[0]?.["n"] ?? 0);
+    },
     prepare,
     insert,
     update,

@@ -296,3 +296,23 @@ export function q(identifier: string): string {
 
 /** API names the CRM accepts for custom fields: letters, digits and single underscores, ending in __c. */
 export const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*__c$/;
+
+/** A parent-to-child relationship (Account → Contacts through Contact.AccountId). */
+export type ChildRelationship = { relationshipName: string; child: ObjectDef; field: FieldDef };
+
+/**
+ * The child relationships of an object: every lookup a writable object has to it, other than
+ * audit and owner fields, named by the child's plural label (`Contacts`) as Salesforce names
+ * standard ones.
+ */
+export function childRelationshipsOf(parent: ObjectDef, objects: ObjectDef[]): ChildRelationship[] {
+  const out: ChildRelationship[] = [];
+  for (const child of objects) {
+    if (!child.writable) continue;
+    for (const f of child.fields) {
+      if (f.type !== "reference" || f.system || f.name === "OwnerId" || !f.referenceTo.includes(parent.name)) continue;
+      out.push({ relationshipName: child.labelPlural.replace(/[^A-Za-z0-9_]/g, ""), child, field: f });
+    }
+  }
+  return out;
+}

@@ -22,7 +22,8 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
   const cursors = new Map<string, Cursor>();
 
   function selectSql(plan: SoqlPlan): string {
-    const cols = plan.columns.map((c, i) => `${c.sql} AS c${i}`);
+    // The record's own Id always comes along: attributes.url names it even when Id is not selected.
+    const cols = [`t."Id" AS rid`, ...plan.columns.map((c, i) => `${c.sql} AS c${i}`)];
     plan.columns.forEach((c, i) => {
       if (c.relationship) cols.push(`${c.sql.split(".")[0]}."Id" AS p${i}`);
     });
@@ -35,12 +36,10 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     const rows = await all(db, selectSql(plan), [...plan.params, count, plan.offset + from]);
     return rows.map((row) => {
       const rec: Record<string, unknown> = { attributes: { type: plan.obj.name, url: "" } };
-      let id: string | undefined;
       plan.columns.forEach((c, i) => {
         const value = fromCell(c.field, row[`c${i}`]);
         if (!c.relationship) {
           rec[c.field.name] = value;
-          if (c.field.name === "Id") id = String(value);
           return;
         }
         const parentId = row[`p${i}`];
@@ -54,7 +53,7 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
         parent[c.field.name] = value;
         rec[c.relationship.name] = parent;
       });
-      (rec["attributes"] as { url: string }).url = recordUrl(version, plan.obj, id ?? String(row["c0"] ?? ""));
+      (rec["attributes"] as { url: string }).url = recordUrl(version, plan.obj, String(row["rid"]));
       return rec;
     });
   }
@@ -105,6 +104,17 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     /** The column metadata of a statement (`/query?columns=true`), without running it. */
     columns(soql: string, includeDeleted: boolean): QueryColumns {
       return columnsOf(translateSoql(soql, data.object, clock(), includeDeleted));
+    },
+    /**
+     * The first `limit` records of a statement that also meet an extra SQL condition on its
+     * table (aliased `t`): how a search returns each object of RETURNING.
+     */
+    async matching(soql: string, extra: { sql: string; params: unknown[] }, limit: number, version: string): Promise<Array<Record<string, unknown>>> {
+      const plan = translateSoql(soql, data.object, clock(), false);
+      if (plan.kind !== "records") throw new SfError(400, "MALFORMED_SEARCH", "Aggregate functions and count() are not allowed in RETURNING");
+      const n = Math.min(limit, plan.limit ?? limit);
+      if (n <= 0) return [];
+      return page({ ...plan, where: `${plan.where} AND (${extra.sql})`, params: [...plan.params, ...extra.params] }, version, 0, n);
     },
     /** Serves the page a `nextRecordsUrl` locator points at. */
     async more(locator: string, version: string): Promise<QueryPage> {

@@ -8,6 +8,7 @@ import { registerDataRoutes } from "./data-routes.js";
 import { registerCompositeRoutes } from "./composite-routes.js";
 import { registerBulkRoutes } from "./bulk-routes.js";
 import { registerToolingRoutes } from "./tooling-routes.js";
+import { registerSearchRoutes } from "./search-routes.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
 import { versionList } from "./versions.js";
 
@@ -28,6 +29,7 @@ export async function registerCrmRoutes(app: HttpApp, svc: CrmServices): Promise
         registerCompositeRoutes(api, svc);
         registerBulkRoutes(api, svc);
         registerToolingRoutes(api, svc);
+        registerSearchRoutes(api, svc);
         api.get("/oauth2/userinfo", async (request) => svc.oauth.identity(sessionOf(request).userId, svc.baseUrl(request), "62.0"));
       });
     },
