@@ -9,6 +9,7 @@ import { registerCompositeRoutes } from "./composite-routes.js";
 import { registerBulkRoutes } from "./bulk-routes.js";
 import { registerToolingRoutes } from "./tooling-routes.js";
 import { registerSearchRoutes } from "./search-routes.js";
+import { registerUnsupportedRoutes } from "./unsupported-routes.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
 import { versionList } from "./versions.js";
 
@@ -20,6 +21,7 @@ export async function registerCrmRoutes(app: HttpApp, svc: CrmServices): Promise
       const scope: HttpApp = plain.withTypeProvider<TypeBoxTypeProvider>();
       setupScope(scope, svc);
       registerOAuthRoutes(scope, svc);
+      registerUnsupportedRoutes(scope);
       scope.get("/data", async () => versionList());
       scope.get("/data/", async () => versionList());
       await scope.register(async (plainApi) => {

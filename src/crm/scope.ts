@@ -43,8 +43,12 @@ export function setupScope(scope: HttpApp, svc: CrmServices): void {
   scope.setErrorHandler((err, request, reply) => {
     if (err instanceof SfError) return reply.status(err.status).send(err.toBody());
     if (err instanceof OAuthError) return reply.status(err.status).send({ error: err.error, error_description: err.description });
-    const fe = err as { statusCode?: number; code?: string; validation?: Array<{ instancePath?: string; message?: string }>; message: string };
+    const fe = err as { statusCode?: number; code?: string; validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string; message: string };
     if (fe.validation) {
+      const type = String(request.headers["content-type"] ?? "");
+      if (fe.validationContext === "body" && !/json/i.test(type)) {
+        return reply.status(415).send([{ message: `This resource takes a JSON body (application/json); got ${type || "no content type"}`, errorCode: "UNSUPPORTED_MEDIA_TYPE" }]);
+      }
       const first = fe.validation[0];
       return reply.status(400).send([{ message: `${first?.instancePath || "request"} ${first?.message ?? "is invalid"}`, errorCode: "JSON_PARSER_ERROR" }]);
     }
@@ -53,7 +57,7 @@ export function setupScope(scope: HttpApp, svc: CrmServices): void {
     request.log.error({ err }, "crm: unhandled error");
     return reply.status(500).send([{ message: "An unexpected error occurred. Please include this ErrorId if you contact support: pendulum-crm", errorCode: "UNKNOWN_EXCEPTION" }]);
   });
-  scope.setNotFoundHandler((_request, reply) => reply.status(404).send([{ errorCode: "NOT_FOUND", message: "The requested resource does not exist" }]));
+  scope.setNotFoundHandler((request, reply) => reply.status(404).send([{ errorCode: "NOT_FOUND", message: `The requested resource does not exist: ${request.method} ${request.url.split("?")[0]}` }]));
 
   // Faults first (they stand in for a sick server), then the API budget, then the session.
   scope.addHook("onRequest", async (request, reply) => {
