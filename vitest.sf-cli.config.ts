@@ -8,7 +8,8 @@ export default defineConfig({
   test: {
     include: ["test/sf-cli/**/*.test.ts"],
     pool: "forks",
-    testTimeout: 180_000,
+    // Generous: one step runs several `sf` commands, each of which loads the CLI afresh (slow on a busy machine).
+    testTimeout: 600_000,
     hookTimeout: 120_000,
   },
 });

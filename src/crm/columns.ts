@@ -63,9 +63,10 @@ function fieldColumn(f: FieldDef): ColumnMetadata {
 }
 
 /**
- * The column metadata of a translated SOQL statement, in select-list order: plain fields, one
+ * The column metadata of a translated SOQL statement: plain fields in select-list order, one
  * join column per parent relationship holding that parent's selected fields (`Owner` → `Name`),
- * and aggregates named by alias or `exprN` with Salesforce's `count(Id)` display name.
+ * then sub-queries (`Contacts` holding the child columns), then aggregates named by alias or
+ * `exprN` with Salesforce's `count(Id)` display name.
  */
 export function columnsOf(plan: SoqlPlan): QueryColumns {
   const out: ColumnMetadata[] = [];
@@ -95,6 +96,23 @@ export function columnsOf(plan: SoqlPlan): QueryColumns {
       out.push(join);
     }
     join.joinColumns.push(fieldColumn(c.field));
+  }
+  // A sub-query is an "aggregate" column in Salesforce's terms: one column holding the child records' columns.
+  for (const child of plan.children) {
+    out.push({
+      aggregate: true,
+      apexType: null,
+      booleanType: false,
+      columnName: child.relationshipName,
+      custom: false,
+      displayName: child.relationshipName,
+      foreignKeyName: null,
+      insertable: false,
+      joinColumns: columnsOf(child.plan).columnMetadata,
+      numberType: false,
+      textType: false,
+      updatable: false,
+    });
   }
   for (const a of plan.aggregates) {
     // COUNT is a number whatever it counts; MIN/MAX take their field's type.

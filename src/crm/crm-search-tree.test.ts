@@ -147,3 +147,32 @@ describe("SOSL (/search) and parameterized search", () => {
     ]);
   });
 });
+
+describe("parent-to-child sub-queries", () => {
+  it("nests each Account's Contacts, with the sub-query's WHERE, ORDER BY and per-parent LIMIT", async () => {
+    type Row = { Name: string; Contacts: { totalSize: number; done: boolean; records: Array<{ attributes: { type: string }; LastName: string }> } | null };
+    const r = await conn.query<Row>("SELECT Name, (SELECT LastName FROM Contacts WHERE LastName != 'Turing' ORDER BY LastName DESC LIMIT 5) FROM Account WHERE Name LIKE 'Tree %' ORDER BY Name");
+    expect(r.records.map((a) => [a.Name, a.Contacts?.records.map((c) => c.LastName) ?? null])).toEqual([
+      ["Tree One", ["Lovelace", "Hopper"]],
+      ["Tree Two", null],
+    ]);
+    expect(r.records[0]?.Contacts).toMatchObject({ totalSize: 2, done: true });
+    expect(r.records[0]?.Contacts?.records[0]?.attributes.type).toBe("Contact");
+    const one = await conn.query<Row>("SELECT Name, (SELECT LastName FROM Contacts ORDER BY LastName LIMIT 1) FROM Account WHERE Name LIKE 'Tree %' ORDER BY Name");
+    expect(one.records.map((a) => a.Contacts?.records.map((c) => c.LastName))).toEqual([["Hopper"], ["Turing"]]);
+  });
+
+  it("describes a sub-query as an aggregate column holding the child's columns, and refuses what SOQL refuses", async () => {
+    const cols = (await conn.request(`/services/data/v62.0/query?q=${encodeURIComponent("SELECT Name, (SELECT LastName, Email FROM Contacts) FROM Account")}&columns=true`)) as {
+      columnMetadata: Array<{ columnName: string; aggregate: boolean; joinColumns: Array<{ columnName: string }> }>;
+    };
+    expect(cols.columnMetadata.map((c) => [c.columnName, c.aggregate, c.joinColumns.map((j) => j.columnName)])).toEqual([
+      ["Name", false, []],
+      ["Contacts", true, ["LastName", "Email"]],
+    ]);
+    await expect(conn.query("SELECT Name, (SELECT Id FROM Opportunities) FROM Account")).rejects.toMatchObject({ errorCode: "INVALID_TYPE" });
+    await expect(conn.query("SELECT COUNT(Id), (SELECT Id FROM Contacts) FROM Account")).rejects.toMatchObject({ errorCode: "MALFORMED_QUERY" });
+    const bulk = (await conn.requestPost("/services/data/v62.0/jobs/query", { operation: "query", query: "SELECT Name, (SELECT Id FROM Contacts) FROM Account" }).catch((e: unknown) => e)) as { errorCode?: string };
+    expect(bulk.errorCode).toBe("INVALIDJOB");
+  });
+});

@@ -1,8 +1,8 @@
-import soqlParser, { type Condition, type FieldType, type OrderByClause, type Query, type WhereClause } from "soql-parser-js";
+import soqlParser, { type Condition, type FieldType, type OrderByClause, type Query, type Subquery, type WhereClause } from "soql-parser-js";
 import { dateLiteralRange } from "./date-literals.js";
 import { SfError } from "./errors.js";
 import { normalizeId } from "./ids.js";
-import { q, type FieldDef, type ObjectDef } from "./metadata.js";
+import { q, type ChildRelationship, type FieldDef, type ObjectDef } from "./metadata.js";
 import { parseDate, parseDateTime } from "./values.js";
 
 const { parseQuery } = soqlParser;
@@ -13,12 +13,16 @@ export type SelectedColumn = { sql: string; alias: string; field: FieldDef; rela
 /** One aggregate in the select list (COUNT(Id) c, SUM(AnnualRevenue)…): `display` is how Salesforce names it (`count(Id)`). */
 export type SelectedAggregate = { sql: string; alias: string; fn: string; display: string; field: FieldDef };
 
+/** A parent-to-child sub-query (`(SELECT LastName FROM Contacts)`): the lookup that links it and its own plan, whose LIMIT counts per parent. */
+export type ChildQuery = { relationshipName: string; lookup: FieldDef; plan: SoqlPlan };
+
 /** A SOQL statement translated into parameterised SQL pieces over the records store. */
 export type SoqlPlan = {
   obj: ObjectDef;
   kind: "records" | "count" | "aggregate";
   columns: SelectedColumn[];
   aggregates: SelectedAggregate[];
+  children: ChildQuery[];
   from: string;
   where: string;
   params: unknown[];
@@ -29,6 +33,9 @@ export type SoqlPlan = {
 
 /** Where object definitions come from (the live metadata). */
 export type ObjectLookup = (name: string) => ObjectDef | undefined;
+
+/** The child relationships of an object, for sub-queries (none: sub-queries are refused). */
+export type ChildLookup = (parent: ObjectDef) => ChildRelationship[];
 
 const MAX_OFFSET = 2000;
 
@@ -43,13 +50,17 @@ export function unquote(raw: string): string {
 }
 
 /** Parses SOQL and translates it for the given objects; `now` anchors date literals. */
-export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false): SoqlPlan {
+export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false, children?: ChildLookup): SoqlPlan {
   let parsed: Query;
   try {
     parsed = parseQuery(soql);
   } catch (e) {
     throw malformed(`unexpected token in query: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
   }
+  return translateParsed(parsed, lookup, now, includeDeleted, children, false);
+}
+
+function translateParsed(parsed: Query, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean): SoqlPlan {
   if (!parsed.sObject) throw malformed("A query needs FROM <object>");
   const obj = lookup(parsed.sObject);
   if (!obj) throw new SfError(400, "INVALID_TYPE", `sObject type '${parsed.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
@@ -58,11 +69,16 @@ export function translateSoql(soql: string, lookup: ObjectLookup, now: number, i
   const columns: SelectedColumn[] = [];
   const aggregates: SelectedAggregate[] = [];
   const chosen: { kind: SoqlPlan["kind"] } = { kind: "records" };
-  for (const f of parsed.fields ?? []) ctx.selectField(f, columns, aggregates, (k) => (chosen.kind = k));
+  const subqueries: ChildQuery[] = [];
+  for (const f of parsed.fields ?? []) {
+    if (f.type === "FieldSubquery") subqueries.push(childQuery(obj, f.subquery, lookup, now, includeDeleted, children, nested));
+    else ctx.selectField(f, columns, aggregates, (k) => (chosen.kind = k));
+  }
   let kind = chosen.kind;
   if (kind === "count" && (columns.length > 0 || aggregates.length > 0)) throw malformed("count() must be the only item in the select list");
   if (aggregates.length > 0 && columns.length > 0) throw malformed("Field must be grouped or aggregated: select only aggregates without GROUP BY");
   if (aggregates.length > 0) kind = "aggregate";
+  if (subqueries.length > 0 && kind !== "records") throw malformed("Sub-queries cannot be combined with aggregate functions or count()");
   const params: unknown[] = [];
   const conditions: string[] = [];
   if (!includeDeleted) conditions.push(`t."IsDeleted" = 0`);
@@ -74,6 +90,7 @@ export function translateSoql(soql: string, lookup: ObjectLookup, now: number, i
     kind,
     columns,
     aggregates,
+    children: subqueries,
     from: ctx.fromClause(),
     where: conditions.length > 0 ? conditions.join(" AND ") : "1 = 1",
     params,
@@ -81,6 +98,20 @@ export function translateSoql(soql: string, lookup: ObjectLookup, now: number, i
     limit: parsed.limit,
     offset: parsed.offset ?? 0,
   };
+}
+
+/** Translates `(SELECT … FROM Contacts)` into the child object's own plan, found through the parent's relationship. */
+function childQuery(parent: ObjectDef, sub: Subquery, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean): ChildQuery {
+  if (nested) throw malformed("Sub-queries can only be one level deep");
+  const rel = children?.(parent).find((r) => r.relationshipName.toLowerCase() === sub.relationshipName.toLowerCase());
+  if (!rel) {
+    throw new SfError(400, "INVALID_TYPE", `Didn't understand relationship '${sub.relationshipName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`);
+  }
+  const { relationshipName: _r, sObjectPrefix: _p, ...rest } = sub;
+  const plan = translateParsed({ ...rest, sObject: rel.child.name }, lookup, now, includeDeleted, children, true);
+  if (plan.kind !== "records") throw malformed("Sub-queries select fields, not aggregates or count()");
+  if (plan.offset > 0) throw malformed("OFFSET is not supported in sub-queries");
+  return { relationshipName: rel.relationshipName, lookup: rel.field, plan };
 }
 
 class Translation {

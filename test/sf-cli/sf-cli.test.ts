@@ -287,33 +287,56 @@ describe(`Salesforce CLI ${SF_VERSION} against the built-in CRM`, () => {
     expect((await soql("SELECT Id FROM Account WHERE Name = 'Never Saved'")).totalSize).toBe(0);
   });
 
-  it("data export tree writes records a data import tree loads again", async () => {
-    const dir = path.join(sf.workDir, "tree-export");
-    await sf.json(["data", "export", "tree", "--query", "SELECT Name, Industry FROM Account WHERE Name LIKE 'Tree %' ORDER BY Name", "--output-dir", dir]);
-    const exported = JSON.parse(fs.readFileSync(path.join(dir, "Account.json"), "utf8")) as { records: Array<{ attributes: { type: string; referenceId: string }; Name: string; Industry?: string }> };
+  it("data export tree writes records a data import tree loads again, nested or as a plan", async () => {
+    const flatDir = path.join(sf.workDir, "tree-export");
+    await sf.json(["data", "export", "tree", "--query", "SELECT Name, Industry FROM Account WHERE Name LIKE 'Tree %' ORDER BY Name", "--output-dir", flatDir]);
+    const exported = JSON.parse(fs.readFileSync(path.join(flatDir, "Account.json"), "utf8")) as { records: Array<{ attributes: { type: string; referenceId: string }; Name: string; Industry?: string }> };
     expect(exported.records.map((r) => [r.attributes.type, r.Name, r.Industry ?? null])).toEqual([
       ["Account", "Tree Acme", "Retail"],
       ["Account", "Tree Globex", null],
     ]);
-    const again = await sf.json<Array<{ type: string }>>(["data", "import", "tree", "--files", path.join(dir, "Account.json")]);
+
+    // Accounts with their Contacts (a parent-to-child sub-query), as a plan: one file per object, children pointing at @AccountRefN.
+    const planDir = path.join(sf.workDir, "tree-plan");
+    await sf.json(["data", "export", "tree", "--plan", "--output-dir", planDir, "--query", "SELECT Id, Name, Industry, (SELECT Id, FirstName, LastName, Email, Title FROM Contacts ORDER BY LastName) FROM Account WHERE Name LIKE 'Tree %' ORDER BY Name"]);
+    const contactsFile = JSON.parse(fs.readFileSync(path.join(planDir, "Contact.json"), "utf8")) as { records: Array<{ LastName: string; AccountId: string }> };
+    expect(contactsFile.records.map((r) => [r.LastName, r.AccountId])).toEqual([
+      ["Hopper", "@AccountRef1"],
+      ["Lovelace", "@AccountRef1"],
+    ]);
+    const plan = fs.readdirSync(planDir).find((f) => f.endsWith("-plan.json")) as string;
+    const loaded = await sf.json<Array<{ refId: string; type: string; id: string }>>(["data", "import", "tree", "--plan", path.join(planDir, plan)]);
+    expect(loaded.map((r) => r.type)).toEqual(["Account", "Account", "Contact", "Contact"]);
+    const newAcme = loaded.find((r) => r.refId === "AccountRef1")?.id;
+    const copies = await soql<{ Name: string; Account: { Name: string } }>(`SELECT Name, Account.Name FROM Contact WHERE AccountId = '${newAcme}' ORDER BY LastName`);
+    expect(copies.records.map((c) => [c.Name, c.Account.Name])).toEqual([
+      ["Hopper", "Tree Acme"],
+      ["Ada Lovelace", "Tree Acme"],
+    ]);
+
+    const again = await sf.json<Array<{ type: string }>>(["data", "import", "tree", "--files", path.join(flatDir, "Account.json")]);
     expect(again).toHaveLength(2);
-    expect((await soql("SELECT Id FROM Account WHERE Name = 'Tree Acme'")).totalSize).toBe(2);
+    expect((await soql("SELECT Id FROM Account WHERE Name = 'Tree Acme'")).totalSize).toBe(3);
   });
 
   it("data search runs SOSL over Accounts and Contacts", async () => {
     const result = await sf.json<{ searchRecords: Array<{ attributes: { type: string }; Name: string; Email?: string }> }>([
       "data", "search", "--query", "FIND {lovelace} IN ALL FIELDS RETURNING Contact(Name, Email), Account(Name)",
     ]);
-    expect(result.searchRecords.map((r) => [r.attributes.type, r.Name, r.Email])).toEqual([["Contact", "Ada Lovelace", "ada@acme.example"]]);
+    // The imported Contact and its copy from the plan.
+    expect(result.searchRecords.map((r) => [r.attributes.type, r.Name, r.Email])).toEqual([
+      ["Contact", "Ada Lovelace", "ada@acme.example"],
+      ["Contact", "Ada Lovelace", "ada@acme.example"],
+    ]);
 
     const scoped = await sf.json<{ searchRecords: Array<{ attributes: { type: string }; Name: string }> }>([
       "data", "search", "--query", "FIND {Tree*} IN NAME FIELDS RETURNING Account(Name WHERE Industry = 'Retail' ORDER BY Name LIMIT 5)",
     ]);
-    expect(scoped.searchRecords.map((r) => r.Name)).toEqual(["Tree Acme", "Tree Acme"]);
+    expect(scoped.searchRecords.map((r) => r.Name)).toEqual(["Tree Acme", "Tree Acme", "Tree Acme"]);
 
     const csv = await sf.run(["data", "search", "--query", "FIND {Hopper} RETURNING Contact(LastName, Title)", "--result-format", "csv"]);
     expect(csv.code).toBe(0);
-    expect(fs.readFileSync(path.join(sf.workDir, "Contact.csv"), "utf8").trim().split(/\r?\n/)).toEqual(["LastName,Title", "Hopper,Rear Admiral"]);
+    expect(fs.readFileSync(path.join(sf.workDir, "Contact.csv"), "utf8").trim().split(/\r?\n/)).toEqual(["LastName,Title", "Hopper,Rear Admiral", "Hopper,Rear Admiral"]);
 
     const malformed = await sf.run(["data", "search", "--query", "FIND {x} RETURNING Account", "--json"]);
     expect(malformed.code).not.toBe(0);
@@ -323,7 +346,7 @@ describe(`Salesforce CLI ${SF_VERSION} against the built-in CRM`, () => {
   it("org list sobject record-counts matches what the CRM holds", async () => {
     const result = await sf.json<Array<{ name: string; count: number }>>(["org", "list", "sobject", "record-counts", "--sobject", "Account", "--sobject", "Contact"]);
     const accounts = (await soql("SELECT Id FROM Account")).totalSize;
-    expect(Object.fromEntries(result.map((r) => [r.name, r.count]))).toEqual({ Account: accounts, Contact: 2 });
+    expect(Object.fromEntries(result.map((r) => [r.name, r.count]))).toEqual({ Account: accounts, Contact: 4 });
   });
 
   it("api request rest sends any REST call with the stored session", async () => {
