@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { HttpApp } from "../server/http.js";
+import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 
 /**
