@@ -15,7 +15,7 @@ function searchedFields(obj: ObjectDef, scope: SearchScope): FieldDef[] {
     case "EMAIL":
       return obj.fields.filter((f) => f.type === "email");
     case "ALL":
-      return obj.fields.filter((f) => TEXT_TYPES.has(f.type) && f.type !== "id");
+      return obj.fields.filter((f) => TEXT_TYPES.has(f.type));
   }
 }
 
