@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DEFAULT_MAX_REFUSED_PERCENT } from "./kernel/outcome.js";
 
 /** Pendulum's settings, parsed once from the environment. */
 export type Config = {
@@ -32,6 +33,12 @@ export type Config = {
     segmentBytes: number;
   };
   duckdbMemoryLimit: string;
+  /**
+   * Sync and rule runs: above this percentage of attempted records refused by the CRM (or a
+   * store), a run ends partial and stops its chain; at or below it, the refusals are notices
+   * and the run succeeds (ADR 0012).
+   */
+  maxRefusedPercent: number;
   /**
    * How far V8 lets the JS heap grow past what the last full GC kept, in percent (0 leaves V8's
    * own factor, up to 4x on a machine with GBs of memory). Set by `pendulum start` / `serve`.
@@ -148,6 +155,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       segmentBytes: size(env, "PENDULUM_INGEST_SEGMENT_BYTES", 64 * 1024 ** 2, 64 * 1024, 1024 ** 3),
     },
     duckdbMemoryLimit: memory,
+    maxRefusedPercent: integer(env, "PENDULUM_MAX_REFUSED_PERCENT", DEFAULT_MAX_REFUSED_PERCENT, 0, 100),
     heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   };
 }

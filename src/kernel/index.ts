@@ -6,3 +6,4 @@ export { requireRole, type Principal, type Role } from "./auth.js";
 export { ApiError, validationField, type ApiErrorBody, type ValidationItem } from "./errors.js";
 export type { HttpApp, HttpModule } from "./http.js";
 export type { DataSignal, JobCall, JobHandler, JobResult, JobStatus, ModuleContext, PendulumModule } from "./module.js";
+export { DEFAULT_MAX_REFUSED_PERCENT, outcomeOf } from "./outcome.js";

@@ -12,6 +12,8 @@ export type RunContext = {
   errors: RecordError[];
   signal: AbortSignal;
   describe(object: string): Promise<ObjectInfo>;
+  /** Orphans already listed in this run (object:record id): a pull and two pushes name each once. */
+  orphansSeen: Set<string>;
 };
 
 /** Builds the context; describe is asked once per object per run. */
@@ -23,6 +25,7 @@ export function createRunContext(runId: string, client: SalesforceClient, counts
     counts,
     errors,
     signal,
+    orphansSeen: new Set(),
     describe(object) {
       let d = described.get(object);
       if (!d) described.set(object, (d = client.describe(object)));
@@ -50,4 +53,13 @@ export class RunInterrupted extends Error {
 /** Stops a run at a safe point when the process is shutting down. */
 export function checkpoint(ctx: RunContext): void {
   if (ctx.signal.aborted) throw new RunInterrupted();
+}
+
+/** Lists orphans not yet listed in this run and counts them. */
+export function addOrphans(ctx: RunContext, orphans: RecordError[]): void {
+  const fresh = orphans.filter((o) => !ctx.orphansSeen.has(`${o.object}:${o.recordId ?? ""}`));
+  for (const o of fresh) ctx.orphansSeen.add(`${o.object}:${o.recordId ?? ""}`);
+  ctx.counts.orphans += fresh.length;
+  ctx.counts.skipped += fresh.length;
+  addErrors(ctx, fresh);
 }
