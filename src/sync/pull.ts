@@ -1,6 +1,6 @@
 import type { AnalyticsModule, EntityKind, Metadata } from "../analytics/index.js";
 import { ApiError } from "../kernel/index.js";
-import { addErrors, addOrphans, checkpoint, type RunContext } from "./context.js";
+import { addNotices, checkpoint, type RunContext } from "./context.js";
 import { indexByLink, linkIds, orphansOf } from "./link.js";
 import { toMetadata } from "./values.js";
 
@@ -45,10 +45,7 @@ export async function pullSide(ctx: RunContext, analytics: AnalyticsModule, appI
   }
   checkpoint(ctx);
   if (values.size > 0) await analytics.metadata.replaceCrm(appId, side.kind, values);
-  ctx.counts.duplicates += link.duplicates.length;
-  ctx.counts.unmatched += link.unmatched.length;
-  ctx.counts.skipped += link.duplicates.length + link.unmatched.length;
-  addErrors(ctx, [...link.duplicates, ...link.unmatched]);
-  addOrphans(ctx, orphansOf(records, new Set(entities.map((e) => e.id)), { step: "pull", object: side.object, field: linkField, kind: side.kind }));
+  addNotices(ctx, [...link.duplicates, ...link.unmatched]);
+  addNotices(ctx, orphansOf(records, new Set(entities.map((e) => e.id)), { step: "pull", object: side.object, field: linkField, kind: side.kind }));
   return values.size;
 }

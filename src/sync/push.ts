@@ -1,7 +1,7 @@
 import type { AnalyticsModule } from "../analytics/index.js";
 import { ApiError } from "../kernel/index.js";
 import { BULK_THRESHOLD, COLLECTION_SIZE, type FieldInfo, type WriteResult } from "../salesforce/index.js";
-import { addErrors, addOrphans, checkpoint, type RunContext } from "./context.js";
+import { addErrors, addNotices, checkpoint, type RunContext } from "./context.js";
 import { indexByLink, linkIds, orphansOf } from "./link.js";
 import { checkMapping } from "./mapping.js";
 import { linkedSoql } from "./pull.js";
@@ -41,12 +41,9 @@ export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsM
     indexByLink(records, link),
     { step: "push", object: mapping.object, field: link },
   );
-  ctx.counts.duplicates += linked.duplicates.length;
-  ctx.counts.unmatched += linked.unmatched.length;
-  ctx.counts.skipped += linked.duplicates.length + linked.unmatched.length;
-  addErrors(ctx, [...linked.duplicates, ...linked.unmatched]);
+  addNotices(ctx, [...linked.duplicates, ...linked.unmatched]);
   const kind = mapping.object === "Account" ? "account" : "visitor";
-  addOrphans(ctx, orphansOf(records, await deps.knownIds(kind), { step: "push", object: mapping.object, field: link, kind }));
+  addNotices(ctx, orphansOf(records, await deps.knownIds(kind), { step: "push", object: mapping.object, field: link, kind }));
 
   const already = await deps.store.written(ctx.runId, mapping.id);
   const changes: Change[] = [];

@@ -50,7 +50,7 @@ export type RunCounts = { read: number; changed: number; written: number; skippe
  * CRM record whose link value matches no analytics id), the CRM's own codes for refused values.
  */
 export type RecordError = { step: "pull" | "push"; object: string; key?: string; recordId?: string; code: string; message: string; fields?: string[]; notice?: boolean };
-/** A sync run. `notices` counts the records it skipped for data reasons; a `success` with notices lets a chain go on (ADR 0012). */
+/** A sync run. `notices` counts the records it skipped for data reasons (each listed once per run, whichever steps met it); a `success` with notices lets a chain go on (ADR 0012). */
 export type SyncRun = { id: string; status: RunStatus; pull: boolean; push: boolean; startedAt: number; finishedAt: number | null; counts: RunCounts; notices: number; apiCalls: number; message: string | null; errors: RecordError[]; resumed: number };
 
 type Tables = {
