@@ -3,6 +3,8 @@
 // and both orphans; every cleanly linked Account gets its fields written.
 import type { Connection } from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CliIo } from "../src/cli/command.js";
+import { main } from "../src/cli/main.js";
 import { LINK_FIELD } from "../src/demo/crm.js";
 import { setUpArticleLoop, type LoopTarget, type LoopWorkspace } from "../src/demo/index.js";
 import { crmLogin } from "./crm-login.js";
@@ -105,5 +107,27 @@ describe("the article's loop over a CRM with one duplicated and two orphaned lin
     expect(check.orphanCount).toBe(2);
     expect(check.orphans.map((o) => o.recordId).sort()).toEqual([...ids.orphans].sort());
     expect(check.duplicates).toHaveLength(2);
+  });
+});
+
+describe("the CLI shows the notices", () => {
+  const cli = async (argv: string[]): Promise<{ code: number; out: string }> => {
+    let out = "";
+    const io: CliIo = { env: {}, cwd: process.cwd(), out: (l) => (out += `${l}\n`), err: (l) => (out += `${l}\n`), stopped: new Promise(() => undefined) };
+    const code = await main([...argv, "--url", p.url, "--token", TEST_TOKEN], io);
+    return { code, out };
+  };
+
+  it("pendulum jobs history and sync run say 'succeeded with notices' and list them by record", async () => {
+    const history = await cli(["jobs", "history", ws.jobs.loop]);
+    expect(history.code).toBe(0);
+    expect(history.out).toMatch(/success\s+12\s+manual/);
+    const list = await cli(["jobs", "list"]);
+    expect(list.out).toContain("succeeded with 12 notices");
+    const sync = await cli(["sync", "run", "--pull"]);
+    expect(sync.code).toBe(0);
+    expect(sync.out).toContain("succeeded with 4 notices");
+    for (const id of ids.orphans) expect(sync.out).toMatch(new RegExp(`notice\\tORPHAN\\tacct-not-in-analytics-\\d\\t${id}`));
+    expect(sync.out).toContain(`DUPLICATE_KEY\t${ws.accounts[0]?.id}\t${ids.duplicate}`);
   });
 });
