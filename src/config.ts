@@ -1,5 +1,5 @@
 import path from "node:path";
-import { DEFAULT_MAX_REFUSED_PERCENT } from "./kernel/outcome.js";
+import { DEFAULT_MAX_REFUSED_PERCENT } from "./kernel/index.js";
 
 /** Pendulum's settings, parsed once from the environment. */
 export type Config = {
