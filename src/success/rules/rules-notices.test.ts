@@ -1,6 +1,9 @@
 // ADR 0012: a rule run that did its work but could not write a few rows for data reasons succeeds
 // with those rows as notices (so a chain goes on); above PENDULUM_MAX_REFUSED_PERCENT it is partial.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_TOKEN } from "../../../test/harness.js";
+import type { CliIo } from "../../cli/command.js";
+import { main } from "../../cli/main.js";
 import type { SuccessPendulum } from "../test-kit.js";
 import { call, startSuccessPendulum } from "../test-kit.js";
 import type { Rule } from "./definition.js";
@@ -46,6 +49,12 @@ describe("rule runs with notices", () => {
     const handler = p.modules.success.jobHandlers["rule"];
     const result = await handler?.({ rule: r.id, date: "2024-05-16" }, { job: { id: "j", name: "rule step" }, runId: "r", now: Date.now() });
     expect(result).toMatchObject({ status: "success", notices: 1, summary: { notices: 1, errors: 1 } });
+    // The CLI says so and exits 0.
+    let out = "";
+    const io: CliIo = { env: {}, cwd: process.cwd(), out: (l) => (out += `${l}\n`), err: (l) => (out += `${l}\n`), stopped: new Promise(() => undefined) };
+    expect(await main(["rules", "run", r.id, "--date", "2024-05-17", "--url", p.url, "--token", TEST_TOKEN], io)).toBe(0);
+    expect(out).toContain("succeeded with 1 notice;");
+    expect(out).toContain("N07");
   });
 
   it("is partial when more than 5 % of the rows are refused", async () => {
