@@ -128,7 +128,7 @@ describe("CRM integration screens", () => {
     await page.getByRole("button", { name: "Pull now" }).click();
     const result = page.getByTestId("pull-result");
     // Duplicated and unmatched keys are data problems in four records: the pull did its work (ADR 0012).
-    await result.getByText("succeeded with 4 notices", { exact: true }).waitFor({ timeout: 30_000 });
+    await result.getByText("Succeeded with 4 notices", { exact: true }).waitFor({ timeout: 30_000 });
     await result.getByText(/Read 7 CRM records · 2 unmatched · 2 duplicates · 0 orphans/).waitFor();
     await checkScreen(ui, "crm-pull");
   });
@@ -141,12 +141,12 @@ describe("CRM integration screens", () => {
     expect(runs.runs[0]).toMatchObject({ status: "success", notices: 4, pull: true, push: false });
     const table = page.getByTestId("sync-runs");
     await table.getByRole("cell", { name: "pull", exact: true }).waitFor();
-    await table.getByText("succeeded with 4 notices", { exact: true }).waitFor();
+    await table.getByText("Succeeded with 4 notices", { exact: true }).waitFor();
     await page.mouse.move(900, 20); // off the sidebar: a hovered active link is lighter than AA (shell)
     await checkScreen(ui, "crm-sync-runs");
     await table.getByRole("link").first().click();
     await page.getByRole("heading", { level: 1, name: "Sync run, pull" }).waitFor();
-    await page.getByText("succeeded with 4 notices", { exact: true }).waitFor();
+    await page.getByText("Succeeded with 4 notices", { exact: true }).waitFor();
     const errors = page.getByTestId("run-errors");
     await errors.getByRole("cell", { name: "acc-lost-1", exact: true }).waitFor();
     expect(await errors.getByRole("cell", { name: "DUPLICATE_KEY", exact: true }).count()).toBe(2);
