@@ -40,6 +40,11 @@ export type Config = {
    */
   maxRefusedPercent: number;
   /**
+   * Where records live: unset, SQLite under the data folder; `postgres://…`, that PostgreSQL
+   * database through a pool of `poolSize` connections (PENDULUM_DATABASE_POOL_SIZE).
+   */
+  database: { url: string | undefined; poolSize: number };
+  /**
    * How far V8 lets the JS heap grow past what the last full GC kept, in percent (0 leaves V8's
    * own factor, up to 4x on a machine with GBs of memory). Set by `pendulum start` / `serve`.
    */
@@ -107,6 +112,24 @@ function secret(env: Env, name: string, minLength: number): string | undefined {
   return v;
 }
 
+/** A PostgreSQL URL with a host, or undefined; the password never goes into the error. */
+function databaseUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "is not a URL (expected postgres://user:password@host:5432/database)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(name, `expected a postgres:// URL, got ${url.protocol}//${url.host} (unset it to keep records in SQLite)`);
+  }
+  if (!url.hostname) throw new ConfigError(name, "names no host (expected postgres://user:password@host:5432/database)");
+  if (url.pathname.length <= 1) throw new ConfigError(name, `names no database on ${url.host} (expected postgres://user:password@${url.host}/database)`);
+  return raw;
+}
+
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const port = integer(env, "PORT", 3000, 0, 65535);
@@ -156,6 +179,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     duckdbMemoryLimit: memory,
     maxRefusedPercent: integer(env, "PENDULUM_MAX_REFUSED_PERCENT", DEFAULT_MAX_REFUSED_PERCENT, 0, 100),
+    database: {
+      url: databaseUrl(env, "PENDULUM_DATABASE_URL"),
+      poolSize: integer(env, "PENDULUM_DATABASE_POOL_SIZE", 10, 1, 200),
+    },
     heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   };
 }

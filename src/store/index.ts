@@ -1,4 +1,4 @@
-export { openRecords, migrateRecords } from "./records.js";
+export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl } from "./records.js";
 export type { Records, RecordsEngine, RecordsOptions, ModuleMigrations } from "./records.js";
 export { openDuckDbEventStore } from "./events-duckdb.js";
 export type { DuckDbEventStore, DuckDbOptions } from "./events-duckdb.js";

@@ -1,0 +1,48 @@
+import { createHash } from "node:crypto";
+import pg from "pg";
+
+/**
+ * The PostgreSQL server `npm run test:postgres` points the suite at: a URL of a role that may
+ * create databases (PENDULUM_TEST_DATABASE_URL). Unset, tests keep records in SQLite.
+ */
+export function testPostgresUrl(): string | undefined {
+  const url = process.env.PENDULUM_TEST_DATABASE_URL;
+  return url === undefined || url.trim() === "" ? undefined : url.trim();
+}
+
+/** The prefix of every database the tests create, so `scripts/test-postgres.sh` can drop them all. */
+export const TEST_DATABASE_PREFIX = "pendulum_t_";
+
+/**
+ * A database of its own for one test Pendulum, named after its data folder: every test (and so
+ * every test file, which vitest runs in parallel) writes to its own records, and a test that
+ * restarts Pendulum on the same data folder finds the records it left. Returns its URL.
+ */
+export async function testDatabaseFor(key: string, serverUrl: string): Promise<string> {
+  const name = TEST_DATABASE_PREFIX + createHash("sha256").update(key).digest("hex").slice(0, 20);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (found.rowCount === 0) {
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } catch (e) {
+        // Two starts on one data folder may race to create it; the loser finds it made (42P04).
+        if ((e as { code?: string }).code !== "42P04" && (e as { code?: string }).code !== "23505") throw e;
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The environment a test server needs for its records: PENDULUM_DATABASE_URL under test:postgres, nothing otherwise. */
+export async function testRecordsEnvironment(dataDir: string): Promise<Record<string, string>> {
+  const server = testPostgresUrl();
+  if (!server) return {};
+  return { PENDULUM_DATABASE_URL: await testDatabaseFor(dataDir, server) };
+}
