@@ -1,4 +1,5 @@
 import { KEY_PREFIX } from "./ids.js";
+import { PG_NOCASE } from "./sql.js";
 
 /** Custom field types as the Tooling API and `pendulum crm field add` name them. */
 export const CUSTOM_FIELD_TYPES = ["Text", "LongTextArea", "Number", "Currency", "Percent", "Checkbox", "Date", "DateTime", "Picklist", "Email", "Url"] as const;
@@ -269,23 +270,48 @@ export function customFieldDef(row: CustomFieldRow): FieldDef {
   });
 }
 
-/** The SQLite column declaration for a field. */
-export function columnType(f: FieldDef): string {
+/**
+ * The column declaration for a field. On PostgreSQL, text compares without regard to case through
+ * a nondeterministic ICU collation (NOCASE's counterpart), dates as ISO text byte by byte, and
+ * numbers are 64-bit / double precision like SQLite's.
+ */
+export function columnType(f: FieldDef, engine: "sqlite" | "postgres" = "sqlite"): string {
+  const pg = engine === "postgres";
   switch (f.type) {
     case "double":
     case "currency":
     case "percent":
-      return "REAL";
+      return pg ? "DOUBLE PRECISION" : "REAL";
     case "int":
-      return "INTEGER";
+      return pg ? "BIGINT" : "INTEGER";
     case "boolean":
-      return "INTEGER NOT NULL DEFAULT 0";
+      return pg ? "BIGINT NOT NULL DEFAULT 0" : "INTEGER NOT NULL DEFAULT 0";
     case "date":
     case "datetime":
-      return "TEXT";
+      return pg ? `TEXT COLLATE "C"` : "TEXT";
+    case "id":
+    case "reference":
+      // Ids are exact (their case is part of them) and join the "C"-collated Id columns.
+      return pg ? `TEXT COLLATE "C"` : "TEXT COLLATE NOCASE";
     default:
       // Salesforce compares text without regard to case; NOCASE gives that to =, IN, ORDER BY and indexes.
-      return "TEXT COLLATE NOCASE";
+      return pg ? `TEXT COLLATE ${PG_NOCASE}` : "TEXT COLLATE NOCASE";
+  }
+}
+
+/** The SQL type a parameter is cast to where PostgreSQL cannot infer it (VALUES lists); SQLite needs none. */
+export function paramOf(f: FieldDef, engine: "sqlite" | "postgres"): string {
+  if (engine === "sqlite") return "?";
+  switch (f.type) {
+    case "double":
+    case "currency":
+    case "percent":
+      return "CAST(? AS DOUBLE PRECISION)";
+    case "int":
+    case "boolean":
+      return "CAST(? AS BIGINT)";
+    default:
+      return "CAST(? AS TEXT)";
   }
 }
 

@@ -4,7 +4,7 @@ import { SfError } from "./errors.js";
 import { columnsOf, type QueryColumns } from "./columns.js";
 import { translateSoql, type ChildLookup, type SoqlPlan } from "./soql.js";
 import { q, childRelationshipsOf } from "./metadata.js";
-import { all, type Db } from "./sql.js";
+import { all, onPostgres, rowOrder, type Db } from "./sql.js";
 import { fromCell, recordUrl } from "./values.js";
 
 /** A page of query results as `/query` answers it. */
@@ -30,7 +30,8 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
       if (c.relationship) cols.push(`${c.sql.split(".")[0]}."Id" AS p${i}`);
     });
     // rowid breaks ties so pages never overlap or skip when ORDER BY values repeat.
-    const order = plan.orderBy ? `${plan.orderBy}, t.rowid` : "t.rowid";
+    const tie = `t.${rowOrder(data.db)}`;
+    const order = plan.orderBy ? `${plan.orderBy}, ${tie}` : tie;
     return `SELECT ${cols.join(", ")} FROM ${plan.from} WHERE ${plan.where} ORDER BY ${order} LIMIT ? OFFSET ?`;
   }
 
@@ -68,7 +69,8 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
         const slice = ids.slice(at, at + 900);
         const link = `t.${q(child.lookup.name)}`;
         const scoped: SoqlPlan = { ...child.plan, where: `${child.plan.where} AND ${link} IN (${slice.map(() => "?").join(", ")})`, params: [...child.plan.params, ...slice] };
-        const rows = await all(db, selectSql(scoped, [`${link} AS parent`]), [...scoped.params, -1, 0]);
+        // No limit: -1 on SQLite, NULL on PostgreSQL (which refuses a negative LIMIT).
+        const rows = await all(db, selectSql(scoped, [`${link} AS parent`]), [...scoped.params, onPostgres(db) ? null : -1, 0]);
         for (const row of rows) {
           const key = String(row["parent"]);
           const list = byParent.get(key) ?? [];
@@ -117,7 +119,7 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     /** Runs a SOQL statement and returns its first page. */
     async run(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> {
       const db = opts.db ?? data.db;
-      const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted, children);
+      const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
       if (plan.kind === "count") return { totalSize: await count(plan, db), done: true, records: [] };
       if (plan.kind === "aggregate") {
         const rows = await all(db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
@@ -157,7 +159,7 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     },
     /** Every matching row, for Bulk API 2.0 query jobs. */
     async everything(soql: string, includeDeleted: boolean, version: string): Promise<{ plan: SoqlPlan; records: Array<Record<string, unknown>> }> {
-      const plan = translateSoql(soql, data.object, clock(), includeDeleted, children);
+      const plan = translateSoql(soql, data.object, clock(), includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
       if (plan.kind !== "records") throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support aggregate functions or count()");
       if (plan.children.length > 0) throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support sub-queries; query the child object on its own");
       const total = await count(plan);

@@ -3,17 +3,25 @@ import type { ModuleMigrations } from "../store/index.js";
 import { counterOf, makeId, KEY_PREFIX } from "./ids.js";
 import { SfError } from "./errors.js";
 import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, STANDARD_PROFILES, type CustomFieldRow, type ObjectDef } from "./metadata.js";
-import { all, exec, type Db } from "./sql.js";
+import { all, exec, onPostgres, PG_NOCASE, rowOrder, type Db } from "./sql.js";
 
 /**
  * Creates the CRM's tables if they are missing. Idempotent, so both the migration and
  * `pendulum crm field add` (which may run before the server ever started) call it.
  */
 export async function ensureCrmSchema(db: Db): Promise<void> {
+  const pg = onPostgres(db);
+  if (pg) {
+    // NOCASE's counterpart: ICU's root locale at strength 2 ignores case, not accents.
+    const found = await all(db, `SELECT 1 FROM pg_collation WHERE collname = ?`, [PG_NOCASE]);
+    if (found.length === 0) await exec(db, `CREATE COLLATION ${PG_NOCASE} (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
+  }
   for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
     const obj = buildObject(spec);
-    const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT PRIMARY KEY` : `${q(f.name)} ${columnType(f)}`));
+    // Ids are base62 whose byte order is their counter's order (nextCounter reads max("Id")).
+    const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT${pg ? ` COLLATE "C"` : ""} PRIMARY KEY` : `${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`));
     if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
+    if (pg) cols.push(`"_row" BIGSERIAL`);
     await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
     // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
     const existing = new Set((await all(db, `PRAGMA table_info(${q(obj.table)})`)).map((r) => String(r["name"]).toLowerCase()));
@@ -25,14 +33,14 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_fields_fullname ON crm_fields ("FullName")`);
   await exec(
     db,
-    `CREATE TABLE IF NOT EXISTS crm_connected_apps (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT NOT NULL, redirect_uri TEXT, public_key_pem TEXT, run_as_user_id TEXT, created_at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS crm_connected_apps (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT NOT NULL, redirect_uri TEXT, public_key_pem TEXT, run_as_user_id TEXT, created_at BIGINT NOT NULL)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_credentials (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL)`);
   await exec(
     db,
-    `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
+    `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
   );
-  await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used BIGINT NOT NULL)`);
 }
 
 /** The id of a standard profile (they are numbered in STANDARD_PROFILES order, so ids never change). */
@@ -46,7 +54,7 @@ async function seedProfiles(db: Db): Promise<void> {
   for (const [i, p] of STANDARD_PROFILES.entries()) {
     await exec(
       db,
-      `INSERT OR IGNORE INTO crm_profile ("Id", "Name", "Description", "UserType", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, 'Standard', ?, ?, ?, 0)`,
+      `INSERT INTO crm_profile ("Id", "Name", "Description", "UserType", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, 'Standard', ?, ?, ?, 0) ON CONFLICT ("Id") DO NOTHING`,
       [makeId(KEY_PREFIX.Profile, i + 1), p.name, p.description, epoch, epoch, epoch],
     );
   }
@@ -80,7 +88,7 @@ export async function nextCounter(db: Db, table: string): Promise<number> {
 
 /** Loads every object definition, standard fields first, then custom fields in creation order. */
 export async function loadObjects(db: Db): Promise<Map<string, ObjectDef>> {
-  const rows = (await all(db, `SELECT * FROM crm_fields WHERE "IsDeleted" = 0 ORDER BY rowid`)) as unknown as CustomFieldRow[];
+  const rows = (await all(db, `SELECT * FROM crm_fields WHERE "IsDeleted" = 0 ORDER BY ${rowOrder(db)}`)) as unknown as CustomFieldRow[];
   const out = new Map<string, ObjectDef>();
   for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
     const custom = rows.filter((r) => r.TableEnumOrId.toLowerCase() === spec.name.toLowerCase()).map(customFieldDef);
@@ -157,7 +165,7 @@ export async function addCustomField(db: Kysely<object>, input: NewCustomField, 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)`,
       [id, developerName, obj.name, `${obj.name}.${input.name}`, type, def.label, length, precision, scale, externalId ? 1 : 0, unique ? 1 : 0, input.picklist ? JSON.stringify(input.picklist) : null, stamp, stamp, stamp],
     );
-    await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def)}`);
+    await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def, onPostgres(trx) ? "postgres" : "sqlite")}`);
     const index = q(`${obj.table}_${input.name.toLowerCase()}`);
     if (unique) await exec(trx, `CREATE UNIQUE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
     else if (externalId) await exec(trx, `CREATE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);

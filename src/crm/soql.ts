@@ -50,28 +50,28 @@ export function unquote(raw: string): string {
 }
 
 /** Parses SOQL and translates it for the given objects; `now` anchors date literals. */
-export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false, children?: ChildLookup): SoqlPlan {
+export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false, children?: ChildLookup, engine: "sqlite" | "postgres" = "sqlite"): SoqlPlan {
   let parsed: Query;
   try {
     parsed = parseQuery(soql);
   } catch (e) {
     throw malformed(`unexpected token in query: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
   }
-  return translateParsed(parsed, lookup, now, includeDeleted, children, false);
+  return translateParsed(parsed, lookup, now, includeDeleted, children, false, engine);
 }
 
-function translateParsed(parsed: Query, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean): SoqlPlan {
+function translateParsed(parsed: Query, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean, engine: "sqlite" | "postgres"): SoqlPlan {
   if (!parsed.sObject) throw malformed("A query needs FROM <object>");
   const obj = lookup(parsed.sObject);
   if (!obj) throw new SfError(400, "INVALID_TYPE", `sObject type '${parsed.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
   if (parsed.groupBy || parsed.having) throw malformed("GROUP BY and HAVING are not supported by the built-in CRM");
-  const ctx = new Translation(obj, lookup, now, parsed.sObjectAlias);
+  const ctx = new Translation(obj, lookup, now, parsed.sObjectAlias, engine);
   const columns: SelectedColumn[] = [];
   const aggregates: SelectedAggregate[] = [];
   const chosen: { kind: SoqlPlan["kind"] } = { kind: "records" };
   const subqueries: ChildQuery[] = [];
   for (const f of parsed.fields ?? []) {
-    if (f.type === "FieldSubquery") subqueries.push(childQuery(obj, f.subquery, lookup, now, includeDeleted, children, nested));
+    if (f.type === "FieldSubquery") subqueries.push(childQuery(obj, f.subquery, lookup, now, includeDeleted, children, nested, engine));
     else ctx.selectField(f, columns, aggregates, (k) => (chosen.kind = k));
   }
   let kind = chosen.kind;
@@ -101,14 +101,14 @@ function translateParsed(parsed: Query, lookup: ObjectLookup, now: number, inclu
 }
 
 /** Translates `(SELECT … FROM Contacts)` into the child object's own plan, found through the parent's relationship. */
-function childQuery(parent: ObjectDef, sub: Subquery, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean): ChildQuery {
+function childQuery(parent: ObjectDef, sub: Subquery, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean, engine: "sqlite" | "postgres"): ChildQuery {
   if (nested) throw malformed("Sub-queries can only be one level deep");
   const rel = children?.(parent).find((r) => r.relationshipName.toLowerCase() === sub.relationshipName.toLowerCase());
   if (!rel) {
     throw new SfError(400, "INVALID_TYPE", `Didn't understand relationship '${sub.relationshipName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`);
   }
   const { relationshipName: _r, sObjectPrefix: _p, ...rest } = sub;
-  const plan = translateParsed({ ...rest, sObject: rel.child.name }, lookup, now, includeDeleted, children, true);
+  const plan = translateParsed({ ...rest, sObject: rel.child.name }, lookup, now, includeDeleted, children, true, engine);
   if (plan.kind !== "records") throw malformed("Sub-queries select fields, not aggregates or count()");
   if (plan.offset > 0) throw malformed("OFFSET is not supported in sub-queries");
   return { relationshipName: rel.relationshipName, lookup: rel.field, plan };
@@ -122,6 +122,7 @@ class Translation {
     private readonly lookup: ObjectLookup,
     private readonly now: number,
     private readonly objectAlias: string | undefined,
+    private readonly engine: "sqlite" | "postgres",
   ) {}
 
   fromClause(): string {
@@ -197,8 +198,9 @@ class Translation {
         if (!("field" in o)) throw malformed("ORDER BY on functions is not supported");
         const c = this.column(o.field);
         const dir = o.order === "DESC" ? "DESC" : "ASC";
-        // SOQL's defaults (ASC NULLS FIRST, DESC NULLS LAST) are SQLite's too; explicit ones pass through.
-        return `${c.sql} ${dir}${o.nulls ? ` NULLS ${o.nulls}` : ""}`;
+        // SOQL's defaults (ASC NULLS FIRST, DESC NULLS LAST) are SQLite's but not PostgreSQL's, so they are always spelled out.
+        const nulls = o.nulls ?? (dir === "ASC" ? "FIRST" : "LAST");
+        return `${c.sql} ${dir} NULLS ${nulls}`;
       })
       .join(", ");
   }
@@ -240,7 +242,7 @@ class Translation {
       const nonNull = converted.filter((v) => v !== null);
       const hasNull = nonNull.length !== converted.length;
       params.push(...nonNull);
-      const inList = nonNull.length > 0 ? `${c.sql} IN (${nonNull.map(() => "?").join(", ")})` : "0";
+      const inList = nonNull.length > 0 ? `${c.sql} IN (${nonNull.map(() => "?").join(", ")})` : "false";
       if (op === "IN") return hasNull ? `(${inList} OR ${c.sql} IS NULL)` : inList;
       return hasNull ? `(${c.sql} IS NOT NULL AND NOT ${inList})` : `(${c.sql} IS NULL OR NOT ${inList})`;
     }
@@ -249,23 +251,26 @@ class Translation {
       case "=":
         if (v === null) return `${c.sql} IS NULL`;
         params.push(v);
-        // IS is the null-safe =, so NOT (x = 'a') keeps records where x is null, as SOQL does.
-        return `${c.sql} IS ?`;
+        // The null-safe =, so NOT (x = 'a') keeps records where x is null, as SOQL does.
+        return `${c.sql} IS NOT DISTINCT FROM ?`;
       case "!=":
         if (v === null) return `${c.sql} IS NOT NULL`;
         params.push(v);
-        return `${c.sql} IS NOT ?`;
+        return `${c.sql} IS DISTINCT FROM ?`;
       case "<":
       case "<=":
       case ">":
       case ">=":
-        if (v === null) return "0";
+        if (v === null) return "false";
         params.push(v);
-        return `coalesce(${c.sql} ${op} ?, 0)`;
+        return `coalesce(${c.sql} ${op} ?, false)`;
       case "LIKE": {
         if (typeof v !== "string") throw malformed(`LIKE needs a string value on field ${c.field.name}`);
         params.push(v);
-        return `coalesce(${c.sql} LIKE ? ESCAPE '\\', 0)`;
+        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does that under the C collation
+        // (its case-blind collation cannot run LIKE at all).
+        if (this.engine === "postgres") return `coalesce(CAST(${c.sql} AS TEXT) COLLATE "C" ILIKE ? ESCAPE '\\', false)`;
+        return `coalesce(${c.sql} LIKE ? ESCAPE '\\', false)`;
       }
       default:
         throw malformed(`Operator ${op} is not supported`);
@@ -336,16 +341,16 @@ class Translation {
         return `(${c.sql} IS NULL OR NOT (${ranges.map(within).join(" OR ")}))`;
       case "<":
         params.push(one.start);
-        return `coalesce(${c.sql} < ?, 0)`;
+        return `coalesce(${c.sql} < ?, false)`;
       case "<=":
         params.push(one.end);
-        return `coalesce(${c.sql} < ?, 0)`;
+        return `coalesce(${c.sql} < ?, false)`;
       case ">":
         params.push(one.end);
-        return `coalesce(${c.sql} >= ?, 0)`;
+        return `coalesce(${c.sql} >= ?, false)`;
       case ">=":
         params.push(one.start);
-        return `coalesce(${c.sql} >= ?, 0)`;
+        return `coalesce(${c.sql} >= ?, false)`;
       default:
         throw malformed(`Operator ${op} cannot compare with a date literal`);
     }
