@@ -20,19 +20,20 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
   fi
 fi
 
+# This run's databases are named pendulum_t_<run>_…, so runs side by side never drop each other's.
+RUN="r$$"
 drop_test_databases() {
   node --input-type=module -e "
     import pg from 'pg';
     const c = new pg.Client({ connectionString: process.argv[1] });
     await c.connect();
-    const { rows } = await c.query(\"SELECT datname FROM pg_database WHERE datname LIKE 'pendulum\\\\_t\\\\_%'\");
+    const { rows } = await c.query('SELECT datname FROM pg_database WHERE starts_with(datname, \$1)', [process.argv[2]]);
     for (const r of rows) await c.query('DROP DATABASE IF EXISTS ' + r.datname + ' WITH (FORCE)');
     await c.end();
-  " "$URL"
+  " "$URL" "pendulum_t_${RUN}_"
 }
 
-drop_test_databases
 status=0
-PENDULUM_TEST_DATABASE_URL="$URL" npx vitest run "$@" || status=$?
+PENDULUM_TEST_DATABASE_URL="$URL" PENDULUM_TEST_DATABASE_RUN="$RUN" npx vitest run "$@" || status=$?
 drop_test_databases
 exit $status

@@ -10,8 +10,14 @@ export function testPostgresUrl(): string | undefined {
   return url === undefined || url.trim() === "" ? undefined : url.trim();
 }
 
-/** The prefix of every database the tests create, so `scripts/test-postgres.sh` can drop them all. */
-export const TEST_DATABASE_PREFIX = "pendulum_t_";
+/**
+ * The prefix of every database one run creates: `scripts/test-postgres.sh` sets a run id so it
+ * drops its own databases afterwards and never those of another run going on at the same time.
+ */
+export function testDatabasePrefix(): string {
+  const run = (process.env.PENDULUM_TEST_DATABASE_RUN ?? "").replace(/[^a-z0-9]/gi, "").toLowerCase();
+  return `pendulum_t_${run ? `${run}_` : ""}`;
+}
 
 /**
  * A database of its own for one test Pendulum, named after its data folder: every test (and so
@@ -19,7 +25,7 @@ export const TEST_DATABASE_PREFIX = "pendulum_t_";
  * restarts Pendulum on the same data folder finds the records it left. Returns its URL.
  */
 export async function testDatabaseFor(key: string, serverUrl: string): Promise<string> {
-  const name = TEST_DATABASE_PREFIX + createHash("sha256").update(key).digest("hex").slice(0, 20);
+  const name = testDatabasePrefix() + createHash("sha256").update(key).digest("hex").slice(0, 20);
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {

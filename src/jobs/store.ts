@@ -117,18 +117,23 @@ export function createJobStore(records: Records) {
     async setNextRun(id: string, nextRunAt: number | null): Promise<void> {
       await db.updateTable("jobs").set({ next_run_at: nextRunAt }).where("id", "=", id).execute();
     },
-    /** Takes the job's lock for one run unless another run holds it and has not expired; true when taken. */
+    /**
+     * Takes the job's lock for one run unless another run holds it and has not expired; true when
+     * taken. One statement, so two processes racing on a shared PostgreSQL cannot both win: the
+     * insert or the takeover of an expired lock happens, or neither (the row is locked meanwhile).
+     */
     async lock(jobId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
-        const held = await trx.selectFrom("job_locks").selectAll().where("job_id", "=", jobId).executeTakeFirst();
-        if (held && Number(held.expires_at) > now) return false;
-        await trx
-          .insertInto("job_locks")
-          .values({ job_id: jobId, owner, expires_at: now + ttlMs })
-          .onConflict((oc) => oc.column("job_id").doUpdateSet({ owner, expires_at: now + ttlMs }))
-          .execute();
-        return true;
-      });
+      const r = await db
+        .insertInto("job_locks")
+        .values({ job_id: jobId, owner, expires_at: now + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column("job_id")
+            .doUpdateSet({ owner, expires_at: now + ttlMs })
+            .where("job_locks.expires_at", "<=", now),
+        )
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async unlock(jobId: string, owner: string): Promise<void> {
       await db.deleteFrom("job_locks").where("job_id", "=", jobId).where("owner", "=", owner).execute();
