@@ -39,3 +39,8 @@ export function jsonValueLike(db: AnyDb, column: Expression<string | null>, patt
     ? sql<boolean>`exists (select 1 from jsonb_each_text((${column})::jsonb) AS j where lower(j.value) like ${pattern} escape '\\')`
     : sql<boolean>`exists (select 1 from json_each(${column}) where lower(cast(value as text)) like ${pattern} escape '\\')`;
 }
+
+/** `value LIKE pattern` ignoring ASCII case on both engines (SQLite's LIKE does; PostgreSQL needs ILIKE). */
+export function likeIgnoringCase(db: AnyDb, value: Expression<string | null>, pattern: string): RawBuilder<boolean> {
+  return engineOf(db) === "postgres" ? sql<boolean>`${value} ilike ${pattern}` : sql<boolean>`${value} like ${pattern}`;
+}
