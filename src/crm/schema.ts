@@ -24,8 +24,11 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     if (pg) cols.push(`"_row" BIGSERIAL`);
     await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
     // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
-    const existing = new Set((await all(db, `PRAGMA table_info(${q(obj.table)})`)).map((r) => String(r["name"]).toLowerCase()));
-    for (const f of obj.fields) if (!existing.has(f.name.toLowerCase())) await exec(db, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(f.name)} ${columnType(f)}`);
+    const columns = pg
+      ? await all(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, [obj.table])
+      : await all(db, `PRAGMA table_info(${q(obj.table)})`);
+    const existing = new Set(columns.map((r) => String(r["name"]).toLowerCase()));
+    for (const f of obj.fields) if (!existing.has(f.name.toLowerCase())) await exec(db, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`);
   }
   await seedProfiles(db);
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_user_username ON crm_user ("Username")`);
