@@ -92,6 +92,6 @@ export async function checkScreen(ui: AdminPage, name: string): Promise<void> {
   );
   await screenshot(ui.page, name);
   const violations = await accessibilityViolations(ui.page);
-  expect(violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);
+  expect(violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)}`).join(", ")}`), `accessibility of ${name}`).toEqual([]);
   expect(ui.problems, `console errors on ${name}`).toEqual([]);
 }
