@@ -1,4 +1,4 @@
-import type { ModuleFactory, PendulumModule } from "../server/pendulum.js";
+import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
 import { registerCrmRoutes } from "./routes.js";
 import { crmMigrations } from "./schema.js";
 import { createCrmServices, DEFAULT_CRM_OPTIONS, type CrmOptions } from "./services.js";
@@ -11,14 +11,26 @@ export { addCustomField, ensureCrmSchema, loadObjects, type NewCustomField } fro
 export { CUSTOM_FIELD_TYPES } from "./metadata.js";
 export { normalizeId, to18 } from "./ids.js";
 
+/** The built-in CRM as the composition root sees it. */
+export type CrmModule = PendulumModule & {
+  name: "crm";
+  /**
+   * Registers a callback URL on one of this CRM's connected apps (false when there is no such app).
+   * The sync module calls it when an admin connects Pendulum to its own CRM with the
+   * authorization-code flow, so Pendulum's callback is the one registered URL codes may go to.
+   */
+  registerCallbackUrl(clientId: string, url: string): Promise<boolean>;
+};
+
 /** The built-in CRM with chosen options (tests shorten token lifetimes or API budgets). */
-export function createCrmModuleWith(overrides: Partial<CrmOptions> = {}): ModuleFactory {
-  return (ctx): PendulumModule => {
+export function createCrmModuleWith(overrides: Partial<CrmOptions> = {}): (ctx: ModuleContext) => CrmModule {
+  return (ctx): CrmModule => {
     const options: CrmOptions = { ...DEFAULT_CRM_OPTIONS, ...overrides };
     const svc = createCrmServices(ctx.records.db, ctx.config, ctx.clock, options);
     return {
       name: "crm",
       migrations: crmMigrations,
+      registerCallbackUrl: async (clientId, url) => (await svc.oauth.addCallbackUrl(clientId, url)) !== undefined,
       async start() {
         await svc.data.reload();
         const c = ctx.config.crm;
@@ -37,4 +49,4 @@ export function createCrmModuleWith(overrides: Partial<CrmOptions> = {}): Module
 }
 
 /** The built-in CRM: a Salesforce-compatible server under `/services` and `/id`. */
-export const createCrmModule: ModuleFactory = createCrmModuleWith();
+export const createCrmModule: (ctx: ModuleContext) => CrmModule = createCrmModuleWith();

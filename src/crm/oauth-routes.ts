@@ -34,6 +34,8 @@ export function registerOAuthRoutes(scope: HttpApp, svc: CrmServices): void {
   scope.get("/oauth2/authorize", { schema: { querystring: AuthorizeQuery } }, async (request, reply) => {
     const q = request.query;
     if (q.response_type !== undefined && q.response_type !== "code") throw new OAuthError(400, "unsupported_response_type", "only response_type=code is supported");
+    // Refused before the form: a code must never be sent to a callback the app did not register.
+    await svc.oauth.checkAuthorizeRequest(q.client_id, q.redirect_uri);
     const hidden = (name: string, value: string | undefined): string => (value === undefined ? "" : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
     const html = `<!doctype html><html><head><title>Log in to the Pendulum CRM</title></head><body>
 <form method="post" action="/services/oauth2/authorize">

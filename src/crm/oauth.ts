@@ -54,6 +54,25 @@ async function passwordMatches(password: string, stored: string): Promise<boolea
   return got.length === want.length && crypto.timingSafeEqual(got, want);
 }
 
+/** Compares two hex digests in constant time. */
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** A connected app as the OAuth server reads it. */
+type ConnectedApp = { secretHash: string; callbackUrls: string[]; isPublic: boolean; publicKeyPem: string | null; runAs: string | null };
+
+/** Why a callback URL cannot be registered, or undefined when it can: absolute http(s), no fragment. */
+export function callbackUrlProblem(url: string): string | undefined {
+  if (url.length > 1024) return "A callback URL is at most 1,024 characters";
+  if (!URL.canParse(url)) return "A callback URL is an absolute URL such as https://pendulum.example.com/api/v1/crm/oauth/callback";
+  const u = new URL(url);
+  if (u.protocol !== "https:" && u.protocol !== "http:") return "A callback URL starts with https:// (or http:// for a local server)";
+  if (u.hash || url.includes("#")) return "A callback URL has no #fragment";
+  if (u.username || u.password) return "A callback URL carries no user name or password";
+  return undefined;
+}
+
 function random(bytes: number): string {
   return crypto.randomBytes(bytes).toString("base64url");
 }
@@ -95,21 +114,37 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     return rows[0]?.["IsActive"] === 1;
   }
 
-  async function app(clientId: string): Promise<{ secretHash: string; redirectUri: string | null; publicKeyPem: string | null; runAs: string | null } | undefined> {
+  async function app(clientId: string): Promise<ConnectedApp | undefined> {
     const rows = await all(db, `SELECT * FROM crm_connected_apps WHERE client_id = ?`, [clientId]);
     const r = rows[0];
     if (!r) return undefined;
-    return { secretHash: String(r["secret_hash"]), redirectUri: (r["redirect_uri"] as string | null) ?? null, publicKeyPem: (r["public_key_pem"] as string | null) ?? null, runAs: (r["run_as_user_id"] as string | null) ?? null };
+    const callbacks = r["callback_urls"] === null || r["callback_urls"] === undefined ? [] : (JSON.parse(String(r["callback_urls"])) as string[]);
+    return {
+      secretHash: String(r["secret_hash"]),
+      callbackUrls: callbacks,
+      isPublic: r["is_public"] === 1,
+      publicKeyPem: (r["public_key_pem"] as string | null) ?? null,
+      runAs: (r["run_as_user_id"] as string | null) ?? null,
+    };
   }
 
-  async function checkClient(clientId: string | undefined, clientSecret: string | undefined, secretRequired: boolean) {
+  async function checkClient(clientId: string | undefined, clientSecret: string | undefined, secretRequired: boolean): Promise<ConnectedApp> {
     if (!clientId) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
     const a = await app(clientId);
     if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
     if (secretRequired || clientSecret !== undefined) {
-      if (!clientSecret || sha256(clientSecret) !== a.secretHash) throw new OAuthError(400, "invalid_client", "invalid client credentials");
+      if (!clientSecret || !sameHash(sha256(clientSecret), a.secretHash)) throw new OAuthError(400, "invalid_client", "invalid client credentials");
     }
     return a;
+  }
+
+  /**
+   * The redirect URI must be one the app registered, character for character (Salesforce's rule):
+   * with no registered callback an authorization code could be sent anywhere the link says.
+   */
+  function checkRedirect(a: ConnectedApp, redirectUri: string): void {
+    if (!URL.canParse(redirectUri)) throw new OAuthError(400, "invalid_request", "redirect_uri must be an absolute URL");
+    if (!a.callbackUrls.includes(redirectUri)) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
   }
 
   async function issue(userId: string, clientId: string, baseUrl: string, withRefresh: boolean, parentHash: string | null = null): Promise<TokenResponse> {
@@ -203,15 +238,16 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       return changes > 0;
     },
     /** Registers a connected app; generates the id and secret when not given. */
-    async createConnectedApp(input: { name: string; clientId?: string; clientSecret?: string; redirectUri?: string; publicKeyPem?: string; runAsUsername?: string }): Promise<{ clientId: string; clientSecret: string }> {
+    async createConnectedApp(input: { name: string; clientId?: string; clientSecret?: string; callbackUrls?: string[]; isPublic?: boolean; publicKeyPem?: string; runAsUsername?: string }): Promise<{ clientId: string; clientSecret: string }> {
       const clientId = input.clientId ?? `3MVG9${random(60)}`;
       const clientSecret = input.clientSecret ?? crypto.randomBytes(32).toString("hex").toUpperCase();
       const runAs = input.runAsUsername ? (await userByName(input.runAsUsername))?.id : undefined;
-      await exec(db, `INSERT INTO crm_connected_apps (client_id, secret_hash, name, redirect_uri, public_key_pem, run_as_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      await exec(db, `INSERT INTO crm_connected_apps (client_id, secret_hash, name, callback_urls, is_public, public_key_pem, run_as_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
         clientId,
         sha256(clientSecret),
         input.name,
-        input.redirectUri ?? null,
+        JSON.stringify([...new Set(input.callbackUrls ?? [])]),
+        input.isPublic ? 1 : 0,
         input.publicKeyPem ?? null,
         runAs ?? null,
         clock(),
@@ -249,7 +285,9 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
           return issue(a.runAs, form["client_id"] as string, baseUrl, false);
         }
         case "refresh_token": {
-          await checkClient(form["client_id"], form["client_secret"], false);
+          // A confidential app proves itself with its secret; only a public app refreshes without one.
+          const a = await checkClient(form["client_id"], form["client_secret"], false);
+          if (!a.isPublic) await checkClient(form["client_id"], form["client_secret"], true);
           const hash = sha256(form["refresh_token"] ?? "");
           const rows = await all(db, `SELECT user_id, client_id FROM crm_tokens WHERE token_hash = ? AND kind = 'refresh' AND revoked_at IS NULL`, [hash]);
           const r = rows[0];
@@ -265,15 +303,17 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
           if (!r || r["client_id"] !== form["client_id"] || Number(r["expires_at"]) <= clock()) throw new OAuthError(400, "invalid_grant", "invalid authorization code");
           // A code is good once, whatever happens next.
           await exec(db, `UPDATE crm_tokens SET revoked_at = ? WHERE token_hash = ?`, [clock(), hash]);
-          if (r["redirect_uri"] && r["redirect_uri"] !== form["redirect_uri"]) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
+          // Whoever holds the code chose the PKCE challenge too, so PKCE proves nothing about the client:
+          // a confidential app must also present its secret (Salesforce's "require secret" rule).
+          if (!a.isPublic && !form["client_secret"]) throw new OAuthError(400, "invalid_client", "client secret required: this connected app is confidential");
+          if (r["redirect_uri"] !== form["redirect_uri"]) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
           const challenge = r["code_challenge"] as string | null;
           if (challenge) {
             const verifier = form["code_verifier"] ?? "";
             if (base64url(crypto.createHash("sha256").update(verifier).digest()) !== challenge) throw new OAuthError(400, "invalid_grant", "invalid code verifier");
-          } else if (!form["client_secret"]) {
-            throw new OAuthError(400, "invalid_client", "client secret or PKCE code verifier required");
+          } else if (a.isPublic) {
+            throw new OAuthError(400, "invalid_grant", "a public app's code needs a PKCE code_verifier");
           }
-          void a;
           return issue(String(r["user_id"]), String(r["client_id"]), baseUrl, true);
         }
         case "urn:ietf:params:oauth:grant-type:jwt-bearer": {
@@ -293,9 +333,8 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     },
     /** Issues a one-time authorization code after the user signed in on the authorize page. */
     async authorize(input: { clientId: string; redirectUri: string; username: string; password: string; codeChallenge?: string }): Promise<string> {
-      const a = await app(input.clientId);
-      if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
-      if (a.redirectUri && a.redirectUri !== input.redirectUri) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
+      const a = await this.checkAuthorizeRequest(input.clientId, input.redirectUri);
+      if (a.isPublic && !input.codeChallenge) throw new OAuthError(400, "invalid_request", "a public app must send a PKCE code_challenge");
       const u = await userByName(input.username);
       if (!u || !u.hash || !u.active || !(await passwordMatches(input.password, u.hash))) throw new OAuthError(400, "invalid_grant", "authentication failure");
       const code = `aPrx${random(40)}`;
@@ -309,6 +348,21 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
         input.redirectUri,
       ]);
       return code;
+    },
+    /** Checks who asks for a code and where it would go, before the sign-in form is shown or a code issued. */
+    async checkAuthorizeRequest(clientId: string, redirectUri: string): Promise<ConnectedApp> {
+      const a = await app(clientId);
+      if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
+      checkRedirect(a, redirectUri);
+      return a;
+    },
+    /** Registers one more callback URL on an app (kept once); undefined when there is no such app. */
+    async addCallbackUrl(clientId: string, url: string): Promise<string[] | undefined> {
+      const a = await app(clientId);
+      if (!a) return undefined;
+      const next = a.callbackUrls.includes(url) ? a.callbackUrls : [...a.callbackUrls, url];
+      await exec(db, `UPDATE crm_connected_apps SET callback_urls = ? WHERE client_id = ?`, [JSON.stringify(next), clientId]);
+      return next;
     },
     /** Revokes an access or refresh token (a refresh token takes its access tokens with it). */
     async revoke(token: string): Promise<boolean> {

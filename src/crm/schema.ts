@@ -29,11 +29,27 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
+  // Registered callback URLs (a JSON array) and whether the app is a public client (PKCE, no secret).
+  await addColumnIfMissing(db, "crm_connected_apps", "callback_urls", "TEXT");
+  await addColumnIfMissing(db, "crm_connected_apps", "is_public", "INTEGER NOT NULL DEFAULT 0");
+  // An app's single redirect URI of old becomes its first registered callback URL.
+  await exec(db, `UPDATE crm_connected_apps SET callback_urls = json_array(redirect_uri) WHERE callback_urls IS NULL AND redirect_uri IS NOT NULL`);
+}
+
+async function addColumnIfMissing(db: Db, table: string, column: string, type: string): Promise<void> {
+  const cols = await all(db, `SELECT name FROM pragma_table_info('${table}')`);
+  if (!cols.some((c) => c["name"] === column)) await exec(db, `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}`);
 }
 
 /** The CRM module's migrations. */
 export const crmMigrations: ModuleMigrations = {
   "crm-0001-objects": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Issue 15: registered callback URLs and public clients on connected apps.
+  "crm-0002-callback-urls": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },

@@ -5,6 +5,7 @@ import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./au
 import { lockDataDir } from "./data-lock.js";
 import type { HttpApp, HttpModule } from "./http.js";
 import type { JobHandler } from "../jobs/runner.js";
+import type { CrmModule } from "../crm/index.js";
 import { createHttpServer } from "./server.js";
 
 /** What a module gets from the composition root. */
@@ -50,9 +51,10 @@ export async function defaultModules(): Promise<ModuleFactory[]> {
   const { createSuccessModule } = await import("../success/index.js");
   const { createGuidesModule } = await import("../guides/index.js");
   const { analyticsOf } = await import("../analytics/index.js");
+  let crm: CrmModule | undefined;
   return [
-    createCrmModule,
-    ...analyticsWithSync(),
+    (ctx) => (crm = createCrmModule(ctx)),
+    ...analyticsWithSync({ localCrm: { registerCallbackUrl: async (clientId, url) => (crm ? crm.registerCallbackUrl(clientId, url) : false) } }),
     (ctx) => createGuidesModule(ctx, { analytics: analyticsOf({ modules: ctx.modules() }) }),
     createSuccessModule,
     createJobsModule,

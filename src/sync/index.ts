@@ -1,12 +1,12 @@
 import { createAnalyticsModule, type AnalyticsModule } from "../analytics/index.js";
 import type { ModuleContext, ModuleFactory, PendulumModule } from "../server/pendulum.js";
-import { createConnectionService, type ClientTuning } from "./connection.js";
+import { createConnectionService, type ClientTuning, type LocalCrm } from "./connection.js";
 import { registerSyncRoutes } from "./routes.js";
 import { createRunService, type RunOptions, type RunService } from "./runs.js";
 import { createSecretBox, loadSecretKey } from "./secret-box.js";
 import { createSyncStore, syncMigrations, type SyncStore } from "./store.js";
 
-export type { ConnectionInput, ConnectionView } from "./connection.js";
+export type { ConnectionInput, ConnectionView, LocalCrm } from "./connection.js";
 export type { RunOptions } from "./runs.js";
 export type { LinkSettings, PullSettings, PushMapping, RecordError, RunCounts, RunStatus, SyncRun } from "./store.js";
 
@@ -25,6 +25,8 @@ export type SyncOptions = {
   tuning?: ClientTuning;
   /** Wait before resuming a run a crash left behind, so the server (and a built-in CRM) is listening. */
   resumeDelayMs?: number;
+  /** The built-in CRM of this process, if any: the connection wizard registers Pendulum's callback on it. */
+  localCrm?: LocalCrm;
 };
 
 /** Builds the sync module over the analytics module it integrates. */
@@ -32,7 +34,7 @@ export function createSyncModule(ctx: ModuleContext, options: SyncOptions): Sync
   const analytics = typeof options.analytics === "function" ? options.analytics : () => options.analytics as AnalyticsModule;
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
-  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: options.tuning ?? {} });
+  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: options.tuning ?? {}, ...(options.localCrm ? { localCrm: options.localCrm } : {}) });
   const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled") });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
