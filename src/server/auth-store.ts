@@ -6,7 +6,14 @@ import type { ModuleMigrations, Records } from "../store/index.js";
 export type Role = "admin" | "viewer";
 
 /** Who is calling Pendulum's API: a signed-in user or an API token. */
-export type Principal = { kind: "user" | "token"; id: string; name: string; role: Role };
+export type Principal = {
+  kind: "user" | "token";
+  id: string;
+  name: string;
+  role: Role;
+  /** The one sign-in session or API token the caller used (so a flow can be bound to it). */
+  credential?: string;
+};
 
 type AuthTables = {
   users: { id: string; email: string; password_hash: string; role: Role; created_at: number };
@@ -117,7 +124,7 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
         .where("sessions.token_hash", "=", hashSecret(session))
         .executeTakeFirst();
       if (!row || row.expires_at < now()) return null;
-      return { kind: "user", id: row.id, name: row.email, role: row.role };
+      return { kind: "user", id: row.id, name: row.email, role: row.role, credential: `session:${hashSecret(session)}` };
     },
     async createToken(name: string, role: Role, secret: string = newSecret("pdl_")): Promise<{ id: string; token: string }> {
       const id = crypto.randomUUID();
@@ -131,7 +138,7 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
       const row = await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hashSecret(secret)).where("revoked_at", "is", null).executeTakeFirst();
       if (!row) return null;
       await db.updateTable("api_tokens").set({ last_used_at: now() }).where("id", "=", row.id).execute();
-      return { kind: "token", id: row.id, name: row.name, role: row.role };
+      return { kind: "token", id: row.id, name: row.name, role: row.role, credential: `token:${row.id}` };
     },
     async listTokens(): Promise<{ id: string; name: string; role: Role; createdAt: number; lastUsedAt: number | null; revoked: boolean }[]> {
       const rows = await db.selectFrom("api_tokens").selectAll().orderBy("created_at").execute();
