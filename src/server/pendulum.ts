@@ -110,7 +110,7 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
     await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
     await seedAuth(config, auth, ctx.announce);
     for (const m of modules) await m.start?.();
-    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:") });
+    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:"), publicUrl: () => config.baseUrl });
     let url = config.baseUrl;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });

@@ -17,6 +17,8 @@ export type ServerOptions = {
   bodyLimit?: number;
   /** Folder of the built admin UI (default dist/web). */
   webUiDir?: string;
+  /** Pendulum's public URL (read per request: it is known only once the server listens on port 0). */
+  publicUrl?: () => string;
 };
 
 /** Builds the HTTP server: error shape, OpenAPI, the guarded `/api/v1` scope and each module's routes. */
@@ -46,7 +48,10 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   const modules = [createAuthRoutes(options.auth, { secureCookies: options.secureCookies ?? false }), ...options.modules];
   await app.register(
     async (api) => {
-      api.addHook("onRequest", apiGuard(options.auth));
+      api.addHook("onRequest", apiGuard(options.auth, options.publicUrl ? { publicUrl: options.publicUrl } : {}));
+      // Bodies of Pendulum's own API are JSON (or a module's own type, such as text/csv): what an
+      // HTML form on another site can send (text/plain, form encodings) is refused with 415.
+      api.removeContentTypeParser("text/plain");
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
       for (const m of modules) await m.apiRoutes?.(api);
     },
