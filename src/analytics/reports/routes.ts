@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../../server/errors.js";
+import { neutraliseFormula } from "../../server/spreadsheet.js";
 import type { HttpApp } from "../../server/http.js";
 import type { SegmentStore } from "../segments/index.js";
 import { metricColumns, type ReportValue } from "./columns.js";
@@ -31,7 +32,7 @@ const Results = Type.Object({
 
 function csvCell(v: ReportValue): string {
   if (v === null) return "";
-  const s = String(v);
+  const s = typeof v === "string" ? neutraliseFormula(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

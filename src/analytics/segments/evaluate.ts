@@ -82,7 +82,8 @@ function compare(a: MetadataValue | undefined, b: MetadataValue | undefined): nu
 
 /** Whether one metadata value satisfies a rule (SPEC operators). */
 export function metadataMatches(rule: MetadataRule, meta: Metadata, now: number): boolean {
-  const v = meta[rule.key];
+  // Own keys only: a rule on "constructor" must not see what every object inherits.
+  const v = Object.hasOwn(meta, rule.key) ? meta[rule.key] : undefined;
   const present = v !== undefined && v !== null && v !== "";
   switch (rule.operator) {
     case "exists":
