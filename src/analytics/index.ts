@@ -9,6 +9,7 @@ import { Dictionary } from "./dictionary.js";
 import { createFlusher, type AfterFlush, type Flusher } from "./flusher.js";
 import { openIngestLog, type IngestLog } from "./ingest-log.js";
 import { registerIngestRoutes } from "./ingest-routes.js";
+import { createEventNameBudget } from "./event-name-budget.js";
 import { createIngestService, type IngestService } from "./ingest-service.js";
 import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
 import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
@@ -87,6 +88,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     eventNames,
     backlogBytes: () => flusher?.backlogBytes() ?? 0,
     maxBacklogBytes: ctx.config.ingest.maxBacklogBytes,
+    nameBudget: createEventNameBudget(ctx.clock),
   });
   const requireFlusher = (): Flusher => {
     if (!flusher) throw new Error("analytics has not started");

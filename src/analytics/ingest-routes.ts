@@ -7,7 +7,8 @@ import { ApiError } from "../server/errors.js";
 import type { HttpApp } from "../server/http.js";
 import type { AppStore } from "./apps.js";
 import type { IngestService } from "./ingest-service.js";
-import { AgentBatch, TrackEvent } from "./ingest-schema.js";
+import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME } from "./event-name-budget.js";
+import { AgentBatch, MAX_EVENT_NAMES_PER_APP, TrackEvent } from "./ingest-schema.js";
 
 export type IngestRoutesOptions = {
   apps: AppStore;
@@ -45,6 +46,18 @@ function parseBody(request: FastifyRequest, body: Buffer, limit: number): unknow
   } catch (e) {
     throw new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** The notice an answer carries when event names were folded (the events themselves were kept). */
+function foldedNotice(folded: number): { notice?: { code: "EVENT_NAMES_FOLDED"; folded: number; message: string } } {
+  if (folded === 0) return {};
+  return {
+    notice: {
+      code: "EVENT_NAMES_FOLDED",
+      folded,
+      message: `${folded} event(s) had a name new to this app beyond its budget (${MAX_EVENT_NAMES_PER_APP} names, ${NEW_NAMES_PER_APP_MINUTE} new a minute, ${NEW_NAMES_PER_VISITOR_MINUTE} new per visitor a minute); they were stored under the name "${OVERFLOW_EVENT_NAME}". Reuse names and put variations in properties.`,
+    },
+  };
 }
 
 function trackSecret(request: FastifyRequest): string | undefined {
@@ -88,7 +101,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         const app = o.apps.byAppKey(key);
         if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
         const r = await o.ingest.agentBatch(app, request.body);
-        return { accepted: r.accepted };
+        return { accepted: r.accepted, ...foldedNotice(r.folded) };
       },
     );
 
@@ -102,7 +115,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         if (!app) throw new ApiError(403, "INVALID_TRACK_SECRET", "No app has this track secret.", "x-pendulum-track-secret");
         const events = Array.isArray(request.body) ? request.body : [request.body];
         const r = await o.ingest.track(app, events);
-        return { accepted: r.accepted };
+        return { accepted: r.accepted, ...foldedNotice(r.folded) };
       },
     );
 

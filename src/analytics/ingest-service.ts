@@ -1,7 +1,8 @@
 import { ApiError } from "../server/errors.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "./apps.js";
-import { acceptAgentBatch, acceptTrackEvents, type IngestMode } from "./ingest.js";
+import type { EventNameBudget } from "./event-name-budget.js";
+import { acceptAgentBatch, acceptTrackEvents, type IngestContext, type IngestMode } from "./ingest.js";
 import { IngestLogUnavailableError, type IngestLog } from "./ingest-log.js";
 import type { AgentBatch, AgentEvent, ImportEvent, TrackEvent } from "./ingest-schema.js";
 
@@ -18,6 +19,8 @@ export type IngestServiceDeps = {
   backlogBytes: () => number;
   /** Above this backlog, live batches are refused with 503 before they reach the log. */
   maxBacklogBytes: number;
+  /** How fast live senders may add new event names (absent: only the app's total budget applies). */
+  nameBudget?: EventNameBudget;
 };
 
 /** Accepts validated batches into the durable log; remembers recent agent batch ids to drop retries. */
@@ -61,7 +64,7 @@ export function createIngestService(deps: IngestServiceDeps) {
     }
   };
 
-  const context = (app: App) => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id) });
+  const context = (app: App): IngestContext => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id), ...(deps.nameBudget ? { nameBudget: deps.nameBudget } : {}) });
 
   /** Validates historical events as `import` does, without writing them (the bulk loader writes them itself). */
   const acceptImport = (app: App, events: readonly ImportEvent[]): { batches: AcceptedBatch[]; newNames: Set<string> } => {
@@ -103,29 +106,29 @@ export function createIngestService(deps: IngestServiceDeps) {
 
   return {
     /** A browser agent batch. Returns the events accepted and the last event id (0 for a repeat). */
-    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean }> {
+    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean; folded: number }> {
       const key = body.batchId ? `${app.id}\u0000${body.batchId}` : undefined;
-      if (key && recent.has(key)) return { accepted: body.events.length, lastId: 0, duplicate: true };
+      if (key && recent.has(key)) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
       // Before the batch id is remembered: a refused batch must be stored when it is sent again.
       admit();
-      const { batch, newNames } = acceptAgentBatch(body, context(app), mode);
+      const { batch, newNames, folded } = acceptAgentBatch(body, context(app), mode);
       if (key) {
         recent.set(key, true);
         if (recent.size > RECENT_BATCH_IDS) recent.delete(recent.keys().next().value as string);
       }
       try {
         const lastId = await write([batch], newNames, app.id);
-        return { accepted: batch.events.length, lastId, duplicate: false };
+        return { accepted: batch.events.length, lastId, duplicate: false, folded };
       } catch (e) {
         if (key) recent.delete(key);
         throw e;
       }
     },
     /** Server-side track events (one call may carry many). */
-    async track(app: App, events: TrackEvent[], mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number }> {
+    async track(app: App, events: TrackEvent[], mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; folded: number }> {
       admit();
-      const { batches, newNames } = acceptTrackEvents(events, context(app), mode);
-      return { accepted: events.length, lastId: await write(batches, newNames, app.id) };
+      const { batches, newNames, folded } = acceptTrackEvents(events, context(app), mode);
+      return { accepted: events.length, lastId: await write(batches, newNames, app.id), folded };
     },
     /** Historical events: the agent's validation without the age limit, grouped per visitor and account. */
     async import(app: App, events: ImportEvent[]): Promise<{ accepted: number; lastId: number }> {

@@ -2,6 +2,7 @@ import { ApiError } from "../server/errors.js";
 import type { PathElement } from "../store/index.js";
 import type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
 import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type TrackEvent } from "./ingest-schema.js";
+import { OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
 import type { Metadata } from "./metadata.js";
 
 const KEY = new RegExp(METADATA_KEY);
@@ -18,6 +19,8 @@ export type IngestContext = {
   maxAgeDays: number;
   /** Distinct track event names the app already has. */
   knownEventNames: ReadonlySet<string>;
+  /** Live endpoints: how fast new names may arrive (names over it or over the app's budget are folded). */
+  nameBudget?: EventNameBudget;
 };
 
 const bad = (code: string, message: string, field: string): ApiError => new ApiError(400, code, message, field);
@@ -59,15 +62,18 @@ function checkProps(props: Record<string, unknown> | undefined, field: string): 
   return json;
 }
 
-function checkName(name: string | undefined, field: string, names: Set<string>, ctx: IngestContext): string {
+/** The event's name; a live name new to the app and over its budget or rate becomes OVERFLOW_EVENT_NAME. */
+function checkName(name: string | undefined, field: string, names: Set<string>, ctx: IngestContext, mode: IngestMode, visitorId: string, folded: { count: number }): string {
   if (name === undefined) throw bad("EVENT_NAME_REQUIRED", "A track event needs a name", field);
   if (!NAME.test(name)) throw bad("INVALID_EVENT_NAME", "Event names are 1–100 printable characters", field);
-  if (!ctx.knownEventNames.has(name)) {
-    names.add(name);
-    if (ctx.knownEventNames.size + names.size > MAX_EVENT_NAMES_PER_APP) {
-      throw bad("EVENT_NAME_LIMIT", `This app already has ${MAX_EVENT_NAMES_PER_APP} distinct event names; reuse names and put variations in properties`, field);
-    }
+  if (ctx.knownEventNames.has(name) || names.has(name) || name === OVERFLOW_EVENT_NAME) return name;
+  const full = ctx.knownEventNames.size + names.size >= MAX_EVENT_NAMES_PER_APP;
+  if (mode.live && (full || (ctx.nameBudget && !ctx.nameBudget.admit(ctx.appId, visitorId)))) {
+    folded.count++;
+    return OVERFLOW_EVENT_NAME;
   }
+  if (full) throw bad("EVENT_NAME_LIMIT", `This app already has ${MAX_EVENT_NAMES_PER_APP} distinct event names; reuse names and put variations in properties`, field);
+  names.add(name);
   return name;
 }
 
@@ -86,12 +92,13 @@ export function canonicalPath(path: readonly PathElement[]): string {
 }
 
 /** Validates an agent batch past its schema; all or nothing. Returns the batch to log and its new event names. */
-export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string> } {
+export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string>; folded: number } {
   checkId(body.visitor.id, "visitor.id");
   if (body.account) checkId(body.account.id, "account.id");
   const visitorMeta = checkMetadata(body.visitor, "visitor");
   const accountMeta = body.account ? checkMetadata(body.account, "account") : undefined;
   const newNames = new Set<string>();
+  const folded = { count: 0 };
   const events = body.events.map((e, i): AcceptedEvent => {
     const field = `events[${i}]`;
     const ts = checkTs(e.ts, ctx, mode, `${field}.ts`);
@@ -103,7 +110,7 @@ export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: Ing
       title: e.title ?? null,
       tab: e.tab ?? null,
       element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
-      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx) : null,
+      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, body.visitor.id, folded) : null,
       props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
     };
   });
@@ -111,12 +118,13 @@ export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: Ing
   if (visitorMeta) batch.visitorMeta = visitorMeta;
   if (accountMeta) batch.accountMeta = accountMeta;
   if (body.batchId) batch.batchId = body.batchId;
-  return { batch, newNames };
+  return { batch, newNames, folded: folded.count };
 }
 
 /** Validates server-side track events; consecutive events of one visitor and account share a batch. */
-export function acceptTrackEvents(events: readonly TrackEvent[], ctx: IngestContext, mode: IngestMode): { batches: AcceptedBatch[]; newNames: Set<string> } {
+export function acceptTrackEvents(events: readonly TrackEvent[], ctx: IngestContext, mode: IngestMode): { batches: AcceptedBatch[]; newNames: Set<string>; folded: number } {
   const newNames = new Set<string>();
+  const folded = { count: 0 };
   const batches: AcceptedBatch[] = [];
   events.forEach((e, i) => {
     const field = events.length === 1 ? "" : `[${i}]`;
@@ -130,12 +138,12 @@ export function acceptTrackEvents(events: readonly TrackEvent[], ctx: IngestCont
       title: e.context?.title ?? null,
       tab: null,
       element: null,
-      name: checkName(e.event, f("event"), newNames, ctx),
+      name: checkName(e.event, f("event"), newNames, ctx, mode, e.visitorId, folded),
       props: checkProps(e.properties, f("properties")),
     };
     const last = batches.at(-1);
     if (last && last.visitorId === e.visitorId && last.accountId === (e.accountId ?? "")) last.events.push(accepted);
     else batches.push({ appId: ctx.appId, visitorId: e.visitorId, accountId: e.accountId ?? "", receivedAt: ctx.now, events: [accepted] });
   });
-  return { batches, newNames };
+  return { batches, newNames, folded: folded.count };
 }
