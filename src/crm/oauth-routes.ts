@@ -27,7 +27,7 @@ function escapeHtml(s: string): string {
 /** OAuth 2.0 endpoints: token (all grants), authorize (sign-in form + PKCE), revoke. */
 export function registerOAuthRoutes(scope: HttpApp, svc: CrmServices): void {
   scope.post("/oauth2/token", { schema: { body: TokenForm } }, async (request, reply) => {
-    const res = await svc.oauth.token(request.body, svc.baseUrl(request));
+    const res = await svc.oauth.token(request.body, svc.baseUrl(request), request.ip);
     return reply.header("cache-control", "no-store").send(res);
   });
 
@@ -49,7 +49,7 @@ ${hidden("client_id", q.client_id)}${hidden("redirect_uri", q.redirect_uri)}${hi
 
   scope.post("/oauth2/authorize", { schema: { body: AuthorizeForm } }, async (request, reply) => {
     const b = request.body;
-    const code = await svc.oauth.authorize({ clientId: b.client_id, redirectUri: b.redirect_uri, username: b.username, password: b.password, codeChallenge: b.code_challenge || undefined });
+    const code = await svc.oauth.authorize({ clientId: b.client_id, redirectUri: b.redirect_uri, username: b.username, password: b.password, codeChallenge: b.code_challenge || undefined, address: request.ip });
     const target = new URL(b.redirect_uri);
     target.searchParams.set("code", code);
     if (b.state) target.searchParams.set("state", b.state);

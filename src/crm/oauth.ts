@@ -4,8 +4,10 @@ import type { Kysely } from "kysely";
 import { KEY_PREFIX, makeId, to15 } from "./ids.js";
 import { nextCounter } from "./schema.js";
 import { all, exec } from "./sql.js";
+import type { Kdf } from "../server/auth-store.js";
+import { createLoginThrottle, type LoginThrottleLimits } from "../server/login-throttle.js";
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as Kdf;
 
 /** An OAuth failure in the token endpoint's shape (`{error, error_description}`). */
 export class OAuthError extends Error {
@@ -13,6 +15,8 @@ export class OAuthError extends Error {
     readonly status: number,
     readonly error: string,
     readonly description: string,
+    /** Response headers that go with the error (Retry-After on a 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(description);
     this.name = "OAuthError";
@@ -34,8 +38,8 @@ export type TokenResponse = {
   scope: string;
 };
 
-/** Settings for token lifetimes. */
-export type OAuthOptions = { accessTokenTtlSeconds: number };
+/** Settings for token lifetimes, sign-in limits and (for tests) the password KDF. */
+export type OAuthOptions = { accessTokenTtlSeconds: number; loginLimits?: LoginThrottleLimits; kdf?: Kdf };
 
 function sha256(s: string): string {
   return crypto.createHash("sha256").update(s).digest("hex");
@@ -46,10 +50,10 @@ async function hashPassword(password: string): Promise<string> {
   return `scrypt$${salt.toString("base64")}$${(await scrypt(password, salt, 32)).toString("base64")}`;
 }
 
-async function passwordMatches(password: string, stored: string): Promise<boolean> {
+async function passwordMatches(password: string, stored: string, kdf: Kdf): Promise<boolean> {
   const [, salt, hash] = stored.split("$");
   if (!salt || !hash) return false;
-  const got = await scrypt(password, Buffer.from(salt, "base64"), 32);
+  const got = await kdf(password, Buffer.from(salt, "base64"), 32);
   const want = Buffer.from(hash, "base64");
   return got.length === want.length && crypto.timingSafeEqual(got, want);
 }
@@ -89,6 +93,28 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
   let orgId = "";
   const accessCache = new Map<string, { session: Session; expiresAt: number }>();
   const ttl = (): number => options.accessTokenTtlSeconds * 1000;
+  const kdf = options.kdf ?? scrypt;
+  const throttle = createLoginThrottle(clock, options.loginLimits);
+  // Unknown usernames are checked against this hash so they cost what a known user costs.
+  let dummyHash: Promise<string> | undefined;
+
+  /**
+   * A username and password check, rate limited per username and address (429 LOGIN_RATE_EXCEEDED
+   * with Retry-After); every path runs the KDF once, so timing does not reveal which users exist.
+   */
+  async function checkPassword(username: string | undefined, password: string, address: string): Promise<{ id: string; active: boolean }> {
+    const name = username ?? "";
+    const wait = throttle.refusal(name, address);
+    if (wait !== undefined) throw new OAuthError(429, "login_rate_exceeded", `LOGIN_RATE_EXCEEDED: too many failed logins for this user or from this address; try again in ${wait} s`, { "retry-after": String(wait) });
+    const u = name ? await userByName(name) : undefined;
+    const matches = await passwordMatches(password, u?.hash ?? (await (dummyHash ??= hashPassword(random(16)))), kdf);
+    if (!u || !u.hash || !matches) {
+      throttle.failed(name, address);
+      throw new OAuthError(400, "invalid_grant", "authentication failure");
+    }
+    throttle.succeeded(name);
+    return u;
+  }
 
   async function ensureOrg(): Promise<string> {
     const rows = await all(db, `SELECT "Id" FROM crm_organization LIMIT 1`);
@@ -268,13 +294,12 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       return session;
     },
     /** The token endpoint: every supported grant type. */
-    async token(form: Record<string, string | undefined>, baseUrl: string): Promise<TokenResponse> {
+    async token(form: Record<string, string | undefined>, baseUrl: string, address = ""): Promise<TokenResponse> {
       const grant = form["grant_type"];
       switch (grant) {
         case "password": {
           await checkClient(form["client_id"], form["client_secret"], true);
-          const u = form["username"] ? await userByName(form["username"]) : undefined;
-          if (!u || !u.hash || !(await passwordMatches(form["password"] ?? "", u.hash))) throw new OAuthError(400, "invalid_grant", "authentication failure");
+          const u = await checkPassword(form["username"], form["password"] ?? "", address);
           if (!u.active) throw new OAuthError(400, "invalid_grant", "inactive user");
           return issue(u.id, form["client_id"] as string, baseUrl, false);
         }
@@ -332,11 +357,11 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       }
     },
     /** Issues a one-time authorization code after the user signed in on the authorize page. */
-    async authorize(input: { clientId: string; redirectUri: string; username: string; password: string; codeChallenge?: string }): Promise<string> {
+    async authorize(input: { clientId: string; redirectUri: string; username: string; password: string; codeChallenge?: string; address?: string }): Promise<string> {
       const a = await this.checkAuthorizeRequest(input.clientId, input.redirectUri);
       if (a.isPublic && !input.codeChallenge) throw new OAuthError(400, "invalid_request", "a public app must send a PKCE code_challenge");
-      const u = await userByName(input.username);
-      if (!u || !u.hash || !u.active || !(await passwordMatches(input.password, u.hash))) throw new OAuthError(400, "invalid_grant", "authentication failure");
+      const u = await checkPassword(input.username, input.password, input.address ?? "");
+      if (!u.active) throw new OAuthError(400, "invalid_grant", "authentication failure");
       const code = `aPrx${random(40)}`;
       await exec(db, `INSERT INTO crm_tokens (token_hash, kind, user_id, client_id, created_at, expires_at, code_challenge, redirect_uri) VALUES (?, 'code', ?, ?, ?, ?, ?, ?)`, [
         sha256(code),

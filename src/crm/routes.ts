@@ -138,7 +138,10 @@ function setupScope(scope: HttpApp, svc: CrmServices): void {
 
     scope.setErrorHandler((err, request, reply) => {
       if (err instanceof SfError) return reply.status(err.status).send(err.toBody());
-      if (err instanceof OAuthError) return reply.status(err.status).send({ error: err.error, error_description: err.description });
+      if (err instanceof OAuthError) {
+        if (err.headers) reply.headers(err.headers);
+        return reply.status(err.status).send({ error: err.error, error_description: err.description });
+      }
       const fe = err as { statusCode?: number; code?: string; validation?: Array<{ instancePath?: string; message?: string }>; message: string };
       if (fe.validation) {
         const first = fe.validation[0];

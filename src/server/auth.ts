@@ -106,8 +106,12 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
         "/auth/login",
         { schema: { tags: ["auth"], body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }) } },
         async (request, reply) => {
-          const result = await store.login(request.body.email, request.body.password);
+          const result = await store.login(request.body.email, request.body.password, request.ip);
           if (!result) throw new ApiError(401, "BAD_CREDENTIALS", "The email or password is wrong.", "password");
+          if ("retryAfterSeconds" in result) {
+            const s = result.retryAfterSeconds;
+            throw new ApiError(429, "LOGIN_RATE_EXCEEDED", `Too many failed sign-ins for this account or from this address; try again in ${s} s.`, "password", { retryAfterSeconds: s }, { "retry-after": String(s) });
+          }
           const flags = ["HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${12 * 3600}`];
           if (options.secureCookies) flags.push("Secure");
           reply.header("set-cookie", `${SESSION_COOKIE}=${encodeURIComponent(result.session)}; ${flags.join("; ")}`);
