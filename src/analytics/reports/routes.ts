@@ -3,6 +3,7 @@ import { ApiError } from "../../server/errors.js";
 import { neutraliseFormula } from "../../server/spreadsheet.js";
 import type { HttpApp } from "../../server/http.js";
 import type { SegmentStore } from "../segments/index.js";
+import { localRange } from "../metrics/time-zone.js";
 import { metricColumns, type ReportValue } from "./columns.js";
 import type { ReportResult, ReportService } from "./service.js";
 import type { Report, ReportStore } from "./store.js";
@@ -58,7 +59,12 @@ export function registerReportRoutes(app: HttpApp, o: { reports: ReportStore; se
     } catch {
       throw new ApiError(400, "INVALID_TIME_ZONE", "Use an IANA time zone such as Europe/Berlin", "timeZone");
     }
-    if ("from" in body.range && body.range.from > body.range.to) throw new ApiError(400, "INVALID_RANGE", "from must not be after to", "range.from");
+    if ("from" in body.range) {
+      if (body.range.from > body.range.to) throw new ApiError(400, "INVALID_RANGE", "from must not be after to", "range.from");
+      // Checked when saved, not only when run: real dates, at most MAX_RANGE_DAYS, offsets the rollups can serve.
+      const local = localRange(timeZone, body.range.from, body.range.to);
+      if (!local.ok) throw new ApiError(400, "INVALID_RANGE", local.error.message, "range");
+    }
     const segmentId = body.segmentId ?? "everyone";
     if (!(await o.segments.get(segmentId))) throw new ApiError(400, "SEGMENT_NOT_FOUND", `No segment ${segmentId}`, "segmentId");
     const report = { appId, name: body.name, kind: body.kind ?? "account", segmentId, range: body.range, timeZone, columns: body.columns } as const;
