@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { ApiError } from "../server/errors.js";
 import type { HttpApp } from "../server/http.js";
+import { refuseDeepBody } from "../server/json-depth.js";
 import type { AppStore } from "./apps.js";
 import type { IngestService } from "./ingest-service.js";
 import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME } from "./event-name-budget.js";
@@ -41,11 +42,14 @@ function parseBody(request: FastifyRequest, body: Buffer, limit: number): unknow
   } else if (encoding !== "identity") {
     throw new ApiError(415, "UNSUPPORTED_ENCODING", `Content-Encoding ${encoding} is not supported; use gzip or none.`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw.toString("utf8"));
+    parsed = JSON.parse(raw.toString("utf8"));
   } catch (e) {
     throw new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`);
   }
+  refuseDeepBody(parsed);
+  return parsed;
 }
 
 /** The notice an answer carries when event names were folded (the events themselves were kept). */

@@ -213,13 +213,20 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     } catch {
       throw new OAuthError(400, "invalid_grant", "invalid assertion");
     }
+    if (header === null || typeof header !== "object" || payload === null || typeof payload !== "object") throw new OAuthError(400, "invalid_grant", "invalid assertion: header and payload are JSON objects");
     if (header.alg !== "RS256") throw new OAuthError(400, "invalid_grant", "invalid assertion: alg must be RS256");
-    const ok = crypto.verify("RSA-SHA256", Buffer.from(`${h}.${p}`), publicKeyPem, Buffer.from(sig, "base64url"));
+    let ok: boolean;
+    try {
+      ok = crypto.verify("RSA-SHA256", Buffer.from(`${h}.${p}`), publicKeyPem, Buffer.from(sig, "base64url"));
+    } catch {
+      // The connected app's certificate itself does not load.
+      throw new OAuthError(400, "invalid_client", "the connected app's certificate cannot verify assertions");
+    }
     if (!ok) throw new OAuthError(400, "invalid_grant", "invalid assertion signature");
     if (typeof payload.exp !== "number" || payload.exp * 1000 < clock()) throw new OAuthError(400, "invalid_grant", "expired authorization code");
     const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!auds.some((a) => a !== undefined && audience.includes(a.replace(/\/$/, "")))) throw new OAuthError(400, "invalid_grant", "audience is invalid");
-    if (!payload.iss || !payload.sub) throw new OAuthError(400, "invalid_grant", "invalid assertion: iss and sub are required");
+    if (!auds.some((a) => typeof a === "string" && audience.includes(a.replace(/\/$/, "")))) throw new OAuthError(400, "invalid_grant", "audience is invalid");
+    if (typeof payload.iss !== "string" || typeof payload.sub !== "string" || !payload.iss || !payload.sub) throw new OAuthError(400, "invalid_grant", "invalid assertion: iss and sub are required");
     return { iss: payload.iss, sub: payload.sub };
   }
 
@@ -343,8 +350,14 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
         }
         case "urn:ietf:params:oauth:grant-type:jwt-bearer": {
           const assertion = form["assertion"] ?? "";
-          const payload = JSON.parse(Buffer.from(assertion.split(".")[1] ?? "", "base64url").toString("utf8") || "{}") as { iss?: string };
-          const a = payload.iss ? await app(payload.iss) : undefined;
+          let payload: { iss?: unknown };
+          try {
+            payload = JSON.parse(Buffer.from(assertion.split(".")[1] ?? "", "base64url").toString("utf8") || "{}") as { iss?: unknown };
+          } catch {
+            throw new OAuthError(400, "invalid_grant", "invalid assertion: its payload is not base64url-encoded JSON");
+          }
+          if (payload === null || typeof payload !== "object") throw new OAuthError(400, "invalid_grant", "invalid assertion: its payload is not a JSON object");
+          const a = typeof payload.iss === "string" && payload.iss ? await app(payload.iss) : undefined;
           if (!a || !a.publicKeyPem) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
           const claims = verifyJwt(assertion, a.publicKeyPem, [baseUrl, "https://login.salesforce.com", "https://test.salesforce.com"]);
           const u = await userByName(claims.sub);

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "@sinclair/typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { HttpApp } from "../server/http.js";
+import { MAX_JSON_DEPTH, tooDeep } from "../server/json-depth.js";
 import { SfError, invalidSession } from "./errors.js";
 import type { CrmServices } from "./services.js";
 import { OAuthError, type Session } from "./oauth.js";
@@ -126,11 +127,16 @@ function setupScope(scope: HttpApp, svc: CrmServices): void {
     scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
       const text = String(body);
       if (text.trim() === "") return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(text));
+        parsed = JSON.parse(text);
       } catch (e) {
-        done(new SfError(400, "JSON_PARSER_ERROR", `Unexpected character in JSON body: ${e instanceof Error ? e.message : String(e)}`), undefined);
+        return done(new SfError(400, "JSON_PARSER_ERROR", `Unexpected character in JSON body: ${e instanceof Error ? e.message : String(e)}`), undefined);
       }
+      // Checked before anything recurses over the body (validation, Composite, JSON.stringify).
+      const deep = typeof parsed === "object" && parsed !== null ? tooDeep(parsed) : undefined;
+      if (deep !== undefined) return done(new SfError(400, "JSON_PARSER_ERROR", `The JSON body nests more than ${MAX_JSON_DEPTH} levels deep at ${deep}`), undefined);
+      done(null, parsed);
     });
     scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, querystring.parse(String(body))));
     scope.addContentTypeParser("text/csv", { parseAs: "string", bodyLimit: svc.options.bulkUploadLimitBytes }, (_req, body, done) => done(null, String(body)));

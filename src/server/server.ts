@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { apiGuard, createAuthRoutes } from "./auth.js";
 import type { AuthStore } from "./auth-store.js";
 import { installErrorHandler } from "./errors.js";
+import { refuseDeepBody } from "./json-depth.js";
 import type { HttpApp, HttpModule } from "./http.js";
 import { isUiPage, registerWebUi } from "./web-ui.js";
 
@@ -52,6 +53,8 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
       // Bodies of Pendulum's own API are JSON (or a module's own type, such as text/csv): what an
       // HTML form on another site can send (text/plain, form encodings) is refused with 415.
       api.removeContentTypeParser("text/plain");
+      // Before validation, which recurses once per level of the body.
+      api.addHook("preValidation", async (request) => refuseDeepBody(request.body));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
       for (const m of modules) await m.apiRoutes?.(api);
     },

@@ -26,7 +26,7 @@ const Body = Type.Object(
 );
 const Results = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
   sort: Type.Optional(Type.String({ maxLength: 200 })),
   order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")])),
 });
