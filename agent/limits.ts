@@ -1,4 +1,4 @@
-// Mirrors of the server's limits (src/analytics/ingest-schema.ts). The server rejects a whole
+// Mirrors of the server's limits (src/analytics/ingest/schema.ts). The server rejects a whole
 // batch when one field breaks a limit, so the agent clips or drops before sending.
 export const MAX_ID_BYTES = 128;
 export const MAX_PROPS_BYTES = 512;

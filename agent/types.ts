@@ -1,4 +1,4 @@
-import type { AgentBatch as WireBatch } from "../src/analytics/ingest-schema.js";
+import type { AgentBatch as WireBatch } from "../src/analytics/ingest/index.js";
 
 /** A metadata value the server accepts: flat scalars only (SPEC.md, `agent` group). */
 export type MetadataValue = string | number | boolean | null;

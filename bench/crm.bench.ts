@@ -4,7 +4,7 @@ import path from "node:path";
 import jsforce from "jsforce";
 import { loadConfig } from "../src/config.js";
 import { createCrmModule } from "../src/crm/index.js";
-import { startPendulum } from "../src/server/pendulum.js";
+import { startComposed } from "../src/server/index.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";
 
 const CLIENT_ID = "bench_client_id_0123456789";
@@ -25,7 +25,7 @@ export async function run(opts: BenchOptions): Promise<void> {
     PENDULUM_CRM_CLIENT_ID: CLIENT_ID,
     PENDULUM_CRM_CLIENT_SECRET: CLIENT_SECRET,
   });
-  const p = await startPendulum(config, { factories: [createCrmModule] });
+  const p = await startComposed(config, (ctx) => ({ crm: createCrmModule(ctx) }));
   try {
     const conn = new jsforce.Connection({ loginUrl: p.url, version: "62.0", oauth2: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, loginUrl: p.url } });
     await conn.login("bench@pendulum.test", "bench-password-1");

@@ -4,9 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { analyticsOf } from "../src/analytics/index.js";
-import { guidesOf } from "../src/guides/index.js";
-import { guidesFactories, seedPeople } from "../src/guides/test-kit.js";
+import { composeGuides, seedPeople } from "../src/guides/test-kit.js";
 import { startTestPendulum, TEST_APP_KEY } from "../test/harness.js";
 import { printFigure, type BenchOptions } from "./lib.js";
 
@@ -35,7 +33,7 @@ type LoadResult = { requests: number; failed: number; seconds: number; p50: numb
 async function serve(o: BenchOptions): Promise<void> {
   const accounts = o.scale === "small" ? 2_000 : 10_000;
   const seconds = o.scale === "small" ? 3 : 10;
-  const p = await startTestPendulum({ factories: guidesFactories(), env: { PENDULUM_LOG_LEVEL: "error" } });
+  const p = await startTestPendulum({ compose: composeGuides(), env: { PENDULUM_LOG_LEVEL: "error" } });
   try {
     const appId = ((await (await p.api("/api/v1/apps")).json()) as { apps: { id: string }[] }).apps[0]?.id ?? "";
     const rand = rng(7);
@@ -47,7 +45,7 @@ async function serve(o: BenchOptions): Promise<void> {
         { Health: HEALTH[Math.floor(rand() * 3)] as string, RenewalDate: new Date(now + Math.floor(rand() * 365) * DAY).toISOString().slice(0, 10), Tier: 1 + Math.floor(rand() * 5), ARR: Math.floor(rand() * 200_000) },
       ]),
     );
-    await seedPeople(analyticsOf(p), appId, people, crm, now);
+    await seedPeople(p.modules.analytics, appId, people, crm, now);
     const segments: string[] = [];
     for (let s = 0; s < 20; s++) {
       const definition = {
@@ -76,11 +74,11 @@ async function serve(o: BenchOptions): Promise<void> {
       if (res.status !== 201) throw new Error(`creating guide ${g}: ${await res.text()}`);
     }
     const t = performance.now();
-    await guidesOf(p).refreshSegments();
+    await p.modules.guides.refreshSegments();
     const refreshMs = performance.now() - t;
 
     // The server-side cost of one answer, without HTTP: what the delivery path itself spends.
-    const delivery = guidesOf(p).service.delivery;
+    const delivery = p.modules.guides.service.delivery;
     const n = 50_000;
     const t2 = performance.now();
     for (let i = 0; i < n; i++) delivery.answer(appId, `v${(i * 7) % (accounts * 2)}`, `a${((i * 7) % (accounts * 2)) % accounts}`, `https://app.example.com/${SECTIONS[i % 10]}/${i % 50}/view`);

@@ -1,11 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { analyticsOf } from "../src/analytics/index.js";
 import { loadConfig } from "../src/config.js";
 import { LOOP_JOB, setUpArticleLoop, type UsageLoader } from "../src/demo/index.js";
-import { jobsOf, type JobRun } from "../src/jobs/index.js";
-import { startPendulum } from "../src/server/pendulum.js";
+import { type JobRun } from "../src/jobs/index.js";
+import { startPendulum } from "../src/server/index.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";
 import { dictionaries, eventsSql, scaleOf } from "./report.bench.js";
 
@@ -50,7 +49,7 @@ export async function run(options: BenchOptions): Promise<void> {
     let loadSeconds = 0;
     // The report benchmark's generator, named with the demo's account ids so the CRM link matches.
     const sqlUsage: UsageLoader = async (_accounts, _size, _now, progress) => {
-      const analytics = analyticsOf(p);
+      const analytics = p.modules.analytics;
       const app = analytics.apps.list()[0];
       if (!app) throw new Error("no app");
       const t = performance.now();
@@ -72,7 +71,7 @@ export async function run(options: BenchOptions): Promise<void> {
     const setupSeconds = seconds(t);
     log(`set up in ${setupSeconds.toFixed(1)} s (${ws.events} events, ${ws.accounts.length} accounts, ${ws.apiCalls} API calls)`);
 
-    const jobs = jobsOf(p);
+    const jobs = p.modules.jobs;
     const chain = await jobs.store.get(LOOP_JOB);
     if (!chain) throw new Error("the loop chain was not created");
     const stepIds = (chain.params["steps"] as string[] | undefined) ?? [];

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { accountMetrics, rawAccountMetrics, updateRollups, type AccountMetricsRow, type MetricsQuery } from "../src/analytics/metrics/index.js";
-import { applyFeatureRule, applyPageRule } from "../src/analytics/rules/index.js";
+import { applyFeatureRule, applyPageRule } from "../src/analytics/tagging/index.js";
 import type { DictionaryEntry } from "../src/store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../src/store/events-duckdb.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";

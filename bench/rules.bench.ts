@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { startTestPendulum } from "../test/harness.js";
-import { createCrmModule } from "../src/crm/index.js";
-import type { ModuleFactory } from "../src/server/pendulum.js";
-import { connectWithPassword, createSuccessModule, jsforceCrmClient, type CrmClient, type RuleRun } from "../src/success/index.js";
+import jsforce from "jsforce";
+import { createSalesforceClient } from "../src/salesforce/index.js";
+import type { RuleRun } from "../src/success/index.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";
 import { RULE_ACCOUNT_TO_USAGE } from "../src/demo/rules.js";
 
@@ -18,18 +18,12 @@ function median(values: number[]): number {
 /** `npm run bench -- rules`: the article's two rules over N customers against the built-in CRM, through jsforce. */
 export async function run(options: BenchOptions): Promise<void> {
   const customers = options.scale === "small" ? 50_000 : 200_000;
-  let url = "";
-  let client: CrmClient | undefined;
-  const crm = () => {
-    client ??= jsforceCrmClient(() => connectWithPassword({ loginUrl: url, ...LOGIN }));
-    return Promise.resolve(client);
-  };
-  const success: ModuleFactory = (ctx) => createSuccessModule(ctx, { crm });
+  // All of Pendulum, as npm start runs it: the rules reach the CRM through the connection made below.
   const p = await startTestPendulum({
-    factories: [createCrmModule, success],
     env: { PENDULUM_CRM_USERNAME: LOGIN.username, PENDULUM_CRM_PASSWORD: LOGIN.password, PENDULUM_CRM_CLIENT_ID: LOGIN.clientId, PENDULUM_CRM_CLIENT_SECRET: LOGIN.clientSecret, PENDULUM_LOG_LEVEL: "error" },
   });
-  url = p.url;
+  const url = p.url;
+  const client = createSalesforceClient({ credentials: { loginUrl: url, grant: "password", ...LOGIN } });
   const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await p.api(`/api/v1/success${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const out = (await res.json()) as T;
@@ -37,7 +31,10 @@ export async function run(options: BenchOptions): Promise<void> {
     return out;
   };
   try {
-    const conn = await connectWithPassword({ loginUrl: url, ...LOGIN });
+    const conn = new jsforce.Connection({ loginUrl: url, version: "62.0", oauth2: { loginUrl: url, clientId: LOGIN.clientId, clientSecret: LOGIN.clientSecret } });
+    await conn.login(LOGIN.username, LOGIN.password);
+    const connected = await p.api("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: url, grant: "password", ...LOGIN }) });
+    if (!connected.ok) throw new Error(`connecting the CRM: ${connected.status} ${await connected.text()}`);
     for (const f of [
       { FullName: "Account.Pendo_numberofvisitors_last30d__c", Metadata: { type: "Number", label: "Visitors 30d", precision: 18, scale: 0 } },
       { FullName: "Account.Pendo_timeonsite_last30d__c", Metadata: { type: "Number", label: "Time on site 30d", precision: 18, scale: 2 } },
@@ -58,7 +55,7 @@ export async function run(options: BenchOptions): Promise<void> {
     const seedStart = performance.now();
     const load = await conn.bulk2.loadAndWaitForResults({ object: "Account", operation: "insert", input: accounts, pollInterval: 200, pollTimeout: 600_000 });
     if (load.failedResults.length > 0) throw new Error(`Seeding Accounts: ${load.failedResults.length} failed, first: ${JSON.stringify(load.failedResults[0])}`);
-    const ids = (await (await crm()).query("SELECT Id FROM Account")).map((r) => String(r["Id"]));
+    const ids = (await client.query("SELECT Id FROM Account")).map((r) => String(r["Id"]));
     const csv = ["accountId,name,healthScore,renewalDate", ...ids.map((id, i) => `${id},Customer ${i},${i % 101},2025-${String((i % 12) + 1).padStart(2, "0")}-15`)].join("\n");
     const imported = await p.api("/api/v1/success/customers/import", { method: "POST", body: csv, headers: { "content-type": "text/csv" } });
     const importBody = (await imported.json()) as { created: number };
@@ -104,7 +101,7 @@ export async function run(options: BenchOptions): Promise<void> {
     let run1: RuleRun | undefined;
     for (const date of ["2024-05-15", "2024-05-22", "2024-05-29"]) {
       const rawStart = performance.now();
-      const rawCount = (await (await crm()).query(soql)).length;
+      const rawCount = (await client.query(soql)).length;
       rawTimes.push(seconds(rawStart));
       if (rawCount !== customers) throw new Error(`Raw read returned ${rawCount} of ${customers}`);
       const r1Start = performance.now();

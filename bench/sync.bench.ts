@@ -2,11 +2,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import jsforce from "jsforce";
-import { analyticsOf } from "../src/analytics/index.js";
 import { loadConfig } from "../src/config.js";
 import { createCrmModule } from "../src/crm/index.js";
-import { startPendulum } from "../src/server/pendulum.js";
-import { analyticsWithSync, syncOf } from "../src/sync/index.js";
+import { createAnalyticsModule } from "../src/analytics/index.js";
+import { startComposed } from "../src/server/index.js";
+import { createSyncModule } from "../src/sync/index.js";
 import { printFigure, seconds, type BenchOptions } from "./lib.js";
 
 const TOKEN = "bench_admin_token_0123456789";
@@ -36,7 +36,10 @@ export async function run(_opts: BenchOptions): Promise<void> {
     PENDULUM_CRM_CLIENT_SECRET: CRM.clientSecret,
     PENDULUM_FLUSH_INTERVAL_MS: "200",
   });
-  const p = await startPendulum(config, { factories: [createCrmModule, ...analyticsWithSync({ tuning: { pollMs: 100 } })] });
+  const p = await startComposed(config, (ctx) => {
+    const analytics = createAnalyticsModule(ctx);
+    return { crm: createCrmModule(ctx), analytics, sync: createSyncModule(ctx, { analytics, tuning: { pollMs: 100 } }) };
+  });
   const api = async <T>(method: string, pathname: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${p.url}/api/v1${pathname}`, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { "content-type": "application/json" }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const json = (await res.json()) as T;
@@ -44,8 +47,8 @@ export async function run(_opts: BenchOptions): Promise<void> {
     return json;
   };
   try {
-    const analytics = analyticsOf(p);
-    const sync = syncOf(p);
+    const analytics = p.modules.analytics;
+    const sync = p.modules.sync;
     const conn = new jsforce.Connection({ loginUrl: p.url, version: "62.0", oauth2: { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret } });
     await conn.login(CRM.username, CRM.password);
     for (const f of FIELDS) await conn.tooling.sobject("CustomField").create(f);
@@ -72,8 +75,8 @@ export async function run(_opts: BenchOptions): Promise<void> {
     };
     await ingest(ids.filter((_, i) => i % 10 === 0), 30);
 
-    await api("PUT", "/crm/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password });
-    await api("PUT", "/crm/link", { accountField: "Analytics_Account_Id__c" });
+    await api("PUT", "/sync/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password });
+    await api("PUT", "/sync/link", { accountField: "Analytics_Account_Id__c" });
     const report = await api<{ id: string }>("POST", "/reports", { name: "Pendo push, last 30 days", range: { last: 30 }, columns: ["visitors", "minutes", "lastVisit"] });
     const fields = [
       { column: "visitors", field: "Pendo_numberofvisitors_last30d__c" },

@@ -28,6 +28,8 @@ export type Config = {
      * which /data/ingest and /data/track answer 503 with Retry-After instead of logging more.
      */
     maxBacklogBytes: number;
+    /** Size at which an ingest log segment is closed; a segment is deleted once all of it is stored. */
+    segmentBytes: number;
   };
   duckdbMemoryLimit: string;
   /**
@@ -143,6 +145,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       maxBodyBytes: integer(env, "PENDULUM_MAX_BODY_BYTES", 1_048_576, 1024, 5_242_880),
       maxEventAgeDays: 7,
       maxBacklogBytes: size(env, "PENDULUM_INGEST_MAX_BACKLOG", DEFAULT_MAX_BACKLOG_BYTES, 1, 16 * 1024 ** 3),
+      segmentBytes: size(env, "PENDULUM_INGEST_SEGMENT_BYTES", 64 * 1024 ** 2, 64 * 1024, 1024 ** 3),
     },
     duckdbMemoryLimit: memory,
     heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),

@@ -53,8 +53,7 @@ describe("browser agent against a real Pendulum", () => {
   const stored = async (visitorId?: string): Promise<StoredEvent[]> => p.events.events({ appId, ...(visitorId ? { visitorId } : {}) });
   const dictionary = async (name: "urls" | "elements"): Promise<Map<number, string>> => new Map((await p.events.dictionary(name)).map((e) => [e.id, e.value]));
   const settle = async (): Promise<void> => {
-    const analytics = p.modules.find((m) => m.name === "analytics") as unknown as { settle?: () => Promise<void> } | undefined;
-    await analytics?.settle?.();
+    await p.modules.analytics.settle();
   };
   const agentReady = (pg: Page) => pg.waitForFunction(() => (window as unknown as PageWithAgent).pendulum.__pendulum === true);
   const ingestBodies = (requests: Request[]): AgentBatch[] =>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Guide } from "../src/guides/index.js";
 import { createGuideEventStore } from "../src/guides/events.js";
 import type { StoredGuideEvent } from "../src/guides/tables.js";
-import { guidesFactories } from "../src/guides/test-kit.js";
+import { composeGuides, type GuidesModules } from "../src/guides/test-kit.js";
 import { eventually, launchBrowser, serveStatic, type StaticServer } from "./browser.js";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
 
@@ -52,7 +52,7 @@ const SPA_BODY = `<nav><a href="/spa/dashboard" data-route>Dashboard</a> <a id="
 </script>`;
 
 describe("guide activation and multi-page walkthroughs in Chromium against a real Pendulum", () => {
-  let p: TestPendulum;
+  let p: TestPendulum<GuidesModules>;
   let site: StaticServer;
   let browser: Browser;
   let appId: string;
@@ -92,7 +92,7 @@ describe("guide activation and multi-page walkthroughs in Chromium against a rea
   const showGuide = (pg: Page, id: string): Promise<void> => pg.evaluate((gid) => (window as unknown as { pendulum: { showGuide(id: string): void } }).pendulum.showGuide(gid), id);
 
   beforeAll(async () => {
-    p = await startTestPendulum({ factories: guidesFactories() });
+    p = await startTestPendulum({ compose: composeGuides() });
     appId = (await api<{ apps: { id: string }[] }>("/apps")).apps[0]?.id ?? "";
     site = await serveStatic({
       "/act/help": hostPage(

@@ -1,8 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../src/analytics/index.js";
-import { guidesOf, type Guide } from "../src/guides/index.js";
-import { guidesFactories } from "../src/guides/test-kit.js";
+import { type Guide } from "../src/guides/index.js";
+import { composeGuides, type GuidesModules } from "../src/guides/test-kit.js";
 import { eventually, launchBrowser, serveStatic, type StaticServer } from "./browser.js";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
 
@@ -32,7 +31,7 @@ const HOSTILE_CSS = `<style>
 </style>`;
 
 describe("in-app guides in Chromium against a real Pendulum", () => {
-  let p: TestPendulum;
+  let p: TestPendulum<GuidesModules>;
   let site: StaticServer;
   let browser: Browser;
   let appId: string;
@@ -61,7 +60,7 @@ describe("in-app guides in Chromium against a real Pendulum", () => {
   const metrics = (id: string) => api<{ views: number; completed: number; dismissed: number; funnel: { step: number; views: number }[] }>(`/guides/${id}/metrics`);
 
   beforeAll(async () => {
-    p = await startTestPendulum({ factories: guidesFactories() });
+    p = await startTestPendulum({ compose: composeGuides() });
     appId = (await api<{ apps: { id: string }[] }>("/apps")).apps[0]?.id ?? "";
     site = await serveStatic({
       "/app/billing": hostPage(p.url, "Billing", "<h1>Billing</h1><button id='pay'>Pay</button>"),
@@ -81,7 +80,7 @@ describe("in-app guides in Chromium against a real Pendulum", () => {
       const pg = await open("/app/nps", v, a);
       await pg.context().close();
     }
-    const analytics = analyticsOf(p);
+    const analytics = p.modules.analytics;
     await eventually("accounts recorded", async () => {
       await analytics.settle();
       return (await analytics.metadata.get(appId, "account", "red")) && (await analytics.metadata.get(appId, "account", "green")) ? true : undefined;
@@ -95,7 +94,7 @@ describe("in-app guides in Chromium against a real Pendulum", () => {
         ["green", { Health: "Green", RenewalDate: renewal }],
       ]),
     );
-    await guidesOf(p).refreshSegments();
+    await p.modules.guides.refreshSegments();
   });
 
   afterAll(async () => {
@@ -206,7 +205,7 @@ describe("in-app guides in Chromium against a real Pendulum", () => {
     await pg.locator("pendulum-guides textarea").fill("Great support");
     await pg.locator("pendulum-guides button", { hasText: "Submit" }).click();
     const row = await eventually("the NPS answer stored", async () => {
-      const rows = await guidesOf(p).npsByAccount(appId, Date.now() - DAY, Date.now() + DAY);
+      const rows = await p.modules.guides.npsByAccount(appId, Date.now() - DAY, Date.now() + DAY);
       return rows.find((r) => r.id === "red");
     });
     expect(row).toMatchObject({ score: 100, responses: 1, promoters: 1, latest: { score: 9, comment: "Great support", visitorId: "v-red" } });
@@ -220,10 +219,10 @@ describe("in-app guides in Chromium against a real Pendulum", () => {
     const g = await createGuide({ name: "XSS", targeting: { page: "/app/xss" }, steps: [{ layout: "lightbox", format: "html", content: evil }] });
     expect(g.steps[0]?.content).not.toMatch(/script|onerror|javascript|svg|iframe/i);
     // A row changed behind the API's back: the renderer's own allow-list must hold.
-    const stored = guidesOf(p).service.store.get(g.id);
+    const stored = p.modules.guides.service.store.get(g.id);
     if (!stored?.steps[0]) throw new Error("guide not stored");
     stored.steps[0].content = evil;
-    await guidesOf(p).service.store.setStatus(g.id, "public");
+    await p.modules.guides.service.store.setStatus(g.id, "public");
 
     const pg = await open("/app/xss", "v-xss", "xss");
     await dialog(pg).waitFor();

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config.js";
-import { startPendulum, type ModuleFactory, type Pendulum } from "../src/server/pendulum.js";
+import { composeDefault, startComposed, type Composition, type DefaultModules, type Modules, type Pendulum } from "../src/server/index.js";
 
 export const TEST_TOKEN = "pdl_test_admin_token_0123456789";
 export const TEST_APP_KEY = "pk_test_app_key_1";
@@ -22,20 +22,22 @@ export function testEnvironment(dataDir: string): Record<string, string> {
   };
 }
 
-export type TestPendulum = Pendulum & { config: Config; dataDir: string; api(pathname: string, init?: RequestInit): Promise<Response> };
+export type TestPendulum<M extends Modules = DefaultModules> = Pendulum<M> & { config: Config; dataDir: string; api(pathname: string, init?: RequestInit): Promise<Response> };
 
-/** Starts a real Pendulum on a free port with a fresh data folder and known secrets. */
-export async function startTestPendulum(
-  options: { env?: Record<string, string>; dataDir?: string; factories?: ModuleFactory[]; clock?: () => number } = {},
-): Promise<TestPendulum> {
+export type TestOptions = { env?: Record<string, string>; dataDir?: string; clock?: () => number };
+
+/** Starts a real Pendulum on a free port with a fresh data folder and known secrets: all of it, or the modules `compose` builds. */
+export function startTestPendulum(options?: TestOptions): Promise<TestPendulum<DefaultModules>>;
+export function startTestPendulum<M extends Modules>(options: TestOptions & { compose: Composition<M> }): Promise<TestPendulum<M>>;
+export async function startTestPendulum(options: TestOptions & { compose?: Composition<Modules> } = {}): Promise<TestPendulum<Modules>> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-test-"));
   const config = loadConfig({
     ...testEnvironment(dataDir),
     PENDULUM_FLUSH_INTERVAL_MS: "50",
     ...options.env,
   });
-  const started = await startPendulum(config, { factories: options.factories, clock: options.clock });
-  const p = started as TestPendulum;
+  const started = await startComposed(config, options.compose ?? composeDefault, { clock: options.clock });
+  const p = started as TestPendulum<Modules>;
   p.config = { ...config, baseUrl: started.url };
   p.dataDir = dataDir;
   p.api = (pathname, init = {}) =>

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { analyticsOf } from "../src/analytics/index.js";
 import { openDuckDbEventStore } from "../src/store/index.js";
 import { startChildServer } from "./child-server.js";
 import { startTestPendulum, TEST_APP_KEY } from "./harness.js";
@@ -46,8 +45,8 @@ it("stores every acknowledged event exactly once after kill -9 mid-stream", asyn
 
   const p = await startTestPendulum({ dataDir });
   try {
-    await analyticsOf(p).settle();
-    const appId = analyticsOf(p).apps.list()[0]?.id as string;
+    await p.modules.analytics.settle();
+    const appId = p.modules.analytics.apps.list()[0]?.id as string;
     const r = await p.events.connection.runAndReadAll(
       "SELECT CAST(json_extract(props, '$.n') AS BIGINT) AS n, count(*) AS c FROM events WHERE app_id = $1 AND name = 'tick' GROUP BY 1",
       [appId],

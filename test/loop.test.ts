@@ -2,8 +2,8 @@
 // and run BY THE SCHEDULER (the chain becomes due on an injected clock), then checked end to end.
 import type { Connection } from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { crmLogin, LOOP_JOB, setUpArticleLoop, type LoopTarget, type LoopWorkspace } from "../src/demo/index.js";
-import { jobsOf } from "../src/jobs/index.js";
+import { LOOP_JOB, setUpArticleLoop, type LoopTarget, type LoopWorkspace } from "../src/demo/index.js";
+import { crmLogin } from "./crm-login.js";
 import { startTestPendulum, TEST_APP_KEY, TEST_TOKEN, type TestPendulum } from "./harness.js";
 
 const CRM = { username: "loop-api@acme.test", password: "s3cret-Passw0rd-loop", clientId: "3MVG9loop_client_0123456789", clientSecret: "loop-client-secret-0123456789" };
@@ -50,7 +50,7 @@ describe("the article's loop, run by the scheduler", () => {
       await new Promise((r) => setTimeout(r, 100));
       view = await json<JobView>(`/api/v1/jobs/${ws.jobs.loop}`);
     }
-    await jobsOf(p).runner.idle();
+    await p.modules.jobs.runner.idle();
     const runs = await json<{ runs: Run[] }>(`/api/v1/jobs/${ws.jobs.loop}/runs`);
     expect(runs.runs).toHaveLength(1);
     const run = runs.runs[0] as Run;

@@ -3,7 +3,6 @@
 // modules (built-in CRM, analytics, sync, guides…), driven through its HTTP APIs and jsforce.
 import jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../src/analytics/index.js";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
 
 const CRM = { username: "nps-api@acme.test", password: "s3cret-Passw0rd-nps", clientId: "3MVG9nps_client_0123456789", clientSecret: "nps-client-secret-0123456789" };
@@ -43,15 +42,15 @@ beforeAll(async () => {
   for (const [name, key] of [["Acme A", "acct-a"], ["Acme B", "acct-b"], ["Acme C", "acct-c"]]) await conn.sobject("Account").create({ Name: name, Analytics_Account_Id__c: key });
 
   for (const [v, a] of [["ann", "acct-a"], ["bob", "acct-b"], ["bea", "acct-b"], ["cy", "acct-c"]] as const) expect((await visit(v, a)).status).toBe(200);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
   guideId = (await post<{ id: string }>("/api/v1/guides", { name: "NPS", status: "public", steps: [{ layout: "poll", content: "", poll: { type: "nps", question: "How likely are you to recommend us?" } }] })).id;
   // acct-a: one promoter (9) → 100. acct-b: a detractor (3) and a passive (7) → −50. acct-c: no answer.
   await answer(guideId, "ann", "acct-a", 9, "w1");
   await answer(guideId, "bob", "acct-b", 3, "w2");
   await answer(guideId, "bea", "acct-b", 7, "w3");
 
-  await post("/api/v1/crm/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }, "PUT");
-  await post("/api/v1/crm/link", { accountField: "Analytics_Account_Id__c" }, "PUT");
+  await post("/api/v1/sync/connection", { loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }, "PUT");
+  await post("/api/v1/sync/link", { accountField: "Analytics_Account_Id__c" }, "PUT");
 }, 60_000);
 afterAll(async () => {
   await p?.close();

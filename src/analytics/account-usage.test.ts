@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf } from "./index.js";
 
 type Day = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
 type Usage = { accountId: string; timeZone: string; from: string; to: string; days: Day[] };
@@ -65,7 +64,7 @@ beforeAll(async () => {
     });
     expect(res.status).toBe(200);
   }
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
 });
 afterAll(async () => {
   await p?.close();

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import type { DuckDbEventStore } from "../store/index.js";
 import type { AppStore } from "./apps.js";
 import type { MetadataStore } from "./metadata.js";

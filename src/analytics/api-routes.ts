@@ -1,12 +1,9 @@
 import { Type } from "@sinclair/typebox";
-import { requireRole } from "../server/auth.js";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError, requireRole } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";
-import type { Flusher } from "./flusher.js";
-import type { IngestService } from "./ingest-service.js";
-import { ImportRequest, METADATA_KEY } from "./ingest-schema.js";
+import { answerOf, idempotencyKey, ImportRequest, METADATA_KEY, type Flusher, type IngestService } from "./ingest/index.js";
 import type { EntityKind, Metadata, MetadataStore } from "./metadata.js";
 
 export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: () => string };
@@ -115,12 +112,43 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
     }
   }
 
-  app.post("/import", { bodyLimit: 20 * 1024 * 1024, schema: { tags: ["ingest"], summary: "Load historical events (no age limit)", body: ImportRequest } }, async (req) => {
-    const target = pickApp(req.body.appId);
-    const r = await o.ingest.import(target, req.body.events);
-    await o.flusher.waitFor(r.lastId);
-    return { accepted: r.accepted };
-  });
+  app.get(
+    "/accounts/:id/visitors",
+    {
+      schema: {
+        tags: ["metadata"],
+        description: "The visitors seen in an account, most recently seen first, with when each was first and last seen in it.",
+        params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
+        querystring: Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
+      },
+    },
+    async (req) => {
+      const appId = pickApp(req.query.app).id;
+      if (!(await o.metadata.get(appId, "account", req.params.id))) throw new ApiError(404, "NOT_FOUND", `No account ${req.params.id} has been seen`, "id");
+      const r = await o.metadata.visitorsOf(appId, req.params.id, { limit: req.query.limit ?? 50, offset: req.query.offset ?? 0 });
+      return { total: r.total, visitors: r.items };
+    },
+  );
+
+  app.post(
+    "/import",
+    {
+      bodyLimit: 20 * 1024 * 1024,
+      schema: {
+        tags: ["ingest"],
+        summary: "Load historical events (no age limit)",
+        description: "Once per Idempotency-Key header (the same key with the same body on a retry) and per event messageId, within the dedupe window.",
+        body: ImportRequest,
+      },
+    },
+    async (req) => {
+      const target = pickApp(req.body.appId);
+      const requestKey = idempotencyKey(req);
+      const r = await o.ingest.import(target, req.body.events, requestKey === undefined ? {} : { requestKey });
+      await o.flusher.waitFor(r.lastId);
+      return answerOf(r);
+    },
+  );
 
   app.get(
     "/events",

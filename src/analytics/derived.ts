@@ -1,9 +1,9 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { DictionaryEntry, DuckDbEventStore } from "../store/index.js";
 import type { DefinitionStore } from "./definitions/index.js";
-import type { AfterFlush } from "./flusher.js";
+import type { AfterFlush } from "./ingest/index.js";
 import { ensureRollupTables, updateRollups } from "./metrics/index.js";
-import { ensureMappingTables, mapNewDictionaryEntries } from "./rules/index.js";
+import { ensureMappingTables, mapNewDictionaryEntries } from "./tagging/index.js";
 
 type Checkpoint = "rollups" | "urls_mapped" | "elements_mapped";
 

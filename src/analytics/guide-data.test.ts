@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
 import { createGuideDataSlot, type GuideDataSource } from "./guide-data.js";
-import { analyticsOf, createAnalyticsModule } from "./index.js";
+import { createAnalyticsModule, type AnalyticsModule } from "./index.js";
 
 describe("guide data slot", () => {
   it("is empty until a source is set, and empty again once removed", () => {
@@ -18,11 +18,11 @@ describe("guide data slot", () => {
 });
 
 describe("analytics without the guides module", () => {
-  let p: TestPendulum;
+  let p: TestPendulum<{ analytics: AnalyticsModule }>;
   beforeAll(async () => {
-    p = await startTestPendulum({ factories: [(ctx) => createAnalyticsModule(ctx)] });
-    await analyticsOf(p).metadata.recordSeen([
-      { appId: analyticsOf(p).apps.list()[0]?.id ?? "", visitors: new Map([["v1", { first: 1, last: 1 }]]), accounts: new Map([["a1", { first: 1, last: 1 }]]), links: new Map(), eventNames: new Map() },
+    p = await startTestPendulum({ compose: (ctx) => ({ analytics: createAnalyticsModule(ctx) }) });
+    await p.modules.analytics.metadata.recordSeen([
+      { appId: p.modules.analytics.apps.list()[0]?.id ?? "", visitors: new Map([["v1", { first: 1, last: 1 }]]), accounts: new Map([["a1", { first: 1, last: 1 }]]), links: new Map(), eventNames: new Map() },
     ]);
   });
   afterAll(async () => {
@@ -59,7 +59,7 @@ describe("analytics without the guides module", () => {
   });
 
   it("refuses to evaluate an NPS rule that reached evaluation anyway (a segment saved while guides were loaded)", async () => {
-    const seg = await analyticsOf(p).segments.members(analyticsOf(p).apps.list()[0]?.id ?? "", { op: "or", rules: [{ kind: "nps", category: "detractor" }] }, "account").catch((e: unknown) => e);
+    const seg = await p.modules.analytics.segments.members(p.modules.analytics.apps.list()[0]?.id ?? "", { op: "or", rules: [{ kind: "nps", category: "detractor" }] }, "account").catch((e: unknown) => e);
     expect(seg).toMatchObject({ code: "GUIDES_NOT_LOADED", field: "definition.rules[0]" });
   });
 });

@@ -190,6 +190,21 @@ export function createMetadataStore(records: Records) {
       const rows = await db.selectFrom(table(kind)).selectAll().where("app_id", "=", appId).execute();
       return rows.map(toEntity);
     },
+    /** An account's visitors, most recently seen in it first, with when each was first and last seen there. */
+    async visitorsOf(appId: string, accountId: string, page: { limit: number; offset: number }): Promise<{ total: number; items: (Entity & { firstSeenHere: number; lastSeenHere: number })[] }> {
+      const base = db.selectFrom("visitor_accounts").where("visitor_accounts.app_id", "=", appId).where("visitor_accounts.account_id", "=", accountId);
+      const total = await base.select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
+      const rows = await base
+        .innerJoin("visitors", (j) => j.onRef("visitors.app_id", "=", "visitor_accounts.app_id").onRef("visitors.id", "=", "visitor_accounts.visitor_id"))
+        .selectAll("visitors")
+        .select(["visitor_accounts.first_seen as first_seen_here", "visitor_accounts.last_seen as last_seen_here"])
+        .orderBy("visitor_accounts.last_seen", "desc")
+        .orderBy("visitors.id")
+        .limit(page.limit)
+        .offset(page.offset)
+        .execute();
+      return { total: Number(total.n), items: rows.map((r) => ({ ...toEntity(r), firstSeenHere: Number(r.first_seen_here), lastSeenHere: Number(r.last_seen_here) })) };
+    },
     /** Every visitor ↔ account pair of an app. */
     async links(appId: string): Promise<{ visitorId: string; accountId: string }[]> {
       const rows = await db.selectFrom("visitor_accounts").select(["visitor_id", "account_id"]).where("app_id", "=", appId).execute();

@@ -6,7 +6,7 @@ import type { CliIo } from "./command.js";
 export type ApiClient = {
   url: string;
   token: string;
-  call<T>(method: string, path: string, body?: unknown): Promise<T>;
+  call<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
 };
 
 /** Builds a client from `--url`/`--token` or PENDULUM_BASE_URL/PENDULUM_API_TOKEN. */
@@ -18,12 +18,12 @@ export function apiClient(args: Args, io: CliIo): ApiClient {
   return {
     url,
     token,
-    async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    async call<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
       let res: Response;
       try {
         res = await fetch(`${url}/api/v1${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+          headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         });
       } catch (e) {

@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../analytics/index.js";
 import { startTestPendulum, TEST_TOKEN, type TestPendulum } from "../../test/harness.js";
 import type { CliIo } from "./command.js";
 import { commands, main } from "./main.js";
@@ -56,7 +55,7 @@ describe("pendulum CLI", () => {
     const csv = path.join(dir, "events.csv");
     fs.writeFileSync(csv, `type,timestamp,visitorId,accountId,url,element\nclick,${old},imp-2,a,https://x/,"[{""tag"":""button"",""id"":""go""}]"\n`);
     expect((await run(["import", csv])).code).toBe(0);
-    const appId = analyticsOf(p).apps.list()[0]?.id as string;
+    const appId = p.modules.analytics.apps.list()[0]?.id as string;
     expect((await p.events.events({ appId, visitorId: "imp-1" })).map((e) => e.type)).toEqual(["load", "track"]);
     expect((await p.events.events({ appId, visitorId: "imp-2" })).map((e) => e.type)).toEqual(["click"]);
     const bad = path.join(dir, "bad.ndjson");
@@ -64,6 +63,30 @@ describe("pendulum CLI", () => {
     const r = await run(["import", bad]);
     expect(r.code).toBe(2);
     expect(r.err).toContain("Line 2");
+  });
+
+  it("stores each line of a file once when the same import is run again, after an interruption or a fixed line", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-import-again-"));
+    const old = Date.now() - 30 * 86_400_000;
+    const line = (i: number, visitorId = "again-1") => JSON.stringify({ type: "track", timestamp: old + i, visitorId, event: "Again", properties: { i } });
+    // 5,000 good lines (one chunk), then a chunk whose second line is bad.
+    const good = Array.from({ length: 5000 }, (_, i) => line(i));
+    const file = path.join(dir, "again.ndjson");
+    fs.writeFileSync(file, [...good, line(5000, "again-2"), JSON.stringify({ type: "load", timestamp: old, visitorId: "again-2" })].join("\n"));
+    const first = await run(["import", file]);
+    expect(first.code).toBe(2);
+    expect(first.err).toContain("Line 5002");
+    // The bad line fixed: the first chunk is skipped, the second stored.
+    fs.writeFileSync(file, [...good, line(5000, "again-2"), line(5001, "again-2")].join("\n"));
+    const second = await run(["import", file]);
+    expect(second.code).toBe(0);
+    expect(second.out).toContain("Imported 2 events");
+    expect(second.out).toContain("5000 already imported, skipped");
+    const third = await run(["import", file]);
+    expect(third.out).toContain("Imported 0 events");
+    const appId = p.modules.analytics.apps.list()[0]?.id as string;
+    expect((await p.events.events({ appId, visitorId: "again-1", limit: 10_000 })).length).toBe(5000);
+    expect((await p.events.events({ appId, visitorId: "again-2" })).length).toBe(2);
   });
 
   it("lists and runs jobs and shows their history", async () => {

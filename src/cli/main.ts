@@ -10,7 +10,7 @@ import { syncCommand } from "./commands/sync.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
 import { ConfigError, processEnvironment } from "../config.js";
-import { DataDirLockedError } from "../server/data-lock.js";
+import { DataDirLockedError } from "../server/index.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {

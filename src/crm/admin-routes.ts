@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../server/http.js";
-import { ApiError } from "../server/errors.js";
+import type { HttpApp } from "../kernel/index.js";
+import { ApiError } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import { FAULT_KINDS } from "./faults.js";
 import { CUSTOM_FIELD_TYPES } from "./metadata.js";

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../server/http.js";
+import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import { opContext, sessionOf, versionOf } from "./routes.js";
 import type { CrmServices } from "./services.js";

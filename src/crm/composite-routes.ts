@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../server/http.js";
+import type { HttpApp } from "../kernel/index.js";
 import { Rollback } from "./data.js";
 import { SfError } from "./errors.js";
 import type { OpContext, OpReply } from "./ops.js";

@@ -1,4 +1,4 @@
-import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import type { ModuleContext, PendulumModule } from "../kernel/index.js";
 import { registerCrmRoutes } from "./routes.js";
 import { crmMigrations } from "./schema.js";
 import { createCrmServices, DEFAULT_CRM_OPTIONS, type CrmOptions } from "./services.js";
@@ -22,31 +22,26 @@ export type CrmModule = PendulumModule & {
   registerCallbackUrl(clientId: string, url: string): Promise<boolean>;
 };
 
-/** The built-in CRM with chosen options (tests shorten token lifetimes or API budgets). */
-export function createCrmModuleWith(overrides: Partial<CrmOptions> = {}): (ctx: ModuleContext) => CrmModule {
-  return (ctx): CrmModule => {
-    const options: CrmOptions = { ...DEFAULT_CRM_OPTIONS, ...overrides };
-    const svc = createCrmServices(ctx.records.db, ctx.config, ctx.clock, options);
-    return {
-      name: "crm",
-      migrations: crmMigrations,
-      registerCallbackUrl: async (clientId, url) => (await svc.oauth.addCallbackUrl(clientId, url)) !== undefined,
-      async start() {
-        await svc.data.reload();
-        const c = ctx.config.crm;
-        for (const line of await svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret })) ctx.announce(line);
-        const saved = await all(svc.data.db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);
-        if (saved[0]) svc.limits.restore(String(saved[0]["day"]), Number(saved[0]["used"]));
-      },
-      async stop() {
-        const snap = svc.limits.snapshot();
-        await exec(svc.data.db, `INSERT INTO crm_api_usage (day, used) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET used = excluded.used`, [snap.day, snap.used]);
-      },
-      publicRoutes: (app) => registerCrmRoutes(app, svc),
-      apiRoutes: (app) => registerAdminRoutes(app, svc),
-    };
+/** The built-in CRM: a Salesforce-compatible server under `/services` and `/id` (tests shorten token lifetimes or API budgets through `overrides`). */
+export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOptions> = {}): CrmModule {
+  const options: CrmOptions = { ...DEFAULT_CRM_OPTIONS, ...overrides };
+  const svc = createCrmServices(ctx.records.db, ctx.config, ctx.clock, options);
+  return {
+    name: "crm",
+    migrations: crmMigrations,
+    registerCallbackUrl: async (clientId, url) => (await svc.oauth.addCallbackUrl(clientId, url)) !== undefined,
+    async start() {
+      await svc.data.reload();
+      const c = ctx.config.crm;
+      for (const line of await svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret })) ctx.announce(line);
+      const saved = await all(svc.data.db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);
+      if (saved[0]) svc.limits.restore(String(saved[0]["day"]), Number(saved[0]["used"]));
+    },
+    async stop() {
+      const snap = svc.limits.snapshot();
+      await exec(svc.data.db, `INSERT INTO crm_api_usage (day, used) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET used = excluded.used`, [snap.day, snap.used]);
+    },
+    publicRoutes: (app) => registerCrmRoutes(app, svc),
+    apiRoutes: (app) => registerAdminRoutes(app, svc),
   };
 }
-
-/** The built-in CRM: a Salesforce-compatible server under `/services` and `/id`. */
-export const createCrmModule: (ctx: ModuleContext) => CrmModule = createCrmModuleWith();

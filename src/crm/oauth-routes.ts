@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../server/http.js";
+import type { HttpApp } from "../kernel/index.js";
 import { OAuthError } from "./oauth.js";
 import type { CrmServices } from "./services.js";
 

@@ -4,8 +4,7 @@ import type { Kysely } from "kysely";
 import { KEY_PREFIX, makeId, to15 } from "./ids.js";
 import { nextCounter } from "./schema.js";
 import { all, exec } from "./sql.js";
-import type { Kdf } from "../server/auth-store.js";
-import { createLoginThrottle, type LoginThrottleLimits } from "../server/login-throttle.js";
+import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
 const scrypt = promisify(crypto.scrypt) as Kdf;
 

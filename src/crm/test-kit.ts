@@ -1,6 +1,7 @@
 import jsforce from "jsforce";
+import type { ModuleContext } from "../kernel/index.js";
 import { startTestPendulum, TEST_TOKEN, type TestPendulum } from "../../test/harness.js";
-import { createCrmModuleWith, type CrmOptions } from "./index.js";
+import { createCrmModule, type CrmModule, type CrmOptions } from "./index.js";
 
 /** Credentials the conformance tests seed through PENDULUM_CRM_* variables. */
 export const CRM_USER = "api@acme.test";
@@ -10,7 +11,7 @@ export const CRM_CLIENT_SECRET = "test-client-secret-0123456789";
 export const API_VERSION = "62.0";
 
 /** A running Pendulum with only the CRM module, plus a controllable clock. */
-export type CrmHarness = TestPendulum & { advance(ms: number): void; login(version?: string): Promise<jsforce.Connection>; admin(path: string, body?: unknown, method?: string): Promise<Response> };
+export type CrmHarness = TestPendulum<{ crm: CrmModule }> & { advance(ms: number): void; login(version?: string): Promise<jsforce.Connection>; admin(path: string, body?: unknown, method?: string): Promise<Response> };
 
 /** Starts Pendulum with the CRM module (optionally on an existing data folder). */
 export async function startCrm(options: Partial<CrmOptions> = {}, dataDir?: string): Promise<CrmHarness> {
@@ -19,7 +20,7 @@ export async function startCrm(options: Partial<CrmOptions> = {}, dataDir?: stri
   const p = (await startTestPendulum({
     dataDir,
     clock,
-    factories: [createCrmModuleWith(options)],
+    compose: (ctx: ModuleContext) => ({ crm: createCrmModule(ctx, options) }),
     env: { PENDULUM_CRM_USERNAME: CRM_USER, PENDULUM_CRM_PASSWORD: CRM_PASSWORD, PENDULUM_CRM_CLIENT_ID: CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET: CRM_CLIENT_SECRET },
   })) as CrmHarness;
   p.advance = (ms) => {

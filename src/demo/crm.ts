@@ -1,4 +1,4 @@
-import { Connection } from "jsforce";
+import { createSalesforceClient } from "../salesforce/index.js";
 import type { LoopTarget } from "./api.js";
 import type { DemoAccount } from "./generator.js";
 
@@ -28,39 +28,41 @@ const FIELDS: { name: string; metadata: Record<string, unknown> }[] = [
   { name: "Onboarding_Status__c", metadata: { type: "Text", label: "Onboarding Status", length: 40 } },
 ];
 
+/** What the demo needs of the CRM: describe, Tooling's CustomField and Collections inserts (Pendulum's one Salesforce client satisfies it). */
+export type DemoCrm = {
+  describe(object: string): Promise<{ fields: { name: string }[] }>;
+  createCustomField(fullName: string, metadata: Record<string, unknown>): Promise<void>;
+  insert(object: string, records: Record<string, unknown>[]): Promise<{ id: string; success: boolean; errors: { code: string; message: string }[] }[]>;
+};
+
 /** Signs in as the CRM's API user with the password grant, the way a Salesforce integration does. */
-export async function crmLogin(target: LoopTarget): Promise<Connection> {
-  const conn = new Connection({ loginUrl: target.url, version: "62.0", oauth2: { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret } });
-  await conn.login(target.crm.username, target.crm.password);
-  return conn;
+export function crmLogin(target: LoopTarget): DemoCrm {
+  return createSalesforceClient({ credentials: { loginUrl: target.url, grant: "password", ...target.crm } });
 }
 
 /** Creates the article's Account fields through the Tooling API, skipping ones that exist. */
-export async function createAccountFields(conn: Connection): Promise<number> {
-  const existing = new Set((await conn.sobject("Account").describe()).fields.map((f) => f.name));
+export async function createAccountFields(crm: DemoCrm): Promise<number> {
+  const existing = new Set((await crm.describe("Account")).fields.map((f) => f.name));
   let created = 0;
   for (const f of FIELDS) {
     if (existing.has(f.name)) continue;
-    await conn.tooling.sobject("CustomField").create({ FullName: `Account.${f.name}`, Metadata: f.metadata });
+    await crm.createCustomField(`Account.${f.name}`, f.metadata);
     created++;
   }
   return created;
 }
 
-/** Inserts one CRM Account per generated account (200 per sObject Collections call); returns analytics id → CRM Id. */
-export async function insertAccounts(conn: Connection, accounts: DemoAccount[]): Promise<Map<string, string>> {
+/** Inserts one CRM Account per generated account (sObject Collections of 200); returns analytics id → CRM Id. */
+export async function insertAccounts(crm: DemoCrm, accounts: DemoAccount[]): Promise<Map<string, string>> {
+  const results = await crm.insert(
+    "Account",
+    accounts.map((a) => ({ Name: a.name, [LINK_FIELD]: a.id })),
+  );
   const ids = new Map<string, string>();
-  for (let i = 0; i < accounts.length; i += 200) {
-    const chunk = accounts.slice(i, i + 200);
-    const results = await conn.sobject("Account").create(
-      chunk.map((a) => ({ Name: a.name, [LINK_FIELD]: a.id })),
-      { allOrNone: true },
-    );
-    results.forEach((r, j) => {
-      const a = chunk[j];
-      if (!r.success || !r.id || !a) throw new Error(`Account insert failed: ${JSON.stringify(r)}`);
-      ids.set(a.id, r.id);
-    });
-  }
+  results.forEach((r, j) => {
+    const a = accounts[j];
+    if (!r.success || !r.id || !a) throw new Error(`Account insert failed: ${JSON.stringify(r)}`);
+    ids.set(a.id, r.id);
+  });
   return ids;
 }

@@ -89,7 +89,7 @@ function describe(s: Record<string, unknown>): string {
 /** The figures a person wants after the pass: what was linked and written, and who now sees which guide. */
 async function summary(target: LoopTarget, stages: LoopReport["stages"]): Promise<string[]> {
   const api = demoApi(target);
-  const link = await api.call<{ matched: number }>("POST", "/crm/link/check", { field: "Analytics_Account_Id__c" }).catch(() => ({ matched: 0 }));
+  const link = await api.call<{ matched: number }>("POST", "/sync/link/check", { field: "Analytics_Account_Id__c" }).catch(() => ({ matched: 0 }));
   const written = stages.reduce((n, s) => n + count(s.summary, "written") + Number(s.summary["rowsWritten"] ?? 0), 0);
   const apiCalls = stages.reduce((n, s) => n + Number(s.summary["apiCalls"] ?? 0), 0);
   const usage = await api.call<{ rows: unknown[] }>("GET", "/success/usage/data");

@@ -69,7 +69,7 @@ describe("pendulum start --demo", () => {
   });
 
   it("prints figures the API agrees with", async () => {
-    const link = await api<{ matched: number }>("/crm/link/check", { method: "POST", body: JSON.stringify({ field: LINK_FIELD }) });
+    const link = await api<{ matched: number }>("/sync/link/check", { method: "POST", body: JSON.stringify({ field: LINK_FIELD }) });
     expect(figure("accounts linked")).toBe(20);
     expect(figure("accounts linked")).toBe(link.matched);
     expect(figure("usage rows")).toBe((await api<{ rows: unknown[] }>("/success/usage/data")).rows.length);

@@ -1,4 +1,4 @@
-import { analyticsOf } from "../analytics/index.js";
+import type { AnalyticsModule } from "../analytics/index.js";
 import { generateEvents } from "./generator.js";
 import { expectedEvents, type UsageLoader } from "./workspace.js";
 
@@ -7,9 +7,8 @@ import { expectedEvents, type UsageLoader } from "./workspace.js";
  * events go through the analytics bulk loader (same validation as the import API, written straight
  * to the event store, rollups built once) instead of thousands of import calls.
  */
-export function bulkUsage(p: Parameters<typeof analyticsOf>[0]): UsageLoader {
+export function bulkUsage(analytics: AnalyticsModule): UsageLoader {
   return async (accounts, size, now, progress) => {
-    const analytics = analyticsOf(p);
     const app = analytics.apps.list()[0];
     if (!app) throw new Error("no app to load usage into");
     const expected = expectedEvents(size);

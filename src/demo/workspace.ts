@@ -82,9 +82,9 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const accounts = generateAccounts(size, now);
 
   say(`CRM: creating the Account fields and ${accounts.length} Accounts`);
-  const conn = await crmLogin(target);
-  await createAccountFields(conn);
-  const crmIds = await insertAccounts(conn, accounts);
+  const crm = crmLogin(target);
+  await createAccountFields(crm);
+  const crmIds = await insertAccounts(crm, accounts);
 
   say(`Analytics: loading ${size.days} days of usage for ${accounts.length * size.visitorsPerAccount} visitors, pages, features, a 30-day and a 7-day report`);
   const events = options.loadUsage ? await options.loadUsage(accounts, size, now, tick) : await importUsage(api, accounts, size, now, tick);
@@ -102,9 +102,9 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const last7 = await api.call<Id>("POST", "/reports", { name: "Accounts, last 7 days", kind: "account", range: { last: 7 }, columns: ["visitors", "minutes", "lastVisit", "daysActive"] });
 
   say("Sync: connecting the CRM, linking accounts, pull fields and push mappings");
-  await api.call("PUT", "/crm/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
-  await api.call("PUT", "/crm/link", { accountField: LINK_FIELD });
-  await api.call("PUT", "/crm/pull", { accountFields: [...SUCCESS_FIELDS] });
+  await api.call("PUT", "/sync/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
+  await api.call("PUT", "/sync/link", { accountField: LINK_FIELD });
+  await api.call("PUT", "/sync/pull", { accountFields: [...SUCCESS_FIELDS] });
   const push30 = await api.call<Id>("POST", "/sync/push-mappings", {
     reportId: last30.id,
     dailySync: true,

@@ -2,9 +2,8 @@
 // rules, all through the HTTP API of a Pendulum with analytics and guides wired together.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf } from "../analytics/index.js";
 import type { Guide } from "./index.js";
-import { guidesFactories, seedPeople } from "./test-kit.js";
+import { composeGuides, seedPeople, type GuidesModules } from "./test-kit.js";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -14,7 +13,7 @@ const T0 = Date.UTC(2025, 4, 1, 10, 0);
 type Rows = { rows: { id: string; values: Record<string, unknown> }[] };
 
 describe("NPS and guide data in analytics reports and segments", () => {
-  let p: TestPendulum;
+  let p: TestPendulum<GuidesModules>;
   let now = T0;
   let nps: Guide;
   let tour: Guide;
@@ -46,13 +45,13 @@ describe("NPS and guide data in analytics reports and segments", () => {
     (await json<{ sample: string[] }>(await post("/segments/preview", { definition, kind }))).sample;
 
   beforeAll(async () => {
-    p = await startTestPendulum({ factories: guidesFactories(), clock: () => now });
+    p = await startTestPendulum({ compose: composeGuides(), clock: () => now });
     const appId = (await json<{ apps: { id: string }[] }>(await p.api("/api/v1/apps"))).apps[0]?.id ?? "";
     const people: [string, string][] = [
       ["v1", "acme"], ["v2", "acme"], ["v3", "acme"], ["v4", "acme"], ["v5", "acme"], ["v6", "acme"], ["v7", "acme"],
       ["b1", "beta"], ["g1", "gamma"], ["g2", "gamma"], ["d1", "delta"], ["s1", "solo"], ["e1", "early"],
     ];
-    await seedPeople(analyticsOf(p), appId, people.map(([visitor, account]) => ({ visitor, account })), new Map(), T0);
+    await seedPeople(p.modules.analytics, appId, people.map(([visitor, account]) => ({ visitor, account })), new Map(), T0);
     nps = await json<Guide>(await post("/guides", { name: "NPS", status: "public", steps: [{ layout: "poll", content: "", poll: { type: "nps", question: "How likely?" } }] }));
     tour = await json<Guide>(await post("/guides", { name: "Tour", status: "public", steps: [{ layout: "lightbox", content: "one" }, { layout: "lightbox", content: "two" }] }));
 

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import { GuideInput, Status, ThrottleSettings, type Guide, type GuideInput as GuideInputT } from "./model.js";
 import type { GuidesService } from "./service.js";
 

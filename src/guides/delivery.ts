@@ -1,4 +1,4 @@
-import { parseUrlRule } from "../analytics/rules/index.js";
+import { parseUrlRule } from "../analytics/index.js";
 import type { CompiledGuide } from "./eligibility.js";
 import { eligibleGuides } from "./eligibility.js";
 import type { Guide } from "./model.js";

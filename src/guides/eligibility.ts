@@ -1,4 +1,4 @@
-import { matchUrlParts, splitUrl, type UrlRule } from "../analytics/rules/index.js";
+import { matchUrlParts, splitUrl, type UrlRule } from "../analytics/index.js";
 import type { Guide, ThrottleSettings } from "./model.js";
 import { continuing, frequencyAllows, type GuideState } from "./visitor-state.js";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import type { GuideEventStore } from "./events.js";
 import type { GuideStore } from "./store.js";
 import type { GuideEventRow } from "./tables.js";

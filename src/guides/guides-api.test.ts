@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf } from "../analytics/index.js";
-import { guidesOf, type Guide, type GuidesResponse } from "./index.js";
-import { guidesFactories, seedPeople } from "./test-kit.js";
+import { type Guide, type GuidesResponse } from "./index.js";
+import { composeGuides, seedPeople, type GuidesModules } from "./test-kit.js";
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 4, 1, 10, 0);
 
 describe("guides API", () => {
-  let p: TestPendulum;
+  let p: TestPendulum<GuidesModules>;
   let appId: string;
   let now = T0;
   let redSegment: string;
@@ -31,9 +30,9 @@ describe("guides API", () => {
     fetch(`${p.url}/data/guide-events?key=${TEST_APP_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ visitor, account, events }) });
 
   beforeAll(async () => {
-    p = await startTestPendulum({ factories: guidesFactories(), clock: () => now });
+    p = await startTestPendulum({ compose: composeGuides(), clock: () => now });
     appId = (await json<{ apps: { id: string }[] }>(await p.api("/api/v1/apps"))).apps[0]?.id ?? "";
-    const analytics = analyticsOf(p);
+    const analytics = p.modules.analytics;
     await seedPeople(
       analytics,
       appId,
@@ -122,12 +121,12 @@ describe("guides API", () => {
   it("refreshes segment membership when told", async () => {
     const g = await create({ name: "Red only", targeting: { segment: redSegment } });
     expect(await ids("v-green", "green")).toEqual([]);
-    await analyticsOf(p).metadata.replaceCrm(appId, "account", new Map([["green", { health: "Red", renewal: "2025-06-10" }]]));
+    await p.modules.analytics.metadata.replaceCrm(appId, "account", new Map([["green", { health: "Red", renewal: "2025-06-10" }]]));
     expect(await ids("v-green", "green")).toEqual([]); // cached until a refresh
-    await guidesOf(p).refreshSegments();
+    await p.modules.guides.refreshSegments();
     expect(await ids("v-green", "green")).toEqual([g.id]);
-    await analyticsOf(p).metadata.replaceCrm(appId, "account", new Map([["green", { health: "Green", renewal: "2025-06-01" }]]));
-    await guidesOf(p).refreshSegments();
+    await p.modules.analytics.metadata.replaceCrm(appId, "account", new Map([["green", { health: "Green", renewal: "2025-06-01" }]]));
+    await p.modules.guides.refreshSegments();
     await p.api(`/api/v1/guides/${g.id}`, { method: "DELETE" });
   });
 
@@ -231,12 +230,12 @@ describe("guides API", () => {
     expect(byAccount.rows).toEqual([{ id: "acme", score: 0, responses: 2, promoters: 1, passives: 0, detractors: 1, latest: expect.objectContaining({ score: 9, visitorId: "v1", comment: "c3" }) }]);
     const overall = await json<{ rows: { score: number; responses: number }[] }>(await p.api("/api/v1/nps?kind=app&from=2025-05-01&to=2025-05-01"));
     expect(overall.rows[0]).toMatchObject({ score: 0, responses: 2 });
-    const visitors = await guidesOf(p).npsByVisitor(appId, T0 - DAY, T0 + DAY);
+    const visitors = await p.modules.guides.npsByVisitor(appId, T0 - DAY, T0 + DAY);
     expect(visitors.map((r) => [r.id, r.score])).toEqual([
       ["v1", 100],
       ["v2", -100],
     ]);
-    const cats = await guidesOf(p).npsCategories(appId, "account", T0 - DAY, T0 + DAY);
+    const cats = await p.modules.guides.npsCategories(appId, "account", T0 - DAY, T0 + DAY);
     expect(cats.get("acme")).toBe("promoter");
     expect((await p.api("/api/v1/nps?from=2025-05-02&to=2025-05-01")).status).toBe(400);
   });

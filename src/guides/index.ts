@@ -1,6 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import type { ModuleContext, PendulumModule } from "../kernel/index.js";
 import { analyticsGuideSource } from "./analytics-source.js";
 import { registerGuideApiRoutes } from "./api-routes.js";
 import { registerGuideDataRoutes } from "./data-routes.js";
@@ -68,11 +68,4 @@ export function createGuidesModule(ctx: ModuleContext, options: { analytics: Gui
       await registerGuideDataRoutes(app, { appByKey: (k) => options.analytics.apps.byAppKey(k), delivery: service.delivery, events: service.events, rendererFile: options.rendererFile ?? RENDERER_FILE });
     },
   };
-}
-
-/** Finds the guides module among a running Pendulum's modules. */
-export function guidesOf(p: { modules: readonly PendulumModule[] }): GuidesModule {
-  const m = p.modules.find((x) => x.name === "guides");
-  if (!m) throw new Error("guides module is not loaded");
-  return m as GuidesModule;
 }

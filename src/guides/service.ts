@@ -1,4 +1,4 @@
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { createDelivery } from "./delivery.js";
 import { createGuideEventService } from "./event-service.js";
 import { createGuideEventStore } from "./events.js";

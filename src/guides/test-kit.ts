@@ -1,19 +1,18 @@
 // Test helpers shared by the guides tests (server and Chromium): a Pendulum with analytics and
 // guides wired as the composition root does, and a way to create accounts and visitors.
 import { createAnalyticsModule, type AnalyticsModule, type Metadata } from "../analytics/index.js";
-import type { ModuleFactory } from "../server/pendulum.js";
-import { createGuidesModule } from "./index.js";
+import type { ModuleContext } from "../kernel/index.js";
+import { createGuidesModule, type GuidesModule } from "./index.js";
 
-/** Factories for analytics + guides; the guides factory gets the analytics module built just before it. */
-export function guidesFactories(options: { refreshMs?: number } = {}): ModuleFactory[] {
-  let analytics: AnalyticsModule | undefined;
-  return [
-    (ctx) => (analytics = createAnalyticsModule(ctx)),
-    (ctx) => {
-      if (!analytics) throw new Error("analytics must be created before guides");
-      return createGuidesModule(ctx, { analytics, ...options });
-    },
-  ];
+/** Analytics and guides as the composition root wires them. */
+export type GuidesModules = { analytics: AnalyticsModule; guides: GuidesModule };
+
+/** A composition of analytics + guides, the guides module built over the analytics module. */
+export function composeGuides(options: { refreshMs?: number } = {}): (ctx: ModuleContext) => GuidesModules {
+  return (ctx) => {
+    const analytics = createAnalyticsModule(ctx);
+    return { analytics, guides: createGuidesModule(ctx, { analytics, ...options }) };
+  };
 }
 
 /** Records visitors in accounts as a flush would (first and last seen now), with optional crm metadata per account. */

@@ -1,6 +1,6 @@
 import { compile } from "css-select";
-import { parseUrlRule } from "../analytics/rules/index.js";
-import { ApiError } from "../server/errors.js";
+import { parseUrlRule } from "../analytics/index.js";
+import { ApiError } from "../kernel/index.js";
 import type { GuideInput } from "./model.js";
 import { isTimeZone, scheduleWindow } from "./schedule.js";
 import { safeUrl } from "./sanitize.js";

@@ -1,6 +1,6 @@
-import type { ModuleContext, PendulumModule } from "../server/pendulum.js";
+import type { JobHandler, ModuleContext, PendulumModule } from "../kernel/index.js";
 import { registerJobRoutes } from "./routes.js";
-import { createJobRunner, type JobHandler, type JobRunner } from "./runner.js";
+import { createJobRunner, type JobRunner } from "./runner.js";
 import { createJobStore, jobsMigrations, type JobStore } from "./store.js";
 
 export { parseSchedule, nextRun, type Schedule } from "./schedule.js";
@@ -10,11 +10,15 @@ export type { Job, JobRun, RunStatus, Trigger, JobStore } from "./store.js";
 /** The jobs module: schedules and chains over the work other modules register. */
 export type JobsModule = PendulumModule & { name: "jobs"; store: JobStore; runner: JobRunner };
 
-/** Builds the jobs module; job kinds come from every module's `jobHandlers`. */
-export function createJobsModule(ctx: ModuleContext, options: { tickMs?: number } = {}): JobsModule {
+/** What the jobs module is built with: the kinds of work it schedules, each offered by the module that owns it. */
+export type JobsDeps = { handlers: Record<string, JobHandler>; tickMs?: number };
+
+/** Builds the jobs module over the job kinds the composition root hands it (`sync`, `rule`…). */
+export function createJobsModule(ctx: ModuleContext, deps: JobsDeps): JobsModule {
   const store = createJobStore(ctx.records);
-  const handlers = (): Record<string, JobHandler> => Object.assign({}, ...ctx.modules().map((m) => m.jobHandlers?.() ?? {})) as Record<string, JobHandler>;
-  const runner = createJobRunner({ store, clock: ctx.clock, handlers, log: (m) => console.error(`pendulum: ${m}`), ...(options.tickMs ? { tickMs: options.tickMs } : {}) });
+  const kinds = { ...deps.handlers };
+  const handlers = (): Record<string, JobHandler> => kinds;
+  const runner = createJobRunner({ store, clock: ctx.clock, handlers, log: (m) => console.error(`pendulum: ${m}`), ...(deps.tickMs ? { tickMs: deps.tickMs } : {}) });
   return {
     name: "jobs",
     migrations: jobsMigrations,
@@ -26,11 +30,4 @@ export function createJobsModule(ctx: ModuleContext, options: { tickMs?: number 
       registerJobRoutes(app, { store, runner, handlers, clock: ctx.clock });
     },
   };
-}
-
-/** Finds the jobs module among a running Pendulum's modules. */
-export function jobsOf(p: { modules: readonly PendulumModule[] }): JobsModule {
-  const m = p.modules.find((x) => x.name === "jobs");
-  if (!m) throw new Error("jobs module is not loaded");
-  return m as JobsModule;
 }

@@ -1,24 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startChildServer } from "../../test/child-server.js";
 import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
-import type { ModuleFactory } from "../server/pendulum.js";
-import { createJobsModule, jobsOf, type JobResult } from "./index.js";
+import type { JobHandler, ModuleContext } from "../kernel/index.js";
+import { createJobsModule, type JobResult, type JobsModule } from "./index.js";
 
-/** A small module offering a "step" job kind whose outcome the test chooses, recording each call. */
-function stepModule(calls: string[], release?: Promise<void>): ModuleFactory {
-  return () => ({
-    name: "steps",
-    jobHandlers: () => ({
-      step: async (params): Promise<JobResult> => {
-        calls.push(String(params["label"]));
-        if (release) await release;
-        return { status: (params["outcome"] as JobResult["status"] | undefined) ?? "success", summary: { label: params["label"] } };
-      },
-    }),
-  });
+/** The jobs module over a "step" job kind whose outcome the test chooses, recording each call. */
+function composeSteps(calls: string[], options: { release?: Promise<void>; tickMs?: number } = {}) {
+  const step: JobHandler = async (params): Promise<JobResult> => {
+    calls.push(String(params["label"]));
+    if (options.release) await options.release;
+    return { status: (params["outcome"] as JobResult["status"] | undefined) ?? "success", summary: { label: params["label"] } };
+  };
+  return (ctx: ModuleContext): { jobs: JobsModule } => ({ jobs: createJobsModule(ctx, { handlers: { step }, ...(options.tickMs ? { tickMs: options.tickMs } : {}) }) });
 }
 
-let p: TestPendulum | undefined;
+let p: TestPendulum<{ jobs: JobsModule }> | TestPendulum | undefined;
 afterEach(async () => {
   await p?.close();
   p = undefined;
@@ -33,7 +29,7 @@ const json = async <T = Record<string, unknown>>(pending: Response | Promise<Res
 
 describe("jobs", () => {
   it("validates jobs and names what is wrong", async () => {
-    p = await startTestPendulum({ factories: [stepModule([]), (ctx) => createJobsModule(ctx)] });
+    p = await startTestPendulum({ compose: composeSteps([]) });
     const bad = async (body: unknown, field: string) => {
       const res = await p!.api("/api/v1/jobs", { method: "POST", body: JSON.stringify(body) });
       expect(res.status).toBe(400);
@@ -47,7 +43,7 @@ describe("jobs", () => {
 
   it("runs a chain in order and stops after a partial step", async () => {
     const calls: string[] = [];
-    p = await startTestPendulum({ factories: [stepModule(calls), (ctx) => createJobsModule(ctx)] });
+    p = await startTestPendulum({ compose: composeSteps(calls) });
     const mk = (name: string, outcome: string) => json<{ id: string }>(p!.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name, kind: "step", params: { label: name, outcome } }) }));
     const a = await mk("pull", "success");
     const b = await mk("push", "partial");
@@ -67,11 +63,11 @@ describe("jobs", () => {
   it("refuses a second run of a job that is running", async () => {
     let open!: () => void;
     const release = new Promise<void>((r) => (open = r));
-    p = await startTestPendulum({ factories: [stepModule([], release), (ctx) => createJobsModule(ctx)] });
+    p = await startTestPendulum({ compose: composeSteps([], { release }) });
     const job = await json<{ id: string }>(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "slow", kind: "step", params: { label: "slow" } }) }));
     const first = p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
     // Wait until the first run is recorded (it holds the lock from before that moment).
-    while ((await jobsOf(p).store.runs(job.id, 1)).length === 0) await new Promise((r) => setTimeout(r, 20));
+    while ((await p.modules.jobs.store.runs(job.id, 1)).length === 0) await new Promise((r) => setTimeout(r, 20));
     const second = await p.api(`/api/v1/jobs/${job.id}/run`, { method: "POST" });
     expect(second.status).toBe(409);
     expect((await second.json()).code).toBe("JOB_RUNNING");
@@ -83,17 +79,17 @@ describe("jobs", () => {
     const calls: string[] = [];
     let offset = 0;
     const clock = () => Date.now() + offset;
-    const factories = [stepModule(calls), (ctx: Parameters<typeof createJobsModule>[0]) => createJobsModule(ctx, { tickMs: 60_000 })];
-    p = await startTestPendulum({ factories, clock });
+    const compose = composeSteps(calls, { tickMs: 60_000 });
+    p = await startTestPendulum({ compose, clock });
     const dataDir = p.dataDir;
     await json(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "every5", kind: "step", params: { label: "tick" }, schedule: "every 5 minutes" }) }));
     await p.close();
     offset += 60 * 60_000; // an hour down: twelve runs missed
-    p = await startTestPendulum({ factories, clock, dataDir });
-    await jobsOf(p).runner.idle();
+    p = await startTestPendulum({ compose, clock, dataDir });
+    await p.modules.jobs.runner.idle();
     expect(calls).toEqual(["tick"]);
-    const job = await jobsOf(p).store.get("every5");
-    expect((await jobsOf(p).store.runs(job!.id, 10)).map((r) => r.trigger)).toEqual(["startup"]);
+    const job = await p.modules.jobs.store.get("every5");
+    expect((await p.modules.jobs.store.runs(job!.id, 10)).map((r) => r.trigger)).toEqual(["startup"]);
     expect(job!.nextRunAt).toBeGreaterThan(clock());
   });
 

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import { JobBusyError, type JobHandler, type JobRunner } from "./runner.js";
 import { nextRun, parseSchedule } from "./schedule.js";
 import type { Job, JobStore } from "./store.js";

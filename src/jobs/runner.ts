@@ -1,11 +1,9 @@
 import crypto from "node:crypto";
+import type { JobHandler, JobResult } from "../kernel/index.js";
 import { nextRun, parseSchedule } from "./schedule.js";
-import type { Job, JobRun, JobStore, RunStatus, Trigger } from "./store.js";
+import type { Job, JobRun, JobStore, Trigger } from "./store.js";
 
-/** What a job's work reports back. */
-export type JobResult = { status: Exclude<RunStatus, "running">; summary?: Record<string, unknown> };
-/** The work behind one kind of job (a sync, a rule run…), registered by the module that owns it. */
-export type JobHandler = (params: Record<string, unknown>, ctx: { job: Job; runId: string; now: number }) => Promise<JobResult>;
+export type { JobHandler, JobResult } from "../kernel/index.js";
 
 /** Thrown when a job is already running here or in another process. */
 export class JobBusyError extends Error {

@@ -43,6 +43,11 @@ function failedChunk(ids: string[], e: unknown): WriteResult[] {
   return ids.map((id) => ({ id, success: false, errors: [{ code: errorCodeOf(e), message }] }));
 }
 
+/** True for failures that say the org did not take the request (so a retry cannot write twice). */
+function notTaken(e: unknown): boolean {
+  return isTransient(e) && ["REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "ERROR_HTTP_429", "ERROR_HTTP_503"].includes(errorCodeOf(e));
+}
+
 /** Builds a client; nothing is sent until the first call. */
 export function createSalesforceClient(options: SalesforceClientOptions) {
   const retry = options.retry ?? DEFAULT_RETRY;
@@ -85,15 +90,51 @@ export function createSalesforceClient(options: SalesforceClientOptions) {
   };
 
   /** One call with retries; a refused grant or an exhausted retry becomes a run-stopping SalesforceError. */
-  async function call<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
+  async function call<T>(fn: (c: Connection) => Promise<T>, retryable: (e: unknown) => boolean = isTransient): Promise<T> {
     try {
-      return await withRetry(async () => fn(await connection()), retry);
+      return await withRetry(async () => fn(await connection()), retry, retryable);
     } catch (e) {
       if (e instanceof SalesforceError) throw e;
       if (isGrantRefused(e)) throw new SalesforceError("RECONNECT_REQUIRED", `The CRM refused the session: ${e instanceof Error ? e.message : String(e)}`, e);
       if (isTransient(e)) throw new SalesforceError("CRM_UNAVAILABLE", `The CRM kept failing after ${retry.attempts} attempts: ${e instanceof Error ? e.message : String(e)}`, e);
       throw e;
     }
+  }
+
+  /**
+   * Writes records in sObject Collections of 200, a few requests at a time, results in record
+   * order. A chunk that kept failing for a passing reason is reported record by record; a refused
+   * session or the API reserve stops the whole write.
+   */
+  async function inCollections<R extends Record<string, unknown>>(
+    records: R[],
+    idOf: (r: R) => string,
+    write: (c: Connection, chunk: R[]) => Promise<unknown>,
+    onChunk?: (results: WriteResult[]) => Promise<void>,
+    retryable?: (e: unknown) => boolean,
+  ): Promise<WriteResult[]> {
+    const chunks: R[][] = [];
+    for (let i = 0; i < records.length; i += COLLECTION_SIZE) chunks.push(records.slice(i, i + COLLECTION_SIZE));
+    const results: WriteResult[][] = new Array(chunks.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < chunks.length) {
+        const i = next++;
+        const chunk = chunks[i] as R[];
+        let out: WriteResult[];
+        try {
+          const saved = (await call(async (c) => (await write(c, chunk)) as JsforceSave[], retryable)) as JsforceSave[];
+          out = saved.map((r, k) => toWriteResult(idOf(chunk[k] as R), r));
+        } catch (e) {
+          if (e instanceof SalesforceError && e.problem !== "CRM_UNAVAILABLE") throw e;
+          out = failedChunk(chunk.map(idOf), e);
+        }
+        results[i] = out;
+        await onChunk?.(out);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.parallel ?? 4, chunks.length) }, worker));
+    return results.flat();
   }
 
   async function apiUsage(): Promise<ApiUsage | undefined> {
@@ -134,7 +175,7 @@ export function createSalesforceClient(options: SalesforceClientOptions) {
       return {
         name: d.name,
         fields: d.fields.map(
-          (f): FieldInfo => ({ name: f.name, label: f.label, type: f.type, updateable: f.updateable, externalId: f.externalId ?? false, unique: f.unique ?? false, nillable: f.nillable, scale: f.scale ?? 0, length: f.length ?? 0 }),
+          (f): FieldInfo => ({ name: f.name, label: f.label, type: f.type, updateable: f.updateable, createable: f.createable, idLookup: f.idLookup ?? false, externalId: f.externalId ?? false, unique: f.unique ?? false, nillable: f.nillable, scale: f.scale ?? 0, length: f.length ?? 0 }),
         ),
       };
     },
@@ -154,29 +195,24 @@ export function createSalesforceClient(options: SalesforceClientOptions) {
       return out;
     },
     /** Updates records through sObject Collections (200 a call, allOrNone false); `onChunk` sees each chunk's outcome as it lands. */
-    async update(object: string, records: ({ Id: string } & Record<string, unknown>)[], onChunk?: (results: WriteResult[]) => Promise<void>): Promise<WriteResult[]> {
-      const chunks: (typeof records)[] = [];
-      for (let i = 0; i < records.length; i += COLLECTION_SIZE) chunks.push(records.slice(i, i + COLLECTION_SIZE));
-      const results: WriteResult[][] = new Array(chunks.length);
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < chunks.length) {
-          const i = next++;
-          const chunk = chunks[i] as typeof records;
-          let out: WriteResult[];
-          try {
-            const saved = (await call((c) => c.sobject(object).update(chunk, { allOrNone: false }) as Promise<JsforceSave[]>)) as JsforceSave[];
-            out = saved.map((r, k) => toWriteResult((chunk[k] as { Id: string }).Id, r));
-          } catch (e) {
-            if (e instanceof SalesforceError && e.problem !== "CRM_UNAVAILABLE") throw e;
-            out = failedChunk(chunk.map((r) => r.Id), e);
-          }
-          results[i] = out;
-          await onChunk?.(out);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(options.parallel ?? 4, chunks.length) }, worker));
-      return results.flat();
+    update(object: string, records: ({ Id: string } & Record<string, unknown>)[], onChunk?: (results: WriteResult[]) => Promise<void>): Promise<WriteResult[]> {
+      return inCollections(records, (r) => String(r.Id), (c, chunk) => c.sobject(object).update(chunk as ({ Id: string } & Record<string, unknown>)[], { allOrNone: false }), onChunk);
+    },
+    /**
+     * Inserts records through sObject Collections; a refused record is reported by position (its
+     * result's id is ""). Only failures that mean the request was not taken (429, 503, request
+     * limit) are retried: a timed-out insert may have landed, and a retry would insert it twice.
+     */
+    insert(object: string, records: Record<string, unknown>[], onChunk?: (results: WriteResult[]) => Promise<void>): Promise<WriteResult[]> {
+      return inCollections(records, () => "", (c, chunk) => c.sobject(object).create(chunk, { allOrNone: false }), onChunk, notTaken);
+    },
+    /** Inserts or updates records matched on an external id field (or Id), through sObject Collections. */
+    upsert(object: string, records: Record<string, unknown>[], externalIdField: string, onChunk?: (results: WriteResult[]) => Promise<void>): Promise<WriteResult[]> {
+      return inCollections(records, (r) => String(r[externalIdField] ?? ""), (c, chunk) => c.sobject(object).upsert(chunk, externalIdField, { allOrNone: false }), onChunk);
+    },
+    /** Adds a custom field through the Tooling API (`FullName` such as `Account.Health__c`); an admin's set-up step. */
+    async createCustomField(fullName: string, metadata: Record<string, unknown>): Promise<void> {
+      await call((c) => c.tooling.sobject("CustomField").create({ FullName: fullName, Metadata: metadata }));
     },
     /** Updates records with one Bulk API 2.0 ingest job (each step retried on its own); results by record. */
     async bulkUpdate(object: string, fields: string[], records: ({ Id: string } & Record<string, unknown>)[]): Promise<WriteResult[]> {

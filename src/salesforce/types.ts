@@ -4,6 +4,9 @@ export type FieldInfo = {
   label: string;
   type: string;
   updateable: boolean;
+  createable: boolean;
+  /** Usable to match records in an upsert (Id, external ids and some standard fields). */
+  idLookup: boolean;
   externalId: boolean;
   unique: boolean;
   nillable: boolean;

@@ -2,19 +2,11 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { sql, type Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../store/index.js";
-import { createLoginThrottle, type LoginThrottleLimits } from "./login-throttle.js";
+import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
-export type Role = "admin" | "viewer";
+import type { Principal, Role } from "../kernel/index.js";
 
-/** Who is calling Pendulum's API: a signed-in user or an API token. */
-export type Principal = {
-  kind: "user" | "token";
-  id: string;
-  name: string;
-  role: Role;
-  /** The one sign-in session or API token the caller used (so a flow can be bound to it). */
-  credential?: string;
-};
+export type { Principal, Role };
 
 type AuthTables = {
   users: { id: string; email: string; password_hash: string; role: Role; created_at: number };
@@ -53,9 +45,6 @@ export const authMigrations: ModuleMigrations = {
     },
   },
 };
-
-/** A password key-derivation function: scrypt unless a caller passes another (tests count calls). */
-export type Kdf = (password: string, salt: Buffer, length: number) => Promise<Buffer>;
 
 const scrypt = promisify(crypto.scrypt) as Kdf;
 

@@ -1,14 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "./errors.js";
-import type { AuthStore, Principal, Role } from "./auth-store.js";
-import type { HttpApp, HttpModule } from "./http.js";
-
-declare module "fastify" {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
+import { ApiError, requireRole, type HttpApp, type HttpModule, type Principal } from "../kernel/index.js";
+import type { AuthStore } from "./auth-store.js";
 
 export const SESSION_COOKIE = "pendulum_session";
 
@@ -88,14 +81,6 @@ export function apiGuard(store: AuthStore, options: { publicUrl?: () => string }
   };
 }
 
-/** Throws unless the caller has the given role (for reads that expose secrets). */
-export function requireRole(request: FastifyRequest, role: Role): Principal {
-  const p = request.principal;
-  if (!p) throw new ApiError(401, "UNAUTHENTICATED", "Sign in first.");
-  if (role === "admin" && p.role !== "admin") throw new ApiError(403, "FORBIDDEN", "This needs the admin role.");
-  return p;
-}
-
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("viewer")]);
 
 /** Sign-in, sign-out, who-am-I and API token routes. */
@@ -153,6 +138,12 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
       app.delete("/users/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
         const p = requireRole(request, "admin");
         if (p.kind === "user" && p.id === request.params.id) throw new ApiError(409, "CANNOT_DELETE_SELF", "You cannot delete the user you are signed in as.", "id");
+        // Someone must always be able to sign in and manage Pendulum: the last admin user stays.
+        const users = await store.listUsers();
+        const target = users.find((u) => u.id === request.params.id);
+        if (target?.role === "admin" && users.filter((u) => u.role === "admin").length === 1) {
+          throw new ApiError(409, "LAST_ADMIN", `${target.email} is the only admin; make another user an admin before deleting this one.`, "id");
+        }
         if (!(await store.deleteUser(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No user ${request.params.id}`, "id");
         return { deleted: true };
       });

@@ -6,8 +6,9 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
 import { migrateRecords, openRecords } from "../store/index.js";
-import { authMigrations, createAuthStore, type Kdf } from "./auth-store.js";
-import { DEFAULT_LOGIN_LIMITS } from "./login-throttle.js";
+import { authMigrations, createAuthStore } from "./auth-store.js";
+import type { Kdf } from "../kernel/index.js";
+import { DEFAULT_LOGIN_LIMITS } from "../kernel/index.js";
 
 // Issue 15, finding 6: sign-ins are rate limited per account and per address (429 with
 // Retry-After), and an unknown email costs the same password check as a known one.

@@ -1,80 +1,35 @@
 import path from "node:path";
 import type { Config } from "../config.js";
-import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type ModuleMigrations, type Records } from "../store/index.js";
+import type { DataSignal, ModuleContext, PendulumModule } from "../kernel/index.js";
+import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records } from "../store/index.js";
 import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
+import { composeDefault, type Composition, type DefaultModules, type Modules } from "./compose.js";
 import { lockDataDir } from "./data-lock.js";
-import type { HttpApp, HttpModule } from "./http.js";
-import type { JobHandler } from "../jobs/runner.js";
-import type { CrmModule } from "../crm/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import { createHttpServer } from "./server.js";
 
-/** What a module gets from the composition root. */
-export type ModuleContext = {
-  config: Config;
-  records: Records;
-  events: DuckDbEventStore;
-  auth: AuthStore;
-  clock: () => number;
-  /** Messages for the operator on first start (generated secrets, next steps). */
-  announce(line: string): void;
-  /** Every module of this process, once all are built (for modules that orchestrate others). */
-  modules(): readonly PendulumModule[];
-  /** Tells other modules that data they may cache has changed, without importing them. */
-  signal(name: DataSignal): void;
-  /** Calls `listener` after each `signal(name)`; errors are logged, never thrown at the sender. */
-  onSignal(name: DataSignal, listener: () => void | Promise<void>): void;
-};
-
-/** Changes other modules may want to react to at once (guides refresh their segment cache). */
-export type DataSignal = "crm-pulled" | "rule-ran";
-
-/** A Pendulum module as the composition root sees it. */
-export type PendulumModule = HttpModule & {
-  name: string;
-  migrations?: ModuleMigrations;
-  /** Runs after migrations, before the server listens (seeding, recovery). */
-  start?(): Promise<void>;
-  /** Runs on shutdown, before the stores close (final flush). */
-  stop?(): Promise<void>;
-  /** The kinds of scheduled work this module offers the jobs module (`sync`, `rule`…). */
-  jobHandlers?(): Record<string, JobHandler>;
-};
-
-export type ModuleFactory = (ctx: ModuleContext) => PendulumModule | Promise<PendulumModule>;
-
-/** The module factories Pendulum is made of, in start order. */
-export async function defaultModules(): Promise<ModuleFactory[]> {
-  // Imported lazily so a module's import cost is paid only by the process that runs it.
-  const { analyticsWithSync } = await import("../sync/index.js");
-  const { createCrmModule } = await import("../crm/index.js");
-  const { createJobsModule } = await import("../jobs/index.js");
-  const { createSuccessModule } = await import("../success/index.js");
-  const { createGuidesModule } = await import("../guides/index.js");
-  const { analyticsOf } = await import("../analytics/index.js");
-  let crm: CrmModule | undefined;
-  return [
-    (ctx) => (crm = createCrmModule(ctx)),
-    ...analyticsWithSync({ localCrm: { registerCallbackUrl: async (clientId, url) => (crm ? crm.registerCallbackUrl(clientId, url) : false) } }),
-    (ctx) => createGuidesModule(ctx, { analytics: analyticsOf({ modules: ctx.modules() }) }),
-    createSuccessModule,
-    createJobsModule,
-  ];
-}
-
-export type Pendulum = {
+export type Pendulum<M extends Modules = DefaultModules> = {
   app: HttpApp;
   url: string;
   records: Records;
   events: DuckDbEventStore;
   auth: AuthStore;
-  modules: PendulumModule[];
+  /** The modules the composition built, by name, in start order. */
+  modules: M;
   /** The lines shown to the operator on start (secrets generated on first start). */
   announcements: string[];
   close(): Promise<void>;
 };
 
 /** Opens the stores under the data folder, runs migrations, seeds the first start and starts listening. */
-export async function startPendulum(config: Config, options: { listen?: boolean; factories?: ModuleFactory[]; clock?: () => number } = {}): Promise<Pendulum> {
+export function startPendulum(config: Config, options: StartOptions = {}): Promise<Pendulum<DefaultModules>> {
+  return startComposed(config, composeDefault, options);
+}
+
+export type StartOptions = { listen?: boolean; clock?: () => number };
+
+/** Starts Pendulum made of the modules `compose` builds (tests compose a part of it). */
+export async function startComposed<M extends Modules>(config: Config, compose: Composition<M>, options: StartOptions = {}): Promise<Pendulum<M>> {
   const lock = lockDataDir(config.dataDir);
   const announcements: string[] = [];
   const clock = options.clock ?? Date.now;
@@ -84,16 +39,13 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
     records = openRecords({ engine: "sqlite", file: path.join(config.dataDir, "records.sqlite") });
     events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
-    const modules: PendulumModule[] = [];
     const listeners = new Map<DataSignal, (() => void | Promise<void>)[]>();
     const ctx: ModuleContext = {
       config,
       records,
       events,
-      auth,
       clock,
       announce: (l) => announcements.push(l),
-      modules: () => modules,
       signal(name) {
         for (const l of listeners.get(name) ?? []) {
           Promise.resolve()
@@ -105,8 +57,9 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
         listeners.set(name, [...(listeners.get(name) ?? []), listener]);
       },
     };
-    const factories = options.factories ?? (await defaultModules());
-    for (const f of factories) modules.push(await f(ctx));
+    // The composition builds every module with its dependencies passed in; none finds another at run time.
+    const built = await compose(ctx);
+    const modules: PendulumModule[] = Object.values(built);
     await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
     await seedAuth(config, auth, ctx.announce);
     for (const m of modules) await m.start?.();
@@ -129,7 +82,7 @@ export async function startPendulum(config: Config, options: { listen?: boolean;
       records,
       events,
       auth,
-      modules,
+      modules: built,
       announcements,
       async close() {
         await app.close();

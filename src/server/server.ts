@@ -5,8 +5,8 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { apiGuard, createAuthRoutes } from "./auth.js";
 import type { AuthStore } from "./auth-store.js";
 import { installErrorHandler } from "./errors.js";
-import { refuseDeepBody } from "./json-depth.js";
-import type { HttpApp, HttpModule } from "./http.js";
+import { refuseDeepBody } from "../kernel/index.js";
+import type { HttpApp, HttpModule } from "../kernel/index.js";
 import { isUiPage, registerWebUi } from "./web-ui.js";
 
 export type ServerOptions = {

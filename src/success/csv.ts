@@ -1,4 +1,4 @@
-import { neutraliseFormula } from "../server/spreadsheet.js";
+import { neutraliseFormula } from "../kernel/index.js";
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends. */
 export function parseCsv(text: string): string[][] {

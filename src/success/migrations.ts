@@ -176,4 +176,15 @@ export const successMigrations: ModuleMigrations = {
       await db.schema.alterTable("success_rule_runs").addColumn("timings", "text", (c) => c.notNull().defaultTo("{}")).execute();
     },
   },
+  "success-0003-score-days-and-run-rows": {
+    async up(db: Kysely<unknown>) {
+      // Health over time is drawn by the day a score describes, which for a back-filled rule run is
+      // its rule date, not the moment it ran. Older rows stay null and read as the day they were written.
+      await db.schema.alterTable("success_score_history").addColumn("as_of", "text").execute();
+      // A rule run lists the rows it wrote: these find them by run.
+      await db.schema.createIndex("success_score_history_run").on("success_score_history").column("run_id").execute();
+      await db.schema.createIndex("success_usage_data_run").on("success_usage_data").column("run_id").execute();
+      await db.schema.createIndex("success_object_records_run").on("success_object_records").column("run_id").execute();
+    },
+  },
 };

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 
 /**
  * A whole-number query parameter. The server's validator does not coerce types, so numbers in a

@@ -103,6 +103,8 @@ export type SuccessTables = {
     comment: string | null;
     at: number;
     run_id: string | null;
+    /** The day the score describes (`YYYY-MM-DD`): a rule run's rule date, else the day it was written; null on rows from before it was kept. */
+    as_of: string | null;
   };
   success_ctas: {
     id: string;

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { authorizationUrl, createSalesforceClient, exchangeCode, pkcePair, SalesforceError, type RetryPolicy, type SalesforceClient, type SalesforceCredentials, type SalesforceGrant, type SalesforceSession } from "../salesforce/index.js";
 import type { SecretBox } from "./secret-box.js";
 import type { StoredConnection, SyncStore } from "./store.js";
@@ -18,7 +18,7 @@ export type ConnectionInput = {
   fieldPrefix?: string;
 };
 
-/** The connection as GET /crm/connection shows it: no secrets. */
+/** The connection as GET /sync/connection shows it: no secrets. */
 export type ConnectionView =
   | { status: "disconnected" }
   | { status: StoredConnection["status"]; message?: string; loginUrl: string; clientId: string; grant: SalesforceGrant; username?: string; org?: StoredConnection["org"]; apiUsage?: StoredConnection["apiUsage"]; apiReserve: number; fieldPrefix: string; apiVersion: string };
@@ -29,13 +29,15 @@ export type ClientTuning = { retry?: RetryPolicy; timeoutMs?: number; pollMs?: n
 export type LocalCrm = { registerCallbackUrl(clientId: string, url: string): Promise<boolean> };
 
 /** Pendulum's OAuth callback path; the CRM sends the admin's browser back here with a code. */
-export const CALLBACK_PATH = "/api/v1/crm/oauth/callback";
+export const CALLBACK_PATH = "/api/v1/sync/oauth/callback";
+/** The path connected apps registered before the sync routes got their own name; still served. */
+const OLD_CALLBACK_PATH = "/api/v1/crm/oauth/callback";
 
 /** True when the connection is to the CRM built into this very server (same origin) and comes back to its callback. */
 function isOwnCallback(loginUrl: string, redirectUri: string): boolean {
   if (!URL.canParse(loginUrl) || !URL.canParse(redirectUri)) return false;
   const back = new URL(redirectUri);
-  return new URL(loginUrl).origin === back.origin && back.pathname === CALLBACK_PATH && back.search === "";
+  return new URL(loginUrl).origin === back.origin && (back.pathname === CALLBACK_PATH || back.pathname === OLD_CALLBACK_PATH) && back.search === "";
 }
 
 const KEY = "connection";
@@ -132,7 +134,7 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** Starts the authorization-code flow for one admin credential: the URL to send the admin's browser to (PKCE S256). */
     async authorizeUrl(owner: string): Promise<string> {
       const c = await load();
-      if (!c || c.grant !== "authorization_code") throw new ApiError(409, "NOT_AUTHORIZATION_CODE", "Set up the connection with grant authorization_code first (PUT /api/v1/crm/connection)");
+      if (!c || c.grant !== "authorization_code") throw new ApiError(409, "NOT_AUTHORIZATION_CODE", "Set up the connection with grant authorization_code first (PUT /api/v1/sync/connection)");
       const { verifier, challenge } = pkcePair();
       const state = crypto.randomBytes(16).toString("base64url");
       await save({ ...c, pkce: { state, verifier: box.seal(verifier), owner: crypto.createHash("sha256").update(owner).digest("hex") } });
@@ -142,7 +144,7 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     async completeAuthorization(code: string, state: string, owner: string): Promise<ConnectionView> {
       const c = await load();
       const sameOwner = c?.pkce?.owner === crypto.createHash("sha256").update(owner).digest("hex");
-      if (!c?.pkce || c.pkce.state !== state || !sameOwner) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here or has already been used; start again from GET /api/v1/crm/oauth/start", "state");
+      if (!c?.pkce || c.pkce.state !== state || !sameOwner) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here, was started by another admin session, or has already been used; start again from GET /api/v1/sync/oauth/start", "state");
       let session: SalesforceSession;
       try {
         session = await exchangeCode(credentials(c), code, box.open(c.pkce.verifier));
@@ -158,8 +160,8 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** A client for a run; refuses when there is no usable connection. */
     async client(): Promise<SalesforceClient> {
       const c = await load();
-      if (!c) throw new ApiError(409, "CRM_NOT_CONNECTED", "Connect the CRM first (PUT /api/v1/crm/connection)");
-      if (c.status === "pending-authorization") throw new ApiError(409, "CRM_NOT_AUTHORIZED", "Finish signing in to the CRM (GET /api/v1/crm/oauth/start)");
+      if (!c) throw new ApiError(409, "CRM_NOT_CONNECTED", "Connect the CRM first (PUT /api/v1/sync/connection)");
+      if (c.status === "pending-authorization") throw new ApiError(409, "CRM_NOT_AUTHORIZED", "Finish signing in to the CRM (GET /api/v1/sync/oauth/start)");
       return clientOf(c);
     },
     /**

@@ -1,27 +1,39 @@
-import { createAnalyticsModule, type AnalyticsModule } from "../analytics/index.js";
-import type { ModuleContext, ModuleFactory, PendulumModule } from "../server/pendulum.js";
+import type { AnalyticsModule } from "../analytics/index.js";
+import type { JobHandler, ModuleContext, PendulumModule } from "../kernel/index.js";
+import type { SalesforceClient } from "../salesforce/index.js";
 import { createConnectionService, type ClientTuning, type LocalCrm } from "./connection.js";
 import { registerSyncRoutes } from "./routes.js";
 import { createRunService, type RunOptions, type RunService } from "./runs.js";
 import { createSecretBox, loadSecretKey } from "./secret-box.js";
-import { createSyncStore, syncMigrations, type SyncStore } from "./store.js";
+import { createSyncStore, syncMigrations, type SyncStore, type SyncRun } from "./store.js";
 
 export type { ConnectionInput, ConnectionView, LocalCrm } from "./connection.js";
 export type { RunOptions } from "./runs.js";
 export type { LinkSettings, PullSettings, PushMapping, RecordError, RunCounts, RunStatus, SyncRun } from "./store.js";
+
+/** The CRM as the admin connected it for sync, lent to the rules engine: one integration user, one retry policy, one API reserve. */
+export type CrmAccess = {
+  /** A client signed in as the connection's user; refuses with CRM_NOT_CONNECTED when there is none. */
+  client(): Promise<SalesforceClient>;
+  /** Records what a run learned on the connection: API usage, or that the admin must reconnect. */
+  finished(client: SalesforceClient, error?: unknown): Promise<void>;
+};
 
 /** The analytics ↔ CRM integration: connection, link, pull, push, runs. */
 export type SyncModule = PendulumModule & {
   name: "sync";
   store: SyncStore;
   runs: RunService;
-  /** Runs a sync to its end; the jobs scheduler calls this (`scheduled: true` pushes only daily-sync mappings). */
-  runSync(options?: RunOptions): Promise<import("./store.js").SyncRun>;
+  /** Runs a sync to its end (`scheduled: true` pushes only daily-sync mappings). */
+  runSync(options?: RunOptions): Promise<SyncRun>;
+  /** The connection for other roles that write to the CRM (the rules engine). */
+  crmAccess: CrmAccess;
+  /** The `sync` job kind. */
+  jobHandlers: Record<string, JobHandler>;
 };
 
-export type SyncOptions = {
-  analytics: AnalyticsModule | (() => AnalyticsModule);
-  /** Client tuning (tests shorten retry delays and timeouts). */
+/** How hard the CRM client retries and how long it waits (tests shorten both). */
+export type SyncTuning = {
   tuning?: ClientTuning;
   /** Wait before resuming a run a crash left behind, so the server (and a built-in CRM) is listening. */
   resumeDelayMs?: number;
@@ -29,12 +41,18 @@ export type SyncOptions = {
   localCrm?: LocalCrm;
 };
 
+export type SyncDeps = SyncTuning & {
+  analytics: AnalyticsModule;
+  /** The built-in CRM of this process, if any: the connection wizard registers Pendulum's callback on it. */
+  localCrm?: LocalCrm;
+};
+
 /** Builds the sync module over the analytics module it integrates. */
-export function createSyncModule(ctx: ModuleContext, options: SyncOptions): SyncModule {
-  const analytics = typeof options.analytics === "function" ? options.analytics : () => options.analytics as AnalyticsModule;
+export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule {
+  const { analytics } = deps;
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
-  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: options.tuning ?? {}, ...(options.localCrm ? { localCrm: options.localCrm } : {}) });
+  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {}, ...(deps.localCrm ? { localCrm: deps.localCrm } : {}) });
   const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled") });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
@@ -43,18 +61,19 @@ export function createSyncModule(ctx: ModuleContext, options: SyncOptions): Sync
     store,
     runs,
     runSync: (o) => runs.runSync(o),
-    jobHandlers: () => ({
+    crmAccess: { client: () => connection.client(), finished: (client, error) => connection.note(client, error) },
+    jobHandlers: {
       /** A scheduled sync: params `{pull?: boolean, push?: boolean}`; only daily-sync mappings push. */
       sync: async (params) => {
         const run = await runs.runSync({ pull: params["pull"] !== false, push: params["push"] !== false, scheduled: true });
         return { status: run.status === "running" ? "failure" : run.status, summary: { syncRun: run.id, counts: run.counts, apiCalls: run.apiCalls, errors: run.errors.length, message: run.message } };
       },
-    }),
+    },
     async start() {
       if ((await store.runningRuns()).length === 0) return;
       resumeTimer = setTimeout(() => {
         runs.resume().catch((e: unknown) => console.error("pendulum: resuming a sync run failed", e));
-      }, options.resumeDelayMs ?? 1_000);
+      }, deps.resumeDelayMs ?? 1_000);
     },
     async stop() {
       if (resumeTimer) clearTimeout(resumeTimer);
@@ -64,26 +83,4 @@ export function createSyncModule(ctx: ModuleContext, options: SyncOptions): Sync
       registerSyncRoutes(app, { store, connection, runs, analytics });
     },
   };
-}
-
-/** A factory for the sync module given a way to find analytics. */
-export function createSyncModuleWith(options: SyncOptions): ModuleFactory {
-  return (ctx) => createSyncModule(ctx, options);
-}
-
-/** Analytics and sync factories sharing one analytics instance: list both in the composition root, analytics first. */
-export function analyticsWithSync(options: Omit<SyncOptions, "analytics"> = {}): [ModuleFactory, ModuleFactory] {
-  let analytics: AnalyticsModule | undefined;
-  const find = (): AnalyticsModule => {
-    if (!analytics) throw new Error("the analytics module must be created before sync");
-    return analytics;
-  };
-  return [(ctx) => (analytics = createAnalyticsModule(ctx)), createSyncModuleWith({ ...options, analytics: find })];
-}
-
-/** Finds the sync module among a running Pendulum's modules. */
-export function syncOf(p: { modules: readonly PendulumModule[] }): SyncModule {
-  const m = p.modules.find((x) => x.name === "sync");
-  if (!m) throw new Error("sync module is not loaded");
-  return m as SyncModule;
 }

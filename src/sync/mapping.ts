@@ -1,6 +1,6 @@
 import type { Column } from "../analytics/index.js";
 import type { ObjectInfo } from "../salesforce/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { compatible } from "./values.js";
 
 /** Checks a push mapping against the report's columns and the object's describe; the first problem is thrown as an ApiError. */

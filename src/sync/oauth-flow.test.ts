@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
-import { syncOf } from "./index.js";
 
 // Issue 15, findings 1 and 2: the authorization-code flow against the built-in CRM, end to end
 // through a browser's cookies: the wizard registers Pendulum's own callback, only an admin can
@@ -27,7 +26,7 @@ async function browser(email: string, password: string): Promise<(path: string, 
   return (path, init = {}) => fetch(path.startsWith("http") ? path : `${p.url}${path}`, { redirect: "manual", ...init, headers: { cookie, origin: p.url, ...(init.body ? { "content-type": "application/json" } : {}), ...(init.headers as Record<string, string>) } });
 }
 
-const storedPkce = async (): Promise<unknown> => ((await syncOf(p).store.getSetting<{ pkce?: unknown }>("connection")) ?? {}).pkce;
+const storedPkce = async (): Promise<unknown> => ((await p.modules.sync.store.getSetting<{ pkce?: unknown }>("connection")) ?? {}).pkce;
 
 /** Signs in to the built-in CRM's authorize page the start route sent the browser to; returns the callback URL. */
 async function signInToCrm(authorizeUrl: string): Promise<URL> {
@@ -44,17 +43,17 @@ describe("connecting to the built-in CRM with the authorization-code flow", () =
     const admin = await browser("admin@example.com", "correct horse battery");
     const viewer = await browser("viewer@example.com", "long enough pw");
     const otherAdmin = await browser("second-admin@example.com", "long enough pw");
-    const callback = `${p.url}/api/v1/crm/oauth/callback`;
-    const put = await admin("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "authorization_code", redirectUri: callback }) });
+    const callback = `${p.url}/api/v1/sync/oauth/callback`;
+    const put = await admin("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "authorization_code", redirectUri: callback }) });
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ status: "pending-authorization" });
 
     // A viewer's GET changes nothing.
-    const refused = await viewer("/api/v1/crm/oauth/start");
+    const refused = await viewer("/api/v1/sync/oauth/start");
     expect(refused.status).toBe(403);
     expect(await storedPkce()).toBeUndefined();
 
-    const start = await admin("/api/v1/crm/oauth/start");
+    const start = await admin("/api/v1/sync/oauth/start");
     expect(start.status).toBe(302);
     const back = await signInToCrm(start.headers.get("location") ?? "");
     expect(`${back.origin}${back.pathname}`).toBe(callback);

@@ -1,5 +1,5 @@
 import type { AnalyticsModule, EntityKind, Metadata } from "../analytics/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { addErrors, checkpoint, type RunContext } from "./context.js";
 import { indexByLink, linkIds } from "./link.js";
 import { toMetadata } from "./values.js";

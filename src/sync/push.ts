@@ -1,5 +1,5 @@
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { BULK_THRESHOLD, COLLECTION_SIZE, type FieldInfo, type WriteResult } from "../salesforce/index.js";
 import { addErrors, checkpoint, type RunContext } from "./context.js";
 import { indexByLink, linkIds } from "./link.js";
@@ -21,7 +21,7 @@ export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsM
   };
   const report = await deps.analytics.reports.get(mapping.reportId);
   if (!report) return fail("REPORT_NOT_FOUND", `The mapped report ${mapping.reportId} no longer exists; delete or change push mapping ${mapping.id}`);
-  if (!linkField) return fail("LINK_NOT_SET", `Choose the ${mapping.object} field that holds the analytics visitor id (PUT /api/v1/crm/link visitorField)`);
+  if (!linkField) return fail("LINK_NOT_SET", `Choose the ${mapping.object} field that holds the analytics visitor id (PUT /api/v1/sync/link visitorField)`);
   const result = await deps.analytics.reportService.run(report);
   const info = await ctx.describe(mapping.object);
   try {

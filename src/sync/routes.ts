@@ -1,9 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { AnalyticsModule } from "../analytics/index.js";
-import { requireRole } from "../server/auth.js";
-import type { Principal } from "../server/auth-store.js";
-import { ApiError } from "../server/errors.js";
-import type { HttpApp } from "../server/http.js";
+import { ApiError, requireRole, type Principal } from "../kernel/index.js";
+import type { HttpApp } from "../kernel/index.js";
 import type { ConnectionService } from "./connection.js";
 import { indexByLink, linkIds } from "./link.js";
 import { checkMapping } from "./mapping.js";
@@ -42,26 +40,26 @@ function credentialOf(p: Principal): string {
   return p.credential ?? `${p.kind}:${p.id}`;
 }
 
-type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: () => AnalyticsModule };
+type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: AnalyticsModule };
 
-/** `/api/v1/crm/*` (connection, link, pull) and `/api/v1/sync/*` (push mappings, runs). */
+/** `/api/v1/sync/*`: connection, OAuth, CRM fields, link, pull, push mappings and runs. */
 export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   const tags = ["sync"];
-  app.get("/crm/connection", { schema: { tags, summary: "Connection status, org, user and API usage" } }, async () => d.connection.view());
-  app.put("/crm/connection", { schema: { tags, body: ConnectionBody } }, async (req) => d.connection.configure(req.body));
-  app.delete("/crm/connection", { schema: { tags } }, async () => {
+  app.get("/sync/connection", { schema: { tags, summary: "Connection status, org, user and API usage" } }, async () => d.connection.view());
+  app.put("/sync/connection", { schema: { tags, body: ConnectionBody } }, async (req) => d.connection.configure(req.body));
+  app.delete("/sync/connection", { schema: { tags } }, async () => {
     await d.connection.disconnect();
     return { status: "disconnected" };
   });
   // Both OAuth routes are GETs (a browser follows redirects) that change the connection, so they
   // check the admin role themselves, and the flow's state is bound to the admin's own session.
-  app.get("/crm/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE); admins only" } }, async (req, reply) =>
+  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE); admins only" } }, async (req, reply) =>
     reply.redirect(await d.connection.authorizeUrl(credentialOf(requireRole(req, "admin"))), 302),
   );
-  app.get(
-    "/crm/oauth/callback",
-    { schema: { tags, querystring: Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) }) } },
-    async (req, reply) => {
+  const callbackQuery = Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) });
+  // Connected apps registered before the sync routes got their own name still send the admin back to the old path.
+  for (const [url, hide] of [["/sync/oauth/callback", false], ["/crm/oauth/callback", true]] as const) {
+    app.get(url, { schema: { tags, hide, querystring: callbackQuery } }, async (req, reply) => {
       // A browser (the admin UI's wizard) is sent back to the wizard; API clients get JSON.
       const browser = (req.headers.accept ?? "").includes("text/html");
       try {
@@ -73,15 +71,15 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
         if (browser && e instanceof ApiError) return reply.redirect(`/crm?error=${encodeURIComponent(e.message)}`, 302);
         throw e;
       }
-    },
-  );
-  app.get("/crm/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
+    });
+  }
+  app.get("/sync/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
     const client = await d.connection.sharedClient();
     return client.describe(req.query.object ?? "Account");
   });
 
-  app.get("/crm/link", { schema: { tags } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
-  app.put("/crm/link", { schema: { tags, body: LinkBody } }, async (req) => {
+  app.get("/sync/link", { schema: { tags } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
+  app.put("/sync/link", { schema: { tags, body: LinkBody } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, field] of [["Account", req.body.accountField], ["Contact", req.body.visitorField]] as const) {
       if (!field) continue;
@@ -92,7 +90,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     await d.store.setSetting("link", req.body);
     return req.body;
   });
-  app.post("/crm/link/check", { schema: { tags, summary: "Duplicates and unmatched ids for a link field, before saving", body: CheckBody } }, async (req) => {
+  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates and unmatched ids for a link field, before saving", body: CheckBody } }, async (req) => {
     const saved = (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
     const kind = req.body.kind ?? "account";
     const object = kind === "account" ? "Account" : "Contact";
@@ -100,7 +98,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     if (!field) throw new ApiError(400, "INVALID_INPUT", "Name the Contact field that holds the visitor id", "field");
     const client = await d.connection.client();
     const records = await client.query(linkedSoql(object, field, []));
-    const a = d.analytics();
+    const a = d.analytics;
     const app = saved.appId ? a.apps.get(saved.appId) : a.apps.list()[0];
     if (!app) throw new ApiError(404, "APP_NOT_FOUND", "No analytics app");
     const ids = (await a.metadata.all(app.id, kind)).map((e) => e.id);
@@ -108,8 +106,8 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     return { field, object, crmRecords: records.length, analytics: ids.length, matched: r.matched.size, duplicates: r.duplicates, unmatched: r.unmatched.slice(0, 1000), unmatchedCount: r.unmatched.length };
   });
 
-  app.get("/crm/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
-  app.put("/crm/pull", { schema: { tags, body: PullBody } }, async (req) => {
+  app.get("/sync/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
+  app.put("/sync/pull", { schema: { tags, body: PullBody } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, list] of [["Account", req.body.accountFields], ["Contact", req.body.visitorFields ?? []]] as const) {
       if (list.length === 0) continue;
@@ -123,7 +121,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   });
 
   const saveMapping = async (body: typeof MappingBody.static, id?: string) => {
-    const a = d.analytics();
+    const a = d.analytics;
     const report = await a.reports.get(body.reportId);
     if (!report) throw new ApiError(400, "REPORT_NOT_FOUND", `No report ${body.reportId}`, "reportId");
     const object = report.kind === "account" ? "Account" : "Contact";

@@ -1,5 +1,5 @@
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../server/errors.js";
+import { ApiError } from "../kernel/index.js";
 import { SalesforceError, type SalesforceClient } from "../salesforce/index.js";
 import type { ConnectionService } from "./connection.js";
 import { createRunContext, RunInterrupted, type RunContext } from "./context.js";
@@ -14,19 +14,19 @@ export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
 export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
 
 /** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
-export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: () => AnalyticsModule; now: () => number; afterPull?: () => void }) {
+export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void }) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
 
   const appIdOf = (link: LinkSettings): string => {
-    const a = deps.analytics();
+    const a = deps.analytics;
     const app = link.appId ? a.apps.get(link.appId) : a.apps.list()[0];
     if (!app) throw new ApiError(404, "APP_NOT_FOUND", "No analytics app to sync with");
     return app.id;
   };
 
   async function steps(ctx: RunContext, run: SyncRun, options: RunOptions): Promise<void> {
-    const analytics = deps.analytics();
+    const analytics = deps.analytics;
     const link = (await store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
     const pull = (await store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL;
     const conn = await deps.connection.stored();

@@ -17,7 +17,7 @@ async function setUp(p: SyncPendulum, n: number): Promise<void> {
     ids.map((id) => [`Account ${id}`, id, 999, 999]),
   );
   await connectCrm(p);
-  await p.json("/api/v1/crm/link", { method: "PUT", body: JSON.stringify({ accountField: "Analytics_Account_Id__c" }) });
+  await p.json("/api/v1/sync/link", { method: "PUT", body: JSON.stringify({ accountField: "Analytics_Account_Id__c" }) });
   const report = await p.json<{ id: string }>("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "30 days", range: { last: 30 }, columns: ["visitors", "minutes"] }) });
   await p.json("/api/v1/sync/push-mappings", { method: "POST", body: JSON.stringify({ reportId: report.id, fields: MAPPING }) });
 }

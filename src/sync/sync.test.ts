@@ -48,17 +48,17 @@ afterAll(async () => {
 
 describe("connection", () => {
   it("connects with the password grant and shows org, user and API usage, never the secrets", async () => {
-    expect((await p.json<{ status: string }>("/api/v1/crm/connection")).status).toBe("disconnected");
+    expect((await p.json<{ status: string }>("/api/v1/sync/connection")).status).toBe("disconnected");
     const view = await connectCrm(p);
     expect(view).toMatchObject({ status: "connected", grant: "password", org: { username: "sync-api@acme.test" }, fieldPrefix: "Pendo_" });
     expect((view["apiUsage"] as { limit: number }).limit).toBe(100_000);
-    const text = JSON.stringify(await p.json("/api/v1/crm/connection"));
+    const text = JSON.stringify(await p.json("/api/v1/sync/connection"));
     expect(text).not.toContain("sync-client-secret");
     expect(text).not.toContain("s3cret-Passw0rd");
   });
 
   it("refuses a wrong password with an error naming the field", async () => {
-    const res = await p.api("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: "x", clientSecret: "y", grant: "password", username: "nobody@acme.test", password: "wrong-password" }) });
+    const res = await p.api("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: "x", clientSecret: "y", grant: "password", username: "nobody@acme.test", password: "wrong-password" }) });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ code: "CRM_LOGIN_FAILED", field: "password" });
     await connectCrm(p);
@@ -67,12 +67,12 @@ describe("connection", () => {
 
 describe("link", () => {
   it("shows duplicates and unmatched analytics accounts before saving, and saves a text link field", async () => {
-    const check = await p.json<{ matched: number; duplicates: { key: string; recordId: string }[]; unmatched: { key: string }[] }>("/api/v1/crm/link/check", { method: "POST", body: JSON.stringify({ field: "Analytics_Account_Id__c" }) });
+    const check = await p.json<{ matched: number; duplicates: { key: string; recordId: string }[]; unmatched: { key: string }[] }>("/api/v1/sync/link/check", { method: "POST", body: JSON.stringify({ field: "Analytics_Account_Id__c" }) });
     expect(check.matched).toBe(3);
     expect(check.duplicates.map((d) => d.key)).toEqual(["acct-dup", "acct-dup"]);
     expect(check.unmatched.map((u) => u.key)).toEqual(["acct-lonely"]);
-    await p.json("/api/v1/crm/link", { method: "PUT", body: JSON.stringify({ accountField: "Analytics_Account_Id__c" }) });
-    const bad = await p.api("/api/v1/crm/link", { method: "PUT", body: JSON.stringify({ accountField: "Pendo_timeonsite_last30d__c" }) });
+    await p.json("/api/v1/sync/link", { method: "PUT", body: JSON.stringify({ accountField: "Analytics_Account_Id__c" }) });
+    const bad = await p.api("/api/v1/sync/link", { method: "PUT", body: JSON.stringify({ accountField: "Pendo_timeonsite_last30d__c" }) });
     expect(await bad.json()).toMatchObject({ code: "LINK_FIELD_TYPE", field: "accountField" });
   });
 });
@@ -134,7 +134,7 @@ describe("push", () => {
 
 describe("pull", () => {
   it("makes a CRM field read-only account metadata usable in segments at once", async () => {
-    await p.json("/api/v1/crm/pull", { method: "PUT", body: JSON.stringify({ accountFields: ["Health__c", "Pendo_numberofvisitors_last30d__c"] }) });
+    await p.json("/api/v1/sync/pull", { method: "PUT", body: JSON.stringify({ accountFields: ["Health__c", "Pendo_numberofvisitors_last30d__c"] }) });
     const r = await run({ pull: true, push: false });
     expect(r.counts).toMatchObject({ duplicates: 2, unmatched: 1 });
     const red = await p.json<{ count: number; sample: string[] }>("/api/v1/segments/preview", {
@@ -171,26 +171,26 @@ describe("pull", () => {
   });
 
   it("refuses to pull a field the CRM does not have", async () => {
-    const res = await p.api("/api/v1/crm/pull", { method: "PUT", body: JSON.stringify({ accountFields: ["Nope__c"] }) });
+    const res = await p.api("/api/v1/sync/pull", { method: "PUT", body: JSON.stringify({ accountFields: ["Nope__c"] }) });
     expect(await res.json()).toMatchObject({ code: "UNKNOWN_FIELD", field: "Nope__c" });
   });
 });
 
 describe("a deactivated API user", () => {
   it("fails the run with RECONNECT_REQUIRED and shows the connection as needing a reconnect", async () => {
-    const view = await p.json<{ org: { userId: string } }>("/api/v1/crm/connection");
+    const view = await p.json<{ org: { userId: string } }>("/api/v1/sync/connection");
     await p.json(`/api/v1/crm/users/${view.org.userId}`, { method: "PATCH", body: JSON.stringify({ isActive: false }) });
     try {
       const r = await run({});
       expect(r.status).toBe("failure");
       expect(r.message).toMatch(/^RECONNECT_REQUIRED/);
-      expect(await p.json("/api/v1/crm/connection")).toMatchObject({ status: "reconnect" });
+      expect(await p.json("/api/v1/sync/connection")).toMatchObject({ status: "reconnect" });
     } finally {
       await p.json(`/api/v1/crm/users/${view.org.userId}`, { method: "PATCH", body: JSON.stringify({ isActive: true }) });
     }
     const again = await run({ pull: false });
     expect(again.status).toBe("partial");
-    expect(await p.json("/api/v1/crm/connection")).toMatchObject({ status: "connected" });
+    expect(await p.json("/api/v1/sync/connection")).toMatchObject({ status: "connected" });
     const list = await p.json<{ runs: SyncRun[] }>("/api/v1/sync/runs");
     expect(list.runs.length).toBeGreaterThanOrEqual(6);
   });

@@ -1,8 +1,9 @@
 import jsforce from "jsforce";
+import type { ModuleContext } from "../kernel/index.js";
 import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
-import { analyticsOf, type AnalyticsModule } from "../analytics/index.js";
-import { createCrmModuleWith, type CrmOptions } from "../crm/index.js";
-import { analyticsWithSync, syncOf, type SyncModule } from "./index.js";
+import { createAnalyticsModule, type AnalyticsModule } from "../analytics/index.js";
+import { createCrmModule, type CrmModule, type CrmOptions } from "../crm/index.js";
+import { createSyncModule, type SyncModule } from "./index.js";
 
 /** The built-in CRM's API user and connected app, seeded from PENDULUM_CRM_* on first start. */
 export const SYNC_CRM = { username: "sync-api@acme.test", password: "s3cret-Passw0rd-sync", clientId: "3MVG9sync_client_0123456789", clientSecret: "sync-client-secret-0123456789" };
@@ -16,17 +17,25 @@ export const SYNC_FIELDS = [
   { FullName: "Account.Health__c", Metadata: { type: "Text", label: "Health", length: 20 } },
 ];
 
-export type SyncPendulum = TestPendulum & { conn: jsforce.Connection; analytics: AnalyticsModule; sync: SyncModule; json<T>(path: string, init?: RequestInit): Promise<T> };
+/** The built-in CRM, analytics and sync, wired as the composition root wires them. */
+export type SyncModules = { crm: CrmModule; analytics: AnalyticsModule; sync: SyncModule };
+
+export type SyncPendulum = TestPendulum<SyncModules> & { conn: jsforce.Connection; analytics: AnalyticsModule; sync: SyncModule; json<T>(path: string, init?: RequestInit): Promise<T> };
 
 /** Pendulum with the built-in CRM, analytics and sync; the sync reaches the CRM only through jsforce, over HTTP. */
 export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<CrmOptions>; parallel?: number; timeoutMs?: number; createFields?: boolean; port?: number } = {}): Promise<SyncPendulum> {
   const p = (await startTestPendulum({
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
-    factories: [createCrmModuleWith(o.crm ?? {}), ...analyticsWithSync({ tuning: { retry: { attempts: 8, baseDelayMs: 5, maxDelayMs: 60 }, timeoutMs: o.timeoutMs ?? 5_000, pollMs: 20, parallel: o.parallel ?? 4 }, resumeDelayMs: 50 })],
+    compose: (ctx: ModuleContext): SyncModules => {
+      const crm = createCrmModule(ctx, o.crm ?? {});
+      const analytics = createAnalyticsModule(ctx);
+      const sync = createSyncModule(ctx, { analytics, tuning: { retry: { attempts: 8, baseDelayMs: 5, maxDelayMs: 60 }, timeoutMs: o.timeoutMs ?? 5_000, pollMs: 20, parallel: o.parallel ?? 4 }, resumeDelayMs: 50 });
+      return { crm, analytics, sync };
+    },
     env: { ...(o.port ? { PORT: String(o.port) } : {}), PENDULUM_CRM_USERNAME: SYNC_CRM.username, PENDULUM_CRM_PASSWORD: SYNC_CRM.password, PENDULUM_CRM_CLIENT_ID: SYNC_CRM.clientId, PENDULUM_CRM_CLIENT_SECRET: SYNC_CRM.clientSecret },
   })) as SyncPendulum;
-  p.analytics = analyticsOf(p);
-  p.sync = syncOf(p);
+  p.analytics = p.modules.analytics;
+  p.sync = p.modules.sync;
   p.json = async <T>(path: string, init?: RequestInit): Promise<T> => {
     const res = await p.api(path, init);
     const body = (await res.json()) as T;
@@ -39,9 +48,9 @@ export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<Crm
   return p;
 }
 
-/** PUT /api/v1/crm/connection with the password grant against the built-in CRM. */
+/** PUT /api/v1/sync/connection with the password grant against the built-in CRM. */
 export async function connectCrm(p: SyncPendulum, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  return p.json("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: SYNC_CRM.clientId, clientSecret: SYNC_CRM.clientSecret, grant: "password", username: SYNC_CRM.username, password: SYNC_CRM.password, ...extra }) });
+  return p.json("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: SYNC_CRM.clientId, clientSecret: SYNC_CRM.clientSecret, grant: "password", username: SYNC_CRM.username, password: SYNC_CRM.password, ...extra }) });
 }
 
 /** Inserts CRM Accounts through Bulk API 2.0 (CSV with a header row). */

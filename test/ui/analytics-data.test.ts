@@ -61,7 +61,7 @@ describe("admin UI: accounts, visitors, account detail, reports and the CRM push
     ]) {
       await json("/api/v1/crm/fields", { method: "POST", body: JSON.stringify({ name, label, type: "Number", precision: 18, scale: 0 }) });
     }
-    await json("/api/v1/crm/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }) });
+    await json("/api/v1/sync/connection", { method: "PUT", body: JSON.stringify({ loginUrl: p.url, clientId: CRM.clientId, clientSecret: CRM.clientSecret, grant: "password", username: CRM.username, password: CRM.password }) });
     browser = await launchBrowser();
     ui = await openUi(browser, p.url);
     await signIn(ui.page);

@@ -3,7 +3,6 @@
 // segment with a nested OR group and a behaviour rule whose live count matches the API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, Locator } from "playwright-core";
-import { analyticsOf } from "../../src/analytics/index.js";
 import { launchBrowser } from "../browser.js";
 import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../harness.js";
 import { checkScreen as check, openScreen, openUi, signIn, type AdminPage } from "./ui-kit.js";
@@ -52,7 +51,7 @@ beforeAll(async () => {
   ]);
   await ingest("bob", "acct-b", [load(now - 20 * min, "https://app.example.com/home"), click(now - 19 * min, "https://app.example.com/home", [{ tag: "a", id: "help", classes: ["nav-link"] }])]);
   await ingest("cat", "acct-c", [load(now - 10 * min, "https://app.example.com/reports/3")]);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
   await json("/api/v1/accounts/acct-c/metadata/custom", { method: "PUT", body: JSON.stringify({ plan: "pro" }) });
   browser = await launchBrowser();
   ui = await openUi(browser, p.url);

@@ -4,10 +4,9 @@
 import type { Connection } from "jsforce";
 import type { Browser, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../../src/analytics/index.js";
-import { crmLogin } from "../../src/demo/index.js";
+import { crmLogin } from "../crm-login.js";
 import { launchBrowser } from "../browser.js";
-import { startTestPendulum, TEST_APP_KEY, TEST_TOKEN, type TestPendulum } from "../harness.js";
+import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../harness.js";
 import { checkScreen, openScreen, openUi, signIn, type AdminPage } from "./ui-kit.js";
 
 const CRM = { username: "ui-api@acme.test", password: "s3cret-Passw0rd-ui", clientId: "3MVG9ui_client_0123456789", clientSecret: "ui-client-secret-0123456789" };
@@ -34,7 +33,7 @@ beforeAll(async () => {
   // The link field and a success field the pull reads, through the admin API.
   await json("/api/v1/crm/fields", { method: "POST", body: JSON.stringify({ name: "Analytics_Account_Id__c", type: "Text", label: "Analytics Account Id", length: 64, externalId: true }) });
   await json("/api/v1/crm/fields", { method: "POST", body: JSON.stringify({ name: "Health__c", type: "Text", label: "Health", length: 20 }) });
-  conn = await crmLogin({ url: p.url, token: TEST_TOKEN, crm: CRM });
+  conn = await crmLogin({ url: p.url, crm: CRM });
   // Five Accounts linked one to one, two sharing the key acc-dup.
   const accounts = [1, 2, 3, 4, 5].map((i) => ({ Name: `Customer ${i}`, Analytics_Account_Id__c: `acc-${i}`, Health__c: i % 2 ? "Green" : "Red" }));
   accounts.push({ Name: "Twin A", Analytics_Account_Id__c: "acc-dup", Health__c: "Green" }, { Name: "Twin B", Analytics_Account_Id__c: "acc-dup", Health__c: "Red" });
@@ -44,7 +43,7 @@ beforeAll(async () => {
     const res = await fetch(`${p.url}/data/ingest?key=${TEST_APP_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ visitor: { id: `v-${account}` }, account: { id: account }, events: [{ type: "load", ts: Date.now() - 60_000, url: "https://app.example.com/home" }] }) });
     expect(res.status).toBeLessThan(300);
   }
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
   browser = await launchBrowser();
   ui = await openUi(browser, p.url);
   await signIn(ui.page);
@@ -95,7 +94,7 @@ describe("CRM integration screens", () => {
     const card = page.getByTestId("connection-card");
     await card.getByText("connected", { exact: true }).waitFor();
     await card.getByText(/API requests today/).waitFor();
-    const view = await json<{ status: string; grant: string; org?: { username: string } }>("/api/v1/crm/connection");
+    const view = await json<{ status: string; grant: string; org?: { username: string } }>("/api/v1/sync/connection");
     expect(view).toMatchObject({ status: "connected", grant: "client_credentials", org: { username: CRM.username } });
     await checkScreen(ui, "crm-connection");
   });
@@ -118,13 +117,13 @@ describe("CRM integration screens", () => {
     await checkScreen(ui, "crm-link-check");
     await page.getByRole("button", { name: "Save link" }).click();
     await page.getByText("Link saved").waitFor();
-    expect(await json("/api/v1/crm/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
+    expect(await json("/api/v1/sync/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
 
     await page.getByRole("button", { name: "Next: pull fields" }).click();
     await page.getByRole("checkbox", { name: /^Health/ }).check();
     await page.getByRole("button", { name: "Save pull fields" }).click();
     await page.getByText("Pull fields saved").waitFor();
-    expect(await json("/api/v1/crm/pull")).toMatchObject({ accountFields: ["Health__c"] });
+    expect(await json("/api/v1/sync/pull")).toMatchObject({ accountFields: ["Health__c"] });
     await page.getByRole("button", { name: "Pull now" }).click();
     const result = page.getByTestId("pull-result");
     await result.getByText("partial", { exact: true }).waitFor({ timeout: 30_000 });

@@ -120,7 +120,7 @@ describe("admin UI: guides, guide editor with live preview, guide metrics and NP
 
     // Publish from the editor.
     await choose(page, /^Status/, "Public");
-    await eventually(() => page.getByTestId("guide-status").textContent()).toBe("public");
+    await eventually(() => page.getByTestId("guide-status").textContent()).toBe("Public");
     expect((await api<Guide>(`/guides/${id}`)).status).toBe("public");
     expect(ui.problems).toEqual([]);
     await ui.close();

@@ -7,10 +7,10 @@
 import type { Connection } from "jsforce";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { analyticsOf } from "../../src/analytics/index.js";
-import { crmLogin, RULE_ACCOUNT_TO_USAGE, RULE_SUCCESS_TO_ACCOUNT } from "../../src/demo/index.js";
+import { RULE_ACCOUNT_TO_USAGE, RULE_SUCCESS_TO_ACCOUNT } from "../../src/demo/index.js";
+import { crmLogin } from "../crm-login.js";
 import { launchBrowser } from "../browser.js";
-import { startTestPendulum, TEST_APP_KEY, TEST_TOKEN, type TestPendulum } from "../harness.js";
+import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../harness.js";
 import { checkScreen, openScreen, openUi, settled, signIn, type AdminPage } from "./ui-kit.js";
 
 const CRM = { username: "walk-api@acme.test", password: "s3cret-Passw0rd-walk", clientId: "3MVG9walk_client_0123456789", clientSecret: "walk-client-secret-0123456789" };
@@ -76,7 +76,7 @@ async function addMappings(action: Locator, first: number, pairs: [string, strin
 beforeAll(async () => {
   p = await startTestPendulum({ env: { PENDULUM_CRM_USERNAME: CRM.username, PENDULUM_CRM_PASSWORD: CRM.password, PENDULUM_CRM_CLIENT_ID: CRM.clientId, PENDULUM_CRM_CLIENT_SECRET: CRM.clientSecret } });
   // The CRM as the admin finds it: the link field and a health colour on the Account, and Accounts.
-  conn = await crmLogin({ url: p.url, token: TEST_TOKEN, crm: CRM });
+  conn = await crmLogin({ url: p.url, crm: CRM });
   await conn.tooling.sobject("CustomField").create({ FullName: "Account.Analytics_Account_Id__c", Metadata: { type: "Text", label: "Analytics Account Id", length: 64, externalId: true } });
   await conn.tooling.sobject("CustomField").create({ FullName: "Account.Health_Color__c", Metadata: { type: "Text", label: "Health Color", length: 20 } });
   const created = await conn.sobject("Account").create(CUSTOMERS.map((c) => ({ Name: c.name, Analytics_Account_Id__c: c.id, Health_Color__c: "Unknown" })), { allOrNone: true });
@@ -95,7 +95,7 @@ beforeAll(async () => {
       expect(res.status).toBeLessThan(300);
     }
   }
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
   browser = await launchBrowser();
   ui = await openUi(browser, p.url);
   await signIn(ui.page);
@@ -158,13 +158,13 @@ describe("the article's walkthrough, as a new admin", () => {
     await check("link-check");
     await page.getByRole("button", { name: "Save link" }).click();
     await page.getByText("Link saved").waitFor(LONG);
-    expect(await json("/api/v1/crm/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
+    expect(await json("/api/v1/sync/link")).toMatchObject({ accountField: "Analytics_Account_Id__c" });
 
     await page.getByRole("button", { name: "Next: pull fields" }).click();
     for (const label of ["Health Score", "Health Color", "Renewal Date", "Onboarding Status"]) await page.getByRole("checkbox", { name: new RegExp(`^${label}`) }).check();
     await page.getByRole("button", { name: "Save pull fields" }).click();
     await page.getByText("Pull fields saved").waitFor(LONG);
-    const pull = await json<{ accountFields: string[] }>("/api/v1/crm/pull");
+    const pull = await json<{ accountFields: string[] }>("/api/v1/sync/pull");
     expect([...pull.accountFields].sort()).toEqual(["Health_Color__c", "Health_Score__c", "Onboarding_Status__c", "Renewal_Date__c"]);
     await page.getByRole("button", { name: "Pull now" }).click();
     await page.getByTestId("pull-result").getByText("succeeded", { exact: true }).waitFor(LONG);

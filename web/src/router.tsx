@@ -1,3 +1,4 @@
+import { Anchor } from "@mantine/core";
 import { useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
 
 const listeners = new Set<() => void>();
@@ -49,11 +50,11 @@ export function linkClick(to: string) {
   };
 }
 
-/** An anchor that navigates inside the UI. */
-export function Link(props: { to: string; children: ReactNode; className?: string; "aria-label"?: string }) {
+/** A link inside the UI, in the one link style of every screen (navigates without reloading). */
+export function Link(props: { to: string; children: ReactNode; className?: string; "aria-label"?: string; size?: "xs" | "sm" | "md"; fw?: number; testId?: string }) {
   return (
-    <a href={props.to} onClick={linkClick(props.to)} className={props.className} aria-label={props["aria-label"]}>
+    <Anchor href={props.to} onClick={linkClick(props.to)} className={props.className} aria-label={props["aria-label"]} size={props.size} fw={props.fw} data-testid={props.testId} inherit={props.size === undefined}>
       {props.children}
-    </a>
+    </Anchor>
   );
 }

@@ -52,6 +52,19 @@ export function useMutation<A, R>(fn: (args: A) => Promise<R>): Mutation<A, R> {
     }
   }, []);
   const clear = useCallback(() => setError(undefined), []);
+  // A refused field may be off screen (a long form, under the fixed header): bring the first
+  // input marked invalid into view and put the cursor in it, as the browser does for its own checks.
+  useEffect(() => {
+    if (error?.field === undefined) return;
+    const frame = window.requestAnimationFrame(() => {
+      const invalid = document.querySelector<HTMLElement>('[aria-invalid="true"]');
+      if (!invalid) return;
+      invalid.scrollIntoView({ block: "center" });
+      // A combobox opens its list on focus, which would cover the message: those are only scrolled to.
+      if (invalid.getAttribute("role") !== "combobox" && !invalid.hasAttribute("aria-haspopup")) invalid.focus({ preventScroll: true });
+    });
+    return () => window.cancelAnimationFrame(frame);
+  }, [error]);
   return { run, busy, error, clear };
 }
 

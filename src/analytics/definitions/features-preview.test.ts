@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
-import { analyticsOf } from "../index.js";
 
 let p: TestPendulum;
 const now = Date.now();
@@ -16,7 +15,7 @@ beforeAll(async () => {
     click(now - 4000, [{ tag: "button", id: "cancel", classes: ["btn"] }]),
     click(now - 3000, [{ tag: "a", attrs: { href: "/help" } }]),
   ]);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
 });
 afterAll(async () => {
   await p.close();

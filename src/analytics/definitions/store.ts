@@ -1,7 +1,7 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../../store/index.js";
-import type { RuleSet } from "../rules/index.js";
+import type { RuleSet } from "../tagging/index.js";
 
 /** A page: named URL rules (OR-ed). */
 export type Page = { id: string; appId: string; name: string; rules: string[]; createdAt: number; updatedAt: number };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { StoredEvent } from "../../store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
-import { applyFeatureRule, applyPageRule } from "../rules/index.js";
+import { applyFeatureRule, applyPageRule } from "../tagging/index.js";
 import { definitionUsage } from "./definition-usage.js";
 import { updateRollups } from "./rollups.js";
 

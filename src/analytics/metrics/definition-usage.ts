@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ensureMappingTables } from "../rules/index.js";
+import { ensureMappingTables } from "../tagging/index.js";
 import { ensureRollupTables } from "./rollups.js";
 import { SLOT_MS } from "./time-zone.js";
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PathElement, StoredEvent } from "../../store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
-import { applyFeatureRule, applyPageRule, removeFeature, removePage } from "../rules/index.js";
+import { applyFeatureRule, applyPageRule, removeFeature, removePage } from "../tagging/index.js";
 import { accountMetrics, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./index.js";
 import type { AccountMetricsRow, MetricsQuery, VisitorMetricsRow } from "./types.js";
 

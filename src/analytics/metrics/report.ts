@@ -1,5 +1,5 @@
 import { listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
-import { ensureMappingTables } from "../rules/index.js";
+import { ensureMappingTables } from "../tagging/index.js";
 import { ensureRollupTables } from "./rollups.js";
 import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
 import { buildKeyed } from "./keyed-report.js";

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
-import { analyticsOf } from "../index.js";
 
 // Issue 15, findings 4 and 13: metadata anyone with the public app key can send reaches the CSV
 // export, so cells a spreadsheet would run as formulas are neutralised; and a column names an own
@@ -22,7 +21,7 @@ it("neutralises formula cells in a report's CSV, keeps numbers numeric and reads
     body: JSON.stringify({ visitor: { id: "v-csv" }, account: { id: "=cmd|' /C calc'!A0", ...hostile }, events: [{ type: "load", ts: Date.now() - 1000, url: "https://app.example.com/" }] }),
   });
   expect(res.status).toBe(200);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
   const columns = [...Object.keys(hostile).map((k) => `agent.${k}`), "custom.constructor", "agent.toString", "pageViews"];
   const created = await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "csv", range: { last: 7 }, columns }) });
   expect(created.status).toBe(201);

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
-import { analyticsOf } from "../index.js";
 
 let p: TestPendulum;
 const now = Date.now();
@@ -29,7 +28,7 @@ beforeAll(async () => {
   ]);
   await send("bob", "acct-a", [{ type: "load", ts: now - 5 * min, url: "https://app.example.com/reports/8" }]);
   await send("cat", "acct-b", [{ type: "load", ts: now - 3 * min, url: "https://app.example.com/home" }, { type: "focus", ts: now - 2 * min, url: "https://app.example.com/home" }]);
-  await analyticsOf(p).settle();
+  await p.modules.analytics.settle();
 });
 afterAll(async () => {
   await p.close();
@@ -147,6 +146,32 @@ describe("account reports and segments", () => {
     expect(bad.status).toBe(400);
     expect((await bad.json()).field).toBe("definition.rules[0].count");
   });
+
+  it("pins a report to the overview and keeps the pin when the report is edited", async () => {
+    const r = await json<{ id: string; pinned: boolean }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Pinned minutes", range: { last: 7 }, columns: ["minutes"] }) }));
+    expect(r.pinned).toBe(false);
+    expect((await json<{ pinned: boolean }>(await p.api(`/api/v1/reports/${r.id}/pin`, { method: "PUT", body: JSON.stringify({ pinned: true }) }))).pinned).toBe(true);
+    const edited = await json<{ pinned: boolean; columns: string[] }>(await p.api(`/api/v1/reports/${r.id}`, { method: "PUT", body: JSON.stringify({ name: "Pinned minutes", range: { last: 7 }, columns: ["minutes", "visitors"] }) }));
+    expect(edited).toMatchObject({ pinned: true, columns: ["minutes", "visitors"] });
+    const listed = (await json<{ reports: { id: string; pinned: boolean }[] }>(await p.api("/api/v1/reports"))).reports;
+    expect(listed.find((x) => x.id === r.id)?.pinned).toBe(true);
+    expect((await json<{ pinned: boolean }>(await p.api(`/api/v1/reports/${r.id}/pin`, { method: "PUT", body: JSON.stringify({ pinned: false }) }))).pinned).toBe(false);
+    const missing = await p.api("/api/v1/reports/nope/pin", { method: "PUT", body: JSON.stringify({ pinned: true }) });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe("an account's visitors", () => {
+  it("lists the visitors seen in an account, most recent first, with when they were seen there", async () => {
+    const r = await json<{ total: number; visitors: { id: string; firstSeenHere: number; lastSeenHere: number }[] }>(await p.api("/api/v1/accounts/acct-a/visitors"));
+    expect(r.total).toBe(2);
+    expect(r.visitors.map((v) => v.id)).toEqual(["bob", "ann"]);
+    expect(r.visitors[1]?.firstSeenHere).toBe(now - 10 * min);
+    expect(r.visitors[1]?.lastSeenHere).toBe(now - 6 * min + 2_000);
+    const page = await json<{ total: number; visitors: { id: string }[] }>(await p.api("/api/v1/accounts/acct-a/visitors?limit=1&offset=1"));
+    expect(page).toMatchObject({ total: 2, visitors: [{ id: "ann" }] });
+    expect((await p.api("/api/v1/accounts/no-such-account/visitors")).status).toBe(404);
+  });
 });
 
 describe("bounded work (issue 15, finding 7a)", () => {
@@ -158,7 +183,7 @@ describe("bounded work (issue 15, finding 7a)", () => {
     const notADate = await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ ...body, range: { from: "2024-13-45", to: "2025-01-01" } }) });
     expect(await notADate.json()).toMatchObject({ code: "INVALID_RANGE", field: "range" });
     // A report saved before this check (straight into the store) is refused when it runs.
-    const old = await analyticsOf(p).reports.create({ appId: analyticsOf(p).apps.list()[0]?.id as string, name: "old", kind: "account", segmentId: "everyone", range: body.range, timeZone: "UTC", columns: ["minutes"] });
+    const old = await p.modules.analytics.reports.create({ appId: p.modules.analytics.apps.list()[0]?.id as string, name: "old", kind: "account", segmentId: "everyone", range: body.range, timeZone: "UTC", columns: ["minutes"] });
     const run = await p.api(`/api/v1/reports/${old.id}/results`);
     expect(run.status).toBe(400);
     expect(await run.json()).toMatchObject({ code: "INVALID_RANGE" });

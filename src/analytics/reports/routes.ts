@@ -1,7 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import { neutraliseFormula } from "../../server/spreadsheet.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError, neutraliseFormula } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import type { SegmentStore } from "../segments/index.js";
 import { localRange } from "../metrics/time-zone.js";
 import { metricColumns, type ReportValue } from "./columns.js";
@@ -88,6 +87,14 @@ export function registerReportRoutes(app: HttpApp, o: { reports: ReportStore; se
     await load(req.params.id);
     return o.reports.update(req.params.id, await input(req.body));
   });
+  app.put(
+    "/reports/:id/pin",
+    { schema: { tags: ["reports"], description: "Pins the report to the admin UI's overview (or takes it off).", params: Type.Object({ id: Type.String() }), body: Type.Object({ pinned: Type.Boolean() }, { additionalProperties: false }) } },
+    async (req) => {
+      if (!(await o.reports.pin(req.params.id, req.body.pinned))) throw new ApiError(404, "NOT_FOUND", `No report ${req.params.id}`, "id");
+      return load(req.params.id);
+    },
+  );
   app.delete("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
     if (!(await o.reports.delete(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No report ${req.params.id}`, "id");
     return { deleted: true };

@@ -1,4 +1,4 @@
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import type { DuckDbEventStore } from "../../store/index.js";
 import type { AppStore } from "../apps.js";
 import type { DefinitionStore } from "../definitions/index.js";

@@ -16,11 +16,13 @@ export type Report = {
   range: ReportRange;
   timeZone: string;
   columns: string[];
+  /** Shown on the admin UI's overview, with a chart of its main column. */
+  pinned: boolean;
   createdAt: number;
   updatedAt: number;
 };
 
-type ReportTables = { reports: { id: string; app_id: string; name: string; kind: string; segment_id: string; range: string; time_zone: string; columns: string; created_at: number; updated_at: number } };
+type ReportTables = { reports: { id: string; app_id: string; name: string; kind: string; segment_id: string; range: string; time_zone: string; columns: string; created_at: number; updated_at: number; pinned: number } };
 
 export const reportsMigrations: ModuleMigrations = {
   "analytics-0005-reports": {
@@ -40,9 +42,14 @@ export const reportsMigrations: ModuleMigrations = {
         .execute();
     },
   },
+  "analytics-0006-report-pins": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("reports").addColumn("pinned", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
-type ReportInput = Omit<Report, "id" | "createdAt" | "updatedAt">;
+type ReportInput = Omit<Report, "id" | "createdAt" | "updatedAt" | "pinned">;
 
 /** Saved reports over the records store. */
 export function createReportStore(records: Records, now: () => number = Date.now) {
@@ -56,10 +63,11 @@ export function createReportStore(records: Records, now: () => number = Date.now
     range: JSON.parse(r.range) as ReportRange,
     timeZone: r.time_zone,
     columns: JSON.parse(r.columns) as string[],
+    pinned: Number(r.pinned) === 1,
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   });
-  const row = (id: string, r: ReportInput, created: number) => ({
+  const row = (id: string, r: ReportInput, created: number, pinned = 0) => ({
     id,
     app_id: r.appId,
     name: r.name,
@@ -70,6 +78,7 @@ export function createReportStore(records: Records, now: () => number = Date.now
     columns: JSON.stringify(r.columns),
     created_at: created,
     updated_at: now(),
+    pinned,
   });
   return {
     async list(appId: string): Promise<Report[]> {
@@ -87,9 +96,13 @@ export function createReportStore(records: Records, now: () => number = Date.now
     async update(id: string, input: ReportInput): Promise<Report | undefined> {
       const existing = await this.get(id);
       if (!existing) return undefined;
-      const r = row(id, input, existing.createdAt);
+      const r = row(id, input, existing.createdAt, existing.pinned ? 1 : 0);
       await db.updateTable("reports").set(r).where("id", "=", id).execute();
       return toReport(r);
+    },
+    /** Pins a report to the overview or takes it off; false when there is no such report. */
+    async pin(id: string, pinned: boolean): Promise<boolean> {
+      return Number((await db.updateTable("reports").set({ pinned: pinned ? 1 : 0 }).where("id", "=", id).executeTakeFirst()).numUpdatedRows) > 0;
     },
     async delete(id: string): Promise<boolean> {
       return Number((await db.deleteFrom("reports").where("id", "=", id).executeTakeFirst()).numDeletedRows) > 0;

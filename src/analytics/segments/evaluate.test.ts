@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDuckDbEventStore, type DuckDbEventStore, type StoredEvent } from "../../store/index.js";
 import type { Entity, Metadata } from "../metadata.js";
 import { ensureRollupTables, updateRollups } from "../metrics/index.js";
-import { applyFeatureRule, applyPageRule, ensureMappingTables } from "../rules/index.js";
+import { applyFeatureRule, applyPageRule, ensureMappingTables } from "../tagging/index.js";
 import type { MetadataRule, SegmentGroup } from "./definition.js";
 import { evaluateSegment, metadataMatches, type SegmentData } from "./evaluate.js";
 

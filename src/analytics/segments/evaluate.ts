@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { GUIDES_NOT_LOADED, type GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, Metadata, MetadataValue } from "../metadata.js";
 import { isoDateToDay, SLOT_MS } from "../metrics/time-zone.js";

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import type { EntityKind } from "../metadata.js";
 import { EVERYONE, SegmentGroup } from "./definition.js";
 import { checkSegment } from "./evaluate.js";

@@ -1,3 +1,4 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import readline from "node:readline";
 import { CliError, flagText } from "../args.js";
@@ -49,7 +50,10 @@ Each line (NDJSON) or row (CSV with a header) is one event:
   event       track event name; properties (JSON object)
   element     clicked element path (JSON array, innermost first)
 Events pass the same checks as live ingest but may be older than 7 days. A bad line stops the
-import and is named by its line number; lines before its chunk are already stored.
+import and is named by its line number; lines before its chunk are already stored. Running the
+same file again (after a bad line is fixed, or an interrupted import) skips the chunks already
+stored: each chunk of 5,000 lines is sent with an Idempotency-Key made from its content, and a
+line's own messageId (a column or field) is stored once too, within 8 days.
 Talks to a running Pendulum. Options: --url (default PENDULUM_BASE_URL), --token (default PENDULUM_API_TOKEN).`,
   async run(args, io) {
     const file = args.positional[0];
@@ -67,10 +71,16 @@ Talks to a running Pendulum. Options: --url (default PENDULUM_BASE_URL), --token
     let lineNo = 0;
     let bytes = 0;
     let sent = 0;
+    let skipped = 0;
+    let chunkText = crypto.createHash("sha256");
     const send = async (): Promise<void> => {
       if (chunk.length === 0) return;
+      // The key names the chunk by its content (and the CSV header that gives it meaning), so the
+      // same lines sent again, in this run or a later one, are stored once.
+      const key = `pendulum-import-${chunkText.digest("hex")}`;
       try {
-        await api.call("POST", "/import", { ...(appId ? { appId } : {}), events: chunk });
+        const r = await api.call<{ accepted: number; duplicate?: boolean; duplicates?: number }>("POST", "/import", { ...(appId ? { appId } : {}), events: chunk }, { "idempotency-key": key });
+        skipped += r.duplicate ? r.accepted : (r.duplicates ?? 0);
       } catch (e) {
         const m = /field: events\[(\d+)\]([^)]*)\)/.exec((e as Error).message);
         if (m) throw new CliError(`Line ${chunkLines[Number(m[1])]}: ${(e as Error).message.replace(/ \(field: .*\)$/, "")}${m[2] ? ` (${m[2].replace(/^\./, "")})` : ""}`);
@@ -79,6 +89,8 @@ Talks to a running Pendulum. Options: --url (default PENDULUM_BASE_URL), --token
       sent += chunk.length;
       chunk = [];
       chunkLines = [];
+      chunkText = crypto.createHash("sha256");
+      if (header) chunkText.update(`${header.join(",")}\n`);
       progress(io, bytes, totalBytes, sent);
     };
     for await (const line of lines) {
@@ -87,6 +99,7 @@ Talks to a running Pendulum. Options: --url (default PENDULUM_BASE_URL), --token
       if (line.trim() === "") continue;
       if (format === "csv" && !header) {
         header = parseCsvLine(line).map((h) => h.trim());
+        chunkText.update(`${header.join(",")}\n`);
         continue;
       }
       let event: Record<string, unknown>;
@@ -100,11 +113,12 @@ Talks to a running Pendulum. Options: --url (default PENDULUM_BASE_URL), --token
       }
       chunk.push(event);
       chunkLines.push(lineNo);
+      chunkText.update(`${line}\n`);
       if (chunk.length >= CHUNK) await send();
     }
     await send();
     io.err("");
-    io.out(`Imported ${sent} events from ${file}`);
+    io.out(`Imported ${sent - skipped} events from ${file}${skipped > 0 ? ` (${skipped} already imported, skipped)` : ""}`);
     return 0;
   },
 };

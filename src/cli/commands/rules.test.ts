@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TEST_TOKEN, type TestPendulum } from "../../../test/harness.js";
-import { call, startSuccessPendulum } from "../../success/test-kit.js";
+import { TEST_TOKEN } from "../../../test/harness.js";
+import { call, startSuccessPendulum, type SuccessPendulum } from "../../success/test-kit.js";
 import { parseArgs } from "../args.js";
 import type { CliIo } from "../command.js";
 import { rulesCommand } from "./rules.js";
 
-let p: TestPendulum;
+let p: SuccessPendulum;
 beforeAll(async () => {
   p = await startSuccessPendulum();
   await call(p, "POST", "/customers", { accountId: "A1", name: "Alpha", custom: { visitors: "5" } });

@@ -1,7 +1,7 @@
 import v8 from "node:v8";
 import { loadConfig } from "../../config.js";
 import { bulkUsage, DEMO_SIZE, runLoopDemo } from "../../demo/index.js";
-import { startPendulum, type Pendulum } from "../../server/pendulum.js";
+import { startPendulum, type Pendulum } from "../../server/index.js";
 import { flagText } from "../args.js";
 import type { CliIo, Command } from "../command.js";
 
@@ -21,7 +21,7 @@ async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<strin
       },
       {
         ...size,
-        loadUsage: bulkUsage(p),
+        loadUsage: bulkUsage(p.modules.analytics),
         // A redrawn bar is cleared by the next full line, so out() starts on a clean line.
         out: (l) => {
           if (io.update) io.update("");
@@ -56,7 +56,7 @@ Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_API_TOKEN, PENDULUM_APP_KEY
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
 PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
 PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET, PENDULUM_INGEST_MAX_BACKLOG,
-PENDULUM_HEAP_GROWING_PERCENT. Flags override the environment.
+PENDULUM_INGEST_SEGMENT_BYTES, PENDULUM_HEAP_GROWING_PERCENT. Flags override the environment.
 
 --demo shows the article's whole integration: on a workspace without the chain "The article's
 loop" it generates accounts, visitors and usage (default ${DEMO_SIZE.accounts} accounts x ${DEMO_SIZE.visitorsPerAccount} visitors
@@ -87,7 +87,7 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       else {
         io.out("Next steps (docs/getting-started.md walks through the article's integration):");
         io.out("  1. connect your app:  pendulum apps snippet   (paste the snippet into your pages)");
-        io.out(`  2. connect a CRM:     open ${p.url}/crm in the admin UI, or PUT ${p.url}/api/v1/crm/connection (the built-in CRM is at ${p.url})`);
+        io.out(`  2. connect a CRM:     open ${p.url}/crm in the admin UI, or PUT ${p.url}/api/v1/sync/connection (the built-in CRM is at ${p.url})`);
         io.out("  3. see it all working on generated data: pendulum start --demo --data-dir <a new folder>");
       }
       await io.stopped;

@@ -39,7 +39,7 @@ Environment: PENDULUM_BASE_URL, PENDULUM_API_TOKEN.`,
       return run.status === "success" ? 0 : 1;
     }
     if (action === "status") {
-      const c = await api.call<Connection>("GET", "/crm/connection");
+      const c = await api.call<Connection>("GET", "/sync/connection");
       io.out(`CRM connection: ${c.status}${c.org ? ` as ${c.org.username} (org ${c.org.orgId})` : ""}${c.loginUrl ? ` at ${c.loginUrl}` : ""}`);
       if (c.message) io.out(c.message);
       if (c.apiUsage) io.out(`API usage: ${c.apiUsage.used} of ${c.apiUsage.limit} daily requests`);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestPendulum } from "../../../test/harness.js";
+import type { SuccessPendulum } from "../test-kit.js";
 import { call, startSuccessPendulum } from "../test-kit.js";
 import type { Cta } from "./cta.js";
 
-let p: TestPendulum;
+let p: SuccessPendulum;
 beforeAll(async () => {
   p = await startSuccessPendulum();
   await call(p, "POST", "/customers", { accountId: "A1", name: "Acme" });

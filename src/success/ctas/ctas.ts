@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { newId } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
 import { CLOSED_STATUSES, OPEN_STATUSES, type Cta, type CtaCreate, type CtaPatch, type CtaStatus } from "./cta.js";

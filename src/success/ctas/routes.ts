@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import type { HttpApp } from "../../server/http.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { ACCOUNT_ID_PATTERN } from "../customers/customer.js";
 import type { Customers } from "../customers/customers.js";

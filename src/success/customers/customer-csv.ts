@@ -1,4 +1,4 @@
-import { restoreFormulaText } from "../../server/spreadsheet.js";
+import { restoreFormulaText } from "../../kernel/index.js";
 import { formatCsv, parseCsv } from "../csv.js";
 import { CUSTOMER_FIELDS, flattenCustomer, type Customer, type CustomerCreate } from "./customer.js";
 import { customerFromValues, type FieldProblem } from "./customer-input.js";

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type Selectable } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
 import type { Scalar } from "../values.js";

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { ACCOUNT_ID_PATTERN, CustomerCreateSchema, CustomerPatchSchema } from "./customer.js";
 import { customersFromCsv, customersToCsv } from "./customer-csv.js";

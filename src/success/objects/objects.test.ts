@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestPendulum } from "../../../test/harness.js";
+import type { SuccessPendulum } from "../test-kit.js";
 import { call, startSuccessPendulum } from "../test-kit.js";
 
-let p: TestPendulum;
+let p: SuccessPendulum;
 beforeAll(async () => {
   p = await startSuccessPendulum();
 });

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { newId, readJson } from "../ids.js";
 import { applyFilters, type Filter } from "../rules/filter.js";
 import type { SuccessTables } from "../tables.js";
@@ -56,6 +56,12 @@ export function createObjects(db: Db, now: () => number) {
   return {
     find,
     require,
+    /** The records a rule run wrote last (a later write takes a record over), with the object each belongs to. */
+    async recordsOfRun(runId: string, limit: number): Promise<{ total: number; rows: (ObjectRecord & { object: string })[] }> {
+      const total = await db.selectFrom("success_object_records").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).executeTakeFirstOrThrow();
+      const rows = await db.selectFrom("success_object_records").selectAll().where("run_id", "=", runId).orderBy("created_at").orderBy("id").limit(limit).execute();
+      return { total: Number(total.n), rows: rows.map((r) => ({ ...readJson<Record<string, Scalar>>(r.data, {}), id: r.id, object: r.object_name, createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) })) };
+    },
     async list(): Promise<CustomObject[]> {
       const rows = await db.selectFrom("success_objects").selectAll().orderBy("name").execute();
       return rows.map((r) => ({ name: r.name, label: r.label, fields: readJson<ObjectField[]>(r.fields, []) }));

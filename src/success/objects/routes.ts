@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { FIELD_KEY_PATTERN } from "../customers/customer.js";
 import { DATE_PATTERN, dayOf } from "../dates.js";

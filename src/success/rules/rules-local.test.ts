@@ -1,22 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestPendulum } from "../../../test/harness.js";
+import type { SuccessPendulum } from "../test-kit.js";
 import { call, startSuccessPendulum } from "../test-kit.js";
 import type { RulePreview } from "./rule-runner.js";
 import type { Rule } from "./definition.js";
 import type { RuleRun } from "./run-types.js";
 
-let p: TestPendulum;
+let p: SuccessPendulum;
 /** "rule-ran" signals seen by a listening module (guides listen the same way). */
 let ruleRan = 0;
 const signalsSettled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 beforeAll(async () => {
   p = await startSuccessPendulum({
-    before: [
-      (ctx) => {
-        ctx.onSignal("rule-ran", () => void ruleRan++);
-        return { name: "signal-probe" };
-      },
-    ],
+    probe: (ctx) => {
+      ctx.onSignal("rule-ran", () => void ruleRan++);
+      return { name: "signal-probe" };
+    },
   });
   for (const c of [
     { accountId: "A1", name: "Alpha", renewalDate: "2024-06-20", churnRisk: "High", custom: { visitors: "12" } },
@@ -149,13 +147,14 @@ describe("rules over local sources", () => {
     expect((await call(p, "POST", "/rules/nope/run", {})).body).toMatchObject({ code: "RULE_NOT_FOUND" });
   });
 
-  it("fails a CRM rule with a clear message when no CRM is connected", async () => {
+  it("fails a CRM rule with a clear message when no CRM is connected in the connection wizard", async () => {
     const rule = await createRule({ name: "Needs a CRM", source: { kind: "crm", object: "Account" }, show: ["Id"], actions: [{ type: "createCta", ctaType: "x", reason: "y", priority: "Low", dueInDays: 1 }] });
     const run = await call<RuleRun>(p, "POST", `/rules/${rule.id}/run`, { date: "2024-05-15" });
     expect(run.body).toMatchObject({ status: "failure", rowsRead: 0 });
-    expect(run.body.message).toBe("CRM_NOT_CONNECTED: No CRM is connected: set PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD, PENDULUM_CRM_CLIENT_ID and PENDULUM_CRM_CLIENT_SECRET.");
+    // The rules engine writes as the integration user the admin connected for sync, never under environment variables.
+    expect(run.body.message).toBe("CRM_NOT_CONNECTED: Connect the CRM first (PUT /api/v1/sync/connection)");
     const preview = await call(p, "POST", `/rules/${rule.id}/run`, { preview: true });
-    expect(preview.status).toBe(502);
+    expect(preview.status).toBe(409);
     expect(preview.body).toMatchObject({ code: "CRM_NOT_CONNECTED" });
   });
 });

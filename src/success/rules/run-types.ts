@@ -1,7 +1,7 @@
 import type { Ctas } from "../ctas/ctas.js";
 import type { Customers } from "../customers/customers.js";
-import type { CrmClient } from "../crm/crm-client.js";
-import type { Writable } from "../crm/writable.js";
+import type { CrmClient } from "../crm-writes/crm-client.js";
+import type { Writable } from "../crm-writes/writable.js";
 import type { Objects } from "../objects/objects.js";
 import type { Scorecards } from "../scorecards/scorecards.js";
 import type { Usage } from "../usage/usage.js";
@@ -60,16 +60,18 @@ export class RunFailure extends Error {
   }
 }
 
-/** What the rules engine reaches: the module's stores and the CRM. */
-export type RuleDeps = {
+/** The module's own stores a rule reads and writes. */
+export type RuleStores = {
   customers: Customers;
   usage: Usage;
   objects: Objects;
   scorecards: Scorecards;
   ctas: Ctas;
   writable: Writable;
-  crm: () => Promise<CrmClient>;
 };
+
+/** What a running rule reaches: the stores and, signed in once per run, the CRM. */
+export type RuleDeps = RuleStores & { crm: () => Promise<CrmClient> };
 
 /** What an action knows about the run it is part of. */
 export type ActionContext = {

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
 import type { ActionResult, RowError, RuleRun, RunStatus } from "./run-types.js";

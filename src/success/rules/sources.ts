@@ -1,11 +1,11 @@
 import { CUSTOMER_FIELDS } from "../customers/customer.js";
 import { accountFieldOf, type Rule, type RuleSource } from "./definition.js";
 import { applyFilters } from "./filter.js";
-import { RunFailure, type RuleDeps, type SourceRow } from "./run-types.js";
+import { RunFailure, type RuleDeps, type RuleStores, type SourceRow } from "./run-types.js";
 import { buildSoql } from "./soql.js";
 
 /** The fields a source of this kind offers, when it is known without asking the CRM. */
-export async function localFields(source: RuleSource, deps: RuleDeps): Promise<{ fields: Set<string>; open?: string } | undefined> {
+export async function localFields(source: RuleSource, deps: RuleStores): Promise<{ fields: Set<string>; open?: string } | undefined> {
   switch (source.kind) {
     case "crm":
       return undefined;

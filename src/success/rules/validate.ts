@@ -1,11 +1,11 @@
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { CUSTOMER_FIELDS } from "../customers/customer.js";
 import { identifierProblem, notAllowListed } from "./actions/load-to-crm.js";
 import { USAGE_KEY_TARGETS } from "./actions/load-to-usage.js";
 import { accountFieldOf, type RuleInput } from "./definition.js";
 import { filterProblem } from "./filter.js";
 import { identifiersOf } from "./mapping.js";
-import type { RuleDeps } from "./run-types.js";
+import type { RuleStores } from "./run-types.js";
 import { localFields } from "./sources.js";
 
 function invalid(code: string, message: string, field: string): never {
@@ -13,7 +13,7 @@ function invalid(code: string, message: string, field: string): never {
 }
 
 /** Checks a rule before it is saved, so a mistake shows when it is made rather than at 2 a.m.; CRM fields are checked by describe at run time. */
-export async function validateRule(rule: RuleInput, deps: RuleDeps): Promise<void> {
+export async function validateRule(rule: RuleInput, deps: RuleStores): Promise<void> {
   const known = await localFields(rule.source, deps);
   const exists = (f: string) => !known || known.fields.has(f) || (known.open !== undefined && f.startsWith(known.open));
   rule.show.forEach((f, i) => {

@@ -1,9 +1,10 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { ACCOUNT_ID_PATTERN, FIELD_KEY_PATTERN } from "../customers/customer.js";
 import type { Customers } from "../customers/customers.js";
+import { HealthSummarySchema } from "./health.js";
 import { ScoringSchemeSchema } from "./scheme.js";
 import type { Scorecards } from "./scorecards.js";
 
@@ -15,6 +16,19 @@ const AccountParams = Type.Object({ accountId: Type.String({ pattern: ACCOUNT_ID
 export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers: Customers): void {
   const tags = ["success: scorecards"];
   app.get("/scorecard", { schema: { tags } }, async () => scorecards.card());
+  app.get(
+    "/health",
+    {
+      schema: {
+        tags,
+        description: "Customers per health range now and at the end of each of the last `days` days (from score history), and the customers whose overall health moved in the last `movedDays` days with the measures that moved it.",
+        querystring: Type.Object({ days: QueryInt, movedDays: QueryInt, limit: QueryInt }),
+        response: { 200: HealthSummarySchema },
+      },
+    },
+    async (request) =>
+      scorecards.health({ days: queryInt(request.query.days, "days", 90, 1, 366), movedDays: queryInt(request.query.movedDays, "movedDays", 7, 1, 90), movedLimit: queryInt(request.query.limit, "limit", 20, 1, 200) }),
+  );
   app.put("/scorecard/scheme", { schema: { tags, body: ScoringSchemeSchema } }, async (request) => scorecards.setScheme(request.body));
   app.post("/scorecard/groups", { schema: { tags, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), weight: Weight }, { additionalProperties: false }) } }, async (request, reply) =>
     reply.status(201).send(await scorecards.createGroup(request.body)),

@@ -1,7 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
+import { dayOf, isDate } from "../dates.js";
 import { newId, readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
+import { loadHealth, summariseHealth, type HealthSummary } from "./health.js";
 import { DEFAULT_SCHEME, rangeOf, schemeProblem, scoreValue, type ScoringScheme } from "./scheme.js";
 import { normalise, overallScore, type CardGroup, type CardMeasure } from "./score-math.js";
 
@@ -10,6 +12,9 @@ type Tx = Kysely<SuccessTables> | Transaction<SuccessTables>;
 
 export type ScorecardGroup = { id: string; name: string; weight: number; normalisedWeight: number };
 export type ScorecardMeasure = { id: string; name: string; label: string; groupId: string | null; weight: number; normalisedWeight: number };
+
+/** The whole scorecard as GET /success/scorecard answers: scheme, groups and measures with normalised weights. */
+export type Scorecard = { scheme: ScoringScheme; groups: ScorecardGroup[]; measures: (ScorecardMeasure & { group: string | null })[] };
 
 /** One Set Score: the measure (by name), the score as a number 0–100 or a range label, and why. */
 export type ScoreWrite = { accountId: string; measure: string; score: number | string; comment?: string | null };
@@ -58,14 +63,19 @@ export function createScorecards(db: Db, now: () => number) {
     return g.id;
   }
 
-  /** Writes scores in one transaction; each write updates the customer's health score and colour and keeps history. */
-  async function setScores(writes: ScoreWrite[], runId: string | null): Promise<({ ok: true; change: ScoreChange } | { ok: false; field: string; message: string })[]> {
+  /**
+   * Writes scores in one transaction; each write updates the customer's health score and colour and
+   * keeps history. `asOf` is the day the scores describe (a rule run's rule date; today by default),
+   * so a run over a past rule date back-fills history at that date.
+   */
+  async function setScores(writes: ScoreWrite[], runId: string | null, asOf?: string): Promise<({ ok: true; change: ScoreChange } | { ok: false; field: string; message: string })[]> {
     return db.transaction().execute(async (trx) => {
       const s = await scheme(trx);
       const card = await shape(trx);
       const byName = new Map(card.measures.map((m) => [m.name, m]));
       const out: ({ ok: true; change: ScoreChange } | { ok: false; field: string; message: string })[] = [];
       const t = now();
+      const day = asOf !== undefined && isDate(asOf) ? asOf : dayOf(t);
       for (const w of writes) {
         const m = byName.get(w.measure);
         if (!m) {
@@ -94,7 +104,7 @@ export function createScorecards(db: Db, now: () => number) {
           .execute();
         await trx
           .insertInto("success_score_history")
-          .values({ id: historyId(t), account_id: w.accountId, measure_id: m.id, measure_before: before, measure_after: v.score, overall_before: overallBefore, overall_after: overallAfter, comment, at: t, run_id: runId })
+          .values({ id: historyId(t), account_id: w.accountId, measure_id: m.id, measure_before: before, measure_after: v.score, overall_before: overallBefore, overall_after: overallAfter, comment, at: t, run_id: runId, as_of: day })
           .execute();
         await trx
           .updateTable("success_customers")
@@ -121,7 +131,7 @@ export function createScorecards(db: Db, now: () => number) {
       return next;
     },
     /** The whole scorecard with normalised weights (each level's weights sum to 100). */
-    async card(): Promise<{ scheme: ScoringScheme; groups: ScorecardGroup[]; measures: (ScorecardMeasure & { group: string | null })[] }> {
+    async card(): Promise<Scorecard> {
       const c = await shape();
       const groupRows = await db.selectFrom("success_scorecard_groups").selectAll().orderBy("name").execute();
       const topWeights = [...groupRows.map((g) => g.weight), ...c.measures.filter((m) => m.groupId === null).map((m) => m.weight)];
@@ -205,6 +215,28 @@ export function createScorecards(db: Db, now: () => number) {
         }),
       };
     },
+    /** The health split now and day by day over the last `days` days, and the customers whose health moved lately. */
+    async health(opts: { days: number; movedDays: number; movedLimit: number }): Promise<HealthSummary> {
+      const [s, data] = await Promise.all([scheme(), loadHealth(db)]);
+      return summariseHealth({ scheme: s, ...data, today: dayOf(now()), ...opts });
+    },
+    /** The score changes one rule run made (history is never rewritten, so this is exactly what it wrote). */
+    async historyOfRun(runId: string, limit: number) {
+      const total = await db.selectFrom("success_score_history").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).executeTakeFirstOrThrow();
+      const rows = await db
+        .selectFrom("success_score_history")
+        .leftJoin("success_scorecard_measures", "success_scorecard_measures.id", "success_score_history.measure_id")
+        .leftJoin("success_customers", "success_customers.account_id", "success_score_history.account_id")
+        .select(["success_score_history.account_id", "success_customers.name", "success_scorecard_measures.label as measure", "measure_before", "measure_after", "overall_before", "overall_after", "comment", "as_of", "at"])
+        .where("run_id", "=", runId)
+        .orderBy("success_score_history.id")
+        .limit(limit)
+        .execute();
+      return {
+        total: Number(total.n),
+        rows: rows.map((r) => ({ accountId: r.account_id, name: r.name, measure: r.measure, measureBefore: r.measure_before, measureAfter: r.measure_after, overallBefore: r.overall_before, overallAfter: r.overall_after, comment: r.comment, asOf: r.as_of ?? dayOf(Number(r.at)) })),
+      };
+    },
     /** Score history, newest first: which measure moved the score, from what to what, and why. */
     async history(accountId: string, limit: number) {
       const rows = await db
@@ -220,6 +252,7 @@ export function createScorecards(db: Db, now: () => number) {
           "comment",
           "at",
           "run_id",
+          "as_of",
         ])
         .where("account_id", "=", accountId)
         .orderBy("at", "desc")
@@ -236,6 +269,8 @@ export function createScorecards(db: Db, now: () => number) {
         comment: r.comment,
         at: Number(r.at),
         runId: r.run_id,
+        // Rows written before history kept its day read as the day they were written.
+        asOf: r.as_of ?? dayOf(Number(r.at)),
       }));
     },
   };

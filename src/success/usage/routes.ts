@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../server/errors.js";
-import type { HttpApp } from "../../server/http.js";
+import { ApiError } from "../../kernel/index.js";
+import type { HttpApp } from "../../kernel/index.js";
 import { QueryInt, queryInt } from "../query.js";
 import { ACCOUNT_ID_PATTERN, FIELD_KEY_PATTERN } from "../customers/customer.js";
 import { DATE_PATTERN } from "../dates.js";
@@ -56,6 +56,17 @@ export function usageRoutes(app: HttpApp, usage: Usage): void {
       },
     },
     async (request) => ({ rows: await usage.rows({ ...request.query, limit: queryInt(request.query.limit, "limit", 1000, 1, 10_000), offset: queryInt(request.query.offset, "offset", 0, 0, 1e9) }) }),
+  );
+  app.get(
+    "/usage/summary",
+    {
+      schema: {
+        tags,
+        description: "Usage per period across customers: for each period, how many accounts have a row and each numeric measure's sum, mean, lowest and highest (account-level rows unless another level is asked).",
+        querystring: Type.Object({ from: Type.Optional(Type.String({ pattern: DATE_PATTERN })), to: Type.Optional(Type.String({ pattern: DATE_PATTERN })), aggregationLevel: Type.Optional(Level) }),
+      },
+    },
+    async (request) => ({ config: await usage.config(), measures: await usage.measures(), periods: await usage.summary(request.query) }),
   );
   app.get(
     "/customers/:accountId/usage",

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import { ApiError } from "../../server/errors.js";
+import { ApiError } from "../../kernel/index.js";
 import { isDate } from "../dates.js";
 import { readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
@@ -31,6 +31,9 @@ export type UsageRow = {
   updatedAt: number;
   runId: string | null;
 };
+
+/** One period of usage across customers: how many accounts have a row, and each numeric measure's total, mean, lowest and highest. */
+export type UsagePeriod = { periodStart: string; accounts: number; values: Record<string, { sum: number; avg: number; min: number; max: number; count: number }> };
 
 /** A usage write that was refused, by its index in the batch. */
 export type UsageProblem = { index: number; field: string; message: string };
@@ -176,6 +179,52 @@ export function createUsage(db: Db, now: () => number) {
         updatedAt: Number(r.updated_at),
         runId: r.run_id,
       }));
+    },
+
+    /** Usage per period across all customers (account-level rows of numeric measures), oldest first. */
+    async summary(q: { from?: string; to?: string; aggregationLevel?: AggregationLevel }): Promise<UsagePeriod[]> {
+      const numeric = (await measures()).filter((m) => m.type === "number" || m.type === "integer").map((m) => m.name);
+      let query = db.selectFrom("success_usage_data").select(["period_start", "measures"]).where("aggregation_level", "=", q.aggregationLevel ?? "ACCOUNTLEVEL");
+      if (q.from) query = query.where("period_start", ">=", q.from);
+      if (q.to) query = query.where("period_start", "<=", q.to);
+      const periods = new Map<string, UsagePeriod>();
+      for (const r of await query.execute()) {
+        let p = periods.get(r.period_start);
+        if (!p) periods.set(r.period_start, (p = { periodStart: r.period_start, accounts: 0, values: {} }));
+        p.accounts++;
+        const values = readJson<Record<string, Scalar>>(r.measures, {});
+        for (const name of numeric) {
+          const v = values[name];
+          if (typeof v !== "number" || !Number.isFinite(v)) continue;
+          const agg = (p.values[name] ??= { sum: 0, avg: 0, min: v, max: v, count: 0 });
+          agg.sum += v;
+          agg.count++;
+          agg.min = Math.min(agg.min, v);
+          agg.max = Math.max(agg.max, v);
+        }
+      }
+      const out = [...periods.values()].sort((a, b) => a.periodStart.localeCompare(b.periodStart));
+      for (const p of out) for (const agg of Object.values(p.values)) agg.avg = agg.count === 0 ? 0 : agg.sum / agg.count;
+      return out;
+    },
+
+    /** The rows a rule run wrote that still hold its values (a later run of the same period takes them over), and how many. */
+    async rowsOfRun(runId: string, limit: number): Promise<{ total: number; rows: UsageRow[] }> {
+      const total = await db.selectFrom("success_usage_data").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).executeTakeFirstOrThrow();
+      const rows = await db.selectFrom("success_usage_data").selectAll().where("run_id", "=", runId).orderBy("account_id").orderBy("period_start").limit(limit).execute();
+      return {
+        total: Number(total.n),
+        rows: rows.map((r) => ({
+          accountId: r.account_id,
+          periodStart: r.period_start,
+          aggregationLevel: r.aggregation_level as AggregationLevel,
+          instanceId: r.instance_id === "" ? null : r.instance_id,
+          userId: r.user_id === "" ? null : r.user_id,
+          measures: readJson<Record<string, Scalar>>(r.measures, {}),
+          updatedAt: Number(r.updated_at),
+          runId: r.run_id,
+        })),
+      };
     },
 
     /** One account's usage as a time series: account-level values, with user/instance rows rolled up where the account row lacks a measure. */

@@ -1,38 +1,81 @@
-import { Alert, Group, Loader, Stack, Table, Text, Title, UnstyledButton, Center } from "@mantine/core";
+import { Alert, Button, Group, Loader, Stack, Table, Text, Title, UnstyledButton, Center } from "@mantine/core";
 import { useMemo, useState, type ReactNode } from "react";
 import type { ApiError } from "../api";
+import { Link } from "../router";
+import type { Loaded as LoadedState } from "../use-api";
 
-/** The title row of a screen with an optional description and actions on the right. */
-export function PageHeader(props: { title: string; description?: ReactNode; actions?: ReactNode }) {
+import { formatTime } from "./dates";
+
+export { formatTime };
+
+/**
+ * The title row of every screen: the way back (always above the title), the title, a description
+ * and actions on the right. On a phone the actions go under the title instead of squeezing it.
+ */
+export function PageHeader(props: { title: string; description?: ReactNode; actions?: ReactNode; back?: { to: string; label: string }; badge?: ReactNode }) {
   return (
-    <Group justify="space-between" align="flex-start" mb="md" wrap="nowrap">
-      <Stack gap={4}>
-        <Title order={1} size="h2">
-          {props.title}
-        </Title>
-        {props.description && (
-          <Text c="dimmed" size="sm">
-            {props.description}
-          </Text>
-        )}
-      </Stack>
-      {props.actions && <Group gap="xs">{props.actions}</Group>}
-    </Group>
+    <Stack gap={4} mb="md" data-testid="page-header">
+      {props.back && (
+        <Text size="sm">
+          <Link to={props.back.to}>← {props.back.label}</Link>
+        </Text>
+      )}
+      <Group justify="space-between" align="flex-start" gap="sm">
+        <Stack gap={4} style={{ minWidth: 0, flex: "1 1 280px" }}>
+          <Group gap="sm" align="center">
+            <Title order={1} size="h2" style={{ overflowWrap: "anywhere" }}>
+              {props.title}
+            </Title>
+            {props.badge}
+          </Group>
+          {props.description && (
+            <Text c="dimmed" size="sm" component="div">
+              {props.description}
+            </Text>
+          )}
+        </Stack>
+        {props.actions && <Group gap="xs">{props.actions}</Group>}
+      </Group>
+    </Stack>
   );
 }
 
-/** Shows an API error as the server said it: message, code and the field at fault. */
-export function ErrorNotice(props: { error: ApiError | undefined; title?: string }) {
+/** Shows an API error as the server said it (message, code, field at fault), with "Try again" when it can be retried. */
+export function ErrorNotice(props: { error: ApiError | undefined; title?: string; onRetry?: () => void; retrying?: boolean }) {
   if (!props.error) return null;
   const e = props.error;
   return (
-    <Alert color="red" title={props.title ?? "Something went wrong"} role="alert" mb="md">
-      <Text size="sm">{e.message}</Text>
-      <Text size="xs" c="dimmed">
-        {e.code}
-        {e.field ? ` · field ${e.field}` : ""}
-      </Text>
+    <Alert color="red" title={props.title ?? "Something went wrong"} role="alert" mb="md" styles={{ title: { color: "var(--mantine-color-text)" } }} data-testid="error-notice">
+      <Group justify="space-between" align="flex-start" gap="sm">
+        <Stack gap={2} style={{ minWidth: 0, flex: "1 1 240px" }}>
+          <Text size="sm">{e.message}</Text>
+          <Text size="xs" c="dimmed">
+            {e.code}
+            {e.field ? ` · field ${e.field}` : ""}
+          </Text>
+        </Stack>
+        {props.onRetry && (
+          <Button size="xs" variant="white" color="red" onClick={props.onRetry} loading={props.retrying}>
+            Try again
+          </Button>
+        )}
+      </Group>
     </Alert>
+  );
+}
+
+/**
+ * What a screen shows for data it loads: a spinner at first, the error with "Try again" when the
+ * request failed (never an empty state, which would say there is nothing when we do not know),
+ * else the data. After a failed reload the last data stays under the error.
+ */
+export function Loaded<T>(props: { state: LoadedState<T>; label?: string; errorTitle?: string; children: (data: T) => ReactNode }) {
+  const { state } = props;
+  return (
+    <>
+      <ErrorNotice error={state.error} title={props.errorTitle ?? "This could not be loaded"} onRetry={state.reload} retrying={state.loading} />
+      {state.data !== undefined ? props.children(state.data) : state.error ? null : <Loading label={props.label} />}
+    </>
   );
 }
 
@@ -121,12 +164,8 @@ export function formatCell(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US", { maximumFractionDigits: 2 });
   if (typeof v === "boolean") return v ? "yes" : "no";
   if (typeof v === "object") return JSON.stringify(v);
+  // Dates and times read the same in every table: "Dec 6, 2026" and "Dec 6, 2026, 2:05 PM".
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) return formatTime(v);
   return String(v);
 }
 
-/** Epoch milliseconds or an ISO string as a short local date and time. */
-export function formatTime(v: number | string | null | undefined): string {
-  if (v === null || v === undefined || v === "") return "—";
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? String(v) : d.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
-}

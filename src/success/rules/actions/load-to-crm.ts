@@ -1,4 +1,4 @@
-import type { CrmClient, CrmField, CrmSaveResult } from "../../crm/crm-client.js";
+import type { CrmClient, CrmField, CrmWriteResult } from "../../crm-writes/crm-client.js";
 import type { RuleAction } from "../definition.js";
 import { identifiersOf, mapRow } from "../mapping.js";
 import { RunFailure, type ActionContext, type ActionOutcome, type RowError, type SourceRow } from "../run-types.js";
@@ -47,6 +47,9 @@ async function describeTargets(client: CrmClient, action: LoadToCrm, identifier:
   return fields;
 }
 
+/** sObject Collections take at most 200 records a request. */
+const COLLECTION_SIZE = 200;
+
 /** Above this many records one full read of the object is cheaper than many `Id IN (…)` reads. */
 const FULL_READ_ABOVE = 2000;
 const IN_CHUNK = 300;
@@ -76,11 +79,11 @@ function holds(current: unknown, next: unknown, crmType: string): boolean {
   return current === next;
 }
 
-function saveError(r: CrmSaveResult): { code: string; message: string; field?: string } {
+function saveError(r: CrmWriteResult): { code: string; message: string; field?: string } {
   if (r.success) return { code: "", message: "" };
   const e = r.errors[0];
   const field = e?.fields?.[0];
-  return { code: e?.errorCode ?? "CRM_ERROR", message: e?.message ?? "The CRM refused the record.", ...(field ? { field } : {}) };
+  return { code: e?.code ?? "CRM_ERROR", message: e?.message ?? "The CRM refused the record.", ...(field ? { field } : {}) };
 }
 
 /** Load to CRM object: rows become insert / update / upsert records in sObject Collections; each refused record is reported by row. */
@@ -135,11 +138,13 @@ export async function loadToCrm(action: LoadToCrm, rows: SourceRow[], ctx: Actio
       origin.splice(0, origin.length, ...keptOrigin);
     }
   }
+  // Like a sync push, a write stops before it would eat into the org's reserved API calls.
+  await client.ensureBudget(Math.ceil(records.length / COLLECTION_SIZE));
   const results =
     action.operation === "insert"
       ? await client.insert(action.object, records)
       : action.operation === "update"
-        ? await client.update(action.object, records)
+        ? await client.update(action.object, records as ({ Id: string } & Record<string, unknown>)[])
         : await client.upsert(action.object, records, identifier as string);
   let written = 0;
   results.forEach((r, j) => {

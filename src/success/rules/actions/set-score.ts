@@ -20,7 +20,7 @@ export async function setScore(action: SetScore, rows: SourceRow[], ctx: ActionC
     writes.push({ accountId, measure: action.measure, score, comment: action.comment ?? null });
     origin.push(i);
   });
-  const results = ctx.preview ? await ctx.deps.scorecards.checkScores(writes) : await ctx.deps.scorecards.setScores(writes, ctx.runId);
+  const results = ctx.preview ? await ctx.deps.scorecards.checkScores(writes) : await ctx.deps.scorecards.setScores(writes, ctx.runId, ctx.ruleDate);
   let written = 0;
   let unchanged = 0;
   results.forEach((r, j) => {

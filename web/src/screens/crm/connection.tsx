@@ -5,19 +5,20 @@ import { useCanEdit } from "../../auth";
 import { ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
 import { Link } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
-import { ConnectionBadge, isBuiltIn, RunStatusBadge, type ConnectionView, type Grant, type LinkCheck, type LinkSettings, type ObjectInfo, type PullSettings, type SyncRun , Note } from "./shared";
+import { StatusBadge } from "../../components/status-badge";
+import { isBuiltIn, Note, type ConnectionView, type Grant, type LinkCheck, type LinkSettings, type ObjectInfo, type PullSettings, type SyncRun } from "./shared";
 
-const CALLBACK_PATH = "/api/v1/crm/oauth/callback";
+const CALLBACK_PATH = "/api/v1/sync/oauth/callback";
 
 /** The article's setup in three steps: connect, link accounts, choose the fields to pull. */
 function ConnectionWizard() {
-  const connection = useApi<ConnectionView>("/crm/connection");
+  const connection = useApi<ConnectionView>("/sync/connection");
   const [step, setStep] = useState(0);
   const connected = connection.data?.status === "connected";
   return (
     <>
       <PageHeader title="CRM connection" description="Connect the CRM, link its Accounts to analytics accounts, then choose the fields Pendulum pulls into account metadata every day." />
-      <ErrorNotice error={connection.error} />
+      <ErrorNotice error={connection.error} onRetry={connection.reload} />
       {connection.loading && !connection.data ? (
         <Loading label="Loading the connection…" />
       ) : (
@@ -52,7 +53,7 @@ function ConnectStep(props: { connection: ConnectionView; reload(): void; onNext
   const canEdit = useCanEdit();
   const [editing, setEditing] = useState(false);
   const [confirm, setConfirm] = useState(false);
-  const disconnect = useMutation(() => api("/crm/connection", { method: "DELETE" }));
+  const disconnect = useMutation(() => api("/sync/connection", { method: "DELETE" }));
   const showForm = canEdit && (c.status === "disconnected" || editing);
   return (
     <Stack mt="md">
@@ -125,7 +126,7 @@ function ConnectionCard(props: { connection: Exclude<ConnectionView, { status: "
           <Title order={2} size="h4">
             {builtIn ? "Built-in CRM" : "Salesforce org"}
           </Title>
-          <ConnectionBadge status={c.status} />
+          <StatusBadge kind="connection" status={c.status} size="lg" />
         </Group>
         <Text size="sm" c="dimmed">
           {grantWords(c.grant)}
@@ -198,7 +199,7 @@ function ConnectForm(props: { current: ConnectionView; onSaved(): void; onCancel
   const [apiVersion, setApiVersion] = useState(cur?.apiVersion ?? "62.0");
   const [apiReserve, setApiReserve] = useState<number | string>(cur?.apiReserve ?? 1000);
   const [fieldPrefix, setFieldPrefix] = useState(cur?.fieldPrefix ?? "Pendo_");
-  const save = useMutation((body: ConnectBody) => api<ConnectionView>("/crm/connection", { method: "PUT", body }));
+  const save = useMutation((body: ConnectBody) => api<ConnectionView>("/sync/connection", { method: "PUT", body }));
   const loginUrl = target === "builtin" ? origin : login === "custom" ? customLogin.trim() : (login ?? "");
 
   async function submit(e: FormEvent) {
@@ -294,8 +295,8 @@ function ConnectForm(props: { current: ConnectionView; onSaved(): void; onCancel
 
 let signInWindow: Window | null = null;
 function openSignIn(): void {
-  signInWindow = window.open("/api/v1/crm/oauth/start", "pendulum-crm-sign-in", "width=560,height=680");
-  if (!signInWindow) window.location.assign("/api/v1/crm/oauth/start");
+  signInWindow = window.open("/api/v1/sync/oauth/start", "pendulum-crm-sign-in", "width=560,height=680");
+  if (!signInWindow) window.location.assign("/api/v1/sync/oauth/start");
 }
 
 /** While the CRM waits for the admin to sign in: reopens the window and notices when the callback connected. */
@@ -305,7 +306,7 @@ function SignInWindow(props: { onConnected(): void }) {
   onConnected.current = props.onConnected;
   useEffect(() => {
     const timer = window.setInterval(() => {
-      void api<ConnectionView>("/crm/connection")
+      void api<ConnectionView>("/sync/connection")
         .then((c) => {
           if (c.status === "connected") {
             signInWindow?.close();
@@ -341,9 +342,9 @@ const LINKABLE = new Set(["string", "email", "id"]);
 
 function LinkStep(props: { onNext(): void }) {
   const canEdit = useCanEdit();
-  const saved = useApi<LinkSettings>("/crm/link");
-  const accounts = useApi<ObjectInfo>("/crm/fields?object=Account");
-  const contacts = useApi<ObjectInfo>("/crm/fields?object=Contact");
+  const saved = useApi<LinkSettings>("/sync/link");
+  const accounts = useApi<ObjectInfo>("/sync/fields?object=Account");
+  const contacts = useApi<ObjectInfo>("/sync/fields?object=Contact");
   const [field, setField] = useState<string | null>(null);
   const [visitorField, setVisitorField] = useState<string | null>(null);
   const [checked, setChecked] = useState<LinkCheck | null>(null);
@@ -354,8 +355,8 @@ function LinkStep(props: { onNext(): void }) {
       setVisitorField(saved.data.visitorField ?? null);
     }
   }, [saved.data, field]);
-  const check = useMutation((f: string) => api<LinkCheck>("/crm/link/check", { body: { field: f } }));
-  const save = useMutation((body: LinkSettings) => api<LinkSettings>("/crm/link", { method: "PUT", body }));
+  const check = useMutation((f: string) => api<LinkCheck>("/sync/link/check", { body: { field: f } }));
+  const save = useMutation((body: LinkSettings) => api<LinkSettings>("/sync/link", { method: "PUT", body }));
   const options = (o: ObjectInfo | undefined) => (o?.fields ?? []).filter((f) => f.name === "Id" || LINKABLE.has(f.type)).map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.externalId ? " · external id" : ""}` }));
   const accountOptions = useMemo(() => options(accounts.data), [accounts.data]);
   const contactOptions = useMemo(() => options(contacts.data), [contacts.data]);
@@ -364,7 +365,7 @@ function LinkStep(props: { onNext(): void }) {
 
   return (
     <Stack mt="md">
-      <ErrorNotice error={saved.error ?? accounts.error} />
+      <ErrorNotice error={saved.error ?? accounts.error} onRetry={() => { saved.reload(); accounts.reload(); }} />
       <Text size="sm">
         Choose the Account field that holds the id analytics uses for the account. Use <Code>Id</Code> when analytics already sends the CRM&apos;s Account ids; otherwise an external-id text field such as <Code>Analytics_Account_Id__c</Code>.
       </Text>
@@ -527,9 +528,9 @@ function Stat(props: { label: string; value: number }) {
 
 function PullStep() {
   const canEdit = useCanEdit();
-  const saved = useApi<PullSettings>("/crm/pull");
-  const link = useApi<LinkSettings>("/crm/link");
-  const accounts = useApi<ObjectInfo>("/crm/fields?object=Account");
+  const saved = useApi<PullSettings>("/sync/pull");
+  const link = useApi<LinkSettings>("/sync/link");
+  const accounts = useApi<ObjectInfo>("/sync/fields?object=Account");
   const [chosen, setChosen] = useState<string[] | null>(null);
   const [showStandard, setShowStandard] = useState(false);
   const [run, setRun] = useState<SyncRun | null>(null);
@@ -537,7 +538,7 @@ function PullStep() {
   useEffect(() => {
     if (saved.data && chosen === null) setChosen(saved.data.accountFields);
   }, [saved.data, chosen]);
-  const save = useMutation((body: PullSettings) => api<PullSettings>("/crm/pull", { method: "PUT", body }));
+  const save = useMutation((body: PullSettings) => api<PullSettings>("/sync/pull", { method: "PUT", body }));
   const pull = useMutation(() => api<SyncRun>("/sync/runs", { body: { pull: true, push: false } }));
   useEffect(() => {
     if (!run || run.status !== "running") return;
@@ -555,7 +556,7 @@ function PullStep() {
   const pullError = pull.error;
   return (
     <Stack mt="md">
-      <ErrorNotice error={saved.error ?? accounts.error ?? link.error} />
+      <ErrorNotice error={saved.error ?? accounts.error ?? link.error} onRetry={() => { saved.reload(); accounts.reload(); link.reload(); }} />
       <Text size="sm">
         Pulled values become read-only account metadata (<Code>crm.Field__c</Code>) for segments and guides. Accounts are matched by <Code>{link.data?.accountField ?? "Id"}</Code>.
       </Text>
@@ -614,7 +615,7 @@ function PullStep() {
           <Group justify="space-between">
             <Group gap="sm">
               <Text fw={600}>Pull started {formatTime(run.startedAt)}</Text>
-              <RunStatusBadge status={run.status} />
+              <StatusBadge status={run.status} />
             </Group>
             <Link to={`/crm/runs/${run.id}`}>See the run</Link>
           </Group>

@@ -46,9 +46,9 @@ function CrmFields() {
   const [filter, setFilter] = useState("");
   const [draft, setDraft] = useState<Draft | null>(null);
   const [added, setAdded] = useState<string | null>(null);
-  const connection = useApi<ConnectionView>("/crm/connection");
+  const connection = useApi<ConnectionView>("/sync/connection");
   const connected = connection.data !== undefined && connection.data.status === "connected";
-  const fields = useApi<ObjectInfo>(connected ? `/crm/fields?object=${object}` : null);
+  const fields = useApi<ObjectInfo>(connected ? `/sync/fields?object=${object}` : null);
   const prefix = connection.data && connection.data.status !== "disconnected" ? connection.data.fieldPrefix : "Pendo_";
   const builtIn = connection.data?.status === "disconnected" || isBuiltIn(connection.data);
   const rows = useMemo(() => {
@@ -70,7 +70,7 @@ function CrmFields() {
           ) : undefined
         }
       />
-      <ErrorNotice error={connection.error ?? (fields.error && fields.error.code !== "CRM_NOT_CONNECTED" ? fields.error : undefined)} />
+      <ErrorNotice error={connection.error ?? (fields.error && fields.error.code !== "CRM_NOT_CONNECTED" ? fields.error : undefined)} title="The CRM's fields could not be listed" onRetry={() => { connection.reload(); fields.reload(); }} retrying={fields.loading} />
       {added && (
         <Note color="green" title="Field added" mb="md" onClose={() => setAdded(null)}>
           <Text size="sm">
@@ -137,7 +137,7 @@ function CrmFields() {
         </Note>
       ) : fields.loading && !fields.data ? (
         <Loading label="Loading fields…" />
-      ) : (
+      ) : fields.error && !fields.data ? null : (
         <DataTable
           testId="crm-fields"
           caption={`${rows.length} of ${fields.data?.fields.length ?? 0} ${object} fields`}

@@ -3,10 +3,11 @@ import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { useApi, useMutation } from "../../use-api";
-import { duration, RunStatusBadge, runKind, type SyncRun , Note } from "./shared";
+import { StatusBadge } from "../../components/status-badge";
+import { duration, Note, runKind, type SyncRun } from "./shared";
 
 const RUN_LIMIT = 50;
 
@@ -41,10 +42,8 @@ function SyncRuns() {
           ) : undefined
         }
       />
-      <ErrorNotice error={runs.error ?? start.error} />
-      {runs.loading && !runs.data ? (
-        <Loading label="Loading runs…" />
-      ) : (
+      <ErrorNotice error={start.error} />
+      <Loaded state={runs} label="Loading runs…">{() => (
         <>
           {(runs.data?.runs.length ?? 0) > 1 && <RunsChart runs={runs.data?.runs ?? []} />}
           <DataTable
@@ -57,7 +56,7 @@ function SyncRuns() {
             columns={[
               { key: "startedAt", label: "Started", render: (r) => <Link to={`/crm/runs/${r.id}`}>{formatTime(r.startedAt)}</Link>, sortValue: (r) => r.startedAt },
               { key: "kind", label: "Kind", render: runKind, sortValue: runKind },
-              { key: "status", label: "Status", render: (r) => <RunStatusBadge status={r.status} /> },
+              { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} /> },
               { key: "duration", label: "Took", render: (r) => duration(r.startedAt, r.finishedAt), sortValue: (r) => (r.finishedAt ?? Date.now()) - r.startedAt },
               { key: "read", label: "Read", align: "right", render: (r) => formatCell(r.counts.read), sortValue: (r) => r.counts.read },
               { key: "changed", label: "Changed", align: "right", render: (r) => formatCell(r.counts.changed), sortValue: (r) => r.counts.changed },
@@ -68,7 +67,7 @@ function SyncRuns() {
             ]}
           />
         </>
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -134,15 +133,15 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
   const pages = Math.max(1, Math.ceil(errors.length / PAGE));
   return (
     <>
-      <PageHeader title={r ? `Sync run, ${runKind(r)}` : "Sync run"} description={<Link to="/crm/runs">All sync runs</Link>} />
-      <ErrorNotice error={run.error} />
+      <PageHeader title={r ? `Sync run, ${runKind(r)}` : "Sync run"} back={{ to: "/crm/runs", label: "All sync runs" }} />
+      <ErrorNotice error={run.error} onRetry={run.reload} />
       {!r ? (
         run.loading ? <Loading label="Loading the run…" /> : null
       ) : (
         <Stack>
           <Card withBorder>
             <Group gap="sm" mb="sm">
-              <RunStatusBadge status={r.status} />
+              <StatusBadge status={r.status} />
               <Text size="sm">
                 Started {formatTime(r.startedAt)} · {r.finishedAt ? `took ${duration(r.startedAt, r.finishedAt)}` : "still running"} · {formatCell(r.apiCalls)} API calls
                 {r.resumed > 0 ? ` · resumed ${r.resumed} time${r.resumed === 1 ? "" : "s"} after a restart` : ""}

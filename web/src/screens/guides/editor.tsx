@@ -1,12 +1,13 @@
-import { Alert, Badge, Button, Card, Checkbox, Code, Grid, Group, NumberInput, Select, SimpleGrid, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
+import { Alert, Button, Card, Checkbox, Code, Grid, Group, NumberInput, Select, SimpleGrid, Stack, Tabs, Text, TextInput, Title } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { ApiError, api } from "../../api";
 import { useCanEdit } from "../../auth";
 import { ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
-import { Link, navigate } from "../../router";
+import { StatusBadge } from "../../components/status-badge";
+import { navigate } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { GuideMetricsPanel } from "./metrics";
-import { ACTIVATIONS, FREQUENCIES, STATUSES, STATUS_COLOUR, toWire, type ActivationType, type Frequency, type Guide, type GuideInput, type Segment, type Status, type Step } from "./model";
+import { ACTIVATIONS, FREQUENCIES, STATUSES, toWire, type ActivationType, type Frequency, type Guide, type GuideInput, type Segment, type Status, type Step } from "./model";
 import { GuidePreview } from "./preview";
 import { StepEditor } from "./step-editor";
 
@@ -67,8 +68,8 @@ export function GuideScreen(props: { params: Record<string, string> }) {
   if (id && !loaded.data) {
     return (
       <>
-        <PageHeader title="Guide" />
-        <ErrorNotice error={loaded.error} />
+        <PageHeader title="Guide" back={{ to: "/guides", label: "All guides" }} />
+        <ErrorNotice error={loaded.error} onRetry={loaded.reload} />
         {loaded.loading && <Loading label="Loading the guide…" />}
       </>
     );
@@ -161,14 +162,12 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
     <>
       <PageHeader
         title={title}
+        back={{ to: "/guides", label: "All guides" }}
         description={g ? <>Guide id <Code>{g.id}</Code> · updated {formatTime(g.updatedAt)}</> : "Write the content, choose who sees it and where, and check it in the preview."}
         actions={
           <>
-            <Link to="/guides">All guides</Link>
             {g && (
-              <Badge color={STATUS_COLOUR[g.status]} variant="filled" size="lg" data-testid="guide-status">
-                {g.status}
-              </Badge>
+              <StatusBadge kind="guide" status={g.status} size="lg" testId="guide-status" />
             )}
           </>
         }

@@ -1,11 +1,12 @@
-import { Badge, Button, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
+import { Button, Group, Pagination, Select, Text, TextInput } from "@mantine/core";
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, PageHeader, formatTime, Loaded } from "../../components/common";
+import { StatusBadge } from "../../components/status-badge";
 import { Link, navigate } from "../../router";
 import { useApi, useMutation } from "../../use-api";
-import { STATUSES, STATUS_COLOUR, layoutLabel, percent, type Guide, type GuideMetrics, type Segment, type Status } from "./model";
+import { STATUSES, layoutLabel, percent, type Guide, type GuideMetrics, type Segment, type Status } from "./model";
 
 const PAGE = 10;
 
@@ -63,12 +64,10 @@ export function GuidesList() {
           )
         }
       />
-      <ErrorNotice error={guides.error ?? segments.error} />
+      <ErrorNotice error={guides.error ?? segments.error} onRetry={() => { guides.reload(); segments.reload(); }} />
       <ErrorNotice error={setStatus.error} title="The status was not changed" />
       <TextInput label="Find a guide" placeholder="Name contains…" value={filter} onChange={(e) => { setFilter(e.currentTarget.value); setPage(1); }} mb="sm" maw={320} />
-      {guides.loading && !guides.data ? (
-        <Loading label="Loading guides…" />
-      ) : (
+      <Loaded state={guides} label="Loading guides…">{() => (
         <DataTable
           testId="guides-table"
           rows={visible}
@@ -95,7 +94,7 @@ export function GuidesList() {
                     }}
                   />
                 ) : (
-                  <Badge color={STATUS_COLOUR[g.status]} variant="filled">{g.status}</Badge>
+                  <StatusBadge kind="guide" status={g.status} />
                 ),
             },
             { key: "segment", label: "Segment", render: (g) => segmentName.get(g.targeting.segment) ?? g.targeting.segment, sortValue: (g) => segmentName.get(g.targeting.segment) ?? g.targeting.segment },
@@ -105,7 +104,7 @@ export function GuidesList() {
             { key: "updatedAt", label: "Updated", render: (g) => formatTime(g.updatedAt) },
           ]}
         />
-      )}
+      )}</Loaded>
       {pages > 1 && (
         <Group justify="space-between" mt="sm">
           <Text size="sm" c="dimmed">

@@ -32,7 +32,7 @@ export function GuideMetricsPanel(props: { guide: Guide }) {
         </Text>
         <Select label="Date range" data={RANGES} value={days} allowDeselect={false} onChange={(v) => v && setDays(v)} w={180} />
       </Group>
-      <ErrorNotice error={m.error} />
+      <ErrorNotice error={m.error} onRetry={m.reload} />
       {!d ? (
         m.loading ? <Loading label="Loading metrics…" /> : null
       ) : (

@@ -26,7 +26,6 @@ export const STATUSES: { value: Status; label: string }[] = [
 ];
 
 /** Badge colours dark enough for white text (WCAG AA), used with variant "filled". */
-export const STATUS_COLOUR: Record<Status, string> = { draft: "#495057", scheduled: "#9a4a00", public: "#1f6b32", disabled: "#a61e1e" };
 
 export const ACTIONS: { value: ButtonAction; label: string }[] = [
   { value: "next", label: "Next step" },

@@ -2,7 +2,7 @@ import { Badge, Card, Group, Select, SimpleGrid, Stack, Text, Title, VisuallyHid
 import { useEffect, useMemo, useState } from "react";
 import { ApiError, api, query } from "../../api";
 import { Chart, type ChartOption } from "../../components/chart";
-import { ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../components/common";
 import { useApi } from "../../use-api";
 import { dayAgo, type NpsResult } from "./model";
 
@@ -93,10 +93,8 @@ export function NpsScreen() {
         description="Net Promoter Score from NPS polls: % promoters (9–10) minus % detractors (0–6), each visitor's latest answer counting once."
         actions={<Select label="Period" data={PERIODS.map(({ value, label }) => ({ value, label }))} value={period} allowDeselect={false} onChange={(v) => v && setPeriod(v)} w={180} />}
       />
-      <ErrorNotice error={overall.error ?? visitors.error ?? trend.error} />
-      {overall.loading && !overall.data ? (
-        <Loading label="Loading NPS…" />
-      ) : (
+      <ErrorNotice error={visitors.error ?? trend.error} />
+      <Loaded state={overall} label="Loading NPS…">{() => (
         <SimpleGrid cols={{ base: 2, md: 5 }} mb="lg">
           <Card withBorder padding="sm">
             <Text size="xs" c="dimmed">
@@ -114,7 +112,7 @@ export function NpsScreen() {
           <Count label="Passives" value={o?.passives ?? 0} colour={COLOUR.passive} />
           <Count label="Detractors" value={o?.detractors ?? 0} colour={COLOUR.detractor} />
         </SimpleGrid>
-      )}
+      )}</Loaded>
       <SimpleGrid cols={{ base: 1, md: 2 }} mb="lg">
         <Card withBorder>
           <Title order={2} size="h5" mb="xs">
@@ -135,11 +133,9 @@ export function NpsScreen() {
           <Title order={2} size="h5" mb="xs">
             Answers 0–10
           </Title>
-          {visitors.loading && !visitors.data ? (
-            <Loading label="Loading answers…" />
-          ) : (
+          <Loaded state={visitors} label="Loading answers…">{() => (
             <Chart option={distributionOption} label="Respondents by score, coloured detractor, passive and promoter" summary={distribution.map((n, i) => `${i}: ${n}`).join(", ")} testId="nps-distribution" />
-          )}
+          )}</Loaded>
           <VisuallyHidden data-testid="nps-distribution-summary">Respondents by score: {distribution.map((n, i) => `${i}: ${n}`).join(", ")}</VisuallyHidden>
           <Group gap="xs" mt={4}>
             {(Object.keys(COLOUR) as (keyof typeof COLOUR)[]).map((c) => (

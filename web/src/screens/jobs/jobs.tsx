@@ -1,31 +1,12 @@
-import { Alert, Badge, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Switch, Table, Text, TextInput, Textarea, Timeline, Title } from "@mantine/core";
+import { Alert, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Switch, Table, Text, TextInput, Textarea, Timeline, Title } from "@mantine/core";
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../components/common";
+import { StatusBadge, type RunState as StepState } from "../../components/status-badge";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { relative, SCHEDULE_EXAMPLES, scheduleWords, summaryWords, took, type Job, type JobRun } from "./schedule";
-
-type StepState = "success" | "partial" | "failure" | "running" | "waiting" | "skipped" | "never";
-const STATE: Record<StepState, { word: string; colour: string }> = {
-  success: { word: "succeeded", colour: "green" },
-  partial: { word: "partial", colour: "orange" },
-  failure: { word: "failed", colour: "red" },
-  running: { word: "running", colour: "blue" },
-  waiting: { word: "waiting", colour: "gray" },
-  skipped: { word: "not reached", colour: "gray" },
-  never: { word: "never run", colour: "gray" },
-};
-
-function StateBadge(props: { state: StepState }) {
-  const s = STATE[props.state];
-  return (
-    <Badge variant="dot" color={s.colour} style={{ flexShrink: 0, overflow: "visible" }}>
-      {s.word}
-    </Badge>
-  );
-}
 
 /** The loop's chains as timelines, every job with its schedule, runs and a way to run it now. */
 function Jobs() {
@@ -73,10 +54,8 @@ function Jobs() {
         description="Scheduled work: the loop's chain runs pull → push → rules → pull, each step after the one before it succeeds."
         actions={canEdit ? <Button onClick={() => setCreating(true)}>New job</Button> : undefined}
       />
-      <ErrorNotice error={jobs.error ?? runError} />
-      {jobs.loading && !jobs.data ? (
-        <Loading label="Loading jobs…" />
-      ) : (
+      <ErrorNotice error={runError} />
+      <Loaded state={jobs} label="Loading jobs…">{() => (
         <Stack gap="lg">
           {chains.length === 0 && (
             <Alert color="gray" title="No chain yet" styles={{ title: { color: "var(--mantine-color-text)" } }}>
@@ -107,13 +86,13 @@ function Jobs() {
                   render: (j) =>
                     j.lastRun ? (
                       <Group gap={6}>
-                        <StateBadge state={j.lastRun.status} />
+                        <StatusBadge status={j.lastRun.status} />
                         <Text size="xs" c="dimmed">
                           {relative(j.lastRun.startedAt)}
                         </Text>
                       </Group>
                     ) : (
-                      <StateBadge state="never" />
+                      <StatusBadge status={null} />
                     ),
                 },
                 { key: "nextRunAt", label: "Next run", render: (j) => (j.nextRunAt ? formatTime(j.nextRunAt) : "—"), sortValue: (j) => j.nextRunAt ?? Number.MAX_SAFE_INTEGER },
@@ -142,7 +121,7 @@ function Jobs() {
             />
           </div>
         </Stack>
-      )}
+      )}</Loaded>
       {editing && (
         <ScheduleModal
           job={editing}
@@ -173,7 +152,8 @@ function Jobs() {
 function stepState(chain: Job, step: Job | undefined): StepState {
   if (!step) return "skipped";
   const cr = chain.lastRun;
-  if (!cr) return step.lastRun?.status ?? "never";
+  // A chain that never ran has no step states of its own (its steps may have run elsewhere).
+  if (!cr) return "never";
   if (cr.status === "running") {
     const lr = step.lastRun;
     return lr && lr.startedAt >= cr.startedAt ? lr.status : "waiting";
@@ -197,11 +177,9 @@ function ChainCard(props: { chain: Job; byId: Map<string, Job>; running: boolean
             <Title order={2} size="h4">
               {c.name}
             </Title>
-            <StateBadge state={chainState} />
+            <StatusBadge status={chainState} />
             {!c.enabled && (
-              <Badge variant="outline" color="gray">
-                paused
-              </Badge>
+              <StatusBadge kind="plain" status="Paused" />
             )}
           </Group>
           <Text size="sm">
@@ -240,10 +218,15 @@ function ChainCard(props: { chain: Job; byId: Map<string, Job>; running: boolean
                 <Text size="xs" c="dimmed">
                   {j?.kind ?? "—"}
                 </Text>
-                <StateBadge state={state} />
-                {lr && state !== "waiting" && state !== "skipped" && (
+                <StatusBadge status={state} />
+                {lr && state !== "waiting" && state !== "skipped" && state !== "never" && (
                   <Text size="xs" c="dimmed">
                     {lr.finishedAt ? `took ${took(lr)}, ${relative(lr.finishedAt)}` : `started ${relative(lr.startedAt)}`}
+                  </Text>
+                )}
+                {lr && state === "never" && (
+                  <Text size="xs" c="dimmed">
+                    not run by this chain yet; the job itself last ran {relative(lr.startedAt)}
                   </Text>
                 )}
                 {j?.schedule && (
@@ -252,7 +235,7 @@ function ChainCard(props: { chain: Job; byId: Map<string, Job>; running: boolean
                   </Text>
                 )}
               </Group>
-              {lr && state !== "waiting" && state !== "skipped" && j && summaryWords(j.kind, lr) && (
+              {lr && state !== "waiting" && state !== "skipped" && state !== "never" && j && summaryWords(j.kind, lr) && (
                 <Text size="xs" mt={2}>
                   {summaryWords(j.kind, lr)}
                 </Text>
@@ -445,7 +428,7 @@ function HistoryModal(props: { job: Job; onClose(): void }) {
   const ok = list.filter((r) => r.status === "success").length;
   return (
     <Modal opened onClose={props.onClose} title={`Runs of ${j.name}`} closeButtonProps={{ "aria-label": "Close" }} size="xl">
-      <ErrorNotice error={runs.error} />
+      <ErrorNotice error={runs.error} onRetry={runs.reload} />
       {runs.loading && !runs.data ? (
         <Loading label="Loading runs…" />
       ) : list.length === 0 ? (
@@ -472,7 +455,7 @@ function HistoryModal(props: { job: Job; onClose(): void }) {
                     <Table.Td>{formatTime(r.startedAt)}</Table.Td>
                     <Table.Td>{r.trigger}</Table.Td>
                     <Table.Td>
-                      <StateBadge state={r.status} />
+                      <StatusBadge status={r.status} />
                     </Table.Td>
                     <Table.Td>{took(r)}</Table.Td>
                     <Table.Td>{summaryWords(j.kind, r)}</Table.Td>

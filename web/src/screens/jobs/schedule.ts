@@ -1,6 +1,9 @@
-/** A job as GET /jobs shows it, with its last run. */
-export type JobRun = { id: string; jobId: string; trigger: string; parentRunId: string | null; status: "running" | "success" | "partial" | "failure"; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; error: string | null };
-export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number; lastRun: JobRun | null };
+import type { Job as StoredJob, JobRun } from "../../../../src/jobs/index.js";
+import { duration } from "../../components/dates";
+
+export type { JobRun };
+/** A job as GET /jobs shows it, with its last run (the server's types). */
+export type Job = StoredJob & { lastRun: JobRun | null };
 
 /** The friendly schedule forms the server reads (src/jobs/schedule.ts), as examples for people. */
 export const SCHEDULE_EXAMPLES = ["daily at 00:30", "weekdays at 07:00", "weekly on monday at 02:00", "monthly on day 1 at 03:00", "every 15 minutes", "hourly"];
@@ -30,25 +33,12 @@ export function scheduleWords(schedule: string | null, timeZone: string): string
   return `Cron ${s}${zone}`;
 }
 
-/** Milliseconds as a short duration. */
+/** How long a run took ("running" while it runs). */
 export function took(run: Pick<JobRun, "startedAt" | "finishedAt">): string {
-  if (run.finishedAt === null) return "running";
-  const ms = Math.max(0, run.finishedAt - run.startedAt);
-  if (ms < 1000) return `${ms} ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  return `${m} min ${Math.round(s - m * 60)} s`;
+  return duration(run.startedAt, run.finishedAt);
 }
 
-/** "3 min ago" / "in 2 h" relative to now. */
-export function relative(at: number | null, now = Date.now()): string {
-  if (at === null) return "—";
-  const d = at - now;
-  const a = Math.abs(d);
-  const unit = a < 60_000 ? `${Math.max(1, Math.round(a / 1000))} s` : a < 3_600_000 ? `${Math.round(a / 60_000)} min` : a < 86_400_000 ? `${Math.round(a / 3_600_000)} h` : `${Math.round(a / 86_400_000)} d`;
-  return d < 0 ? `${unit} ago` : `in ${unit}`;
-}
+export { relativeTime as relative } from "../../components/dates";
 
 const num = (v: unknown): string => (typeof v === "number" ? v.toLocaleString("en-US") : "0");
 

@@ -10,7 +10,7 @@ type Job = { id: string; name: string; kind: string; enabled: boolean; lastRun?:
 /** The first screen: the loop's parts at a glance, each a link to its screen. */
 function Overview() {
   const accounts = useApi<{ total: number }>("/accounts?limit=1");
-  const connection = useApi<Connection>("/crm/connection");
+  const connection = useApi<Connection>("/sync/connection");
   const jobs = useApi<{ jobs: Job[] }>("/jobs");
   const guides = useApi<{ guides: { status: string }[] }>("/guides");
   const customers = useApi<{ total?: number; customers?: unknown[] }>("/success/customers?limit=1");

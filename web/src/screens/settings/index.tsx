@@ -1,7 +1,8 @@
-import { Button, Code, Group, Modal, PasswordInput, Select, Stack, TextInput, Title, Alert } from "@mantine/core";
+import { Button, Code, Group, Modal, PasswordInput, Select, Stack, Text, TextInput, Title, Alert } from "@mantine/core";
 import { useState, type FormEvent } from "react";
 import { api } from "../../api";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
+import { useAuth } from "../../auth";
+import { DataTable, ErrorNotice, PageHeader, formatTime, Loaded } from "../../components/common";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import type { ScreenRoute } from "../types";
 
@@ -16,10 +17,14 @@ function Settings() {
   const [addToken, setAddToken] = useState(false);
   const remove = useMutation((id: string) => api(`/users/${encodeURIComponent(id)}`, { method: "DELETE" }));
   const revoke = useMutation((id: string) => api(`/tokens/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  const { me } = useAuth();
+  const admins = (users.data?.users ?? []).filter((u) => u.role === "admin").length;
+  // The server refuses both; the screen says why instead of offering the button.
+  const undeletable = (u: User): string | null => (me?.kind === "user" && me.id === u.id ? "You (signed in)" : u.role === "admin" && admins <= 1 ? "The only admin" : null);
   return (
     <>
       <PageHeader title="Users and API tokens" description="Admins change settings; viewers read everything but secrets." />
-      <ErrorNotice error={users.error ?? tokens.error ?? remove.error ?? revoke.error} />
+      <ErrorNotice error={remove.error ?? revoke.error} />
       <Group justify="space-between" mb="xs">
         <Title order={2} size="h4">
           Users
@@ -28,9 +33,7 @@ function Settings() {
           Add user
         </Button>
       </Group>
-      {users.loading && !users.data ? (
-        <Loading />
-      ) : (
+      <Loaded state={users}>{() => (
         <DataTable
           testId="users-table"
           rows={users.data?.users ?? []}
@@ -42,15 +45,27 @@ function Settings() {
             {
               key: "actions",
               label: "Actions",
-              render: (u) => (
-                <Button size="compact-xs" variant="subtle" color="red" aria-label={`Delete user ${u.email}`} onClick={() => void remove.run(u.id).then((r) => r && users.reload())}>
-                  Delete
-                </Button>
-              ),
+              render: (u) => {
+                const why = undeletable(u);
+                if (why) return <Text size="xs" c="dimmed">{why}</Text>;
+                return (
+                  <Button
+                    size="compact-xs"
+                    variant="subtle"
+                    color="red"
+                    aria-label={`Delete user ${u.email}`}
+                    onClick={() => {
+                      if (window.confirm(`Delete the user ${u.email}? They are signed out at once.`)) void remove.run(u.id).then((r) => r && users.reload());
+                    }}
+                  >
+                    Delete
+                  </Button>
+                );
+              },
             },
           ]}
         />
-      )}
+      )}</Loaded>
       <Group justify="space-between" mb="xs" mt="xl">
         <Title order={2} size="h4">
           API tokens
@@ -59,9 +74,7 @@ function Settings() {
           New token
         </Button>
       </Group>
-      {tokens.loading && !tokens.data ? (
-        <Loading />
-      ) : (
+      <Loaded state={tokens}>{() => (
         <DataTable
           testId="tokens-table"
           rows={tokens.data?.tokens ?? []}
@@ -83,7 +96,7 @@ function Settings() {
             },
           ]}
         />
-      )}
+      )}</Loaded>
       <AddUser opened={addUser} onClose={() => setAddUser(false)} onDone={users.reload} />
       <AddToken opened={addToken} onClose={() => setAddToken(false)} onDone={tokens.reload} />
     </>

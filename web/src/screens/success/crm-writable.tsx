@@ -7,14 +7,14 @@ import { Panel } from "./shared";
 
 type WritableList = { objects: { object: string; fields: string[] }[] };
 type CrmField = { name: string; label: string; updateable: boolean };
-/** Objects the CRM field list can describe (GET /crm/fields?object=…). */
+/** Objects the CRM field list can describe (GET /sync/fields?object=…). */
 const DESCRIBABLE = new Set(["Account", "Contact"]);
 const API_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,79}$/;
 
 /** The CRM write allow-list: per object, the fields rules may write (admins only). */
 export function CrmWritableCard() {
   const saved = useApi<WritableList>("/success/crm/writable");
-  const connection = useApi<{ status: string }>("/crm/connection");
+  const connection = useApi<{ status: string }>("/sync/connection");
   const connected = connection.data?.status === "connected";
   const [draft, setDraft] = useState<{ object: string; fields: string[] }[] | null>(null);
   const [removed, setRemoved] = useState<string[]>([]);
@@ -69,7 +69,7 @@ export function CrmWritableCard() {
       <Text size="sm" c="dimmed" mb="sm">
         A rule's Load to CRM action writes only the objects and fields listed here. {connected ? "Pick fields from the connected CRM." : "Connect a CRM to pick from its fields; until then type the API names."}
       </Text>
-      <ErrorNotice error={saved.error} />
+      <ErrorNotice error={saved.error} onRetry={saved.reload} />
       {!draft ? (
         <Loading label="Loading the writable fields…" />
       ) : (
@@ -123,7 +123,7 @@ export function CrmWritableCard() {
 /** One object's writable fields: a pick list of the CRM's updateable fields when it can describe them, free text otherwise. */
 function ObjectFields(props: { object: string; fields: string[]; connected: boolean; onChange(fields: string[]): void; error: string | undefined }) {
   const describable = props.connected && DESCRIBABLE.has(props.object);
-  const described = useApi<{ fields: CrmField[] }>(describable ? `/crm/fields?object=${props.object}` : null);
+  const described = useApi<{ fields: CrmField[] }>(describable ? `/sync/fields?object=${props.object}` : null);
   const label = `${props.object} fields`;
   if (describable && described.data) {
     const known = new Set(described.data.fields.map((f) => f.name));
@@ -135,7 +135,7 @@ function ObjectFields(props: { object: string; fields: string[]; connected: bool
   }
   return (
     <Stack gap={4} style={{ flex: 1 }}>
-      {described.error && <ErrorNotice error={described.error} title="The CRM's field list could not be loaded" />}
+      {described.error && <ErrorNotice error={described.error} title="The CRM's field list could not be loaded" onRetry={described.reload} />}
       <TagsInput label={label} description="API names; press Enter after each" value={props.fields} onChange={props.onChange} error={props.error} />
     </Stack>
   );

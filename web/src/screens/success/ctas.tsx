@@ -41,7 +41,7 @@ export function CtasScreen() {
         description="Calls to action: work for the success team that rules raise (or people add). Move a card with its Status menu."
         actions={canEdit && <Button onClick={() => setCreating(true)}>New CTA</Button>}
       />
-      <ErrorNotice error={error} />
+      <ErrorNotice error={error} onRetry={() => CTA_STATUSES.forEach((s) => columns[s].reload())} />
       <Group mb="sm" align="flex-end">
         <TextInput label="Type" placeholder="Any type, e.g. Risk" value={type} onChange={(e) => setType(e.currentTarget.value)} w={220} />
         <Text size="sm" c="#1e6b2e" aria-live="polite">

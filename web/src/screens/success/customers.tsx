@@ -1,14 +1,15 @@
-import { Badge, Button, Group, NativeSelect, NumberInput, Pagination, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { Button, Group, NativeSelect, NumberInput, Pagination, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../api";
 import { useCanEdit } from "../../auth";
 import { Chart, type ChartOption } from "../../components/chart";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../components/common";
+import { StatusBadge } from "../../components/status-badge";
 import { Link, navigate, useLocation } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { ImportCustomersModal, NewCustomerModal } from "./customer-forms";
-import { CTA_STATUS_COLOURS, FieldGrid, HealthBadge, Panel, money, type Cta, type Customer, type UsageMeasure } from "./shared";
+import { FieldGrid, HealthBadge, Panel, money, type Cta, type Customer, type UsageMeasure } from "./shared";
 
 const PAGE = 25;
 
@@ -50,7 +51,7 @@ export function CustomersScreen() {
         />
       )}
       {modal === "import" && <ImportCustomersModal onClose={() => setModal(null)} onImported={list.reload} />}
-      <ErrorNotice error={list.error} />
+      <ErrorNotice error={list.error} onRetry={list.reload} />
       <Group mb="sm" align="flex-end">
         <TextInput
           label="Search"
@@ -79,9 +80,7 @@ export function CustomersScreen() {
           {list.data ? `${list.data.total.toLocaleString("en-US")} customers` : ""}
         </Text>
       </Group>
-      {list.loading && !list.data ? (
-        <Loading label="Loading customers…" />
-      ) : (
+      <Loaded state={list} label="Loading customers…">{() => (
         <DataTable
           testId="customers-table"
           rows={list.data?.customers ?? []}
@@ -97,7 +96,7 @@ export function CustomersScreen() {
             { key: "status", label: "Status" },
           ]}
         />
-      )}
+      )}</Loaded>
       {pages > 1 && (
         <Group justify="center" mt="md">
           <Pagination total={pages} value={page} onChange={(p) => go(p)} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
@@ -128,7 +127,7 @@ export function CustomerDetail(props: { params: Record<string, string> }) {
   const card = useApi<AccountCard>(`/success/customers/${enc}/scorecard`);
   const ctas = useApi<{ total: number; ctas: Cta[] }>(`/success/ctas${query({ accountId: id, limit: 50 })}`);
   const c = customer.data;
-  if (customer.error) return <ErrorNotice error={customer.error} title="This customer could not be loaded" />;
+  if (customer.error) return <ErrorNotice error={customer.error} title="This customer could not be loaded" onRetry={customer.reload} />;
   if (!c) return <Loading label="Loading the customer…" />;
   return (
     <>
@@ -162,20 +161,20 @@ export function CustomerDetail(props: { params: Record<string, string> }) {
       </Panel>
       <SimpleGrid cols={{ base: 1, lg: 2 }}>
         <Panel title="Health over time" testId="health-chart">
-          <ErrorNotice error={history.error} />
+          <ErrorNotice error={history.error} onRetry={history.reload} />
           {history.data ? <HealthChart rows={history.data.history} current={c.healthScore} /> : <Loading />}
         </Panel>
         <Panel title="Usage over time" testId="usage-chart">
-          <ErrorNotice error={usage.error ?? measures.error} />
+          <ErrorNotice error={usage.error ?? measures.error} onRetry={() => { usage.reload(); measures.reload(); }} />
           {usage.data && measures.data ? <UsageChart series={usage.data.series} measures={measures.data.measures} /> : <Loading />}
         </Panel>
       </SimpleGrid>
       <Panel title="Scorecard" testId="customer-scorecard">
-        <ErrorNotice error={card.error} />
+        <ErrorNotice error={card.error} onRetry={card.reload} />
         {card.data ? <ScorecardView accountId={id} card={card.data} onChanged={() => { card.reload(); history.reload(); customer.reload(); }} /> : <Loading />}
       </Panel>
       <Panel title="CTAs" actions={<Link to="/success/ctas">Open the CTA board</Link>}>
-        <ErrorNotice error={ctas.error} />
+        <ErrorNotice error={ctas.error} onRetry={ctas.reload} />
         {ctas.data ? (
           <DataTable
             rows={ctas.data.ctas}
@@ -185,7 +184,7 @@ export function CustomerDetail(props: { params: Record<string, string> }) {
               { key: "type", label: "Type" },
               { key: "reason", label: "Reason" },
               { key: "priority", label: "Priority" },
-              { key: "status", label: "Status", render: (x) => <Badge variant="filled" autoContrast color={CTA_STATUS_COLOURS[x.status] ?? "#495057"}>{x.status}</Badge> },
+              { key: "status", label: "Status", render: (x) => <StatusBadge kind="cta" status={x.status} /> },
               { key: "dueDate", label: "Due" },
               { key: "owner", label: "Owner" },
             ]}

@@ -2,7 +2,7 @@ import { ActionIcon, Button, Checkbox, Group, Modal, NativeSelect, Pagination, S
 import { useState, type FormEvent } from "react";
 import { api, query } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { Panel, type CustomObject, type ObjectField } from "./shared";
@@ -27,10 +27,7 @@ export function ObjectsScreen() {
         description="Tables of your own for data that is neither Customer Info nor usage: surveys, support tickets, contracts. Rules read and write them."
         actions={canEdit && <Button onClick={() => setCreating(true)}>New object</Button>}
       />
-      <ErrorNotice error={list.error} />
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : (
+      <Loaded state={list}>{() => (
         <DataTable
           testId="objects-table"
           rows={list.data?.objects ?? []}
@@ -42,7 +39,7 @@ export function ObjectsScreen() {
             { key: "fields", label: "Fields", render: (o) => o.fields.map((f) => f.name).join(", "), sortValue: (o) => o.fields.length },
           ]}
         />
-      )}
+      )}</Loaded>
       {creating && (
         <NewObject
           onClose={() => setCreating(false)}
@@ -133,13 +130,13 @@ export function ObjectDetail(props: { params: Record<string, string> }) {
   const records = useApi<{ total: number; records: RecordRow[] }>(`/success/objects/${enc}/records${query({ limit: PAGE, offset: (page - 1) * PAGE })}`);
   const canEdit = useCanEdit();
   const [adding, setAdding] = useState(false);
-  if (def.error) return <ErrorNotice error={def.error} title="This object could not be loaded" />;
+  if (def.error) return <ErrorNotice error={def.error} title="This object could not be loaded" onRetry={def.reload} />;
   if (!def.data) return <Loading />;
   const o = def.data;
   const pages = Math.max(1, Math.ceil((records.data?.total ?? 0) / PAGE));
   return (
     <>
-      <PageHeader title={o.label} description={<>Custom object {o.name} · <Link to="/success/objects">All objects</Link></>} />
+      <PageHeader title={o.label} back={{ to: "/success/objects", label: "All objects" }} description={<>Custom object {o.name}</>} />
       <Panel title="Fields" actions={canEdit && <Button size="xs" variant="light" onClick={() => setAdding(true)}>Add fields</Button>}>
         <Table>
           <Table.Thead>
@@ -163,18 +160,15 @@ export function ObjectDetail(props: { params: Record<string, string> }) {
         </Table>
       </Panel>
       <Panel title={`Records${records.data ? ` (${records.data.total.toLocaleString("en-US")})` : ""}`}>
-        <ErrorNotice error={records.error} />
-        {records.loading && !records.data ? (
-          <Loading />
-        ) : (
+        <Loaded state={records}>{() => (
           <DataTable
             testId="records-table"
             rows={records.data?.records ?? []}
             rowKey={(r) => r.id}
             empty="No records yet. A rule with a “Load to object” action writes them."
-            columns={[...o.fields.map((f) => ({ key: f.name, label: f.label || f.name })), { key: "updatedAt", label: "Updated", render: (r: RecordRow) => formatCell(typeof r["updatedAt"] === "number" ? new Date(r["updatedAt"]).toLocaleString("en-US") : r["updatedAt"]) }]}
+            columns={[...o.fields.map((f) => ({ key: f.name, label: f.label || f.name })), { key: "updatedAt", label: "Updated", render: (r: RecordRow) => formatTime(typeof r["updatedAt"] === "number" ? r["updatedAt"] : null) }]}
           />
-        )}
+        )}</Loaded>
         {pages > 1 && (
           <Group justify="center" mt="md">
             <Pagination total={pages} value={page} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />

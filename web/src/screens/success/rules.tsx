@@ -2,24 +2,15 @@ import { Button, Code, Group, Pagination, SimpleGrid, Stack, Text } from "@manti
 import { useEffect, useState } from "react";
 import { api, type ApiError } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../components/common";
 import { Link, navigate } from "../../router";
 import { useApi } from "../../use-api";
 import { CrmWritableCard } from "./crm-writable";
-import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-types";
-import { FieldGrid, Panel, RunStatusBadge, type Job } from "./shared";
-
-/** How a rule is scheduled: its own `rule` jobs with a schedule, and the chains that run one of its jobs. */
-export function ruleSchedule(rule: Pick<Rule, "id" | "name">, jobs: Job[]): { own: Job | undefined; jobs: Job[]; chains: Job[]; text: string } {
-  const mine = jobs.filter((j) => j.kind === "rule" && (j.params["rule"] === rule.id || j.params["rule"] === rule.name));
-  const own = mine.find((j) => j.schedule !== null);
-  const ids = new Set(mine.map((j) => j.id));
-  const chains = jobs.filter((j) => j.kind === "chain" && Array.isArray(j.params["steps"]) && (j.params["steps"] as unknown[]).some((s) => ids.has(String(s))));
-  const parts: string[] = [];
-  if (own) parts.push(`${own.schedule}${own.enabled ? "" : " (paused)"}`);
-  for (const c of chains) if (c.schedule) parts.push(`in “${c.name}”, ${c.schedule}${c.enabled ? "" : " (paused)"}`);
-  return { own, jobs: mine, chains, text: parts.length ? parts.join("; ") : "Not scheduled" };
-}
+import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-model";
+import { ruleSchedule } from "./rule-schedule";
+import { formatDay } from "../../components/dates";
+import { StatusBadge } from "../../components/status-badge";
+import { FieldGrid, Panel, type Job } from "./shared";
 
 /** The last run of each listed rule: one small request per rule on the page (never more than a page). */
 function useLastRuns(ids: string[]): { runs: Map<string, RuleRun | null>; error: ApiError | undefined } {
@@ -57,10 +48,8 @@ export function RulesScreen() {
         description="Rules read a source (CRM objects, Customer Info, usage data, custom objects), filter it and act on every row: load data, set scores, open CTAs."
         actions={canEdit && <Button onClick={() => navigate("/success/rules/new")}>New rule</Button>}
       />
-      <ErrorNotice error={rules.error ?? jobs.error ?? last.error} />
-      {rules.loading && !rules.data ? (
-        <Loading label="Loading rules…" />
-      ) : (
+      <ErrorNotice error={jobs.error ?? last.error} />
+      <Loaded state={rules} label="Loading rules…">{() => (
         <DataTable
           testId="rules-table"
           rows={shown}
@@ -77,10 +66,10 @@ export function RulesScreen() {
               render: (r) => {
                 const run = last.runs.get(r.id);
                 if (run === undefined) return "…";
-                if (run === null) return <RunStatusBadge status={null} />;
+                if (run === null) return <StatusBadge status={null} />;
                 return (
                   <Group gap={6} wrap="nowrap">
-                    <RunStatusBadge status={run.status} />
+                    <StatusBadge status={run.status} />
                     <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`}>{formatTime(run.startedAt)}</Link>
                   </Group>
                 );
@@ -90,7 +79,7 @@ export function RulesScreen() {
             { key: "history", label: "History", render: (r) => <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs`} aria-label={`Runs of ${r.name}`}>Runs</Link> },
           ]}
         />
-      )}
+      )}</Loaded>
       {all.length > PAGE && (
         <Group justify="center" mt="md">
           <Pagination total={Math.ceil(all.length / PAGE)} value={page} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
@@ -116,17 +105,12 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
     <>
       <PageHeader
         title="Run history"
-        description={
-          <>
-            {rule.data ? <Link to={`/success/rules/${encodeURIComponent(id)}`}>{rule.data.name}</Link> : id} · <Link to="/success/rules">All rules</Link>
-          </>
-        }
+        back={{ to: `/success/rules/${encodeURIComponent(id)}`, label: rule.data ? rule.data.name : "The rule" }}
+        description={<>Every run of this rule, newest first. <Link to="/success/rules">All rules</Link></>}
         actions={<Button variant="default" onClick={runs.reload} loading={runs.loading}>Refresh</Button>}
       />
-      <ErrorNotice error={rule.error ?? runs.error} />
-      {runs.loading && !runs.data ? (
-        <Loading />
-      ) : (
+      <ErrorNotice error={rule.error} onRetry={rule.reload} />
+      <Loaded state={runs}>{() => (
         <DataTable
           testId="runs-table"
           rows={runs.data?.runs ?? []}
@@ -134,7 +118,7 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
           empty="This rule has not run yet."
           columns={[
             { key: "startedAt", label: "Started", render: (r) => <Link to={`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.startedAt)}</Link> },
-            { key: "status", label: "Status", render: (r) => <RunStatusBadge status={r.status} /> },
+            { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} /> },
             { key: "ruleDate", label: "Rule date" },
             { key: "rowsRead", label: "Rows read", align: "right" },
             { key: "rowsWritten", label: "Written", align: "right" },
@@ -143,7 +127,7 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
             { key: "message", label: "Message" },
           ]}
         />
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -154,24 +138,21 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
   const runId = props.params["runId"] ?? "";
   const run = useApi<RuleRun>(`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(runId)}`);
   const r = run.data;
-  if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" />;
+  if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" onRetry={run.reload} />;
   if (!r) return <Loading />;
   return (
     <>
       <PageHeader
         title={`Run of ${formatTime(r.startedAt)}`}
-        description={
-          <>
-            <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link> · <Link to={`/success/rules/${encodeURIComponent(id)}/runs`}>Run history</Link>
-          </>
-        }
-        actions={<RunStatusBadge status={r.status} />}
+        back={{ to: `/success/rules/${encodeURIComponent(id)}/runs`, label: "Run history" }}
+        description={<>A run of <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link></>}
+        badge={<StatusBadge status={r.status} />}
       />
       <Panel title="Summary">
         <FieldGrid
           items={[
-            { label: "Status", value: r.status },
-            { label: "Rule date", value: r.ruleDate },
+            { label: "Status", value: <StatusBadge status={r.status} /> },
+            { label: "Rule date", value: formatDay(r.ruleDate) },
             { label: "Rows read", value: formatCell(r.rowsRead) },
             { label: "Records written", value: formatCell(r.rowsWritten) },
             { label: "Row errors", value: formatCell(r.errorCount) },

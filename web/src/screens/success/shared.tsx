@@ -1,33 +1,22 @@
 import { Badge, Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
-import type { CtaStatus } from "../../../../src/success/ctas/cta.js";
+import type { CtaStatus } from "../../../../src/success/index.js";
 
-/** A customer (Customer Info) as `/success/customers` answers: the server's own type. */
-export type { Customer } from "../../../../src/success/customers/customer.js";
+// Customer Info, usage, objects, scorecards and CTAs as the API answers: the server's own types
+// (type-only imports; the lists below are checked against them).
+export type { Customer, Cta, CtaStatus, CustomObject, ObjectField, ScoreRange, Scorecard, ScorecardGroup, ScorecardMeasure, UsageConfig, UsageMeasure } from "../../../../src/success/index.js";
+export type { ScoringScheme as Scheme } from "../../../../src/success/index.js";
 
 /** The standard Customer Info fields, in the order the API lists them (rules read and write these). */
 export const CUSTOMER_FIELDS = ["accountId", "name", "status", "stage", "arr", "mrr", "renewalDate", "users", "churnRisk", "onboardingStatus", "latestNps", "healthScore", "healthColour", "tags"];
 
-export type UsageMeasure = { name: string; label: string; type: "number" | "integer" | "date" | "string"; aggregation: "sum" | "avg" | "max" | "min" | "latest" };
-export type UsageConfig = { dataGranularity: "account" | "instance" | "user"; timeGranularity: "week" | "month"; weekStartDay: number };
 export const USAGE_KEY_TARGETS = ["accountId", "date", "aggregationLevel", "instanceId", "userId"];
 
-export type ObjectField = { name: string; label?: string; type: "string" | "number" | "integer" | "boolean" | "date"; required?: boolean };
-export type CustomObject = { name: string; label: string; fields: ObjectField[] };
-
-export type ScoreRange = { label: string; from: number; to: number; colour?: string };
-export type Scheme = { type: "numeric" | "grade" | "colour"; ranges: ScoreRange[] };
-export type ScorecardGroup = { id: string; name: string; weight: number; normalisedWeight: number };
-export type ScorecardMeasure = { id: string; name: string; label: string; groupId: string | null; group: string | null; weight: number; normalisedWeight: number };
-export type Scorecard = { scheme: Scheme; groups: ScorecardGroup[]; measures: ScorecardMeasure[] };
-
-// A CTA and its statuses as the API answers (the server's types; the lists are checked against them).
-export type { Cta, CtaStatus } from "../../../../src/success/ctas/cta.js";
 export const CTA_STATUSES = ["Open", "Work In Progress", "Closed Success", "Closed Lost"] as const satisfies readonly CtaStatus[];
 export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
 
-/** A job of the jobs module, as far as the rules screens need it (a rule's schedule is a `rule` job). */
-export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null };
+/** A job as GET /jobs answers (a rule's schedule is a `rule` job). */
+export type { Job } from "../jobs/schedule";
 
 /** A colour for a health colour name or range label (Red / Yellow / Green and friends). */
 export function healthColor(colour: string | null | undefined, score?: number | null): string {
@@ -50,20 +39,6 @@ export function HealthBadge(props: { score: number | null | undefined; colour?: 
     <Badge color={shade} variant="filled" autoContrast aria-label={`Health ${Math.round(props.score)}${props.colour ? `, ${props.colour}` : ""}`}>
       {Math.round(props.score)}
       {props.colour ? ` · ${props.colour}` : ""}
-    </Badge>
-  );
-}
-
-// Dark fills keep white badge text readable (WCAG AA); yellow takes dark text through autoContrast.
-const RUN_COLOURS: Record<string, string> = { success: "#1e6b2e", partial: "#fcc419", failure: "#b02525", running: "#1c5fb0" };
-export const CTA_STATUS_COLOURS: Record<string, string> = { Open: "#1c5fb0", "Work In Progress": "#5f3dc4", "Closed Success": "#1e6b2e", "Closed Lost": "#495057" };
-
-/** A rule run's (or job run's) status as a coloured badge. */
-export function RunStatusBadge(props: { status: string | null | undefined }) {
-  if (!props.status) return <Text c="dimmed" size="sm">never run</Text>;
-  return (
-    <Badge color={RUN_COLOURS[props.status] ?? "#495057"} variant="filled" autoContrast>
-      {props.status}
     </Badge>
   );
 }

@@ -2,7 +2,7 @@ import { Button, Group, Modal, NativeSelect, Stack, Text, TextInput } from "@man
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader } from "../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, Loaded } from "../../components/common";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { Panel, type UsageConfig, type UsageMeasure } from "./shared";
 
@@ -31,7 +31,7 @@ export function UsageScreen() {
   return (
     <>
       <PageHeader title="Usage data" description="The time series rules load product usage into, one row per account and period, and the measures each row holds." />
-      <Panel title="Configuration">{config.data ? <ConfigForm config={config.data} onSaved={config.reload} /> : config.error ? <ErrorNotice error={config.error} /> : <Loading />}</Panel>
+      <Panel title="Configuration">{config.data ? <ConfigForm config={config.data} onSaved={config.reload} /> : config.error ? <ErrorNotice error={config.error} onRetry={config.reload} /> : <Loading />}</Panel>
       <Panel
         title="Measures"
         actions={
@@ -42,10 +42,8 @@ export function UsageScreen() {
           )
         }
       >
-        <ErrorNotice error={measures.error ?? remove.error} />
-        {measures.loading && !measures.data ? (
-          <Loading />
-        ) : (
+        <ErrorNotice error={remove.error} />
+        <Loaded state={measures}>{() => (
           <DataTable
             testId="measures-table"
             rows={measures.data?.measures ?? []}
@@ -81,7 +79,7 @@ export function UsageScreen() {
               },
             ]}
           />
-        )}
+        )}</Loaded>
       </Panel>
       {editing && <MeasureForm key={editing === "new" ? "new" : editing.name} measure={editing} onClose={() => setEditing(null)} onSaved={measures.reload} />}
     </>

@@ -4,7 +4,7 @@ import { api, query } from "../../../api";
 import { ErrorNotice, Loading, formatTime } from "../../../components/common";
 import { linkClick } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
-import type { Report, ReportColumn } from "./reports";
+import type { Report, ReportColumn } from "./report-model";
 
 type Connection = { status: string; fieldPrefix?: string; message?: string };
 type CrmField = { name: string; label: string; type: string; updateable: boolean };
@@ -27,10 +27,10 @@ const RUN_COLOR: Record<string, string> = { success: "teal.9", partial: "#a84300
 /** Maps a report's columns to prefixed CRM fields, with daily sync, and saves the push mapping. */
 export function CrmPushDialog(props: { opened: boolean; onClose(): void; report: Report; columns: ReportColumn[] }) {
   const object = props.report.kind === "account" ? "Account" : "Contact";
-  const connection = useApi<Connection>(props.opened ? "/crm/connection" : null);
+  const connection = useApi<Connection>(props.opened ? "/sync/connection" : null);
   const connected = connection.data?.status === "connected";
-  const fields = useApi<{ fields: CrmField[] }>(props.opened && connected ? `/crm/fields${query({ object })}` : null);
-  const link = useApi<Link>(props.opened && connected ? "/crm/link" : null);
+  const fields = useApi<{ fields: CrmField[] }>(props.opened && connected ? `/sync/fields${query({ object })}` : null);
+  const link = useApi<Link>(props.opened && connected ? "/sync/link" : null);
   const mappings = useApi<{ mappings: PushMapping[] }>(props.opened ? "/sync/push-mappings" : null);
   const runs = useApi<{ runs: SyncRun[] }>(props.opened ? "/sync/runs?limit=20" : null);
   const existing = mappings.data?.mappings.find((m) => m.reportId === props.report.id);
@@ -84,7 +84,7 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
       ) : (
         <form onSubmit={submit}>
           <Stack>
-            <ErrorNotice error={fields.error ?? mappings.error ?? runs.error} />
+            <ErrorNotice error={fields.error ?? mappings.error ?? runs.error} onRetry={() => { fields.reload(); mappings.reload(); runs.reload(); }} />
             {save.error && !placed && <ErrorNotice error={save.error} title="The mapping was not saved" />}
             <Text size="sm">
               Each push writes the chosen columns to the {object} records matched by{" "}

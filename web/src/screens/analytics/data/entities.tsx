@@ -3,7 +3,8 @@ import { useMemo, useState } from "react";
 import { api, query, type ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { Chart, type ChartOption } from "../../../components/chart";
-import { ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../../components/common";
+import { axisDay, formatDay } from "../../../components/dates";
+import { ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../../components/common";
 import { linkClick, navigate } from "../../../router";
 import { useApi, useMutation } from "../../../use-api";
 import { CustomMetadataEditor, GROUPS, IdSearch, MetadataTable, Pager, groupKeys, plural, title, useDebounced, type Entity, type Kind, type MetadataGroup } from "./shared";
@@ -31,7 +32,7 @@ function EntityList(props: { kind: Kind }) {
         title={kind === "account" ? "Accounts" : "Visitors"}
         description={kind === "account" ? "Every account the agent has seen, with the metadata from the agent, admins and the CRM." : "Every visitor the agent has seen, with their metadata."}
       />
-      <ErrorNotice error={list.error} />
+      <ErrorNotice error={list.error} onRetry={list.reload} />
       <Group justify="space-between" align="flex-end" mb="sm">
         <IdSearch
           kind={kind}
@@ -60,9 +61,7 @@ function EntityList(props: { kind: Kind }) {
           {notFound.message}
         </Text>
       )}
-      {list.loading && !list.data ? (
-        <Loading label={`Loading ${plural(kind)}…`} />
-      ) : (
+      <Loaded state={list} label={`Loading ${plural(kind)}…`}>{() => (
         <Table.ScrollContainer minWidth={700}>
           <Table striped highlightOnHover data-testid={`${kind}-table`} aria-label={kind === "account" ? "Accounts" : "Visitors"}>
             <Table.Thead>
@@ -116,7 +115,7 @@ function EntityList(props: { kind: Kind }) {
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
-      )}
+      )}</Loaded>
       <Pager total={list.data?.total ?? 0} page={page} pageSize={PAGE_SIZE} onChange={setPage} label={`${title(kind)} pages`} />
     </>
   );
@@ -166,7 +165,7 @@ function MetadataGroups(props: { kind: Kind; entity: Entity; onSaved(e: Entity):
 type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
 type Usage = { accountId: string; timeZone: string; from: string; to: string; days: UsageDay[] };
 
-const shortDate = (iso: string): string => new Date(`${iso}T00:00:00Z`).toLocaleDateString("en-US", { month: "short", day: "numeric", timeZone: "UTC" });
+const shortDate = axisDay;
 
 function seriesOption(days: UsageDay[], name: string, pick: (d: UsageDay) => number, kind: "bar" | "line", color: string, summary: string): ChartOption {
   return {
@@ -212,7 +211,7 @@ function UsageCharts(props: { accountId: string }) {
           </Title>
           {usage.data && (
             <Text size="xs" c="dimmed">
-              {shortDate(usage.data.from)} – {shortDate(usage.data.to)}, days in {usage.data.timeZone}
+              {formatDay(usage.data.from)} – {formatDay(usage.data.to)}, days in {usage.data.timeZone}
             </Text>
           )}
         </Stack>
@@ -226,10 +225,7 @@ function UsageCharts(props: { accountId: string }) {
           ]}
         />
       </Group>
-      <ErrorNotice error={usage.error} />
-      {usage.loading && !usage.data ? (
-        <Loading label="Loading usage…" />
-      ) : (
+      <Loaded state={usage} label="Loading usage…">{() => (
         <SimpleGrid cols={{ base: 1, md: 3 }}>
           {charts.map((c) => {
             const summary = describeSeries(d, c.pick, c.unit);
@@ -247,7 +243,7 @@ function UsageCharts(props: { accountId: string }) {
             );
           })}
         </SimpleGrid>
-      )}
+      )}</Loaded>
     </Card>
   );
 }

@@ -2,22 +2,14 @@ import { Anchor, Badge, Button, Card, Group, MultiSelect, Select, SegmentedContr
 import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime } from "../../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../../components/common";
 import { linkClick, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { CrmPushDialog } from "./crm-push";
+import { rangeLabel, type Report, type ReportColumn, type ReportResults } from "./report-model";
 import { groupKeys, Pager, type Entity } from "./shared";
 
-export type ReportRange = { last: 1 | 7 | 30 | 90 } | { from: string; to: string };
-export type Report = { id: string; name: string; kind: "account" | "visitor"; segmentId: string; range: ReportRange; timeZone: string; columns: string[]; createdAt: number; updatedAt: number };
-export type ReportColumn = { id: string; label: string; type: "number" | "date" | "text" | "boolean" };
 type Segment = { id: string; name: string };
-type Results = { report: { id: string; name: string; kind: string }; range: { from: string; to: string; timeZone: string }; columns: ReportColumn[]; total: number; rows: { id: string; values: Record<string, string | number | boolean | null> }[] };
-
-export function rangeLabel(r: ReportRange): string {
-  if ("last" in r) return r.last === 1 ? "Today" : `Last ${r.last} days`;
-  return `${r.from} to ${r.to}`;
-}
 
 /** Saved account and visitor reports. */
 export function ReportsList() {
@@ -38,10 +30,8 @@ export function ReportsList() {
           )
         }
       />
-      <ErrorNotice error={reports.error ?? segments.error} />
-      {reports.loading && !reports.data ? (
-        <Loading label="Loading reports…" />
-      ) : (
+      <ErrorNotice error={segments.error} onRetry={segments.reload} />
+      <Loaded state={reports} label="Loading reports…">{() => (
         <DataTable
           testId="reports-table"
           rows={reports.data?.reports ?? []}
@@ -64,7 +54,7 @@ export function ReportsList() {
             { key: "updatedAt", label: "Changed", render: (r) => formatTime(r.updatedAt) },
           ]}
         />
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -116,7 +106,7 @@ export function ReportEditor(props: { params: Record<string, string> }) {
   const id = props.params["id"];
   const existing = useApi<Report>(id ? `/reports/${encodeURIComponent(id)}` : null);
   if (id && existing.loading && !existing.data) return <Loading label="Loading report…" />;
-  if (id && !existing.data) return <ErrorNotice error={existing.error} />;
+  if (id && !existing.data) return <ErrorNotice error={existing.error} onRetry={existing.reload} />;
   return <ReportEditorScreen report={existing.data} />;
 }
 
@@ -155,7 +145,7 @@ function ReportForm(props: { report: Report | undefined; defaultTimeZone: string
   const placed = columnError ?? fieldError(save.error, "name", "kind", "segmentId", "range", "timeZone");
   return (
     <>
-      <PageHeader title={r ? `Edit ${r.name}` : "New report"} description="Pick who the report lists, over which days, and which columns it shows." />
+      <PageHeader title={r ? `Edit ${r.name}` : "New report"} back={r ? { to: `/reports/${encodeURIComponent(r.id)}`, label: r.name } : { to: "/reports", label: "All reports" }} description="Pick who the report lists, over which days, and which columns it shows." />
       <form onSubmit={submit}>
         <Stack maw={760}>
           {save.error && !placed && <ErrorNotice error={save.error} title="The report was not saved" />}
@@ -261,7 +251,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
   const [page, setPage] = useState(1);
   const [sort, setSort] = useState<{ key: string; order: "asc" | "desc" }>({ key: "id", order: "asc" });
   const [pushOpen, setPushOpen] = useState(false);
-  const results = useApi<Results>(`/reports/${encodeURIComponent(id)}/results${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, sort: sort.key, order: sort.order })}`);
+  const results = useApi<ReportResults>(`/reports/${encodeURIComponent(id)}/results${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, sort: sort.key, order: sort.order })}`);
   const remove = useMutation(() => api(`/reports/${encodeURIComponent(id)}`, { method: "DELETE" }));
   const r = report.data;
   const idLabel = r?.kind === "visitor" ? "Visitor" : "Account";
@@ -274,11 +264,9 @@ export function ReportDetail(props: { params: Record<string, string> }) {
   const csvHref = `/api/v1/reports/${encodeURIComponent(id)}/results.csv${query({ sort: sort.key, order: sort.order })}`;
   return (
     <>
-      <Anchor href="/reports" onClick={linkClick("/reports")} size="sm" mb="xs" display="inline-block">
-        ← All reports
-      </Anchor>
       <PageHeader
         title={r?.name ?? "Report"}
+        back={{ to: "/reports", label: "All reports" }}
         description={
           r && results.data
             ? `${r.kind === "account" ? "Accounts" : "Visitors"} in ${segmentName} · ${rangeLabel(r.range)}: ${results.data.range.from} to ${results.data.range.to} (${results.data.range.timeZone})`
@@ -300,10 +288,8 @@ export function ReportDetail(props: { params: Record<string, string> }) {
           </>
         }
       />
-      <ErrorNotice error={report.error ?? results.error ?? remove.error} />
-      {results.loading && !results.data ? (
-        <Loading label="Running the report…" />
-      ) : (
+      <ErrorNotice error={report.error ?? remove.error} />
+      <Loaded state={results} label="Running the report…">{() => (
         <Card withBorder padding="xs" style={{ opacity: results.loading ? 0.6 : 1 }} aria-busy={results.loading}>
           <Table.ScrollContainer minWidth={600}>
             <Table striped highlightOnHover data-testid="report-results" aria-label={`Results of ${r?.name ?? "the report"}`}>
@@ -351,7 +337,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
             </Table>
           </Table.ScrollContainer>
         </Card>
-      )}
+      )}</Loaded>
       <Pager total={results.data?.total ?? 0} page={page} pageSize={PAGE_SIZE} onChange={setPage} label="Result pages" />
       {canEdit && r && (
         <Group mt="xl">

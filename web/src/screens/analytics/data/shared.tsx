@@ -3,10 +3,10 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, type ApiError } from "../../../api";
 import { ErrorNotice, formatCell } from "../../../components/common";
 import { fieldError, useMutation } from "../../../use-api";
+import type { Entity, Metadata, MetadataGroup, MetadataValue } from "../../../../../src/analytics/index.js";
 
-export type MetadataValue = string | number | boolean | null;
-export type Metadata = Record<string, MetadataValue>;
-export type MetadataGroup = "agent" | "custom" | "crm";
+// Visitors, accounts and their metadata as the API answers: the server's own types.
+export type { Entity, Metadata, MetadataGroup, MetadataValue } from "../../../../../src/analytics/index.js";
 export const GROUPS: { id: MetadataGroup; label: string; note: string }[] = [
   { id: "agent", label: "Agent", note: "Sent by the agent's initialize call; read-only here." },
   { id: "custom", label: "Custom", note: "Set by admins here or through the API." },
@@ -14,7 +14,6 @@ export const GROUPS: { id: MetadataGroup; label: string; note: string }[] = [
 ];
 
 /** A visitor or account as `/api/v1/accounts` and `/api/v1/visitors` answer it. */
-export type Entity = { id: string; firstSeen: number; lastSeen: number; metadata: Record<MetadataGroup, Metadata>; accounts?: string[]; visitorsEver?: number };
 
 export type Kind = "account" | "visitor";
 export const plural = (kind: Kind): "accounts" | "visitors" => (kind === "account" ? "accounts" : "visitors");

@@ -2,7 +2,7 @@ import { Alert, Button, Card, Code, CopyButton, Group, Modal, Select, Stack, Swi
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../../components/common";
 import { Link, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 
@@ -29,10 +29,7 @@ function Apps() {
         description="Each app is one product sending events through the agent. Install the snippet, then define pages, features and segments on its data."
         actions={canEdit && <Button onClick={() => setCreating(true)}>New app</Button>}
       />
-      <ErrorNotice error={apps.error} />
-      {apps.loading && !apps.data ? (
-        <Loading label="Loading apps…" />
-      ) : (
+      <Loaded state={apps} label="Loading apps…">{() => (
         <DataTable
           testId="apps-table"
           rows={apps.data?.apps ?? []}
@@ -51,7 +48,7 @@ function Apps() {
             { key: "createdAt", label: "Created", render: (a) => formatTime(a.createdAt) },
           ]}
         />
-      )}
+      )}</Loaded>
       <CreateApp opened={creating} onClose={() => setCreating(false)} onCreated={apps.reload} />
     </>
   );
@@ -154,8 +151,8 @@ function AppDetail(props: { params: Record<string, string> }) {
   const canEdit = useCanEdit();
   return (
     <>
-      <PageHeader title={app.data ? app.data.name : "App"} description={<Link to="/apps">← All apps</Link>} />
-      <ErrorNotice error={app.error} />
+      <PageHeader title={app.data ? app.data.name : "App"} back={{ to: "/apps", label: "All apps" }} />
+      <ErrorNotice error={app.error} onRetry={app.reload} />
       {app.loading && !app.data ? (
         <Loading label="Loading the app…" />
       ) : app.data ? (

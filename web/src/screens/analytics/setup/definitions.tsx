@@ -1,10 +1,10 @@
 import { ActionIcon, Alert, Button, Card, Code, Group, List, Loader, Modal, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useState, type FormEvent, type ReactNode } from "react";
-import type { ApiError } from "../../../api";
+import { api, type ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, type Column } from "../../../components/common";
+import { DataTable, ErrorNotice, PageHeader, formatTime, type Column, Loaded } from "../../../components/common";
 import { fieldError, useApi, useMutation } from "../../../use-api";
-import { RuleErrorText, formatPath, ruleApi, usePreview } from "./shared";
+import { RuleErrorText, formatPath, usePreview } from "./shared";
 
 /** Use over the last `days` days, when a list asks for it (`?usageDays=`). */
 type Usage = { days: number; events: number; visitors: number; accounts: number };
@@ -100,19 +100,16 @@ function DefinitionList<D extends Definition>(props: {
   const [editing, setEditing] = useState<D | "new" | null>(null);
   const [deleting, setDeleting] = useState<D | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const remove = useMutation((id: string) => ruleApi(`${path}/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  const remove = useMutation((id: string) => api(`${path}/${encodeURIComponent(id)}`, { method: "DELETE" }));
   return (
     <>
       <PageHeader title={props.title} description={props.description} actions={canEdit && <Button onClick={() => setEditing("new")}>New {kind}</Button>} />
-      <ErrorNotice error={list.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
           {notice}
         </Alert>
       )}
-      {list.loading && !list.data ? (
-        <Loading label={`Loading ${kind}s…`} />
-      ) : (
+      <Loaded state={list} label={`Loading ${kind}s…`}>{() => (
         <DataTable
           testId={`${kind}s-table`}
           rows={list.data?.[`${kind}s`] ?? []}
@@ -143,7 +140,7 @@ function DefinitionList<D extends Definition>(props: {
               : []),
           ]}
         />
-      )}
+      )}</Loaded>
       {editing !== null &&
         props.editor({
           definition: editing === "new" ? null : editing,
@@ -207,9 +204,9 @@ function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name
   const [rules, setRules] = useState<string[]>(props.page?.rules ?? [""]);
   const filled = rules.map((r, i) => ({ r, i })).filter((x) => x.r.trim() !== "");
   const key = filled.length > 0 ? JSON.stringify(filled.map((x) => x.r)) : null;
-  const preview = usePreview(key, (k, signal) => ruleApi<{ matchedUrls: number; sample: string[] }>("/pages/preview", { body: { rules: JSON.parse(k) as string[], limit: 20 }, signal }));
+  const preview = usePreview(key, (k, signal) => api<{ matchedUrls: number; sample: string[] }>("/pages/preview", { body: { rules: JSON.parse(k) as string[], limit: 20 }, signal }));
   const save = useMutation((body: { name: string; rules: string[] }) =>
-    ruleApi<PageDef & { matchedUrls: number }>(props.page ? `/pages/${encodeURIComponent(props.page.id)}` : "/pages", { method: props.page ? "PUT" : "POST", body }),
+    api<PageDef & { matchedUrls: number }>(props.page ? `/pages/${encodeURIComponent(props.page.id)}` : "/pages", { method: props.page ? "PUT" : "POST", body }),
   );
   // The server numbers the rules it was sent (blank ones are left out); map back to the inputs.
   const errorFor = (error: ApiError | undefined, inputIndex: number): ApiError | undefined => {
@@ -324,9 +321,9 @@ function FeatureEditor(props: { feature: FeatureDef | null; onClose(): void; onS
   const [name, setName] = useState(props.feature?.name ?? "");
   const [selector, setSelector] = useState(props.feature?.selector ?? "");
   const key = selector.trim() === "" ? null : selector;
-  const preview = usePreview(key, (k, signal) => ruleApi<{ matchedElements: number; sample: PathElement[][] }>("/features/preview", { body: { selector: k, limit: 20 }, signal }));
+  const preview = usePreview(key, (k, signal) => api<{ matchedElements: number; sample: PathElement[][] }>("/features/preview", { body: { selector: k, limit: 20 }, signal }));
   const save = useMutation((body: { name: string; selector: string }) =>
-    ruleApi<FeatureDef & { matchedElements: number }>(props.feature ? `/features/${encodeURIComponent(props.feature.id)}` : "/features", { method: props.feature ? "PUT" : "POST", body }),
+    api<FeatureDef & { matchedElements: number }>(props.feature ? `/features/${encodeURIComponent(props.feature.id)}` : "/features", { method: props.feature ? "PUT" : "POST", body }),
   );
   async function submit(e: FormEvent) {
     e.preventDefault();

@@ -2,7 +2,7 @@ import { Alert, Autocomplete, Badge, Button, Card, Group, Loader, Modal, NumberI
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader, formatTime } from "../../../components/common";
+import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../../components/common";
 import { Link, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import type { FeatureDef, PageDef } from "./definitions";
@@ -65,10 +65,8 @@ export function Segments() {
         description="Segments pick visitors or accounts by metadata (agent, custom, CRM) and behaviour. Reports, guides and the CRM push use them."
         actions={canEdit && <Button onClick={() => navigate("/segments/new")}>New segment</Button>}
       />
-      <ErrorNotice error={segments.error ?? defs.error} />
-      {segments.loading && !segments.data ? (
-        <Loading label="Loading segments…" />
-      ) : (
+      <ErrorNotice error={defs.error} />
+      <Loaded state={segments} label="Loading segments…">{() => (
         <DataTable
           testId="segments-table"
           rows={segments.data?.segments ?? []}
@@ -90,7 +88,7 @@ export function Segments() {
             { key: "updatedAt", label: "Updated", render: (s) => (s.definition === null ? <Badge variant="light">built in</Badge> : formatTime(s.updatedAt)) },
           ]}
         />
-      )}
+      )}</Loaded>
     </>
   );
 }
@@ -99,7 +97,7 @@ export function Segments() {
 function useFieldSuggestions(): (target: Target, group: MetaGroup) => string[] {
   const accounts = useApi<{ accounts: Entity[] }>("/accounts?limit=100");
   const visitors = useApi<{ visitors: Entity[] }>("/visitors?limit=100");
-  const pull = useApi<{ accountFields?: string[]; visitorFields?: string[] }>("/crm/pull");
+  const pull = useApi<{ accountFields?: string[]; visitorFields?: string[] }>("/sync/pull");
   return useMemo(() => {
     const keys = new Map<string, Set<string>>();
     const add = (target: Target, list: Entity[] | undefined) => {
@@ -186,15 +184,15 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
   if (!isNew && saved.error) {
     return (
       <>
-        <PageHeader title="Segment" description={<Link to="/segments">← All segments</Link>} />
-        <ErrorNotice error={saved.error} />
+        <PageHeader title="Segment" back={{ to: "/segments", label: "All segments" }} />
+        <ErrorNotice error={saved.error} onRetry={saved.reload} />
       </>
     );
   }
   if (saved.data && saved.data.definition === null) {
     return (
       <>
-        <PageHeader title={saved.data.name} description={<Link to="/segments">← All segments</Link>} />
+        <PageHeader title={saved.data.name} back={{ to: "/segments", label: "All segments" }} />
         <Alert color="blue" mb="md" title="Built in">
           This segment holds every visitor and account and cannot be changed.
         </Alert>
@@ -217,7 +215,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
 
   return (
     <>
-      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} description={<Link to="/segments">← All segments</Link>} />
+      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} back={{ to: "/segments", label: "All segments" }} />
       <ErrorNotice error={defs.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">
@@ -588,7 +586,7 @@ function Members(props: { segmentId: string; tick: number }) {
           ]}
         />
       </Group>
-      <ErrorNotice error={members.error} />
+      <ErrorNotice error={members.error} onRetry={members.reload} />
       {members.loading && !members.data ? (
         <Loading label="Loading members…" />
       ) : members.data ? (

@@ -1,45 +1,11 @@
 import { Code, Text } from "@mantine/core";
 import { useEffect, useRef, useState } from "react";
-import { ApiError } from "../../../api";
+import type { ApiError } from "../../../api";
 
-/** A rule error from the server: its field, message and the character `position` where the rule goes wrong. */
-export class RuleApiError extends ApiError {
-  constructor(status: number, code: string, message: string, field: string | undefined, readonly position: number | null) {
-    super(status, code, message, field);
-  }
-}
-
-/**
- * Calls a page or feature endpoint like `api()`, but keeps the `position` the server gives for an
- * invalid rule (the shared client keeps only code, message and field).
- */
-export async function ruleApi<T>(path: string, init: { method?: string; body?: Record<string, unknown>; signal?: AbortSignal } = {}): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/v1${path}`, {
-      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-      headers: { accept: "application/json", ...(init.body === undefined ? {} : { "content-type": "application/json" }) },
-      credentials: "same-origin",
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: init.signal,
-    });
-  } catch (e) {
-    if (e instanceof DOMException && e.name === "AbortError") throw e;
-    throw new ApiError(0, "NETWORK", "Pendulum did not answer. Check that the server is running, then try again.");
-  }
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = text === "" ? null : (JSON.parse(text) as unknown);
-  } catch {
-    body = text;
-  }
-  if (!response.ok) {
-    const b = (typeof body === "object" && body !== null ? body : {}) as { code?: string; message?: string; field?: string; position?: unknown };
-    if (response.status === 401) window.dispatchEvent(new CustomEvent("pendulum:signed-out"));
-    throw new RuleApiError(response.status, b.code ?? `HTTP_${response.status}`, b.message ?? `The server answered ${response.status}.`, b.field, typeof b.position === "number" ? b.position : null);
-  }
-  return body as T;
+/** The character where a rule goes wrong, when the server named one (rule errors carry `position`). */
+export function errorPosition(error: ApiError): number | null {
+  const position = error.details["position"];
+  return typeof position === "number" ? position : null;
 }
 
 /** The value after it stopped changing for `ms` milliseconds. */
@@ -54,7 +20,7 @@ export function useDebounced<T>(value: T, ms: number): T {
 
 /** The server's message for a rule, with the rule shown and the faulty character marked. */
 export function RuleErrorText(props: { error: ApiError; rule: string }) {
-  const position = props.error instanceof RuleApiError ? props.error.position : null;
+  const position = errorPosition(props.error);
   return (
     <span data-testid="rule-error">
       {props.error.message}

@@ -1,0 +1,207 @@
+import type { EventStore, StoredEvent } from "../../store/index.js";
+import type { AcceptedBatch } from "./accepted.js";
+import { Dictionary } from "./dictionary.js";
+import { createFrameArena, type HeldFrame } from "./frame-arena.js";
+import { parseFrame, type LogRecord } from "./log.js";
+import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
+
+/** Called after each successful append with the id range just stored (rollups, rule mapping). */
+export type AfterFlush = (flushed: { fromId: number; toId: number; events: readonly StoredEvent[]; newUrls: readonly { id: number; value: string }[]; newElements: readonly { id: number; value: string }[] }) => Promise<void>;
+
+export type FlusherOptions = {
+  events: EventStore;
+  metadata: MetadataStore;
+  urls: Dictionary;
+  elements: Dictionary;
+  intervalMs: number;
+  /** Flush early once this many events wait. */
+  maxQueuedEvents?: number;
+  /** Largest number of events appended in one go (bounds the memory of a backlog's flush). */
+  chunkEvents?: number;
+  afterFlush?: AfterFlush;
+  onFlushed?: (toId: number) => Promise<void>;
+  onError?: (e: unknown) => void;
+};
+
+/**
+ * A queued record: either parsed (replayed at start-up) or kept as its log frame. Frames are a
+ * few times smaller than the parsed objects, which bounds memory while DuckDB catches up with a
+ * burst; they are parsed only when flushed, and held in reused slabs (see frame-arena.ts).
+ */
+type Queued = { firstId: number; count: number; record?: LogRecord<AcceptedBatch>; frame?: HeldFrame };
+
+const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>((q.frame as HeldFrame).bytes)).payload;
+
+/** Moves durably logged batches into the event store in large chunks, about once per interval. */
+export function createFlusher(options: FlusherOptions) {
+  let queue: Queued[] = [];
+  let queuedEvents = 0;
+  // Bytes of the log frames not yet stored, the chunk being flushed included (replayed records,
+  // held parsed, count 0: they are flushed before the server listens).
+  let backlogBytes = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let flushedId = 0;
+  const maxQueued = options.maxQueuedEvents ?? 200_000;
+  const chunkEvents = options.chunkEvents ?? 100_000;
+  const waiters: { id: number; resolve(): void }[] = [];
+  const bytesOf = (q: Queued): number => q.frame?.bytes.length ?? 0;
+  const arena = createFrameArena();
+
+  const toStored = (records: Queued[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
+    const events: StoredEvent[] = [];
+    const seenByApp = new Map<string, SeenBatch>();
+    for (const r of records) {
+      const b = payloadOf(r);
+      let seen = seenByApp.get(b.appId);
+      if (!seen) seenByApp.set(b.appId, (seen = emptySeenBatch(b.appId)));
+      let first = Infinity;
+      let last = -Infinity;
+      b.events.forEach((e, i) => {
+        const id = r.firstId + i;
+        if (id <= flushedId) return;
+        if (e.ts < first) first = e.ts;
+        if (e.ts > last) last = e.ts;
+        if (e.type === "track" && e.name !== null && !seen.eventNames.has(e.name)) seen.eventNames.set(e.name, e.ts);
+        events.push({
+          id,
+          appId: b.appId,
+          type: e.type,
+          ts: e.ts,
+          visitorId: b.visitorId,
+          accountId: b.accountId,
+          urlId: e.url === null ? null : options.urls.idOf(e.url),
+          elementId: e.element === null ? null : options.elements.idOf(e.element),
+          name: e.name,
+          props: e.props,
+          tabId: e.tab,
+          title: e.title,
+          receivedAt: b.receivedAt,
+        });
+      });
+      if (first === Infinity) continue;
+      const mark = (map: Map<string, { first: number; last: number; agent?: Record<string, string | number | boolean | null> }>, id: string, agent: AcceptedBatch["visitorMeta"]): void => {
+        const s = map.get(id);
+        if (!s) map.set(id, agent ? { first, last, agent } : { first, last });
+        else {
+          s.first = Math.min(s.first, first);
+          s.last = Math.max(s.last, last);
+          if (agent) s.agent = { ...s.agent, ...agent };
+        }
+      };
+      mark(seen.visitors, b.visitorId, b.visitorMeta);
+      if (b.accountId !== "") {
+        mark(seen.accounts, b.accountId, b.accountMeta);
+        const key = `${b.visitorId}\u0000${b.accountId}`;
+        const l = seen.links.get(key);
+        if (!l) seen.links.set(key, { visitorId: b.visitorId, accountId: b.accountId, first, last });
+        else {
+          l.first = Math.min(l.first, first);
+          l.last = Math.max(l.last, last);
+        }
+      }
+    }
+    return { events, seen: [...seenByApp.values()] };
+  };
+
+  /** Flushes the queue in chunks of about `chunkEvents`, so a backlog never becomes one huge append. */
+  const flushAll = async (): Promise<void> => {
+    while (queue.length > 0) await flushOnce();
+  };
+
+  const flushOnce = async (): Promise<void> => {
+    if (queue.length === 0) return;
+    let take = 0;
+    let taken = 0;
+    let takenBytes = 0;
+    while (take < queue.length && (take === 0 || taken < chunkEvents)) {
+      const q = queue[take++] as Queued;
+      taken += q.count;
+      takenBytes += bytesOf(q);
+    }
+    const records = queue.slice(0, take);
+    queue = queue.slice(take);
+    queuedEvents -= taken;
+    const { events, seen } = toStored(records);
+    const newUrls = options.urls.takePending();
+    const newElements = options.elements.takePending();
+    try {
+      // Metadata first: its upserts are idempotent, so a crash before the append replays cleanly.
+      await options.metadata.recordSeen(seen);
+      await options.events.append(events, { urls: newUrls, elements: newElements });
+    } catch (e) {
+      options.urls.restore(newUrls);
+      options.elements.restore(newElements);
+      queue = [...records, ...queue];
+      queuedEvents = queue.reduce((n, r) => n + r.count, 0);
+      throw e;
+    }
+    backlogBytes -= takenBytes;
+    // Stored: the frames' bytes are not read again, so their slabs can be written over.
+    for (const r of records) if (r.frame) arena.release(r.frame);
+    const last = records.at(-1) as Queued;
+    const toId = last.firstId + last.count - 1;
+    const fromId = flushedId + 1;
+    flushedId = Math.max(flushedId, toId);
+    if (options.afterFlush) await options.afterFlush({ fromId, toId, events, newUrls, newElements });
+    if (options.onFlushed) await options.onFlushed(flushedId);
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      const w = waiters[i] as { id: number; resolve(): void };
+      if (w.id <= flushedId) {
+        waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    running ??= flushAll().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const tick = (): void => {
+    flush().catch((e: unknown) => options.onError?.(e));
+  };
+
+  return {
+    /** Sets the id already in the store (the checkpoint) before any record is queued. */
+    setFlushedId(id: number): void {
+      flushedId = id;
+    },
+    /** Queues a durable record (with its log frame when live); called by the log in id order. */
+    enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer): void {
+      queue.push(frame ? { firstId: record.firstId, count: record.count, frame: arena.hold(frame) } : { firstId: record.firstId, count: record.count, record });
+      queuedEvents += record.count;
+      if (frame) backlogBytes += frame.length;
+      if (queuedEvents >= maxQueued && !running) tick();
+    },
+    start(): void {
+      timer = setInterval(tick, options.intervalMs);
+      timer.unref();
+    },
+    /** Flushes everything queued now (waits for a flush in progress first). */
+    async flushNow(): Promise<void> {
+      if (running) await running.catch(() => undefined);
+      await flush();
+    },
+    /** Resolves once every event up to `id` is in the store. */
+    waitFor(id: number): Promise<void> {
+      if (id <= flushedId) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ id, resolve }));
+    },
+    flushedId: () => flushedId,
+    /** Events logged and queued, not yet taken by a flush. */
+    queued: () => queuedEvents,
+    /** Bytes of the log frames not yet in the store, a flush in progress included (ingest refuses above a bound). */
+    backlogBytes: () => backlogBytes,
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      if (running) await running.catch(() => undefined);
+      await flush();
+    },
+  };
+}
+
+export type Flusher = ReturnType<typeof createFlusher>;

@@ -1,0 +1,42 @@
+import type { Config } from "../config.js";
+import type { DuckDbEventStore, ModuleMigrations, Records } from "../store/index.js";
+import type { HttpModule } from "./http.js";
+
+/** Changes other modules may want to react to at once (guides refresh their segment cache). */
+export type DataSignal = "crm-pulled" | "rule-ran";
+
+/** What every module gets from the composition root: the stores, the clock and the signals. Other modules come as typed dependencies of its factory. */
+export type ModuleContext = {
+  config: Config;
+  records: Records;
+  events: DuckDbEventStore;
+  clock: () => number;
+  /** Messages for the operator on first start (generated secrets, next steps). */
+  announce(line: string): void;
+  /** Tells other modules that data they may cache has changed, without importing them. */
+  signal(name: DataSignal): void;
+  /** Calls `listener` after each `signal(name)`; errors are logged, never thrown at the sender. */
+  onSignal(name: DataSignal, listener: () => void | Promise<void>): void;
+};
+
+/** A Pendulum module as the composition root sees it: routes, migrations and a life cycle. */
+export type PendulumModule = HttpModule & {
+  name: string;
+  migrations?: ModuleMigrations;
+  /** Runs after migrations, before the server listens (seeding, recovery). */
+  start?(): Promise<void>;
+  /** Runs on shutdown, before the stores close (final flush). */
+  stop?(): Promise<void>;
+};
+
+/** How a finished piece of scheduled work ended. */
+export type JobStatus = "success" | "partial" | "failure";
+
+/** What a job handler reports: its status and a summary shown in the run history. */
+export type JobResult = { status: JobStatus; summary?: Record<string, unknown> };
+
+/** The run a handler is called for. */
+export type JobCall = { job: { id: string; name: string }; runId: string; now: number };
+
+/** The work behind one kind of job (a sync, a rule run…), offered by the module that owns it and handed to the jobs module by the composition root. */
+export type JobHandler = (params: Record<string, unknown>, call: JobCall) => Promise<JobResult>;
