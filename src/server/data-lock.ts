@@ -24,7 +24,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
   const file = path.join(dataDir, "pendulum.pid");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
+      fs.writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });
       return {
         release() {
           try {
