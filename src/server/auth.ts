@@ -74,7 +74,8 @@ export function apiGuard(store: AuthStore, options: { publicUrl?: () => string }
     }
     // A bearer token is never sent by a browser on its own, so only cookie sessions need the check.
     if (changing && !bearer(request)) checkOrigin(request, options.publicUrl?.(), true);
-    if (changing && principal.role !== "admin") {
+    // Signing out is always allowed: a viewer must be able to end their own session.
+    if (changing && principal.role !== "admin" && path !== "/api/v1/auth/logout") {
       throw new ApiError(403, "FORBIDDEN", "This change needs the admin role; your role is viewer.");
     }
     request.principal = principal;
