@@ -44,7 +44,8 @@ ${hidden("client_id", q.client_id)}${hidden("redirect_uri", q.redirect_uri)}${hi
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Log In and Allow</button>
 </form></body></html>`;
-    return reply.type("text/html").send(html);
+    // No script, and no form-action limit: the sign-in's answer redirects to the app's callback.
+    return reply.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'").type("text/html").send(html);
   });
 
   scope.post("/oauth2/authorize", { schema: { body: AuthorizeForm } }, async (request, reply) => {
