@@ -32,6 +32,8 @@ export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOption
     registerCallbackUrl: async (clientId, url) => (await svc.oauth.addCallbackUrl(clientId, url)) !== undefined,
     async start() {
       await svc.data.reload();
+      // Bulk ingest jobs a previous process left: known again, and resumed where they stopped.
+      await svc.bulk.recover();
       const c = ctx.config.crm;
       for (const line of await svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret })) ctx.announce(line);
       const saved = await all(svc.data.db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);

@@ -29,6 +29,13 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
+  // Bulk API 2.0 ingest jobs, their uploads (kept until the job ends) and each chunk's results.
+  await exec(
+    db,
+    `CREATE TABLE IF NOT EXISTS crm_bulk_jobs (id TEXT PRIMARY KEY, object TEXT NOT NULL, operation TEXT NOT NULL, external_id_field TEXT, created_by TEXT NOT NULL, created_date TEXT NOT NULL, modstamp TEXT NOT NULL, state TEXT NOT NULL, line_ending TEXT NOT NULL, column_delimiter TEXT NOT NULL, api_version TEXT NOT NULL, header TEXT, uploads INTEGER NOT NULL, processed INTEGER NOT NULL, failed INTEGER NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL, error_message TEXT)`,
+  );
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_uploads (job_id TEXT NOT NULL, seq INTEGER NOT NULL, csv TEXT NOT NULL, PRIMARY KEY (job_id, seq))`);
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_results (job_id TEXT NOT NULL, first_row INTEGER NOT NULL, success TEXT NOT NULL, failures TEXT NOT NULL, PRIMARY KEY (job_id, first_row))`);
   // Registered callback URLs (a JSON array) and whether the app is a public client (PKCE, no secret).
   await addColumnIfMissing(db, "crm_connected_apps", "callback_urls", "TEXT");
   await addColumnIfMissing(db, "crm_connected_apps", "is_public", "INTEGER NOT NULL DEFAULT 0");
@@ -50,6 +57,12 @@ export const crmMigrations: ModuleMigrations = {
   },
   // Issue 15: registered callback URLs and public clients on connected apps.
   "crm-0002-callback-urls": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Issue 15: Bulk API 2.0 ingest jobs survive a restart.
+  "crm-0003-bulk-jobs": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },
