@@ -13,7 +13,7 @@ const Page = Type.Object({
   app: Type.Optional(Type.String({ maxLength: 64 })),
   q: Type.Optional(Type.String({ maxLength: 128, description: "Only those whose id or a metadata value contains this (any case)" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0 })),
 });
 const Settings = Type.Object(
   { trackEventsCountAsActivity: Type.Optional(Type.Boolean()), timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
@@ -159,7 +159,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
         querystring: Type.Object({
           app: Type.Optional(Type.String()),
           visitorId: Type.Optional(Type.String({ maxLength: 128 })),
-          afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+          afterId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
         }),
       },

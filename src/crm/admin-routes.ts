@@ -4,6 +4,7 @@ import { ApiError } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import { FAULT_KINDS } from "./faults.js";
 import { CUSTOM_FIELD_TYPES } from "./metadata.js";
+import { callbackUrlProblem } from "./oauth.js";
 import { addCustomField } from "./schema.js";
 import type { CrmServices } from "./services.js";
 
@@ -27,12 +28,22 @@ const AppBody = Type.Object(
     name: Type.String({ minLength: 1 }),
     clientId: Type.Optional(Type.String({ minLength: 8 })),
     clientSecret: Type.Optional(Type.String({ minLength: 8 })),
-    redirectUri: Type.Optional(Type.String()),
+    /** Where the app may send authorization codes; a redirect_uri must equal one of them exactly. */
+    callbackUrls: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 20 })),
+    /** A public client (a mobile or single-page app) signs in with PKCE alone; others must send their secret. */
+    isPublic: Type.Optional(Type.Boolean()),
     publicKeyPem: Type.Optional(Type.String()),
     runAsUsername: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
+
+const CallbackBody = Type.Object({ url: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+
+function checkCallbackUrl(url: string, field: string): void {
+  const problem = callbackUrlProblem(url);
+  if (problem) throw new ApiError(400, "INVALID_CALLBACK_URL", problem, field);
+}
 
 const FieldBody = Type.Object(
   {
@@ -89,5 +100,18 @@ export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
       throw new ApiError(e.errorCode === "DUPLICATE_DEVELOPER_NAME" ? 409 : 400, e.errorCode, e.message, FIELD_OF[e.fields[0] ?? ""] ?? "name");
     }
   });
-  app.post("/crm/connected-apps", { schema: { body: AppBody } }, async (request, reply) => reply.status(201).send(await svc.oauth.createConnectedApp(request.body)));
+  app.post("/crm/connected-apps", { schema: { body: AppBody } }, async (request, reply) => {
+    (request.body.callbackUrls ?? []).forEach((url, i) => checkCallbackUrl(url, `callbackUrls[${i}]`));
+    return reply.status(201).send(await svc.oauth.createConnectedApp(request.body));
+  });
+  app.post(
+    "/crm/connected-apps/:clientId/callback-urls",
+    { schema: { summary: "Registers a callback URL on a connected app of the built-in CRM", params: Type.Object({ clientId: Type.String({ maxLength: 255 }) }), body: CallbackBody } },
+    async (request) => {
+      checkCallbackUrl(request.body.url, "url");
+      const callbackUrls = await svc.oauth.addCallbackUrl(request.params.clientId, request.body.url);
+      if (!callbackUrls) throw new ApiError(404, "NOT_FOUND", `No connected app ${request.params.clientId}`, "clientId");
+      return { clientId: request.params.clientId, callbackUrls };
+    },
+  );
 }

@@ -29,7 +29,7 @@ export function registerBulkRoutes(api: HttpApp, svc: CrmServices): void {
   api.put("/data/:version/jobs/ingest/:id/batches", { bodyLimit: svc.options.bulkUploadLimitBytes, schema: { params: JobParams } }, async (request, reply) => {
     versionOf(request);
     if (typeof request.body !== "string") throw new SfError(400, "INVALIDJOB", "Upload the data as text/csv");
-    svc.bulk.upload(request.params.id, request.body);
+    await svc.bulk.upload(request.params.id, request.body);
     return reply.status(201).send();
   });
   api.patch("/data/:version/jobs/ingest/:id", { schema: { params: JobParams, body: StateBody } }, async (request) => {
@@ -42,12 +42,12 @@ export function registerBulkRoutes(api: HttpApp, svc: CrmServices): void {
   });
   api.delete("/data/:version/jobs/ingest/:id", { schema: { params: JobParams } }, async (request, reply) => {
     versionOf(request);
-    svc.bulk.deleteIngest(request.params.id);
+    await svc.bulk.deleteIngest(request.params.id);
     return reply.status(204).send();
   });
   api.get("/data/:version/jobs/ingest/:id/:kind", { schema: { params: ResultParams } }, async (request, reply) => {
     versionOf(request);
-    return reply.type("text/csv").send(svc.bulk.results(request.params.id, request.params.kind));
+    return reply.type("text/csv").send(await svc.bulk.results(request.params.id, request.params.kind));
   });
 
   api.post("/data/:version/jobs/query", { schema: { body: QueryBody } }, async (request) => svc.bulk.createQuery(request.body, sessionOf(request).userId, versionOf(request)));

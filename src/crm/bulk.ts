@@ -2,10 +2,10 @@ import crypto from "node:crypto";
 import type { CrmData, ManyItem, ManyMode, ManyOutcome } from "./data.js";
 import { failedResult } from "./data.js";
 import { SfError } from "./errors.js";
-import { KEY_PREFIX, makeId } from "./ids.js";
+import { counterOf, KEY_PREFIX, makeId } from "./ids.js";
 import type { FieldDef, ObjectDef } from "./metadata.js";
 import type { QueryEngine } from "./query.js";
-import type { Db } from "./sql.js";
+import { all, exec, type Db } from "./sql.js";
 import { DELIMITERS, parseCsv, toCsv } from "./csv.js";
 import { formatDateTime, toCsvText } from "./values.js";
 
@@ -29,14 +29,15 @@ type IngestJob = {
   columnDelimiter: string;
   apiVersion: string;
   header: string[] | undefined;
-  rows: string[][];
+  /** Uploads received so far (they are kept in crm_bulk_uploads until the job ends). */
+  uploads: number;
   processed: number;
   failed: number;
   started: number;
   finished: number;
-  success: string[][];
-  failures: string[][];
   errorMessage?: string;
+  /** Rows uploaded in this process (not kept: after a restart a job is processed in the background). */
+  uploadedRows?: number;
 };
 
 type Role = "id" | "ext" | "field";
@@ -46,8 +47,17 @@ type QueryJob = { id: string; query: string; operation: string; createdById: str
 /** Rows processed per transaction: large enough to be fast, small enough to keep the server responsive. */
 const CHUNK = 2000;
 
-/** Bulk API 2.0 ingest and query jobs (kept in memory; a restart forgets unfinished jobs). */
+/**
+ * Bulk API 2.0 ingest and query jobs. Ingest jobs, their uploads and each chunk's results are rows
+ * in the records database, written in the same transaction as the chunk's records, so a job
+ * survives a crash: after a restart its state is known and an unfinished job resumes at the first
+ * row not yet committed (nothing is written twice, nothing lost). Query jobs stay in memory: a
+ * client re-runs a forgotten query without harm. Finished jobs are kept for seven days, as Salesforce keeps them.
+ */
 export type BulkJobs = ReturnType<typeof createBulkJobs>;
+
+/** How long a finished ingest job stays readable. */
+const KEEP_FINISHED_MS = 7 * 86_400_000;
 
 /** Builds the job registry over the data layer. */
 export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () => number) {
@@ -56,7 +66,60 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
   let counter = Number.parseInt(crypto.randomBytes(3).toString("hex"), 16);
 
   const stamp = (): string => formatDateTime(new Date(clock()).toISOString());
-  const nextJobId = (): string => makeId(KEY_PREFIX.IngestJob, ++counter);
+  const nextJobId = (): string => {
+    let id: string;
+    do id = makeId(KEY_PREFIX.IngestJob, ++counter);
+    while (ingest.has(id));
+    return id;
+  };
+
+  /** Writes the job's state row (in the chunk's transaction when one is given). */
+  async function saveJob(job: IngestJob, db: Db = data.db): Promise<void> {
+    await exec(
+      db,
+      `INSERT INTO crm_bulk_jobs (id, object, operation, external_id_field, created_by, created_date, modstamp, state, line_ending, column_delimiter, api_version, header, uploads, processed, failed, started, finished, error_message)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET modstamp = excluded.modstamp, state = excluded.state, header = excluded.header, uploads = excluded.uploads, processed = excluded.processed, failed = excluded.failed, started = excluded.started, finished = excluded.finished, error_message = excluded.error_message`,
+      [
+        job.id,
+        job.object.name,
+        job.operation,
+        job.externalIdField?.name ?? null,
+        job.createdById,
+        job.createdDate,
+        job.modstamp,
+        job.state,
+        job.lineEnding,
+        job.columnDelimiter,
+        job.apiVersion,
+        job.header ? JSON.stringify(job.header) : null,
+        job.uploads,
+        job.processed,
+        job.failed,
+        job.started,
+        job.finished,
+        job.errorMessage ?? null,
+      ],
+    );
+  }
+
+  /** The rows of a job's uploads, in order (the header of each is left out). */
+  async function uploadedRows(job: IngestJob): Promise<string[][]> {
+    const rows: string[][] = [];
+    for (const u of await all(data.db, `SELECT csv FROM crm_bulk_uploads WHERE job_id = ? ORDER BY seq`, [job.id])) {
+      const parsed = parseCsv(String(u["csv"]), DELIMITERS[job.columnDelimiter]);
+      for (const r of parsed.slice(1)) rows.push(r);
+    }
+    return rows;
+  }
+
+  async function forget(id: string): Promise<void> {
+    await data.transaction(async (trx) => {
+      for (const table of ["crm_bulk_results", "crm_bulk_uploads", "crm_bulk_jobs"]) await exec(trx, `DELETE FROM ${table} WHERE ${table === "crm_bulk_jobs" ? "id" : "job_id"} = ?`, [id]);
+      return true;
+    });
+    ingest.delete(id);
+  }
 
   function info(job: IngestJob): Record<string, unknown> {
     return {
@@ -164,30 +227,45 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
     return outcomes;
   }
 
+  /** Processes a job's rows from the first one not yet committed; each chunk commits with its results and counts. */
   async function run(job: IngestJob): Promise<void> {
     job.state = "InProgress";
-    job.started = clock();
+    if (!job.started) job.started = clock();
     const header = job.header ?? [];
     try {
-      for (let at = 0; at < job.rows.length; at += CHUNK) {
+      const rows = await uploadedRows(job);
+      await saveJob(job);
+      for (let at = job.processed; at < rows.length; at += CHUNK) {
         if ((job.state as JobState) === "Aborted") return;
-        const chunk = job.rows.slice(at, at + CHUNK);
-        await data.transaction(async (trx) => {
-          const outcomes = await processChunk(trx, job, header, chunk);
-          for (const [i, o] of outcomes.entries()) {
-            const row = chunk[i] as string[];
-            if (o.ok) {
-              job.success.push([o.id, String(o.created), ...row]);
-            } else {
-              const failed = failedResult(o.error);
-              const err = failed.errors[0];
-              job.failures.push(["", err ? `${err.statusCode}:${err.message}:${err.fields.join(",") || "--"}` : "UNKNOWN_EXCEPTION", ...row]);
-              job.failed++;
+        const chunk = rows.slice(at, at + CHUNK);
+        const before = { processed: job.processed, failed: job.failed };
+        try {
+          await data.transaction(async (trx) => {
+            const outcomes = await processChunk(trx, job, header, chunk);
+            const success: string[][] = [];
+            const failures: string[][] = [];
+            for (const [i, o] of outcomes.entries()) {
+              const row = chunk[i] as string[];
+              if (o.ok) {
+                success.push([o.id, String(o.created), ...row]);
+              } else {
+                const failed = failedResult(o.error);
+                const err = failed.errors[0];
+                failures.push(["", err ? `${err.statusCode}:${err.message}:${err.fields.join(",") || "--"}` : "UNKNOWN_EXCEPTION", ...row]);
+                job.failed++;
+              }
+              job.processed++;
             }
-            job.processed++;
-          }
-          return true;
-        });
+            // The chunk's results and the job's counts commit with its records, or not at all.
+            await exec(trx, `INSERT INTO crm_bulk_results (job_id, first_row, success, failures) VALUES (?, ?, ?, ?)`, [job.id, at, JSON.stringify(success), JSON.stringify(failures)]);
+            job.modstamp = stamp();
+            await saveJob(job, trx);
+            return true;
+          });
+        } catch (e) {
+          Object.assign(job, before);
+          throw e;
+        }
         // Let other requests (polls, other clients) in between chunks.
         await new Promise((r) => setImmediate(r));
       }
@@ -196,15 +274,55 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
       job.state = "Failed";
       job.errorMessage = e instanceof Error ? e.message : String(e);
     } finally {
-      job.finished = clock();
-      job.modstamp = stamp();
-      job.rows = [];
+      if ((job.state as JobState) !== "InProgress") {
+        job.finished = clock();
+        job.modstamp = stamp();
+        await saveJob(job).catch(() => undefined);
+        // A finished job needs its uploads only for the unprocessed records of a failed or aborted one.
+        if (job.state === "JobComplete") await exec(data.db, `DELETE FROM crm_bulk_uploads WHERE job_id = ?`, [job.id]).catch(() => undefined);
+      }
     }
   }
 
   return {
+    /**
+     * Loads the ingest jobs a previous process left (forgetting those finished more than seven
+     * days ago) and resumes the ones it was processing when it stopped.
+     */
+    async recover(): Promise<void> {
+      const cutoff = clock() - KEEP_FINISHED_MS;
+      for (const r of await all(data.db, `SELECT id FROM crm_bulk_jobs WHERE finished > 0 AND finished < ?`, [cutoff])) await forget(String(r["id"]));
+      for (const r of await all(data.db, `SELECT * FROM crm_bulk_jobs ORDER BY id`)) {
+        const object = data.object(String(r["object"]));
+        if (!object) continue; // its object no longer exists
+        const extName = r["external_id_field"] === null ? undefined : String(r["external_id_field"]);
+        const job: IngestJob = {
+          id: String(r["id"]),
+          object,
+          operation: String(r["operation"]) as IngestOperation,
+          ...(extName ? { externalIdField: object.byLowerName.get(extName.toLowerCase()) } : {}),
+          createdById: String(r["created_by"]),
+          createdDate: String(r["created_date"]),
+          modstamp: String(r["modstamp"]),
+          state: String(r["state"]) as JobState,
+          lineEnding: String(r["line_ending"]) === "CRLF" ? "CRLF" : "LF",
+          columnDelimiter: String(r["column_delimiter"]),
+          apiVersion: String(r["api_version"]),
+          header: r["header"] === null ? undefined : (JSON.parse(String(r["header"])) as string[]),
+          uploads: Number(r["uploads"]),
+          processed: Number(r["processed"]),
+          failed: Number(r["failed"]),
+          started: Number(r["started"]),
+          finished: Number(r["finished"]),
+          ...(r["error_message"] === null ? {} : { errorMessage: String(r["error_message"]) }),
+        };
+        ingest.set(job.id, job);
+        counter = Math.max(counter, counterOf(job.id));
+        if (job.state === "UploadComplete" || job.state === "InProgress") setImmediate(() => void run(job));
+      }
+    },
     /** POST /jobs/ingest. */
-    createIngest(body: NewIngestJob, userId: string, version: string): Record<string, unknown> {
+    async createIngest(body: NewIngestJob, userId: string, version: string): Promise<Record<string, unknown>> {
       const object = data.requireObject(body.object, 400);
       if (!object.writable) throw new SfError(400, "INVALIDJOB", `Entity '${object.name}' is not supported by the Bulk API.`);
       const operation = body.operation;
@@ -229,19 +347,18 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
         columnDelimiter: delimiter,
         apiVersion: version,
         header: undefined,
-        rows: [],
+        uploads: 0,
         processed: 0,
         failed: 0,
         started: 0,
         finished: 0,
-        success: [],
-        failures: [],
       };
       ingest.set(job.id, job);
+      await saveJob(job);
       return info(job);
     },
-    /** PUT /jobs/ingest/{id}/batches: appends CSV data while the job is Open. */
-    upload(id: string, csv: string): void {
+    /** PUT /jobs/ingest/{id}/batches: appends CSV data while the job is Open (kept until the job ends). */
+    async upload(id: string, csv: string): Promise<void> {
       const job = getIngest(id);
       if (job.state !== "Open") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is ${job.state}; data can only be uploaded while it is Open`);
       let rows: string[][];
@@ -256,8 +373,14 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
         if (h.toLowerCase() !== "id" && !job.object.byLowerName.has(h.toLowerCase())) throw new SfError(400, "INVALIDJOB", `Field name not found : ${h}`);
       }
       if (job.header && job.header.join("\u0000").toLowerCase() !== header.join("\u0000").toLowerCase()) throw new SfError(400, "INVALIDJOB", "Every upload to one job must have the same header");
+      job.uploadedRows = (job.uploadedRows ?? 0) + body.length;
       job.header = header;
-      for (const r of body) job.rows.push(r);
+      job.uploads++;
+      await data.transaction(async (trx) => {
+        await exec(trx, `INSERT INTO crm_bulk_uploads (job_id, seq, csv) VALUES (?, ?, ?)`, [job.id, job.uploads, csv]);
+        await saveJob(job, trx);
+        return true;
+      });
     },
     /** PATCH /jobs/ingest/{id}: UploadComplete starts processing; Aborted stops it. */
     async setState(id: string, state: string): Promise<Record<string, unknown>> {
@@ -265,37 +388,48 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
       if (state === "UploadComplete") {
         if (job.state !== "Open") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is ${job.state}, not Open`);
         job.state = "UploadComplete";
+        job.modstamp = stamp();
+        await saveJob(job);
         const snapshot = info(job);
         // A job of one chunk is done before this answers, so a client's first poll finds it
         // complete instead of waiting out its polling interval (the Salesforce CLI's is 5 s).
-        if (job.rows.length <= CHUNK) await run(job);
+        if ((job.uploadedRows ?? Infinity) <= CHUNK) await run(job);
         else setImmediate(() => void run(job));
         return snapshot;
       }
       if (state === "Aborted") {
         if (job.state === "JobComplete" || job.state === "Failed") throw new SfError(409, "INCORRECT_STATE", `Job ${id} is already ${job.state}`);
         job.state = "Aborted";
+        job.finished = clock();
+        job.modstamp = stamp();
+        await saveJob(job);
         return info(job);
       }
       throw new SfError(400, "INVALIDJOB", `Unknown state ${state}; use UploadComplete or Aborted`);
     },
     ingestInfo: (id: string) => info(getIngest(id)),
     listIngest: () => [...ingest.values()].map(info),
-    deleteIngest(id: string): void {
+    async deleteIngest(id: string): Promise<void> {
       const job = getIngest(id);
       if (job.state === "InProgress" || job.state === "UploadComplete") throw new SfError(409, "INCORRECT_STATE", "A job in progress cannot be deleted");
-      ingest.delete(id);
+      await forget(id);
     },
     /** The three result files as CSV. */
-    results(id: string, kind: "successfulResults" | "failedResults" | "unprocessedrecords"): string {
+    async results(id: string, kind: "successfulResults" | "failedResults" | "unprocessedrecords"): Promise<string> {
       const job = getIngest(id);
       const d = DELIMITERS[job.columnDelimiter] as string;
       const eol = job.lineEnding === "CRLF" ? "\r\n" : "\n";
       const header = job.header ?? [];
-      if (kind === "successfulResults") return toCsv([["sf__Id", "sf__Created", ...header], ...job.success], d, eol);
-      if (kind === "failedResults") return toCsv([["sf__Id", "sf__Error", ...header], ...job.failures], d, eol);
-      const left = job.state === "Aborted" || job.state === "Failed" ? job.rows : [];
-      return toCsv([header, ...left], d, eol);
+      if (kind === "unprocessedrecords") {
+        const left = job.state === "Aborted" || job.state === "Failed" ? (await uploadedRows(job)).slice(job.processed) : [];
+        return toCsv([header, ...left], d, eol);
+      }
+      const column = kind === "successfulResults" ? "success" : "failures";
+      const rows: string[][] = [kind === "successfulResults" ? ["sf__Id", "sf__Created", ...header] : ["sf__Id", "sf__Error", ...header]];
+      for (const r of await all(data.db, `SELECT ${column} AS list FROM crm_bulk_results WHERE job_id = ? ORDER BY first_row`, [job.id])) {
+        for (const row of JSON.parse(String(r["list"])) as string[][]) rows.push(row);
+      }
+      return toCsv(rows, d, eol);
     },
     /** POST /jobs/query: runs the query at once and keeps its rows for the results pages. */
     async createQuery(body: { query: string; operation?: string; lineEnding?: "LF" | "CRLF"; columnDelimiter?: string }, userId: string, version: string): Promise<Record<string, unknown>> {

@@ -33,6 +33,7 @@ describe("OAuth 2.0 grants", () => {
 
   it("authorization code with PKCE, then refresh_token when the access token expires", async () => {
     const redirectUri = "http://localhost/callback";
+    expect((await crm.admin(`/crm/connected-apps/${CRM_CLIENT_ID}/callback-urls`, { url: redirectUri })).status).toBe(200);
     const oauth2 = new jsforce.OAuth2({ clientId: CRM_CLIENT_ID, clientSecret: CRM_CLIENT_SECRET, loginUrl: crm.url, redirectUri, useVerifier: true });
     const authUrl = new URL(oauth2.getAuthorizationUrl({}));
     expect((await fetch(authUrl)).status).toBe(200);

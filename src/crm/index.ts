@@ -12,7 +12,15 @@ export { CUSTOM_FIELD_TYPES } from "./metadata.js";
 export { normalizeId, to18 } from "./ids.js";
 
 /** The built-in CRM as the composition root sees it. */
-export type CrmModule = PendulumModule & { name: "crm" };
+export type CrmModule = PendulumModule & {
+  name: "crm";
+  /**
+   * Registers a callback URL on one of this CRM's connected apps (false when there is no such app).
+   * The sync module calls it when an admin connects Pendulum to its own CRM with the
+   * authorization-code flow, so Pendulum's callback is the one registered URL codes may go to.
+   */
+  registerCallbackUrl(clientId: string, url: string): Promise<boolean>;
+};
 
 /** The built-in CRM: a Salesforce-compatible server under `/services` and `/id` (tests shorten token lifetimes or API budgets through `overrides`). */
 export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOptions> = {}): CrmModule {
@@ -21,8 +29,11 @@ export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOption
   return {
     name: "crm",
     migrations: crmMigrations,
+    registerCallbackUrl: async (clientId, url) => (await svc.oauth.addCallbackUrl(clientId, url)) !== undefined,
     async start() {
       await svc.data.reload();
+      // Bulk ingest jobs a previous process left: known again, and resumed where they stopped.
+      await svc.bulk.recover();
       const c = ctx.config.crm;
       for (const line of await svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret })) ctx.announce(line);
       const saved = await all(svc.data.db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);

@@ -27,13 +27,15 @@ function escapeHtml(s: string): string {
 /** OAuth 2.0 endpoints: token (all grants), authorize (sign-in form + PKCE), revoke. */
 export function registerOAuthRoutes(scope: HttpApp, svc: CrmServices): void {
   scope.post("/oauth2/token", { schema: { body: TokenForm } }, async (request, reply) => {
-    const res = await svc.oauth.token(request.body, svc.baseUrl(request));
+    const res = await svc.oauth.token(request.body, svc.baseUrl(request), request.ip);
     return reply.header("cache-control", "no-store").send(res);
   });
 
   scope.get("/oauth2/authorize", { schema: { querystring: AuthorizeQuery } }, async (request, reply) => {
     const q = request.query;
     if (q.response_type !== undefined && q.response_type !== "code") throw new OAuthError(400, "unsupported_response_type", "only response_type=code is supported");
+    // Refused before the form: a code must never be sent to a callback the app did not register.
+    await svc.oauth.checkAuthorizeRequest(q.client_id, q.redirect_uri);
     const hidden = (name: string, value: string | undefined): string => (value === undefined ? "" : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`);
     const html = `<!doctype html><html><head><title>Log in to the Pendulum CRM</title></head><body>
 <form method="post" action="/services/oauth2/authorize">
@@ -42,12 +44,13 @@ ${hidden("client_id", q.client_id)}${hidden("redirect_uri", q.redirect_uri)}${hi
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Log In and Allow</button>
 </form></body></html>`;
-    return reply.type("text/html").send(html);
+    // No script, and no form-action limit: the sign-in's answer redirects to the app's callback.
+    return reply.header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'").type("text/html").send(html);
   });
 
   scope.post("/oauth2/authorize", { schema: { body: AuthorizeForm } }, async (request, reply) => {
     const b = request.body;
-    const code = await svc.oauth.authorize({ clientId: b.client_id, redirectUri: b.redirect_uri, username: b.username, password: b.password, codeChallenge: b.code_challenge || undefined });
+    const code = await svc.oauth.authorize({ clientId: b.client_id, redirectUri: b.redirect_uri, username: b.username, password: b.password, codeChallenge: b.code_challenge || undefined, address: request.ip });
     const target = new URL(b.redirect_uri);
     target.searchParams.set("code", code);
     if (b.state) target.searchParams.set("state", b.state);

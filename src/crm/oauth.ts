@@ -4,8 +4,9 @@ import type { Kysely } from "kysely";
 import { KEY_PREFIX, makeId, to15 } from "./ids.js";
 import { nextCounter, profileId } from "./schema.js";
 import { all, exec } from "./sql.js";
+import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as Kdf;
 
 /** An OAuth failure in the token endpoint's shape (`{error, error_description}`). */
 export class OAuthError extends Error {
@@ -13,6 +14,8 @@ export class OAuthError extends Error {
     readonly status: number,
     readonly error: string,
     readonly description: string,
+    /** Response headers that go with the error (Retry-After on a 429). */
+    readonly headers?: Record<string, string>,
   ) {
     super(description);
     this.name = "OAuthError";
@@ -34,8 +37,8 @@ export type TokenResponse = {
   scope: string;
 };
 
-/** Settings for token lifetimes. */
-export type OAuthOptions = { accessTokenTtlSeconds: number };
+/** Settings for token lifetimes, sign-in limits and (for tests) the password KDF. */
+export type OAuthOptions = { accessTokenTtlSeconds: number; loginLimits?: LoginThrottleLimits; kdf?: Kdf };
 
 function sha256(s: string): string {
   return crypto.createHash("sha256").update(s).digest("hex");
@@ -46,12 +49,31 @@ async function hashPassword(password: string): Promise<string> {
   return `scrypt$${salt.toString("base64")}$${(await scrypt(password, salt, 32)).toString("base64")}`;
 }
 
-async function passwordMatches(password: string, stored: string): Promise<boolean> {
+async function passwordMatches(password: string, stored: string, kdf: Kdf): Promise<boolean> {
   const [, salt, hash] = stored.split("$");
   if (!salt || !hash) return false;
-  const got = await scrypt(password, Buffer.from(salt, "base64"), 32);
+  const got = await kdf(password, Buffer.from(salt, "base64"), 32);
   const want = Buffer.from(hash, "base64");
   return got.length === want.length && crypto.timingSafeEqual(got, want);
+}
+
+/** Compares two hex digests in constant time. */
+function sameHash(a: string, b: string): boolean {
+  return a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** A connected app as the OAuth server reads it. */
+type ConnectedApp = { secretHash: string; callbackUrls: string[]; isPublic: boolean; publicKeyPem: string | null; runAs: string | null };
+
+/** Why a callback URL cannot be registered, or undefined when it can: absolute http(s), no fragment. */
+export function callbackUrlProblem(url: string): string | undefined {
+  if (url.length > 1024) return "A callback URL is at most 1,024 characters";
+  if (!URL.canParse(url)) return "A callback URL is an absolute URL such as https://pendulum.example.com/api/v1/crm/oauth/callback";
+  const u = new URL(url);
+  if (u.protocol !== "https:" && u.protocol !== "http:") return "A callback URL starts with https:// (or http:// for a local server)";
+  if (u.hash || url.includes("#")) return "A callback URL has no #fragment";
+  if (u.username || u.password) return "A callback URL carries no user name or password";
+  return undefined;
 }
 
 function random(bytes: number): string {
@@ -70,6 +92,28 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
   let orgId = "";
   const accessCache = new Map<string, { session: Session; expiresAt: number }>();
   const ttl = (): number => options.accessTokenTtlSeconds * 1000;
+  const kdf = options.kdf ?? scrypt;
+  const throttle = createLoginThrottle(clock, options.loginLimits);
+  // Unknown usernames are checked against this hash so they cost what a known user costs.
+  let dummyHash: Promise<string> | undefined;
+
+  /**
+   * A username and password check, rate limited per username and address (429 LOGIN_RATE_EXCEEDED
+   * with Retry-After); every path runs the KDF once, so timing does not reveal which users exist.
+   */
+  async function checkPassword(username: string | undefined, password: string, address: string): Promise<{ id: string; active: boolean }> {
+    const name = username ?? "";
+    const wait = throttle.refusal(name, address);
+    if (wait !== undefined) throw new OAuthError(429, "login_rate_exceeded", `LOGIN_RATE_EXCEEDED: too many failed logins for this user or from this address; try again in ${wait} s`, { "retry-after": String(wait) });
+    const u = name ? await userByName(name) : undefined;
+    const matches = await passwordMatches(password, u?.hash ?? (await (dummyHash ??= hashPassword(random(16)))), kdf);
+    if (!u || !u.hash || !matches) {
+      throttle.failed(name, address);
+      throw new OAuthError(400, "invalid_grant", "authentication failure");
+    }
+    throttle.succeeded(name);
+    return u;
+  }
 
   async function ensureOrg(): Promise<string> {
     const rows = await all(db, `SELECT "Id" FROM crm_organization LIMIT 1`);
@@ -95,21 +139,37 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     return rows[0]?.["IsActive"] === 1;
   }
 
-  async function app(clientId: string): Promise<{ secretHash: string; redirectUri: string | null; publicKeyPem: string | null; runAs: string | null } | undefined> {
+  async function app(clientId: string): Promise<ConnectedApp | undefined> {
     const rows = await all(db, `SELECT * FROM crm_connected_apps WHERE client_id = ?`, [clientId]);
     const r = rows[0];
     if (!r) return undefined;
-    return { secretHash: String(r["secret_hash"]), redirectUri: (r["redirect_uri"] as string | null) ?? null, publicKeyPem: (r["public_key_pem"] as string | null) ?? null, runAs: (r["run_as_user_id"] as string | null) ?? null };
+    const callbacks = r["callback_urls"] === null || r["callback_urls"] === undefined ? [] : (JSON.parse(String(r["callback_urls"])) as string[]);
+    return {
+      secretHash: String(r["secret_hash"]),
+      callbackUrls: callbacks,
+      isPublic: r["is_public"] === 1,
+      publicKeyPem: (r["public_key_pem"] as string | null) ?? null,
+      runAs: (r["run_as_user_id"] as string | null) ?? null,
+    };
   }
 
-  async function checkClient(clientId: string | undefined, clientSecret: string | undefined, secretRequired: boolean) {
+  async function checkClient(clientId: string | undefined, clientSecret: string | undefined, secretRequired: boolean): Promise<ConnectedApp> {
     if (!clientId) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
     const a = await app(clientId);
     if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
     if (secretRequired || clientSecret !== undefined) {
-      if (!clientSecret || sha256(clientSecret) !== a.secretHash) throw new OAuthError(400, "invalid_client", "invalid client credentials");
+      if (!clientSecret || !sameHash(sha256(clientSecret), a.secretHash)) throw new OAuthError(400, "invalid_client", "invalid client credentials");
     }
     return a;
+  }
+
+  /**
+   * The redirect URI must be one the app registered, character for character (Salesforce's rule):
+   * with no registered callback an authorization code could be sent anywhere the link says.
+   */
+  function checkRedirect(a: ConnectedApp, redirectUri: string): void {
+    if (!URL.canParse(redirectUri)) throw new OAuthError(400, "invalid_request", "redirect_uri must be an absolute URL");
+    if (!a.callbackUrls.includes(redirectUri)) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
   }
 
   async function issue(userId: string, clientId: string, baseUrl: string, withRefresh: boolean, parentHash: string | null = null): Promise<TokenResponse> {
@@ -152,13 +212,20 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     } catch {
       throw new OAuthError(400, "invalid_grant", "invalid assertion");
     }
+    if (header === null || typeof header !== "object" || payload === null || typeof payload !== "object") throw new OAuthError(400, "invalid_grant", "invalid assertion: header and payload are JSON objects");
     if (header.alg !== "RS256") throw new OAuthError(400, "invalid_grant", "invalid assertion: alg must be RS256");
-    const ok = crypto.verify("RSA-SHA256", Buffer.from(`${h}.${p}`), publicKeyPem, Buffer.from(sig, "base64url"));
+    let ok: boolean;
+    try {
+      ok = crypto.verify("RSA-SHA256", Buffer.from(`${h}.${p}`), publicKeyPem, Buffer.from(sig, "base64url"));
+    } catch {
+      // The connected app's certificate itself does not load.
+      throw new OAuthError(400, "invalid_client", "the connected app's certificate cannot verify assertions");
+    }
     if (!ok) throw new OAuthError(400, "invalid_grant", "invalid assertion signature");
     if (typeof payload.exp !== "number" || payload.exp * 1000 < clock()) throw new OAuthError(400, "invalid_grant", "expired authorization code");
     const auds = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!auds.some((a) => a !== undefined && audience.includes(a.replace(/\/$/, "")))) throw new OAuthError(400, "invalid_grant", "audience is invalid");
-    if (!payload.iss || !payload.sub) throw new OAuthError(400, "invalid_grant", "invalid assertion: iss and sub are required");
+    if (!auds.some((a) => typeof a === "string" && audience.includes(a.replace(/\/$/, "")))) throw new OAuthError(400, "invalid_grant", "audience is invalid");
+    if (typeof payload.iss !== "string" || typeof payload.sub !== "string" || !payload.iss || !payload.sub) throw new OAuthError(400, "invalid_grant", "invalid assertion: iss and sub are required");
     return { iss: payload.iss, sub: payload.sub };
   }
 
@@ -203,15 +270,16 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       return changes > 0;
     },
     /** Registers a connected app; generates the id and secret when not given. */
-    async createConnectedApp(input: { name: string; clientId?: string; clientSecret?: string; redirectUri?: string; publicKeyPem?: string; runAsUsername?: string }): Promise<{ clientId: string; clientSecret: string }> {
+    async createConnectedApp(input: { name: string; clientId?: string; clientSecret?: string; callbackUrls?: string[]; isPublic?: boolean; publicKeyPem?: string; runAsUsername?: string }): Promise<{ clientId: string; clientSecret: string }> {
       const clientId = input.clientId ?? `3MVG9${random(60)}`;
       const clientSecret = input.clientSecret ?? crypto.randomBytes(32).toString("hex").toUpperCase();
       const runAs = input.runAsUsername ? (await userByName(input.runAsUsername))?.id : undefined;
-      await exec(db, `INSERT INTO crm_connected_apps (client_id, secret_hash, name, redirect_uri, public_key_pem, run_as_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+      await exec(db, `INSERT INTO crm_connected_apps (client_id, secret_hash, name, callback_urls, is_public, public_key_pem, run_as_user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
         clientId,
         sha256(clientSecret),
         input.name,
-        input.redirectUri ?? null,
+        JSON.stringify([...new Set(input.callbackUrls ?? [])]),
+        input.isPublic ? 1 : 0,
         input.publicKeyPem ?? null,
         runAs ?? null,
         clock(),
@@ -232,13 +300,12 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       return session;
     },
     /** The token endpoint: every supported grant type. */
-    async token(form: Record<string, string | undefined>, baseUrl: string): Promise<TokenResponse> {
+    async token(form: Record<string, string | undefined>, baseUrl: string, address = ""): Promise<TokenResponse> {
       const grant = form["grant_type"];
       switch (grant) {
         case "password": {
           await checkClient(form["client_id"], form["client_secret"], true);
-          const u = form["username"] ? await userByName(form["username"]) : undefined;
-          if (!u || !u.hash || !(await passwordMatches(form["password"] ?? "", u.hash))) throw new OAuthError(400, "invalid_grant", "authentication failure");
+          const u = await checkPassword(form["username"], form["password"] ?? "", address);
           if (!u.active) throw new OAuthError(400, "invalid_grant", "inactive user");
           return issue(u.id, form["client_id"] as string, baseUrl, false);
         }
@@ -249,7 +316,9 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
           return issue(a.runAs, form["client_id"] as string, baseUrl, false);
         }
         case "refresh_token": {
-          await checkClient(form["client_id"], form["client_secret"], false);
+          // A confidential app proves itself with its secret; only a public app refreshes without one.
+          const a = await checkClient(form["client_id"], form["client_secret"], false);
+          if (!a.isPublic) await checkClient(form["client_id"], form["client_secret"], true);
           const hash = sha256(form["refresh_token"] ?? "");
           const rows = await all(db, `SELECT user_id, client_id FROM crm_tokens WHERE token_hash = ? AND kind = 'refresh' AND revoked_at IS NULL`, [hash]);
           const r = rows[0];
@@ -265,21 +334,29 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
           if (!r || r["client_id"] !== form["client_id"] || Number(r["expires_at"]) <= clock()) throw new OAuthError(400, "invalid_grant", "invalid authorization code");
           // A code is good once, whatever happens next.
           await exec(db, `UPDATE crm_tokens SET revoked_at = ? WHERE token_hash = ?`, [clock(), hash]);
-          if (r["redirect_uri"] && r["redirect_uri"] !== form["redirect_uri"]) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
+          // Whoever holds the code chose the PKCE challenge too, so PKCE proves nothing about the client:
+          // a confidential app must also present its secret (Salesforce's "require secret" rule).
+          if (!a.isPublic && !form["client_secret"]) throw new OAuthError(400, "invalid_client", "client secret required: this connected app is confidential");
+          if (r["redirect_uri"] !== form["redirect_uri"]) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
           const challenge = r["code_challenge"] as string | null;
           if (challenge) {
             const verifier = form["code_verifier"] ?? "";
             if (base64url(crypto.createHash("sha256").update(verifier).digest()) !== challenge) throw new OAuthError(400, "invalid_grant", "invalid code verifier");
-          } else if (!form["client_secret"]) {
-            throw new OAuthError(400, "invalid_client", "client secret or PKCE code verifier required");
+          } else if (a.isPublic) {
+            throw new OAuthError(400, "invalid_grant", "a public app's code needs a PKCE code_verifier");
           }
-          void a;
           return issue(String(r["user_id"]), String(r["client_id"]), baseUrl, true);
         }
         case "urn:ietf:params:oauth:grant-type:jwt-bearer": {
           const assertion = form["assertion"] ?? "";
-          const payload = JSON.parse(Buffer.from(assertion.split(".")[1] ?? "", "base64url").toString("utf8") || "{}") as { iss?: string };
-          const a = payload.iss ? await app(payload.iss) : undefined;
+          let payload: { iss?: unknown };
+          try {
+            payload = JSON.parse(Buffer.from(assertion.split(".")[1] ?? "", "base64url").toString("utf8") || "{}") as { iss?: unknown };
+          } catch {
+            throw new OAuthError(400, "invalid_grant", "invalid assertion: its payload is not base64url-encoded JSON");
+          }
+          if (payload === null || typeof payload !== "object") throw new OAuthError(400, "invalid_grant", "invalid assertion: its payload is not a JSON object");
+          const a = typeof payload.iss === "string" && payload.iss ? await app(payload.iss) : undefined;
           if (!a || !a.publicKeyPem) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
           const claims = verifyJwt(assertion, a.publicKeyPem, [baseUrl, "https://login.salesforce.com", "https://test.salesforce.com"]);
           const u = await userByName(claims.sub);
@@ -292,12 +369,11 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       }
     },
     /** Issues a one-time authorization code after the user signed in on the authorize page. */
-    async authorize(input: { clientId: string; redirectUri: string; username: string; password: string; codeChallenge?: string }): Promise<string> {
-      const a = await app(input.clientId);
-      if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
-      if (a.redirectUri && a.redirectUri !== input.redirectUri) throw new OAuthError(400, "redirect_uri_mismatch", "redirect_uri must match configuration");
-      const u = await userByName(input.username);
-      if (!u || !u.hash || !u.active || !(await passwordMatches(input.password, u.hash))) throw new OAuthError(400, "invalid_grant", "authentication failure");
+    async authorize(input: { clientId: string; redirectUri: string; username: string; password: string; codeChallenge?: string; address?: string }): Promise<string> {
+      const a = await this.checkAuthorizeRequest(input.clientId, input.redirectUri);
+      if (a.isPublic && !input.codeChallenge) throw new OAuthError(400, "invalid_request", "a public app must send a PKCE code_challenge");
+      const u = await checkPassword(input.username, input.password, input.address ?? "");
+      if (!u.active) throw new OAuthError(400, "invalid_grant", "authentication failure");
       const code = `aPrx${random(40)}`;
       await exec(db, `INSERT INTO crm_tokens (token_hash, kind, user_id, client_id, created_at, expires_at, code_challenge, redirect_uri) VALUES (?, 'code', ?, ?, ?, ?, ?, ?)`, [
         sha256(code),
@@ -309,6 +385,21 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
         input.redirectUri,
       ]);
       return code;
+    },
+    /** Checks who asks for a code and where it would go, before the sign-in form is shown or a code issued. */
+    async checkAuthorizeRequest(clientId: string, redirectUri: string): Promise<ConnectedApp> {
+      const a = await app(clientId);
+      if (!a) throw new OAuthError(400, "invalid_client_id", "client identifier invalid");
+      checkRedirect(a, redirectUri);
+      return a;
+    },
+    /** Registers one more callback URL on an app (kept once); undefined when there is no such app. */
+    async addCallbackUrl(clientId: string, url: string): Promise<string[] | undefined> {
+      const a = await app(clientId);
+      if (!a) return undefined;
+      const next = a.callbackUrls.includes(url) ? a.callbackUrls : [...a.callbackUrls, url];
+      await exec(db, `UPDATE crm_connected_apps SET callback_urls = ? WHERE client_id = ?`, [JSON.stringify(next), clientId]);
+      return next;
     },
     /** Revokes an access or refresh token (a refresh token takes its access tokens with it). */
     async revoke(token: string): Promise<boolean> {

@@ -115,26 +115,43 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
     return { totalSize: cursor.total, done: false, nextRecordsUrl: `/services/data/v${version}/query/${locatorId}-${next}`, records };
   }
 
+  async function runQuery(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> {
+    const db = opts.db ?? data.db;
+    const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
+    if (plan.kind === "count") return { totalSize: await count(plan, db), done: true, records: [] };
+    if (plan.kind === "aggregate") {
+      const rows = await all(db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
+      const rec: Record<string, unknown> = { attributes: { type: "AggregateResult" } };
+      plan.aggregates.forEach((a, i) => (rec[a.alias] = rows[0]?.[`a${i}`] ?? null));
+      return { totalSize: 1, done: true, records: [rec] };
+    }
+    const total = await count(plan, db);
+    const now = clock();
+    sweep(now);
+    const id = `01g${crypto.randomBytes(9).toString("base64url").replace(/[-_]/g, "0").slice(0, 12)}`;
+    const cursor: Cursor = { plan, total, batchSize: opts.batchSize, expiresAt: now + CURSOR_TTL_MS };
+    cursors.set(id, cursor);
+    return serve(id, cursor, 0, opts.version, db);
+  }
+
+  async function moreOf(locator: string, version: string): Promise<QueryPage> {
+    const m = /^(01g[0-9A-Za-z]{12})-(\d+)$/.exec(locator);
+    const cursor = m ? cursors.get(m[1] as string) : undefined;
+    if (!m || !cursor || cursor.expiresAt < clock()) throw new SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
+    return serve(m[1] as string, cursor, Number(m[2]), version);
+  }
+
+  async function everythingOf(soql: string, includeDeleted: boolean, version: string): Promise<{ plan: SoqlPlan; records: Array<Record<string, unknown>> }> {
+    const plan = translateSoql(soql, data.object, clock(), includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
+    if (plan.kind !== "records") throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support aggregate functions or count()");
+    if (plan.children.length > 0) throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support sub-queries; query the child object on its own");
+    const total = await count(plan);
+    return { plan, records: total > 0 ? await page(plan, version, 0, total) : [] };
+  }
+
   return {
     /** Runs a SOQL statement and returns its first page. */
-    async run(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> {
-      const db = opts.db ?? data.db;
-      const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
-      if (plan.kind === "count") return { totalSize: await count(plan, db), done: true, records: [] };
-      if (plan.kind === "aggregate") {
-        const rows = await all(db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
-        const rec: Record<string, unknown> = { attributes: { type: "AggregateResult" } };
-        plan.aggregates.forEach((a, i) => (rec[a.alias] = rows[0]?.[`a${i}`] ?? null));
-        return { totalSize: 1, done: true, records: [rec] };
-      }
-      const total = await count(plan, db);
-      const now = clock();
-      sweep(now);
-      const id = `01g${crypto.randomBytes(9).toString("base64url").replace(/[-_]/g, "0").slice(0, 12)}`;
-      const cursor: Cursor = { plan, total, batchSize: opts.batchSize, expiresAt: now + CURSOR_TTL_MS };
-      cursors.set(id, cursor);
-      return serve(id, cursor, 0, opts.version, db);
-    },
+    run: (soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> => asMalformed(() => runQuery(soql, opts)),
     /** The column metadata of a statement (`/query?columns=true`), without running it. */
     columns(soql: string, includeDeleted: boolean): QueryColumns {
       return columnsOf(translateSoql(soql, data.object, clock(), includeDeleted, children));
@@ -151,19 +168,28 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
       return page({ ...plan, where: `${plan.where} AND (${extra.sql})`, params: [...plan.params, ...extra.params] }, version, 0, n);
     },
     /** Serves the page a `nextRecordsUrl` locator points at. */
-    async more(locator: string, version: string): Promise<QueryPage> {
-      const m = /^(01g[0-9A-Za-z]{12})-(\d+)$/.exec(locator);
-      const cursor = m ? cursors.get(m[1] as string) : undefined;
-      if (!m || !cursor || cursor.expiresAt < clock()) throw new SfError(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
-      return serve(m[1] as string, cursor, Number(m[2]), version);
-    },
+    more: (locator: string, version: string): Promise<QueryPage> => asMalformed(() => moreOf(locator, version)),
     /** Every matching row, for Bulk API 2.0 query jobs. */
-    async everything(soql: string, includeDeleted: boolean, version: string): Promise<{ plan: SoqlPlan; records: Array<Record<string, unknown>> }> {
-      const plan = translateSoql(soql, data.object, clock(), includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
-      if (plan.kind !== "records") throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support aggregate functions or count()");
-      if (plan.children.length > 0) throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support sub-queries; query the child object on its own");
-      const total = await count(plan);
-      return { plan, records: total > 0 ? await page(plan, version, 0, total) : [] };
-    },
+    everything: (soql: string, includeDeleted: boolean, version: string) => asMalformed(() => everythingOf(soql, includeDeleted, version)),
   };
+}
+
+/** SQLite's refusals of a statement too large or too deep to run (its limits, not a fault of ours). */
+const TOO_COMPLEX = /Expression tree is too large|parser stack overflow|too many terms in compound SELECT|too many SQL variables|LIKE or GLOB pattern too complex|string or blob too big|too many columns/i;
+
+/**
+ * A query too complex to run (a thousand ORs, parentheses nested past SQLite's parser stack, or
+ * a statement whose translation ran out of call stack) is the caller's MALFORMED_QUERY, not a 500.
+ */
+async function asMalformed<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof SfError) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof RangeError || TOO_COMPLEX.test(message)) {
+      throw new SfError(400, "MALFORMED_QUERY", `The query is too complex for the built-in CRM (${message}); split it into several queries, or use IN (…) instead of many ORs`);
+    }
+    throw e;
+  }
 }

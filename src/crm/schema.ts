@@ -44,6 +44,27 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used BIGINT NOT NULL)`);
+  // Bulk API 2.0 ingest jobs, their uploads (kept until the job ends) and each chunk's results.
+  await exec(
+    db,
+    `CREATE TABLE IF NOT EXISTS crm_bulk_jobs (id TEXT PRIMARY KEY, object TEXT NOT NULL, operation TEXT NOT NULL, external_id_field TEXT, created_by TEXT NOT NULL, created_date TEXT NOT NULL, modstamp TEXT NOT NULL, state TEXT NOT NULL, line_ending TEXT NOT NULL, column_delimiter TEXT NOT NULL, api_version TEXT NOT NULL, header TEXT, uploads INTEGER NOT NULL, processed INTEGER NOT NULL, failed INTEGER NOT NULL, started BIGINT NOT NULL, finished BIGINT NOT NULL, error_message TEXT)`,
+  );
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_uploads (job_id TEXT NOT NULL, seq INTEGER NOT NULL, csv TEXT NOT NULL, PRIMARY KEY (job_id, seq))`);
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_results (job_id TEXT NOT NULL, first_row INTEGER NOT NULL, success TEXT NOT NULL, failures TEXT NOT NULL, PRIMARY KEY (job_id, first_row))`);
+  // Registered callback URLs (a JSON array) and whether the app is a public client (PKCE, no secret).
+  await addColumnIfMissing(db, "crm_connected_apps", "callback_urls", "TEXT");
+  await addColumnIfMissing(db, "crm_connected_apps", "is_public", "INTEGER NOT NULL DEFAULT 0");
+  // An app's single redirect URI of old becomes its first registered callback URL.
+  await exec(db, `UPDATE crm_connected_apps SET callback_urls = ${onPostgres(db) ? "json_build_array(redirect_uri)::text" : "json_array(redirect_uri)"} WHERE callback_urls IS NULL AND redirect_uri IS NOT NULL`);
+}
+
+async function addColumnIfMissing(db: Db, table: string, column: string, type: string): Promise<void> {
+  if (onPostgres(db)) {
+    await exec(db, `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}`);
+    return;
+  }
+  const cols = await all(db, `SELECT name FROM pragma_table_info('${table}')`);
+  if (!cols.some((c) => c["name"] === column)) await exec(db, `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}`);
 }
 
 /** The id of a standard profile (they are numbered in STANDARD_PROFILES order, so ids never change). */
@@ -73,6 +94,18 @@ export const crmMigrations: ModuleMigrations = {
   },
   // Profile, User.ProfileId and the Organization fields the Salesforce CLI reads.
   "crm-0002-cli-schema": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Issue 15: registered callback URLs and public clients on connected apps.
+  "crm-0003-callback-urls": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Issue 15: Bulk API 2.0 ingest jobs survive a restart.
+  "crm-0004-bulk-jobs": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },

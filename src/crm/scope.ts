@@ -1,6 +1,6 @@
 import querystring from "node:querystring";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { HttpApp } from "../kernel/index.js";
+import { MAX_JSON_DEPTH, tooDeep, type HttpApp } from "../kernel/index.js";
 import { SfError, invalidSession } from "./errors.js";
 import { OAuthError } from "./oauth.js";
 import { attachSession, bearer } from "./request-context.js";
@@ -30,11 +30,16 @@ export function setupScope(scope: HttpApp, svc: CrmServices): void {
   scope.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === "") return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (e) {
-      done(new SfError(400, "JSON_PARSER_ERROR", `Unexpected character in JSON body: ${e instanceof Error ? e.message : String(e)}`), undefined);
+      return done(new SfError(400, "JSON_PARSER_ERROR", `Unexpected character in JSON body: ${e instanceof Error ? e.message : String(e)}`), undefined);
     }
+    // Checked before anything recurses over the body (validation, Composite, JSON.stringify).
+    const deep = typeof parsed === "object" && parsed !== null ? tooDeep(parsed) : undefined;
+    if (deep !== undefined) return done(new SfError(400, "JSON_PARSER_ERROR", `The JSON body nests more than ${MAX_JSON_DEPTH} levels deep at ${deep}`), undefined);
+    done(null, parsed);
   });
   scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, querystring.parse(String(body))));
   scope.addContentTypeParser("text/csv", { parseAs: "string", bodyLimit: svc.options.bulkUploadLimitBytes }, (_req, body, done) => done(null, String(body)));
@@ -42,7 +47,10 @@ export function setupScope(scope: HttpApp, svc: CrmServices): void {
 
   scope.setErrorHandler((err, request, reply) => {
     if (err instanceof SfError) return reply.status(err.status).send(err.toBody());
-    if (err instanceof OAuthError) return reply.status(err.status).send({ error: err.error, error_description: err.description });
+    if (err instanceof OAuthError) {
+      if (err.headers) reply.headers(err.headers);
+      return reply.status(err.status).send({ error: err.error, error_description: err.description });
+    }
     const fe = err as { statusCode?: number; code?: string; validation?: Array<{ instancePath?: string; message?: string }>; validationContext?: string; message: string };
     if (fe.validation) {
       const type = String(request.headers["content-type"] ?? "");

@@ -323,6 +323,8 @@ class Translation {
     const ranges = values.map((v) => {
       const r = dateLiteralRange(v, this.now);
       if (!r) throw malformed(`Unknown date literal ${v}`);
+      // Salesforce's dates run from 1700 to 4000; a larger n names no date at all.
+      if (!inDateRange(r.start) || !inDateRange(r.end)) throw malformed(`${v} reaches outside the dates a record can hold (1700-01-01 to 4000-12-31)`);
       return { start: bound(r.start), end: bound(r.end) };
     });
     const within = (r: { start: string; end: string }): string => {
@@ -355,4 +357,12 @@ class Translation {
         throw malformed(`Operator ${op} cannot compare with a date literal`);
     }
   }
+}
+
+const MIN_DATE = Date.UTC(1700, 0, 1);
+const MAX_DATE = Date.UTC(4001, 0, 1);
+
+function inDateRange(d: Date): boolean {
+  const t = d.getTime();
+  return Number.isFinite(t) && t >= MIN_DATE && t <= MAX_DATE;
 }

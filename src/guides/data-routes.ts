@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { Type } from "@sinclair/typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, refuseDeepBody } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { Delivery } from "./delivery.js";
 import type { GuideEventService } from "./event-service.js";
@@ -54,10 +54,17 @@ export async function registerGuideDataRoutes(root: HttpApp, o: DataRoutesOption
     // The agent posts text/plain (a CORS simple request, no preflight); both types carry JSON.
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string", bodyLimit: 256 * 1024 }, (_req, body, done) => {
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(body as string));
+        parsed = JSON.parse(body as string);
       } catch (e) {
-        done(new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`), undefined);
+        return done(new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`), undefined);
+      }
+      try {
+        refuseDeepBody(parsed);
+        done(null, parsed);
+      } catch (e) {
+        done(e as Error, undefined);
       }
     });
     // Callback style: an async hook costs a promise and a microtask turn on every request.

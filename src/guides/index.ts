@@ -14,6 +14,7 @@ export { npsCategory, npsScore } from "./nps.js";
 export type { WireGuide, WireStep, GuidesResponse, WireGuideEvent, GuideEventsBody, GuideEventType } from "./wire.js";
 export type { GuidesAnalytics } from "./service.js";
 export { renderContent, sanitizeHtml } from "./sanitize.js";
+export { PREVIEW_PAGE_SCRIPT, previewPageHtml } from "./preview-page.js";
 
 /** The guides module: guide CRUD, delivery to the agent, guide events, metrics and NPS (also fed to analytics reports and segments). */
 export type GuidesModule = PendulumModule &

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { growthRatio, LARGE, LINEAR_LIMIT, SMALL } from "../../test/growth.js";
 import { markdownToHtml, renderContent, safeUrl, sanitizeHtml } from "./sanitize.js";
 
 describe("sanitizeHtml", () => {
@@ -44,5 +45,24 @@ describe("markdown", () => {
   it("sanitises links and inline HTML after conversion", () => {
     expect(renderContent("[go](javascript:alert`1`) <img src=x onerror=alert(1)>")).toBe('<p><a target="_blank" rel="noopener noreferrer">go</a> <img src="x"></p>');
     expect(renderContent("[docs](https://example.com)")).toBe('<p><a href="https://example.com" target="_blank" rel="noopener noreferrer">docs</a></p>');
+  });
+});
+
+describe("cost (issue 15, finding 7c)", () => {
+  const inputs: [string, (n: number) => string, (s: string) => string][] = [
+    ["stray tags that never end", (n) => "<a x ".repeat(n), sanitizeHtml],
+    ["stray tags ended by a quote", (n) => `${"<a x ".repeat(n)}">`, sanitizeHtml],
+    ["unclosed comments and scripts", (n) => "<!--<script><p>".repeat(n), sanitizeHtml],
+    ["entities", (n) => "&amp;&#x41;&bogus".repeat(n), sanitizeHtml],
+    ["markdown brackets", (n) => `${"[".repeat(n * 4)}]`, (s) => renderContent(s, "markdown")],
+    ["markdown emphasis", (n) => "**_*`".repeat(n), (s) => renderContent(s, "markdown")],
+  ];
+  it.each(inputs)("is linear in the content's length: %s", (_name, make, run) => {
+    expect(growthRatio(make, run, SMALL, LARGE)).toBeLessThan(LINEAR_LIMIT);
+  });
+  it("reads a tag the input ends inside as text", () => {
+    expect(sanitizeHtml("a<b comparisons")).toBe("a&lt;b comparisons");
+    expect(sanitizeHtml('x<p title="never closed>y')).toBe('x&lt;p title="never closed&gt;y');
+    expect(sanitizeHtml("<p title='a>b' onclick=x>t</p>")).toBe("<p>t</p>");
   });
 });

@@ -43,16 +43,64 @@ export function safeUrl(raw: string, kind: "link" | "image"): string | undefined
   return ok ? decodeEntities(raw).trim() : undefined;
 }
 
-const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*(\/?)>/;
-const ATTR = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
+/** A tag as the scanner read it: name (lower case), whether it closes, its attributes, and where it ends. */
+type ScannedTag = { name: string; closing: boolean; attrs: [name: string, value: string][]; end: number };
 
-function cleanAttributes(tag: string, source: string): string {
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
+const isLetter = (c: string | undefined): boolean => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z"));
+
+/**
+ * Reads the tag that starts at `input[at] === "<"` as a browser's tokenizer does: a name, then
+ * attributes (quoted, unquoted or bare) up to the first `>` outside quotes. Undefined when the
+ * input ends inside the tag. Each character is looked at once, so a page of stray `<` costs what
+ * its length costs (issue 15: the old pattern rescanned the rest of the input from every `<`).
+ */
+function scanTag(input: string, at: number): ScannedTag | undefined {
+  let i = at + 1;
+  const closing = input[i] === "/";
+  if (closing) i++;
+  const nameStart = i;
+  while (i < input.length && !isSpace(input[i]) && input[i] !== "/" && input[i] !== ">") i++;
+  const name = input.slice(nameStart, i).toLowerCase();
+  const attrs: [string, string][] = [];
+  for (;;) {
+    while (i < input.length && (isSpace(input[i]) || input[i] === "/")) i++;
+    if (i >= input.length) return undefined;
+    if (input[i] === ">") return { name, closing, attrs, end: i + 1 };
+    const attrStart = i;
+    i++; // the first character belongs to the name whatever it is (even "=")
+    while (i < input.length && !isSpace(input[i]) && input[i] !== "/" && input[i] !== ">" && input[i] !== "=") i++;
+    const attrName = input.slice(attrStart, i).toLowerCase();
+    let j = i;
+    while (j < input.length && isSpace(input[j])) j++;
+    if (input[j] !== "=") {
+      attrs.push([attrName, ""]);
+      continue;
+    }
+    i = j + 1;
+    while (i < input.length && isSpace(input[i])) i++;
+    const quote = input[i];
+    if (quote === '"' || quote === "'") {
+      const close = input.indexOf(quote, i + 1);
+      if (close < 0) return undefined;
+      attrs.push([attrName, input.slice(i + 1, close)]);
+      i = close + 1;
+    } else {
+      const valueStart = i;
+      while (i < input.length && !isSpace(input[i]) && input[i] !== ">") i++;
+      attrs.push([attrName, input.slice(valueStart, i)]);
+    }
+  }
+}
+
+function cleanAttributes(tag: string, attrs: readonly [string, string][]): string {
   const allowed = ALLOWED[tag] ?? [];
   let out = "";
-  for (const m of source.matchAll(ATTR)) {
-    const name = (m[1] as string).toLowerCase();
-    if (!allowed.includes(name)) continue;
-    const value = m[2] ?? m[3] ?? m[4] ?? "";
+  const seen = new Set<string>();
+  for (const [name, value] of attrs) {
+    // A browser keeps the first of repeated attributes.
+    if (!allowed.includes(name) || seen.has(name)) continue;
+    seen.add(name);
     let clean: string | undefined = decodeEntities(value);
     if (name === "href") clean = safeUrl(value, "link");
     else if (name === "src") clean = safeUrl(value, "image");
@@ -63,7 +111,7 @@ function cleanAttributes(tag: string, source: string): string {
   return out;
 }
 
-/** Cuts HTML down to the allow-list: balanced tags, safe attributes, no script of any kind. */
+/** Cuts HTML down to the allow-list: balanced tags, safe attributes, no script of any kind. Linear in the input's length. */
 export function sanitizeHtml(input: string): string {
   let out = "";
   const open: string[] = [];
@@ -76,39 +124,42 @@ export function sanitizeHtml(input: string): string {
     }
     out += escapeText(input.slice(i, lt));
     i = lt;
-    const rest = input.slice(i);
-    if (rest.startsWith("<!--")) {
+    if (input.startsWith("<!--", i)) {
       const end = input.indexOf("-->", i + 4);
       i = end < 0 ? input.length : end + 3;
       continue;
     }
-    if (/^<[!?]/.test(rest)) {
+    if (input[i + 1] === "!" || input[i + 1] === "?") {
       const end = input.indexOf(">", i);
       i = end < 0 ? input.length : end + 1;
       continue;
     }
-    const m = TAG.exec(rest);
-    if (!m) {
-      out += "&lt;";
-      i += 1;
+    const startsTag = isLetter(input[i + 1]) || (input[i + 1] === "/" && isLetter(input[i + 2]));
+    const tag = startsTag ? scanTag(input, i) : undefined;
+    if (!tag) {
+      // A stray "<" is text. A tag the input ends inside makes the rest text: every later "<"
+      // would end inside a tag too, so scanning again from each of them is work for nothing.
+      out += escapeText(startsTag ? input.slice(i) : "<");
+      i = startsTag ? input.length : i + 1;
       continue;
     }
-    i += m[0].length;
-    const closing = m[1] === "/";
-    const name = (m[2] as string).toLowerCase();
-    if (!closing && DROP_CONTENT.has(name)) {
-      const close = new RegExp(`</${name}\\s*>`, "i").exec(input.slice(i));
-      i = close ? i + close.index + close[0].length : input.length;
+    i = tag.end;
+    const name = tag.name;
+    if (!tag.closing && DROP_CONTENT.has(name)) {
+      const close = new RegExp(`</${name}\\s*>`, "gi");
+      close.lastIndex = i;
+      const found = close.exec(input);
+      i = found ? found.index + found[0].length : input.length;
       continue;
     }
     if (!(name in ALLOWED)) continue;
-    if (closing) {
+    if (tag.closing) {
       const at = open.lastIndexOf(name);
       if (at < 0) continue;
       while (open.length > at) out += `</${open.pop() as string}>`;
       continue;
     }
-    out += `<${name}${cleanAttributes(name, m[3] ?? "")}>`;
+    out += `<${name}${cleanAttributes(name, tag.attrs)}>`;
     if (!VOID.has(name)) open.push(name);
   }
   while (open.length > 0) out += `</${open.pop() as string}>`;
@@ -120,7 +171,8 @@ const escapeMd = (s: string): string => s.replace(/&(?!(#x[0-9a-f]+|#\d+|[a-z]+)
 function inline(s: string): string {
   return escapeMd(s)
     .replace(/`([^`]+)`/g, (_m, c: string) => `<code>${c.replace(/</g, "&lt;")}</code>`)
-    .replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (_m, text: string, url: string) => `<a href="${escapeAttr(url)}">${text}</a>`)
+    // Link text holds no "[": each "[" is then read up to the next bracket only (linear).
+    .replace(/\[([^[\]]+)\]\(([^)\s]+)\)/g, (_m, text: string, url: string) => `<a href="${escapeAttr(url)}">${text}</a>`)
     .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>")
     .replace(/(^|[^*\w])\*([^*]+)\*/g, "$1<em>$2</em>")
     .replace(/(^|[^_\w])_([^_]+)_/g, "$1<em>$2</em>");

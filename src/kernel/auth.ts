@@ -5,7 +5,14 @@ import { ApiError } from "./errors.js";
 export type Role = "admin" | "viewer";
 
 /** Who is calling Pendulum's API: a signed-in user or an API token. */
-export type Principal = { kind: "user" | "token"; id: string; name: string; role: Role };
+export type Principal = {
+  kind: "user" | "token";
+  id: string;
+  name: string;
+  role: Role;
+  /** The one sign-in session or API token the caller used (so a flow can be bound to it). */
+  credential?: string;
+};
 
 declare module "fastify" {
   interface FastifyRequest {

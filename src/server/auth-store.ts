@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { sql, type Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../store/index.js";
+import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
 import type { Principal, Role } from "../kernel/index.js";
 
@@ -45,7 +46,7 @@ export const authMigrations: ModuleMigrations = {
   },
 };
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as Kdf;
 
 /** A fresh random secret with a readable prefix (`pdl_…` for tokens). */
 export function newSecret(prefix: string, bytes = 24): string {
@@ -57,24 +58,32 @@ export function hashSecret(secret: string): string {
   return crypto.createHash("sha256").update(secret).digest("hex");
 }
 
-async function hashPassword(password: string): Promise<string> {
+async function hashPassword(password: string, kdf: Kdf): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const key = await scrypt(password, salt, 32);
+  const key = await kdf(password, salt, 32);
   return `scrypt$${salt.toString("hex")}$${key.toString("hex")}`;
 }
 
-async function verifyPassword(password: string, stored: string): Promise<boolean> {
+async function verifyPassword(password: string, stored: string, kdf: Kdf): Promise<boolean> {
   const [scheme, saltHex, keyHex] = stored.split("$");
   if (scheme !== "scrypt" || !saltHex || !keyHex) return false;
-  const key = await scrypt(password, Buffer.from(saltHex, "hex"), 32);
+  const key = await kdf(password, Buffer.from(saltHex, "hex"), 32);
   return crypto.timingSafeEqual(key, Buffer.from(keyHex, "hex"));
 }
+
+/** What a sign-in attempt comes to: a session, a wrong email or password, or a wait (too many failures). */
+export type LoginResult = { session: string; principal: Principal } | { retryAfterSeconds: number } | null;
 
 const SESSION_MS = 12 * 60 * 60 * 1000;
 
 /** Users, sessions and API tokens over the records store. */
-export function createAuthStore(records: Records, now: () => number = Date.now) {
+export function createAuthStore(records: Records, now: () => number = Date.now, options: { kdf?: Kdf; loginLimits?: LoginThrottleLimits } = {}) {
   const db = records.db.withTables<AuthTables>();
+  const kdf = options.kdf ?? scrypt;
+  const throttle = createLoginThrottle(now, options.loginLimits);
+  // An unknown email is checked against this hash, so it costs what a known one costs and the
+  // answer's timing does not tell which emails have accounts.
+  let dummyHash: Promise<string> | undefined;
   return {
     async userCount(): Promise<number> {
       const r = await db.selectFrom("users").select(sql<number>`count(*)`.as("n")).executeTakeFirstOrThrow();
@@ -82,7 +91,7 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
     },
     async createUser(email: string, password: string, role: Role): Promise<{ id: string }> {
       const id = crypto.randomUUID();
-      await db.insertInto("users").values({ id, email: email.toLowerCase(), password_hash: await hashPassword(password), role, created_at: now() }).execute();
+      await db.insertInto("users").values({ id, email: email.toLowerCase(), password_hash: await hashPassword(password, kdf), role, created_at: now() }).execute();
       return { id };
     },
     async listUsers(): Promise<{ id: string; email: string; role: Role; createdAt: number }[]> {
@@ -98,9 +107,18 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
       const r = await db.deleteFrom("users").where("id", "=", id).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
-    async login(email: string, password: string): Promise<{ session: string; principal: Principal } | null> {
+    /** Signs in from a client address; refused without a password check while that account or address has too many recent failures. */
+    async login(email: string, password: string, address = ""): Promise<LoginResult> {
+      const wait = throttle.refusal(email, address);
+      if (wait !== undefined) return { retryAfterSeconds: wait };
       const user = await db.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
-      if (!user || !(await verifyPassword(password, user.password_hash))) return null;
+      const stored = user?.password_hash ?? (await (dummyHash ??= hashPassword(crypto.randomBytes(16).toString("hex"), scrypt)));
+      const matches = await verifyPassword(password, stored, kdf);
+      if (!user || !matches) {
+        throttle.failed(email, address);
+        return null;
+      }
+      throttle.succeeded(email);
       const session = newSecret("pds_");
       await db.insertInto("sessions").values({ token_hash: hashSecret(session), user_id: user.id, created_at: now(), expires_at: now() + SESSION_MS }).execute();
       return { session, principal: { kind: "user", id: user.id, name: user.email, role: user.role } };
@@ -116,7 +134,7 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
         .where("sessions.token_hash", "=", hashSecret(session))
         .executeTakeFirst();
       if (!row || row.expires_at < now()) return null;
-      return { kind: "user", id: row.id, name: row.email, role: row.role };
+      return { kind: "user", id: row.id, name: row.email, role: row.role, credential: `session:${hashSecret(session)}` };
     },
     async createToken(name: string, role: Role, secret: string = newSecret("pdl_")): Promise<{ id: string; token: string }> {
       const id = crypto.randomUUID();
@@ -130,7 +148,7 @@ export function createAuthStore(records: Records, now: () => number = Date.now) 
       const row = await db.selectFrom("api_tokens").selectAll().where("token_hash", "=", hashSecret(secret)).where("revoked_at", "is", null).executeTakeFirst();
       if (!row) return null;
       await db.updateTable("api_tokens").set({ last_used_at: now() }).where("id", "=", row.id).execute();
-      return { kind: "token", id: row.id, name: row.name, role: row.role };
+      return { kind: "token", id: row.id, name: row.name, role: row.role, credential: `token:${row.id}` };
     },
     async listTokens(): Promise<{ id: string; name: string; role: Role; createdAt: number; lastUsedAt: number | null; revoked: boolean }[]> {
       const rows = await db.selectFrom("api_tokens").selectAll().orderBy("created_at").execute();

@@ -33,17 +33,49 @@ export async function authenticate(store: AuthStore, request: FastifyRequest): P
 
 const PUBLIC_API = new Set(["/api/v1/auth/login", "/api/v1/openapi.json", "/api/v1/health"]);
 
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** Where the UI is served from: the request's own origin, and the configured public URL's. */
+function ownOrigins(request: FastifyRequest, publicUrl: string | undefined): string[] {
+  const out = [`${request.protocol}://${request.host}`];
+  if (publicUrl && URL.canParse(publicUrl)) out.push(new URL(publicUrl).origin);
+  return out;
+}
+
+/**
+ * Refuses a browser request sent from another origin. The session cookie is SameSite=Lax, which
+ * stops other sites but not another port or subdomain of the same site; `Origin` (or, without it,
+ * `Sec-Fetch-Site`) says where the page that sent the request came from. Browsers send one of them
+ * with every POST, PUT, PATCH and DELETE, so a cookie-carrying change with neither is refused too.
+ */
+function checkOrigin(request: FastifyRequest, publicUrl: string | undefined, requireSignal: boolean): void {
+  const origin = request.headers.origin;
+  const fetchSite = request.headers["sec-fetch-site"];
+  let allowed: boolean;
+  if (typeof origin === "string") allowed = ownOrigins(request, publicUrl).includes(origin);
+  else if (typeof fetchSite === "string") allowed = fetchSite === "same-origin";
+  else allowed = !requireSignal;
+  if (!allowed) {
+    throw new ApiError(403, "CROSS_ORIGIN_REQUEST", "This change was sent from another origin than Pendulum's own pages; use the admin UI, or call the API with 'Authorization: Bearer <token>'.", "origin");
+  }
+}
+
 /** Guards every `/api/v1` route: a caller is needed, and changes need the admin role. */
-export function apiGuard(store: AuthStore) {
+export function apiGuard(store: AuthStore, options: { publicUrl?: () => string } = {}) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const path = request.url.split("?")[0] ?? "";
+    const changing = !READS.has(request.method);
+    // Signing in from another origin is refused too (it would sign the browser in as someone else).
+    if (path === "/api/v1/auth/login" && changing) checkOrigin(request, options.publicUrl?.(), false);
     if (PUBLIC_API.has(path)) return;
     const principal = await authenticate(store, request);
     if (!principal) {
       throw new ApiError(401, "UNAUTHENTICATED", "Sign in, or send an API token as 'Authorization: Bearer <token>'.");
     }
-    const reading = request.method === "GET" || request.method === "HEAD";
-    if (!reading && principal.role !== "admin") {
+    // A bearer token is never sent by a browser on its own, so only cookie sessions need the check.
+    if (changing && !bearer(request)) checkOrigin(request, options.publicUrl?.(), true);
+    // Signing out is always allowed: a viewer must be able to end their own session.
+    if (changing && principal.role !== "admin" && path !== "/api/v1/auth/logout") {
       throw new ApiError(403, "FORBIDDEN", "This change needs the admin role; your role is viewer.");
     }
     request.principal = principal;
@@ -60,8 +92,12 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
         "/auth/login",
         { schema: { tags: ["auth"], body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }) } },
         async (request, reply) => {
-          const result = await store.login(request.body.email, request.body.password);
+          const result = await store.login(request.body.email, request.body.password, request.ip);
           if (!result) throw new ApiError(401, "BAD_CREDENTIALS", "The email or password is wrong.", "password");
+          if ("retryAfterSeconds" in result) {
+            const s = result.retryAfterSeconds;
+            throw new ApiError(429, "LOGIN_RATE_EXCEEDED", `Too many failed sign-ins for this account or from this address; try again in ${s} s.`, "password", { retryAfterSeconds: s }, { "retry-after": String(s) });
+          }
           const flags = ["HttpOnly", "SameSite=Lax", "Path=/", `Max-Age=${12 * 3600}`];
           if (options.secureCookies) flags.push("Secure");
           reply.header("set-cookie", `${SESSION_COOKIE}=${encodeURIComponent(result.session)}; ${flags.join("; ")}`);

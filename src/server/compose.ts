@@ -42,7 +42,8 @@ export async function composeDefault(ctx: ModuleContext, options: CompositionOpt
   ]);
   const crm = createCrmModule(ctx, options.crm);
   const analytics = createAnalyticsModule(ctx);
-  const sync = createSyncModule(ctx, { analytics, ...options.sync });
+  // The connection wizard registers Pendulum's own OAuth callback on the built-in CRM's app.
+  const sync = createSyncModule(ctx, { analytics, localCrm: crm, ...options.sync });
   const guides = createGuidesModule(ctx, { analytics });
   const success = createSuccessModule(ctx, { crm: sync.crmAccess });
   const jobs = createJobsModule(ctx, { handlers: { ...sync.jobHandlers, ...success.jobHandlers }, ...options.jobs });

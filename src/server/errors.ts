@@ -22,7 +22,7 @@ export function installErrorHandler(app: FastifyInstance, options: { notFound?: 
       return reply.status(413).send({ code: "BODY_TOO_LARGE", message: "The request body is larger than the server accepts; send smaller batches." });
     }
     if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.status(415).send({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send JSON (application/json or text/plain)." });
+      return reply.status(415).send({ code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as JSON (Content-Type: application/json)." });
     }
     if (fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || (status === 400 && err instanceof SyntaxError) || fe.code === "FST_ERR_CTP_INVALID_JSON_BODY") {
       return reply.status(400).send({ code: "MALFORMED_JSON", message: `The body is not valid JSON: ${err.message}` });

@@ -4,6 +4,7 @@ import type { DataSignal, ModuleContext, PendulumModule } from "../kernel/index.
 import { migrateRecords, openDuckDbEventStore, openRecords, recordsOptionsOf, type DuckDbEventStore, type Records } from "../store/index.js";
 import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
 import { composeDefault, type Composition, type DefaultModules, type Modules } from "./compose.js";
+import { secureDataFolder } from "./data-folder.js";
 import { lockDataDir } from "./data-lock.js";
 import type { HttpApp } from "../kernel/index.js";
 import { createHttpServer } from "./server.js";
@@ -30,6 +31,7 @@ export type StartOptions = { listen?: boolean; clock?: () => number };
 
 /** Starts Pendulum made of the modules `compose` builds (tests compose a part of it). */
 export async function startComposed<M extends Modules>(config: Config, compose: Composition<M>, options: StartOptions = {}): Promise<Pendulum<M>> {
+  secureDataFolder(config.dataDir);
   const lock = lockDataDir(config.dataDir);
   const announcements: string[] = [];
   const clock = options.clock ?? Date.now;
@@ -63,7 +65,9 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
     await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
     await seedAuth(config, auth, ctx.announce);
     for (const m of modules) await m.start?.();
-    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:") });
+    // Again once the stores and modules have created their files (a first start makes them all now).
+    secureDataFolder(config.dataDir);
+    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:"), publicUrl: () => config.baseUrl });
     let url = config.baseUrl;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });

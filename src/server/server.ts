@@ -1,10 +1,11 @@
 import { Ajv } from "ajv";
-import Fastify, { LogController } from "fastify";
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { apiGuard, createAuthRoutes } from "./auth.js";
 import type { AuthStore } from "./auth-store.js";
 import { installErrorHandler } from "./errors.js";
+import { refuseDeepBody } from "../kernel/index.js";
 import type { HttpApp, HttpModule } from "../kernel/index.js";
 import { isUiPage, registerWebUi } from "./web-ui.js";
 
@@ -17,7 +18,25 @@ export type ServerOptions = {
   bodyLimit?: number;
   /** Folder of the built admin UI (default dist/web). */
   webUiDir?: string;
+  /** Pendulum's public URL (read per request: it is known only once the server listens on port 0). */
+  publicUrl?: () => string;
 };
+
+/** Pages other than the admin UI (the CRM's sign-in, "the UI is not built") run no script at all. */
+const DEFAULT_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
+ * Headers every answer carries: no MIME sniffing, and no framing of Pendulum's pages by any other
+ * page (the admin UI and the CRM's sign-in form could otherwise be overlaid and clicked through).
+ * An HTML answer without its own Content-Security-Policy gets one that allows no script.
+ */
+async function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  reply.header("x-content-type-options", "nosniff");
+  reply.header("x-frame-options", "DENY");
+  const type = String(reply.getHeader("content-type") ?? "");
+  if (type.startsWith("text/html") && !reply.hasHeader("content-security-policy")) reply.header("content-security-policy", DEFAULT_HTML_CSP);
+  return payload;
+}
 
 /** Builds the HTTP server: error shape, OpenAPI, the guarded `/api/v1` scope and each module's routes. */
 export async function createHttpServer(options: ServerOptions): Promise<HttpApp> {
@@ -31,6 +50,8 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   const strict = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false });
   const lenient = new Ajv({ allErrors: false, coerceTypes: "array", useDefaults: true, removeAdditional: false, strict: false });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? strict : lenient).compile(schema));
+  // Before any route is registered, so every route and module scope inherits it.
+  app.addHook("onSend", securityHeaders);
   const ui = registerWebUi(app, options.webUiDir);
   // A browser reloading a client-side route (/accounts/42) gets the UI; everything else a JSON 404.
   installErrorHandler(app, { notFound: (request, reply) => (isUiPage(request) ? ui.servePage(reply) : undefined) });
@@ -46,7 +67,12 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   const modules = [createAuthRoutes(options.auth, { secureCookies: options.secureCookies ?? false }), ...options.modules];
   await app.register(
     async (api) => {
-      api.addHook("onRequest", apiGuard(options.auth));
+      api.addHook("onRequest", apiGuard(options.auth, options.publicUrl ? { publicUrl: options.publicUrl } : {}));
+      // Bodies of Pendulum's own API are JSON (or a module's own type, such as text/csv): what an
+      // HTML form on another site can send (text/plain, form encodings) is refused with 415.
+      api.removeContentTypeParser("text/plain");
+      // Before validation, which recurses once per level of the body.
+      api.addHook("preValidation", async (request) => refuseDeepBody(request.body));
       api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
       for (const m of modules) await m.apiRoutes?.(api);
     },

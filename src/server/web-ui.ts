@@ -1,7 +1,9 @@
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { PREVIEW_PAGE_SCRIPT } from "../guides/index.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Where `npm run build` puts the admin UI (same place from src/ under tsx and from dist/). */
@@ -17,6 +19,25 @@ const TYPES: Record<string, string> = {
   ".json": "application/json",
   ".woff2": "font/woff2",
 };
+
+/**
+ * The admin UI's Content-Security-Policy: its own scripts only (plus, by hash, the guide preview's
+ * one inline script, which its sandboxed srcdoc page inherits this policy for), styles inline too
+ * (Mantine sets style attributes), images from anywhere guide content may point, calls to its own
+ * API, and no framing by any page (clickjacking).
+ */
+export const UI_CSP = [
+  "default-src 'self'",
+  `script-src 'self' 'sha256-${crypto.createHash("sha256").update(PREVIEW_PAGE_SCRIPT).digest("base64")}'`,
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob: https: http:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
 
 /** Paths that belong to an API, never to the UI's client-side routes. */
 const NOT_UI = /^\/(api|services|data|id|health|agent)(\/|\.|$)/;
@@ -45,7 +66,7 @@ export function registerWebUi(app: FastifyInstance, dir: string = WEB_UI_DIR): {
         .type("text/html; charset=utf-8")
         .send("<!doctype html><title>Pendulum</title><p>The admin UI is not built. Run <code>npm run build</code> and reload. The API is at <a href=\"/api/v1/openapi.json\">/api/v1</a>.</p>");
     }
-    return reply.header("cache-control", "no-cache").type(TYPES[".html"] ?? "text/html").send(fs.createReadStream(indexFile));
+    return reply.header("cache-control", "no-cache").header("content-security-policy", UI_CSP).type(TYPES[".html"] ?? "text/html").send(fs.createReadStream(indexFile));
   }
 
   app.get("/", { schema: { hide: true } }, async (_request, reply) => servePage(reply));

@@ -1,3 +1,5 @@
+import { neutraliseFormula } from "../kernel/index.js";
+
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF line ends. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -40,10 +42,10 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** One CSV field, quoted when it holds a comma, quote or line break. */
+/** One CSV field, quoted when it holds a comma, quote or line break; text a spreadsheet would run as a formula is neutralised. */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return "";
-  const text = String(value);
+  const text = typeof value === "string" ? neutraliseFormula(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

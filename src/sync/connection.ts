@@ -25,10 +25,25 @@ export type ConnectionView =
 
 export type ClientTuning = { retry?: RetryPolicy; timeoutMs?: number; pollMs?: number; parallel?: number };
 
+/** This process's built-in CRM, when there is one: where Pendulum registers its own OAuth callback. */
+export type LocalCrm = { registerCallbackUrl(clientId: string, url: string): Promise<boolean> };
+
+/** Pendulum's OAuth callback path; the CRM sends the admin's browser back here with a code. */
+export const CALLBACK_PATH = "/api/v1/sync/oauth/callback";
+/** The path connected apps registered before the sync routes got their own name; still served. */
+const OLD_CALLBACK_PATH = "/api/v1/crm/oauth/callback";
+
+/** True when the connection is to the CRM built into this very server (same origin) and comes back to its callback. */
+function isOwnCallback(loginUrl: string, redirectUri: string): boolean {
+  if (!URL.canParse(loginUrl) || !URL.canParse(redirectUri)) return false;
+  const back = new URL(redirectUri);
+  return new URL(loginUrl).origin === back.origin && (back.pathname === CALLBACK_PATH || back.pathname === OLD_CALLBACK_PATH) && back.search === "";
+}
+
 const KEY = "connection";
 
 /** Stores the connection (sealed), builds clients from it and keeps its status honest. */
-export function createConnectionService(deps: { store: SyncStore; box: SecretBox; now: () => number; tuning: ClientTuning }) {
+export function createConnectionService(deps: { store: SyncStore; box: SecretBox; now: () => number; tuning: ClientTuning; localCrm?: LocalCrm }) {
   const { store, box } = deps;
   const load = (): Promise<StoredConnection | undefined> => store.getSetting<StoredConnection>(KEY);
   let shared: { key: string; client: Promise<SalesforceClient>; at: number } | undefined;
@@ -83,7 +98,8 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     /** Sets up the connection; password and client-credentials grants are tried at once, the authorization code waits for the admin's browser. */
     async configure(input: ConnectionInput): Promise<ConnectionView> {
       if (input.grant === "password" && (!input.username || !input.password)) throw new ApiError(400, "INVALID_INPUT", "The password grant needs username and password", input.username ? "password" : "username");
-      if (input.grant === "authorization_code" && !input.redirectUri) throw new ApiError(400, "INVALID_INPUT", "The authorization-code flow needs the redirectUri registered on the connected app (…/api/v1/sync/oauth/callback)", "redirectUri");
+      if (input.grant === "authorization_code" && !input.redirectUri) throw new ApiError(400, "INVALID_INPUT", `The authorization-code flow needs the redirectUri registered on the connected app (…${CALLBACK_PATH})`, "redirectUri");
+      if (input.redirectUri !== undefined && !URL.canParse(input.redirectUri)) throw new ApiError(400, "INVALID_INPUT", `redirectUri is an absolute URL ending in ${CALLBACK_PATH}`, "redirectUri");
       const c: StoredConnection = {
         loginUrl: input.loginUrl.replace(/\/$/, ""),
         clientId: input.clientId,
@@ -97,6 +113,10 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
         fieldPrefix: input.fieldPrefix ?? "Pendo_",
         status: "pending-authorization",
       };
+      if (c.grant === "authorization_code" && c.redirectUri && deps.localCrm && isOwnCallback(c.loginUrl, c.redirectUri)) {
+        // The built-in CRM sends codes only to registered callbacks: the wizard registers Pendulum's own.
+        await deps.localCrm.registerCallbackUrl(c.clientId, c.redirectUri);
+      }
       await save(c);
       if (c.grant === "authorization_code") return this.view();
       try {
@@ -111,19 +131,20 @@ export function createConnectionService(deps: { store: SyncStore; box: SecretBox
     async disconnect(): Promise<void> {
       await store.deleteSetting(KEY);
     },
-    /** Starts the authorization-code flow: the URL to send the admin's browser to (PKCE S256). */
-    async authorizeUrl(): Promise<string> {
+    /** Starts the authorization-code flow for one admin credential: the URL to send the admin's browser to (PKCE S256). */
+    async authorizeUrl(owner: string): Promise<string> {
       const c = await load();
       if (!c || c.grant !== "authorization_code") throw new ApiError(409, "NOT_AUTHORIZATION_CODE", "Set up the connection with grant authorization_code first (PUT /api/v1/sync/connection)");
       const { verifier, challenge } = pkcePair();
       const state = crypto.randomBytes(16).toString("base64url");
-      await save({ ...c, pkce: { state, verifier: box.seal(verifier) } });
+      await save({ ...c, pkce: { state, verifier: box.seal(verifier), owner: crypto.createHash("sha256").update(owner).digest("hex") } });
       return authorizationUrl(credentials(c), state, challenge);
     },
     /** Finishes the authorization-code flow with the code the CRM sent back. */
-    async completeAuthorization(code: string, state: string): Promise<ConnectionView> {
+    async completeAuthorization(code: string, state: string, owner: string): Promise<ConnectionView> {
       const c = await load();
-      if (!c?.pkce || c.pkce.state !== state) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here or has already been used; start again from GET /api/v1/sync/oauth/start", "state");
+      const sameOwner = c?.pkce?.owner === crypto.createHash("sha256").update(owner).digest("hex");
+      if (!c?.pkce || c.pkce.state !== state || !sameOwner) throw new ApiError(400, "OAUTH_STATE_MISMATCH", "This sign-in was not started here, was started by another admin session, or has already been used; start again from GET /api/v1/sync/oauth/start", "state");
       let session: SalesforceSession;
       try {
         session = await exchangeCode(credentials(c), code, box.open(c.pkce.verifier));

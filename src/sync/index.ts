@@ -1,13 +1,13 @@
 import type { AnalyticsModule } from "../analytics/index.js";
 import type { JobHandler, ModuleContext, PendulumModule } from "../kernel/index.js";
 import type { SalesforceClient } from "../salesforce/index.js";
-import { createConnectionService, type ClientTuning } from "./connection.js";
+import { createConnectionService, type ClientTuning, type LocalCrm } from "./connection.js";
 import { registerSyncRoutes } from "./routes.js";
 import { createRunService, type RunOptions, type RunService } from "./runs.js";
 import { createSecretBox, loadSecretKey } from "./secret-box.js";
 import { createSyncStore, syncMigrations, type SyncStore, type SyncRun } from "./store.js";
 
-export type { ConnectionInput, ConnectionView } from "./connection.js";
+export type { ConnectionInput, ConnectionView, LocalCrm } from "./connection.js";
 export type { RunOptions } from "./runs.js";
 export type { LinkSettings, PullSettings, PushMapping, RecordError, RunCounts, RunStatus, SyncRun } from "./store.js";
 
@@ -37,16 +37,22 @@ export type SyncTuning = {
   tuning?: ClientTuning;
   /** Wait before resuming a run a crash left behind, so the server (and a built-in CRM) is listening. */
   resumeDelayMs?: number;
+  /** The built-in CRM of this process, if any: the connection wizard registers Pendulum's callback on it. */
+  localCrm?: LocalCrm;
 };
 
-export type SyncDeps = SyncTuning & { analytics: AnalyticsModule };
+export type SyncDeps = SyncTuning & {
+  analytics: AnalyticsModule;
+  /** The built-in CRM of this process, if any: the connection wizard registers Pendulum's callback on it. */
+  localCrm?: LocalCrm;
+};
 
 /** Builds the sync module over the analytics module it integrates. */
 export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule {
   const { analytics } = deps;
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
-  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {} });
+  const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {}, ...(deps.localCrm ? { localCrm: deps.localCrm } : {}) });
   const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, requireRole, type Principal } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { ConnectionService } from "./connection.js";
 import { indexByLink, linkIds, orphansOf } from "./link.js";
@@ -35,6 +35,11 @@ const MappingBody = Type.Object(
 const RunBody = Type.Object({ pull: Type.Optional(Type.Boolean()), push: Type.Optional(Type.Boolean()) }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Type.String() });
 
+/** The sign-in session or token a request came with: an OAuth flow belongs to it alone. */
+function credentialOf(p: Principal): string {
+  return p.credential ?? `${p.kind}:${p.id}`;
+}
+
 type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService; analytics: AnalyticsModule };
 
 /** `/api/v1/sync/*`: connection, OAuth, CRM fields, link, pull, push mappings and runs. */
@@ -46,7 +51,11 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     await d.connection.disconnect();
     return { status: "disconnected" };
   });
-  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE)" } }, async (_req, reply) => reply.redirect(await d.connection.authorizeUrl(), 302));
+  // Both OAuth routes are GETs (a browser follows redirects) that change the connection, so they
+  // check the admin role themselves, and the flow's state is bound to the admin's own session.
+  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE); admins only" } }, async (req, reply) =>
+    reply.redirect(await d.connection.authorizeUrl(credentialOf(requireRole(req, "admin"))), 302),
+  );
   const callbackQuery = Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) });
   // Connected apps registered before the sync routes got their own name still send the admin back to the old path.
   for (const [url, hide] of [["/sync/oauth/callback", false], ["/crm/oauth/callback", true]] as const) {
@@ -54,8 +63,9 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
       // A browser (the admin UI's wizard) is sent back to the wizard; API clients get JSON.
       const browser = (req.headers.accept ?? "").includes("text/html");
       try {
+        const owner = credentialOf(requireRole(req, "admin"));
         if (req.query.error || !req.query.code) throw new ApiError(400, "CRM_LOGIN_FAILED", `The CRM did not authorize Pendulum: ${req.query.error_description ?? req.query.error ?? "no code"}`);
-        const view = await d.connection.completeAuthorization(req.query.code, req.query.state ?? "");
+        const view = await d.connection.completeAuthorization(req.query.code, req.query.state ?? "", owner);
         return browser ? reply.redirect("/crm?connected=1", 302) : view;
       } catch (e) {
         if (browser && e instanceof ApiError) return reply.redirect(`/crm?error=${encodeURIComponent(e.message)}`, 302);

@@ -16,7 +16,8 @@ export type StoredConnection = {
   password?: string; // sealed
   session?: string; // sealed JSON SalesforceSession
   redirectUri?: string;
-  pkce?: { state: string; verifier: string /* sealed */ };
+  /** A started authorization-code flow: its state, PKCE verifier and (hashed) the admin credential that started it. */
+  pkce?: { state: string; verifier: string /* sealed */; owner?: string };
   apiVersion: string;
   /** Daily API requests Pendulum leaves for everyone else. */
   apiReserve: number;

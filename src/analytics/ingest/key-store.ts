@@ -78,7 +78,7 @@ export async function openKeyStore(options: KeyStoreOptions) {
     if (h) return h;
     const file = path.join(options.dir, fileOf(day));
     const created = !fs.existsSync(file);
-    h = await fsp.open(file, "a");
+    h = await fsp.open(file, "a", 0o600);
     handles.set(day, h);
     if (created) await syncDir(options.dir);
     return h;

@@ -107,7 +107,7 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
   let next = lastId + 1;
   const lastSegment = segments.at(-1);
   let currentName = lastSegment ?? segmentName(next);
-  let handle = await fsp.open(path.join(dir, currentName), "a");
+  let handle = await fsp.open(path.join(dir, currentName), "a", 0o600);
   let size = (await handle.stat()).size;
   if (!lastSegment) await syncDir(dir);
 
@@ -120,7 +120,7 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
     if (size < segmentBytes) return;
     await handle.close();
     currentName = segmentName(firstId);
-    handle = await fsp.open(path.join(dir, currentName), "a");
+    handle = await fsp.open(path.join(dir, currentName), "a", 0o600);
     size = 0;
     await syncDir(dir);
   };

@@ -5,6 +5,7 @@ import { createBulkLoader, sweepBulkStaging, type BulkLoader } from "./bulk.js";
 import { Dictionary } from "./dictionary.js";
 import { createFlusher, type AfterFlush, type Flusher } from "./flusher.js";
 import { openIngestLog } from "./log.js";
+import { createEventNameBudget } from "./event-name-budget.js";
 import { createIngestService, type IngestService } from "./service.js";
 import { openKeyStore, type KeyStore } from "./key-store.js";
 
@@ -119,6 +120,7 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
     eventNames,
     backlogBytes: () => flusher.backlogBytes(),
     maxBacklogBytes: deps.maxBacklogBytes,
+    nameBudget: createEventNameBudget(deps.now),
   });
   const bulk = createBulkLoader({
     events: deps.events,

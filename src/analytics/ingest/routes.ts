@@ -3,7 +3,7 @@ import zlib from "node:zlib";
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { ApiError } from "../../kernel/index.js";
+import { ApiError, refuseDeepBody } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { AppStore } from "../apps.js";
 import { answerOf, type IngestService } from "./service.js";
@@ -40,11 +40,15 @@ function parseBody(request: FastifyRequest, body: Buffer, limit: number): unknow
   } else if (encoding !== "identity") {
     throw new ApiError(415, "UNSUPPORTED_ENCODING", `Content-Encoding ${encoding} is not supported; use gzip or none.`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(raw.toString("utf8"));
+    parsed = JSON.parse(raw.toString("utf8"));
   } catch (e) {
     throw new ApiError(400, "MALFORMED_JSON", `The body is not valid JSON: ${(e as Error).message}`);
   }
+  // Before validation and JSON.stringify, which recurse once per level.
+  refuseDeepBody(parsed);
+  return parsed;
 }
 
 /**
@@ -100,7 +104,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         const app = o.apps.byAppKey(key);
         if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
         const r = await o.ingest.agentBatch(app, request.body);
-        return r.duplicate ? { accepted: r.accepted, duplicate: true } : { accepted: r.accepted };
+        return r.duplicate ? { accepted: r.accepted, duplicate: true } : answerOf({ accepted: r.accepted, lastId: r.lastId, folded: r.folded });
       },
     );
 

@@ -4,7 +4,8 @@ import type { App } from "../apps.js";
 import type { Claim, KeyStore } from "./key-store.js";
 import { acceptAgentBatch, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
 import { IngestLogUnavailableError, type IngestLog } from "./log.js";
-import type { AgentBatch, ImportEvent, TrackEvent } from "./schema.js";
+import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
+import { MAX_EVENT_NAMES_PER_APP, type AgentBatch, type ImportEvent, type TrackEvent } from "./schema.js";
 
 /** Seconds a refused sender is asked to wait: about one flush interval. */
 const RETRY_AFTER_SECONDS = 1;
@@ -20,17 +21,30 @@ export type IngestServiceDeps = {
   backlogBytes: () => number;
   /** Above this backlog, live batches are refused with 503 before they reach the log. */
   maxBacklogBytes: number;
+  /** How fast live senders may add new event names (absent: only the app's total budget applies). */
+  nameBudget?: EventNameBudget;
 };
 
 /**
  * What one write call did. `accepted` counts every event of the request; `duplicate` says none
  * was stored because all were stored before; `duplicates` counts the repeats of a partial one.
  */
-export type IngestResult = { accepted: number; lastId: number; duplicate?: true; duplicates?: number };
+export type IngestResult = { accepted: number; lastId: number; duplicate?: true; duplicates?: number; folded?: number };
+
+/** The notice an answer carries when event names were folded (the events themselves were kept). */
+export type FoldedNotice = { code: "EVENT_NAMES_FOLDED"; folded: number; message: string };
 
 /** What an endpoint answers for a write: the counts, without the internal event id. */
-export function answerOf(r: IngestResult): { accepted: number; duplicate?: true; duplicates?: number } {
-  return { accepted: r.accepted, ...(r.duplicate ? { duplicate: true as const } : {}), ...(r.duplicates ? { duplicates: r.duplicates } : {}) };
+export function answerOf(r: IngestResult): { accepted: number; duplicate?: true; duplicates?: number; notice?: FoldedNotice } {
+  return { accepted: r.accepted, ...(r.duplicate ? { duplicate: true as const } : {}), ...(r.duplicates ? { duplicates: r.duplicates } : {}), ...(r.folded ? { notice: foldedNotice(r.folded) } : {}) };
+}
+
+function foldedNotice(folded: number): FoldedNotice {
+  return {
+    code: "EVENT_NAMES_FOLDED",
+    folded,
+    message: `${folded} event(s) had a name new to this app beyond its budget (${MAX_EVENT_NAMES_PER_APP} names, ${NEW_NAMES_PER_APP_MINUTE} new a minute, ${NEW_NAMES_PER_VISITOR_MINUTE} new per visitor a minute); they were stored under the name "${OVERFLOW_EVENT_NAME}". Reuse names and put variations in properties.`,
+  };
 }
 
 /** A run of a request after its repeats are dropped, with the keys its record makes known. */
@@ -75,7 +89,14 @@ export function createIngestService(deps: IngestServiceDeps) {
     }
   };
 
-  const context = (app: App): IngestContext => ({ appId: app.id, now: deps.now(), maxAgeDays: deps.maxAgeDays, knownEventNames: namesOf(app.id) });
+  const context = (app: App): IngestContext & { folded: { count: number } } => ({
+    appId: app.id,
+    now: deps.now(),
+    maxAgeDays: deps.maxAgeDays,
+    knownEventNames: namesOf(app.id),
+    ...(deps.nameBudget ? { nameBudget: deps.nameBudget } : {}),
+    folded: { count: 0 },
+  });
 
   /**
    * Drops the repeats of a request cut into runs. With a request key, run `i` is known by
@@ -132,16 +153,17 @@ export function createIngestService(deps: IngestServiceDeps) {
 
   return {
     /** A browser agent batch. Returns the events accepted and the last event id (0 for a repeat). */
-    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean }> {
+    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean; folded: number }> {
       // The repeat check comes first: a retry of a stored batch is a success even when its events
       // have grown too old for a live endpoint since, or while the backlog is over its bound.
       const claim = body.batchId === undefined ? undefined : await deps.keys.claim(app.id, [`b:${body.batchId}`]);
       try {
-        if (claim?.repeat[0]) return { accepted: body.events.length, lastId: 0, duplicate: true };
+        if (claim?.repeat[0]) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
         admit();
-        const { batch, newNames } = acceptAgentBatch(body, context(app), mode);
+        const ctx = context(app);
+        const { batch, newNames } = acceptAgentBatch(body, ctx, mode);
         const lastId = await write([batch], newNames, app.id);
-        return { accepted: batch.events.length, lastId, duplicate: false };
+        return { accepted: batch.events.length, lastId, duplicate: false, folded: ctx.folded.count };
       } finally {
         claim?.end();
       }
@@ -159,7 +181,7 @@ export function createIngestService(deps: IngestServiceDeps) {
           if (keys.length > 0) batch.keys = keys;
           return batch;
         });
-        return result(events.length, await write(batches, newNames, app.id), repeats);
+        return { ...result(events.length, await write(batches, newNames, app.id), repeats), ...(ctx.folded.count > 0 ? { folded: ctx.folded.count } : {}) };
       } finally {
         claim.end();
       }

@@ -3,6 +3,7 @@ import type { PathElement } from "../../store/index.js";
 import type { AcceptedBatch, AcceptedEvent } from "./accepted.js";
 import { EVENT_NAME, MAX_EVENT_NAMES_PER_APP, MAX_ID_BYTES, MAX_PROPS_BYTES, METADATA_KEY, type AgentBatch, type AgentEvent, type ImportEvent, type TrackEvent } from "./schema.js";
 import type { Metadata } from "../metadata.js";
+import { OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
 
 const KEY = new RegExp(METADATA_KEY);
 const NAME = new RegExp(EVENT_NAME);
@@ -18,6 +19,10 @@ export type IngestContext = {
   maxAgeDays: number;
   /** Distinct track event names the app already has. */
   knownEventNames: ReadonlySet<string>;
+  /** Live endpoints: how fast new names may arrive (names over it or over the app's budget are folded). */
+  nameBudget?: EventNameBudget;
+  /** Counts the events whose names were folded into OVERFLOW_EVENT_NAME during this call. */
+  folded?: { count: number };
 };
 
 const bad = (code: string, message: string, field: string): ApiError => new ApiError(400, code, message, field);
@@ -59,15 +64,19 @@ function checkProps(props: Record<string, unknown> | undefined, field: string): 
   return json;
 }
 
-function checkName(name: string | undefined, field: string, names: Set<string>, ctx: IngestContext): string {
+/** The event's name; a live name new to the app and over its budget or rate becomes OVERFLOW_EVENT_NAME (counted in ctx.folded). */
+function checkName(name: string | undefined, field: string, names: Set<string>, ctx: IngestContext, mode: IngestMode, visitorId: string): string {
   if (name === undefined) throw bad("EVENT_NAME_REQUIRED", "A track event needs a name", field);
   if (!NAME.test(name)) throw bad("INVALID_EVENT_NAME", "Event names are 1–100 printable characters", field);
-  if (!ctx.knownEventNames.has(name)) {
-    names.add(name);
-    if (ctx.knownEventNames.size + names.size > MAX_EVENT_NAMES_PER_APP) {
-      throw bad("EVENT_NAME_LIMIT", `This app already has ${MAX_EVENT_NAMES_PER_APP} distinct event names; reuse names and put variations in properties`, field);
-    }
+  if (ctx.knownEventNames.has(name) || names.has(name) || name === OVERFLOW_EVENT_NAME) return name;
+  const full = ctx.knownEventNames.size + names.size >= MAX_EVENT_NAMES_PER_APP;
+  // The app key is public: a new name over the budget must not cost the batch it came in.
+  if (mode.live && (full || (ctx.nameBudget && !ctx.nameBudget.admit(ctx.appId, visitorId)))) {
+    if (ctx.folded) ctx.folded.count++;
+    return OVERFLOW_EVENT_NAME;
   }
+  if (full) throw bad("EVENT_NAME_LIMIT", `This app already has ${MAX_EVENT_NAMES_PER_APP} distinct event names; reuse names and put variations in properties`, field);
+  names.add(name);
   return name;
 }
 
@@ -103,7 +112,7 @@ export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: Ing
       title: e.title ?? null,
       tab: e.tab ?? null,
       element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
-      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx) : null,
+      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, body.visitor.id) : null,
       props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
     };
   });
@@ -148,7 +157,7 @@ export function acceptTrackRun(run: Run<TrackEvent>, ctx: IngestContext, mode: I
       title: e.context?.title ?? null,
       tab: null,
       element: null,
-      name: checkName(e.event, f("event"), newNames, ctx),
+      name: checkName(e.event, f("event"), newNames, ctx, mode, e.visitorId),
       props: checkProps(e.properties, f("properties")),
     };
   });

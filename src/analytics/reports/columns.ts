@@ -87,6 +87,14 @@ export type GuideValues = { nps?: EntityNps; counts?: EntityGuideCounts };
 
 export type ReportValue = number | string | boolean | null;
 
+/**
+ * A key's value only when the object itself holds it: a column named after something every object
+ * inherits (`custom.constructor`, `trackEvents.toString`) has no value rather than a function.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** The value of one column for one row: metrics from the metrics row, metadata from the entity, NPS and guide counts from `guide`. */
 export function columnValue(column: Column, metrics: AccountMetricsRow | VisitorMetricsRow | undefined, entity: Entity | undefined, guide: GuideValues = {}): ReportValue {
   switch (column.id) {
@@ -107,11 +115,11 @@ export function columnValue(column: Column, metrics: AccountMetricsRow | Visitor
   if (dot > 0) {
     const head = column.id.slice(0, dot);
     const rest = column.id.slice(dot + 1);
-    if (head === "pageViews") return metrics?.pageViewsByPage[rest] ?? 0;
-    if (head === "featureClicks") return metrics?.featureClicksByFeature[rest] ?? 0;
-    if (head === "trackEvents") return metrics?.trackEventsByName[rest] ?? 0;
+    if (head === "pageViews") return ownValue(metrics?.pageViewsByPage, rest) ?? 0;
+    if (head === "featureClicks") return ownValue(metrics?.featureClicksByFeature, rest) ?? 0;
+    if (head === "trackEvents") return ownValue(metrics?.trackEventsByName, rest) ?? 0;
     const group = head as "agent" | "custom" | "crm";
-    return entity?.metadata[group][rest] ?? null;
+    return ownValue(entity?.metadata[group], rest) ?? null;
   }
   if (!metrics) return column.type === "date" ? null : 0;
   const v = (metrics as unknown as Record<string, number | null>)[column.id];

@@ -179,3 +179,19 @@ describe("an account's visitors", () => {
     expect((await p.api("/api/v1/accounts/no-such-account/visitors")).status).toBe(404);
   });
 });
+
+describe("bounded work (issue 15, finding 7a)", () => {
+  it("refuses a range of a thousand years when the report is saved, and when a saved one runs", async () => {
+    const body = { name: "millennium", range: { from: "1025-01-01", to: "2025-01-01" }, columns: ["minutes"] };
+    const saved = await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify(body) });
+    expect(saved.status).toBe(400);
+    expect(await saved.json()).toMatchObject({ code: "INVALID_RANGE", field: "range" });
+    const notADate = await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ ...body, range: { from: "2024-13-45", to: "2025-01-01" } }) });
+    expect(await notADate.json()).toMatchObject({ code: "INVALID_RANGE", field: "range" });
+    // A report saved before this check (straight into the store) is refused when it runs.
+    const old = await p.modules.analytics.reports.create({ appId: p.modules.analytics.apps.list()[0]?.id as string, name: "old", kind: "account", segmentId: "everyone", range: body.range, timeZone: "UTC", columns: ["minutes"] });
+    const run = await p.api(`/api/v1/reports/${old.id}/results`);
+    expect(run.status).toBe(400);
+    expect(await run.json()).toMatchObject({ code: "INVALID_RANGE" });
+  });
+});

@@ -1,7 +1,8 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../kernel/index.js";
+import { ApiError, neutraliseFormula } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { SegmentStore } from "../segments/index.js";
+import { localRange } from "../metrics/time-zone.js";
 import { metricColumns, type ReportValue } from "./columns.js";
 import type { ReportResult, ReportService } from "./service.js";
 import type { Report, ReportStore } from "./store.js";
@@ -24,14 +25,14 @@ const Body = Type.Object(
 );
 const Results = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
   sort: Type.Optional(Type.String({ maxLength: 200 })),
   order: Type.Optional(Type.Union([Type.Literal("asc"), Type.Literal("desc")])),
 });
 
 function csvCell(v: ReportValue): string {
   if (v === null) return "";
-  const s = String(v);
+  const s = typeof v === "string" ? neutraliseFormula(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -57,7 +58,12 @@ export function registerReportRoutes(app: HttpApp, o: { reports: ReportStore; se
     } catch {
       throw new ApiError(400, "INVALID_TIME_ZONE", "Use an IANA time zone such as Europe/Berlin", "timeZone");
     }
-    if ("from" in body.range && body.range.from > body.range.to) throw new ApiError(400, "INVALID_RANGE", "from must not be after to", "range.from");
+    if ("from" in body.range) {
+      if (body.range.from > body.range.to) throw new ApiError(400, "INVALID_RANGE", "from must not be after to", "range.from");
+      // Checked when saved, not only when run: real dates, at most MAX_RANGE_DAYS, offsets the rollups can serve.
+      const local = localRange(timeZone, body.range.from, body.range.to);
+      if (!local.ok) throw new ApiError(400, "INVALID_RANGE", local.error.message, "range");
+    }
     const segmentId = body.segmentId ?? "everyone";
     if (!(await o.segments.get(segmentId))) throw new ApiError(400, "SEGMENT_NOT_FOUND", `No segment ${segmentId}`, "segmentId");
     const report = { appId, name: body.name, kind: body.kind ?? "account", segmentId, range: body.range, timeZone, columns: body.columns } as const;

@@ -20,6 +20,14 @@ const rule = (operator: MetadataRule["operator"], value?: MetadataRule["value"],
 const m = (k: Metadata["k"] | undefined): Metadata => (k === undefined ? {} : { k });
 
 describe("metadata operators", () => {
+  it("read own keys only: a rule on an inherited name sees no value (issue 15, finding 13)", () => {
+    for (const key of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      expect(metadataMatches({ ...rule("exists"), key }, {}, NOW)).toBe(false);
+      expect(metadataMatches({ ...rule("notExists"), key }, {}, NOW)).toBe(true);
+      expect(metadataMatches({ ...rule("contains", "function"), key }, {}, NOW)).toBe(false);
+    }
+  });
+
   it.each([
     ["equals", rule("equals", "Red"), "red", true],
     ["equals (number as text)", rule("equals", 40), "40", true],

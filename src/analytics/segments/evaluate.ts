@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { ApiError } from "../../kernel/index.js";
 import { GUIDES_NOT_LOADED, type GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, Metadata, MetadataValue } from "../metadata.js";
-import { SLOT_MS } from "../metrics/time-zone.js";
+import { isoDateToDay, SLOT_MS } from "../metrics/time-zone.js";
 import type { BehaviorRule, MetadataRule, NpsRule, SegmentGroup, SegmentRule } from "./definition.js";
 
 const DAY = 86_400_000;
@@ -21,6 +21,9 @@ export type SegmentData = {
 
 const isGroup = (r: SegmentRule): r is SegmentGroup => "op" in r;
 
+/** Groups inside groups, counting the outermost: enough for any targeting an admin writes by hand. */
+export const MAX_SEGMENT_DEPTH = 10;
+
 const NPS_CATEGORIES: readonly string[] = ["promoter", "passive", "detractor"];
 
 /** Checks an NPS rule field by field (the schema lets every text through so the error can name the field). */
@@ -35,10 +38,11 @@ function checkNpsRule(r: NpsRule, at: string, options: { nps?: boolean }): void 
  * Checks what the schema cannot: each operator and condition has the values it needs.
  * `options.nps: false` refuses NPS rules (nothing supplies NPS answers).
  */
-export function checkSegment(group: SegmentGroup, path = "definition", options: { nps?: boolean } = {}): void {
+export function checkSegment(group: SegmentGroup, path = "definition", options: { nps?: boolean } = {}, depth = 1): void {
+  if (depth > MAX_SEGMENT_DEPTH) throw new ApiError(400, "SEGMENT_TOO_DEEP", `Groups nest at most ${MAX_SEGMENT_DEPTH} levels deep; flatten this one`, path);
   group.rules.forEach((r, i) => {
     const at = `${path}.rules[${i}]`;
-    if (isGroup(r)) return checkSegment(r, at, options);
+    if (isGroup(r)) return checkSegment(r, at, options, depth + 1);
     if (r.kind === "nps") return checkNpsRule(r, at, options);
     if (r.kind === "metadata") {
       const needsValue = !["exists", "notExists"].includes(r.operator);
@@ -49,6 +53,7 @@ export function checkSegment(group: SegmentGroup, path = "definition", options: 
     }
     if (r.condition === "withinLastDays" && r.days === undefined) throw new ApiError(400, "VALUE_REQUIRED", "withinLastDays needs days", `${at}.days`);
     if (r.condition === "since" && r.date === undefined) throw new ApiError(400, "VALUE_REQUIRED", "since needs a date (YYYY-MM-DD)", `${at}.date`);
+    if (r.date !== undefined && isoDateToDay(r.date) === null) throw new ApiError(400, "INVALID_VALUE", `${r.date} is not a date; write a real date as YYYY-MM-DD`, `${at}.date`);
     if ((r.condition === "atLeast" || r.condition === "atMost") && r.count === undefined) throw new ApiError(400, "VALUE_REQUIRED", `${r.condition} needs count`, `${at}.count`);
   });
 }
@@ -82,7 +87,8 @@ function compare(a: MetadataValue | undefined, b: MetadataValue | undefined): nu
 
 /** Whether one metadata value satisfies a rule (SPEC operators). */
 export function metadataMatches(rule: MetadataRule, meta: Metadata, now: number): boolean {
-  const v = meta[rule.key];
+  // Own keys only: a rule on "constructor" must not see what every object inherits.
+  const v = Object.hasOwn(meta, rule.key) ? meta[rule.key] : undefined;
   const present = v !== undefined && v !== null && v !== "";
   switch (rule.operator) {
     case "exists":
@@ -129,7 +135,10 @@ async function behaviorCounts(rule: BehaviorRule, kind: EntityKind, data: Segmen
   if (rule.condition === "withinLastDays" || ((rule.condition === "atLeast" || rule.condition === "atMost" || rule.condition === "never") && rule.days !== undefined)) {
     fromSlot = Math.floor((data.now - (rule.days ?? 0) * DAY) / SLOT_MS);
   } else if (rule.condition === "since" && rule.date) {
-    fromSlot = Math.floor(Date.parse(`${rule.date}T00:00:00Z`) / SLOT_MS);
+    const day = isoDateToDay(rule.date);
+    // checkSegment refuses dates that do not exist; a stored one is read as "no match", never as SQL NaN.
+    if (day === null) return new Map();
+    fromSlot = Math.floor((day * DAY) / SLOT_MS);
   }
   const params: (string | number)[] = [data.appId, rule.id];
   const slotFilter = fromSlot === null ? "" : ` AND r.slot >= ${Math.trunc(fromSlot)}`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { growthRatio, LARGE, LINEAR_LIMIT, SMALL } from "../../../test/growth.js";
 import { matchUrl, parseUrlRule, splitUrl } from "./url-rule.js";
 
 const cases: [rule: string, url: string, expected: boolean][] = [
@@ -137,5 +138,16 @@ describe("splitUrl", () => {
     expect(splitUrl("https://user@Ex.com:81/a/b/?x=1&y#frag")).toEqual({ host: "ex.com:81", path: "/a/b", query: "x=1&y", fragment: "frag" });
     expect(splitUrl("//ex.com")).toEqual({ host: "ex.com", path: "/", query: null, fragment: null });
     expect(splitUrl("/p#h?x")).toEqual({ host: null, path: "/p", query: null, fragment: "h?x" });
+  });
+});
+
+describe("matching cost (issue 15, finding 7b)", () => {
+  // Several wildcards in one segment cost a backtracking regular expression a power of the URL's
+  // length when the URL almost matches; the public guide endpoint matches visitor-chosen URLs.
+  it.each(["/*a*a*a*b", "//*a*a*a*b/x", "/*a*/*b*/~contains:zz"])("is linear in the URL's length for %s", (rule) => {
+    const parsed = parseUrlRule(rule);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const url = (n: number): string => (rule.startsWith("//") ? `https://${"a".repeat(n)}/x` : `https://h/${"a".repeat(n)}/${"b".repeat(n)}`);
+    expect(growthRatio(url, (u) => matchUrl(parsed.value, u), SMALL, LARGE)).toBeLessThan(LINEAR_LIMIT);
   });
 });

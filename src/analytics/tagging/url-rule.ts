@@ -16,6 +16,11 @@
  * - Query parameters and the fragment are ignored unless the rule names them; named parameters
  *   must all be present (and equal when a value is given); the URL may carry others.
  * - A fragment compares exactly; `*` after `#` is refused, as Pendo refuses it.
+ *
+ * Matching is linear in the URL's length whatever the rule (issue 15: the public guide endpoint
+ * matches visitor-chosen URLs against page rules): rules compile to globs matched left to right,
+ * each literal at its first place, never to a backtracking regular expression, whose cost with
+ * several `*` in one segment grew with a power of the URL's length.
  */
 
 export type RuleError = { code: "INVALID_RULE"; message: string; position: number };
@@ -23,11 +28,20 @@ export type RuleResult<T> = { ok: true; value: T } | { ok: false; error: RuleErr
 
 type QueryCondition = { name: string; value: string | null };
 
+/** Text with `*` wildcards, kept as the literals between them: ["a", "", "b"] is `a**b`'s a*…*b. */
+type Glob = readonly string[];
+
+/** A rule's path: whole segments, then nothing more, anything more (`**`), or more containing text. */
+type PathPattern =
+  | { kind: "root" }
+  | { kind: "segments"; segments: readonly Glob[]; rest: "none" | "any" | { contains: string } }
+  | { kind: "anywhere"; contains: string };
+
 /** A parsed page rule, ready to match many URLs. */
 export type UrlRule = {
   readonly source: string;
-  readonly host: RegExp | null;
-  readonly path: RegExp;
+  readonly host: Glob | null;
+  readonly path: PathPattern;
   readonly query: readonly QueryCondition[];
   readonly fragment: string | null;
 };
@@ -36,8 +50,6 @@ const fail = (message: string, position: number): { ok: false; error: RuleError 
   ok: false,
   error: { code: "INVALID_RULE", message, position },
 });
-
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
 const CONTAINS = "~contains:";
 
@@ -48,7 +60,7 @@ export function parseUrlRule(source: string): RuleResult<UrlRule> {
   if (rule.length === 0) return fail("A page rule cannot be empty", 0);
 
   let i = 0;
-  let host: RegExp | null = null;
+  let host: Glob | null = null;
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(rule);
   if (scheme || rule.startsWith("//")) {
     i = scheme ? scheme[0].length : 2;
@@ -58,7 +70,7 @@ export function parseUrlRule(source: string): RuleResult<UrlRule> {
     if (text.length === 0) return fail("Expected a host (or * for any host) after //", lead + start);
     const bad = /[^A-Za-z0-9.\-*:[\]_]/.exec(text);
     if (bad) return fail(`Unexpected character "${bad[0]}" in the host`, lead + start + bad.index);
-    host = text === "*" ? null : new RegExp(`^${text.toLowerCase().split("*").map(escapeRegExp).join("[^/]*")}$`);
+    host = text === "*" ? null : text.toLowerCase().split("*");
   } else if (rule.startsWith(CONTAINS)) {
     return parseContainsOnly(rule, lead);
   } else if (!rule.startsWith("/")) {
@@ -97,37 +109,96 @@ function parseContainsOnly(rule: string, lead: number): RuleResult<UrlRule> {
   const text = end < 0 ? rule.slice(CONTAINS.length) : rule.slice(CONTAINS.length, end);
   if (text.length === 0) return fail("~contains: needs some text to look for", lead + CONTAINS.length);
   if (end >= 0) return fail("~contains: applies to the path; put query parameters in a rule of their own", lead + end);
-  return { ok: true, value: { source: rule, host: null, path: new RegExp(escapeRegExp(decodeSafe(text))), query: [], fragment: null } };
+  return { ok: true, value: { source: rule, host: null, path: { kind: "anywhere", contains: decodeSafe(text) }, query: [], fragment: null } };
 }
 
-/** Turns the rule's path into one anchored regular expression over the decoded URL path. */
-function compilePath(text: string, offset: number): RuleResult<RegExp> {
+/** The literals between the wildcards of a rule's path, split into URL path segments after decoding. */
+function segmentsOf(rawSegments: readonly string[]): Glob[] {
+  // A decoded literal may hold "/" (from %2F): it separates segments as it does in the URL.
+  if (rawSegments.length === 0) return [];
+  const out: string[][] = [[""]];
+  rawSegments.forEach((seg, s) => {
+    if (s > 0) out.push([""]);
+    seg.split("*").forEach((part, k) => {
+      let cur = out[out.length - 1] as string[];
+      if (k > 0) cur.push("");
+      const pieces = decodeSafe(part).split("/");
+      pieces.forEach((piece, j) => {
+        if (j > 0) out.push((cur = [""]));
+        cur[cur.length - 1] += piece;
+      });
+    });
+  });
+  return out;
+}
+
+/** Turns the rule's path into a pattern of whole segments over the decoded URL path. */
+function compilePath(text: string, offset: number): RuleResult<PathPattern> {
   const trimmed = text.length > 1 && text.endsWith("/") ? text.slice(0, -1) : text;
-  if (trimmed === "" || trimmed === "/") return { ok: true, value: /^\/$/ };
+  if (trimmed === "" || trimmed === "/") return { ok: true, value: { kind: "root" } };
   const segments = trimmed.slice(1).split("/");
-  let re = "^";
   let at = offset + 1;
   for (let s = 0; s < segments.length; s++) {
     const seg = segments[s] as string;
     const last = s === segments.length - 1;
     if (seg === "**") {
       if (!last) return fail("** ignores the rest of the path, so it must be the last segment", at);
-      return { ok: true, value: new RegExp(`${re}(?:/.*)?$`) };
+      return { ok: true, value: { kind: "segments", segments: segmentsOf(segments.slice(0, s)), rest: "any" } };
     }
     if (seg.startsWith(CONTAINS)) {
       if (!last) return fail("~contains: looks at the rest of the path, so it must be the last segment", at);
       const needle = seg.slice(CONTAINS.length);
       if (needle.length === 0) return fail("~contains: needs some text to look for", at + CONTAINS.length);
-      return { ok: true, value: new RegExp(`${re}/.*${escapeRegExp(decodeSafe(needle))}`) };
+      return { ok: true, value: { kind: "segments", segments: segmentsOf(segments.slice(0, s)), rest: { contains: decodeSafe(needle) } } };
     }
     const doubled = seg.indexOf("**");
     if (doubled >= 0) return fail("** must be a whole path segment (as in /app/**)", at + doubled);
     const tilde = seg.indexOf("~contains:");
     if (tilde >= 0) return fail("~contains: must start a path segment (as in /app/~contains:text)", at + tilde);
-    re += "/" + seg.split("*").map((part) => escapeRegExp(decodeSafe(part))).join("[^/]*");
     at += seg.length + 1;
   }
-  return { ok: true, value: new RegExp(`${re}$`) };
+  return { ok: true, value: { kind: "segments", segments: segmentsOf(segments), rest: "none" } };
+}
+
+/**
+ * Whether `text[from, to)` matches a glob whose `*` stands for any run of characters. The first
+ * and last literals are anchored; each middle literal is taken at its first place after the one
+ * before, which is enough for `*`-only globs: a later place never leaves more room for the rest.
+ */
+function globMatches(glob: Glob, text: string, from = 0, to = text.length): boolean {
+  const first = glob[0] as string;
+  if (glob.length === 1) return to - from === first.length && text.startsWith(first, from);
+  const lastLiteral = glob[glob.length - 1] as string;
+  if (to - from < first.length + lastLiteral.length || !text.startsWith(first, from) || !text.startsWith(lastLiteral, to - lastLiteral.length)) return false;
+  let at = from + first.length;
+  const end = to - lastLiteral.length;
+  for (let k = 1; k < glob.length - 1; k++) {
+    const literal = glob[k] as string;
+    if (literal === "") continue;
+    const found = text.indexOf(literal, at);
+    if (found < 0 || found + literal.length > end) return false;
+    at = found + literal.length;
+  }
+  return true;
+}
+
+/** Whether a decoded URL path (no trailing slash but the root's) matches a rule's path pattern. */
+function pathMatches(pattern: PathPattern, path: string): boolean {
+  if (pattern.kind === "root") return path === "/";
+  if (pattern.kind === "anywhere") return path.includes(pattern.contains);
+  // Walk the path's segments once; each is matched against its glob in place.
+  let at = 1; // after the leading "/"
+  for (const glob of pattern.segments) {
+    if (at > path.length) return false;
+    const slash = path.indexOf("/", at);
+    const end = slash < 0 ? path.length : slash;
+    if (!globMatches(glob, path, at, end)) return false;
+    at = end + 1;
+  }
+  // `at` is now one past the end of the path, or just after the "/" that starts the rest.
+  if (pattern.rest === "none") return at === path.length + 1;
+  if (pattern.rest === "any") return true;
+  return at <= path.length && path.indexOf(pattern.rest.contains, at) >= 0;
 }
 
 function parseQuery(text: string, offset: number): RuleResult<QueryCondition[]> {
@@ -189,12 +260,14 @@ export function splitUrl(url: string): UrlParts {
   };
 }
 
-function hostMatches(rule: RegExp, host: string | null): boolean {
+function hostMatches(rule: Glob, host: string | null): boolean {
   if (host === null) return false;
-  if (rule.test(host)) return true;
+  // A host never holds "/", so a `*` in a rule's host stays within it as it always did.
+  if (host.includes("/")) return false;
+  if (globMatches(rule, host)) return true;
   // A rule host without a port matches the URL's host on any port.
   const colon = host.lastIndexOf(":");
-  return colon > 0 && !host.endsWith("]") && rule.test(host.slice(0, colon));
+  return colon > 0 && !host.endsWith("]") && globMatches(rule, host, 0, colon);
 }
 
 function queryMatches(conditions: readonly QueryCondition[], query: string | null): boolean {
@@ -219,7 +292,7 @@ function queryMatches(conditions: readonly QueryCondition[], query: string | nul
 /** True when the URL (already split) satisfies the rule. */
 export function matchUrlParts(rule: UrlRule, url: UrlParts): boolean {
   if (rule.host && !hostMatches(rule.host, url.host)) return false;
-  if (!rule.path.test(url.path)) return false;
+  if (!pathMatches(rule.path, url.path)) return false;
   if (rule.fragment !== null && url.fragment !== rule.fragment) return false;
   return queryMatches(rule.query, url.query);
 }

@@ -1,3 +1,4 @@
+import { restoreFormulaText } from "../../kernel/index.js";
 import { formatCsv, parseCsv } from "../csv.js";
 import { CUSTOMER_FIELDS, flattenCustomer, type Customer, type CustomerCreate } from "./customer.js";
 import { customerFromValues, type FieldProblem } from "./customer-input.js";
@@ -32,7 +33,8 @@ export function customersFromCsv(text: string): { customers: { line: number; cus
     header.forEach((h, j) => {
       const cell = cells[j];
       // Blank cells leave a field as it is, except custom fields where blank clears the key.
-      if (cell !== undefined && (cell !== "" || h.startsWith("custom."))) values[h] = cell;
+      // An exported file neutralised formula-like text with a leading quote; importing it restores the value.
+      if (cell !== undefined && (cell !== "" || h.startsWith("custom."))) values[h] = restoreFormulaText(cell);
     });
     const r = customerFromValues(values);
     if (r.ok) customers.push({ line, customer: r.customer });

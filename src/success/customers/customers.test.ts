@@ -48,6 +48,21 @@ describe("customers (Customer Info)", () => {
     expect(lines).toContain('A3,"Gamma, Inc",Active,,300,,,,,,,,,,');
   });
 
+  it("neutralises formula-like text in the export and reads it back unchanged (issue 15, finding 4)", async () => {
+    const name = '=HYPERLINK("https://attacker.example","x")';
+    expect((await call(p, "POST", "/customers", { accountId: "F1", name, custom: { note: "+SUM(1,2)", at: "@A1", minus: "-5" } })).status).toBe(201);
+    const csv = await (await p.api("/api/v1/success/customers/export")).text();
+    const line = csv.split("\r\n").find((l) => l.startsWith("F1,")) as string;
+    expect(line).toContain(`"'=HYPERLINK(""https://attacker.example"",""x"")"`);
+    expect(line).toContain(`'@A1`);
+    expect(line).toContain(`"'+SUM(1,2)"`);
+    expect(line).toContain(",-5");
+    const again = await p.api("/api/v1/success/customers/import", { method: "POST", body: csv, headers: { "content-type": "text/csv" } });
+    expect(await again.json()).toMatchObject({ created: 0, updated: 0 });
+    expect((await call<Customer>(p, "GET", "/customers/F1")).body).toMatchObject({ name, custom: { note: "+SUM(1,2)", at: "@A1", minus: "-5" } });
+    expect((await call(p, "DELETE", "/customers/F1")).status).toBe(204);
+  });
+
   it("lists with filters and paging", async () => {
     const list = await call<{ total: number; customers: Customer[] }>(p, "GET", "/customers?search=Alpha&limit=5");
     expect(list.body.total).toBe(1);

@@ -1,0 +1,51 @@
+/**
+ * How the work of an operation grows with its input, measured within one run: no absolute time is
+ * asserted, only the ratio between two input sizes. Work is counted in CPU time of this process
+ * (`process.cpuUsage`), not wall-clock time, so other processes on a loaded machine do not enter
+ * the figure. A linear operation on an input 16 times larger takes about 16 times the work (less
+ * while fixed costs dominate); a quadratic one 256 times, a cubic one 4,096 times.
+ */
+
+const cpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};
+
+/**
+ * CPU seconds per call of `fn`: the least of several trials, each repeating the call until it has
+ * used `minMs` of CPU. Trials stop after `budgetMs` in all (a pathological call is slow enough alone).
+ */
+export function secondsPerCall(fn: () => unknown, trials = 7, minMs = 5, budgetMs = 250): number {
+  let best = Number.POSITIVE_INFINITY;
+  const began = cpuMicros();
+  for (let t = 0; t < trials && (t === 0 || cpuMicros() - began < budgetMs * 1000); t++) {
+    let calls = 0;
+    const start = cpuMicros();
+    let used = 0;
+    do {
+      fn();
+      calls++;
+      used = cpuMicros() - start;
+    } while (used < minMs * 1000);
+    best = Math.min(best, used / calls / 1e6);
+  }
+  return best;
+}
+
+/** The ratio work(make(large)) / work(make(small)): about large/small when the work is linear. */
+export function growthRatio<T>(make: (size: number) => T, run: (input: T) => unknown, small: number, large: number): number {
+  const a = make(small);
+  const b = make(large);
+  secondsPerCall(() => run(a), 1, 1); // warm the code paths up first
+  secondsPerCall(() => run(b), 1, 1);
+  return secondsPerCall(() => run(b)) / secondsPerCall(() => run(a));
+}
+
+/**
+ * Input sizes 16 times apart, and the largest ratio linear work may show between them: linear gives
+ * about 16 (less while fixed costs dominate), quadratic 256, cubic 4,096. The margin of four
+ * absorbs garbage collection, which grows with the bytes an input makes a call allocate.
+ */
+export const SMALL = 32;
+export const LARGE = 512;
+export const LINEAR_LIMIT = 64;
