@@ -66,7 +66,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-export type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+export type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[]; html: string }[] };
 
 /** Runs axe-core on the page; returns serious and critical violations. */
 export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
