@@ -92,7 +92,7 @@ describe("CRM integration screens", () => {
     await form.getByLabel("Client secret (consumer secret)").fill(CRM.clientSecret);
     await form.getByRole("button", { name: "Connect" }).click();
     const card = page.getByTestId("connection-card");
-    await card.getByText("connected", { exact: true }).waitFor();
+    await card.getByText("Connected", { exact: true }).waitFor();
     await card.getByText(/API requests today/).waitFor();
     const view = await json<{ status: string; grant: string; org?: { username: string } }>("/api/v1/sync/connection");
     expect(view).toMatchObject({ status: "connected", grant: "client_credentials", org: { username: CRM.username } });
