@@ -204,7 +204,7 @@ describe("customer success screens", () => {
     await openScreen(page, "Rules");
     await settled(page);
     const row = page.getByTestId("rules-table").getByRole("row", { name: new RegExp(RULE.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")) });
-    await expect.poll(() => row.getByText("success").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row.getByText("Succeeded", { exact: true }).count(), { timeout: 15_000 }).toBe(1);
     expect(await row.getByText("daily at 01:00").count()).toBe(1);
   }, 180_000);
 
