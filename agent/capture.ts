@@ -1,5 +1,5 @@
 import { elementPath } from "./element-path.js";
-import { ACTIVITY_MS } from "./limits.js";
+import { ACTIVITY_MS, MINUTE_MS } from "./limits.js";
 import type { PathElement } from "./types.js";
 
 /** What capture reports: an event type and, for clicks, the element path. */
@@ -50,13 +50,31 @@ export function startCapture(win: Window, report: Captured, onHidden: () => void
     true,
   );
 
-  win.addEventListener("focus", () => send("focus"));
-  doc.addEventListener("visibilitychange", () => (doc.visibilityState === "visible" ? send("focus") : onHidden()));
+  // A return to the tab fires both visibilitychange (visible) and the window's focus, at the same
+  // instant: one focus event per return. Leaving (hidden, or the window losing focus to another
+  // window) arms the next return; either signal of the return then reports it, the other is ignored.
+  let away = doc.visibilityState === "hidden" || !doc.hasFocus();
+  const returned = (): void => {
+    if (!away) return;
+    away = false;
+    send("focus");
+  };
+  win.addEventListener("focus", returned);
+  win.addEventListener("blur", () => {
+    away = true;
+  });
+  doc.addEventListener("visibilitychange", () => {
+    if (doc.visibilityState === "visible") return returned();
+    away = true;
+    onHidden();
+  });
   win.addEventListener("pagehide", onHidden);
 
   // Activity only says "someone is here"; what was typed or where the mouse went is never read.
+  // A new minute since the last recorded event always counts (see ACTIVITY_MS).
   const activity = (): void => {
-    if (now() - lastReport >= ACTIVITY_MS) send("focus");
+    const t = now();
+    if (t - lastReport >= ACTIVITY_MS || Math.floor(t / MINUTE_MS) !== Math.floor(lastReport / MINUTE_MS)) send("focus");
   };
   for (const type of ACTIVITY_EVENTS) doc.addEventListener(type, activity, { capture: true, passive: true });
 }

@@ -14,8 +14,14 @@ export const BATCH_EVENTS = 50;
 /** keepalive fetch and sendBeacon refuse bodies over 64 KiB; stay under it with headroom. */
 export const MAX_BODY_BYTES = 60_000;
 export const FLUSH_MS = 2_000;
-/** SPEC counts minutes; one activity event per 30 s keeps every active minute covered. */
+/**
+ * SPEC counts active minutes (epoch minutes, ts // 60 000). Activity is reported when the minute
+ * has changed since the last recorded event, and otherwise at most once per 30 s: the first is
+ * what covers every active minute (a gap under 30 s can cross a minute boundary), the second
+ * keeps a tab held open with a still page from looking idle. At most three events a minute.
+ */
 export const ACTIVITY_MS = 30_000;
+export const MINUTE_MS = 60_000;
 /** Offline queue bounds: beyond these, older events are worth less than the storage they use. */
 export const OFFLINE_MAX_EVENTS = 500;
 // The server refuses a batch holding an event older than 7 days; an hour of slack for clock drift.

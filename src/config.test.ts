@@ -39,6 +39,10 @@ describe("loadConfig", () => {
     [{ PENDULUM_LOG_LEVEL: "loud" }, "PENDULUM_LOG_LEVEL"],
     [{ PENDULUM_BASE_URL: "not a url" }, "PENDULUM_BASE_URL"],
     [{ PENDULUM_ADMIN_EMAIL: "nobody" }, "PENDULUM_ADMIN_EMAIL"],
+    [{ PENDULUM_DATABASE_URL: "db.example.com:5432" }, "PENDULUM_DATABASE_URL"],
+    [{ PENDULUM_DATABASE_URL: "mysql://db.example.com/records" }, "PENDULUM_DATABASE_URL"],
+    [{ PENDULUM_DATABASE_URL: "postgres://db.example.com" }, "PENDULUM_DATABASE_URL"],
+    [{ PENDULUM_DATABASE_POOL_SIZE: "0" }, "PENDULUM_DATABASE_POOL_SIZE"],
   ])("refuses %o naming %s", (env, variable) => {
     try {
       loadConfig(env);
@@ -47,5 +51,18 @@ describe("loadConfig", () => {
       expect(e).toBeInstanceOf(ConfigError);
       expect((e as ConfigError).variable).toBe(variable);
     }
+  });
+});
+
+describe("records engine settings", () => {
+  it("keeps records in SQLite by default and takes a PostgreSQL URL with a pool size", () => {
+    expect(loadConfig({}).database).toEqual({ url: undefined, poolSize: 10 });
+    const pg = loadConfig({ PENDULUM_DATABASE_URL: "postgres://app:secret@db.example.com:6543/records", PENDULUM_DATABASE_POOL_SIZE: "25" });
+    expect(pg.database).toEqual({ url: "postgres://app:secret@db.example.com:6543/records", poolSize: 25 });
+  });
+
+  it("names the host but never the password of a URL it refuses", () => {
+    expect(() => loadConfig({ PENDULUM_DATABASE_URL: "postgres://app:secret@db.example.com:6543" })).toThrow(/PENDULUM_DATABASE_URL: names no database on db\.example\.com:6543/);
+    expect(() => loadConfig({ PENDULUM_DATABASE_URL: "postgres://app:secret@db.example.com:6543" })).not.toThrow(/secret/);
   });
 });

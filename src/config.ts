@@ -1,4 +1,5 @@
 import path from "node:path";
+import { DEFAULT_MAX_REFUSED_PERCENT } from "./kernel/index.js";
 
 /** Pendulum's settings, parsed once from the environment. */
 export type Config = {
@@ -32,6 +33,17 @@ export type Config = {
     segmentBytes: number;
   };
   duckdbMemoryLimit: string;
+  /**
+   * Sync and rule runs: above this percentage of attempted records refused by the CRM (or a
+   * store), a run ends partial and stops its chain; at or below it, the refusals are notices
+   * and the run succeeds (ADR 0012).
+   */
+  maxRefusedPercent: number;
+  /**
+   * Where records live: unset, SQLite under the data folder; `postgres://…`, that PostgreSQL
+   * database through a pool of `poolSize` connections (PENDULUM_DATABASE_POOL_SIZE).
+   */
+  database: { url: string | undefined; poolSize: number };
   /**
    * How far V8 lets the JS heap grow past what the last full GC kept, in percent (0 leaves V8's
    * own factor, up to 4x on a machine with GBs of memory). Set by `pendulum start` / `serve`.
@@ -100,6 +112,24 @@ function secret(env: Env, name: string, minLength: number): string | undefined {
   return v;
 }
 
+/** A PostgreSQL URL with a host, or undefined; the password never goes into the error. */
+function databaseUrl(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "is not a URL (expected postgres://user:password@host:5432/database)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError(name, `expected a postgres:// URL, got ${url.protocol}//${url.host} (unset it to keep records in SQLite)`);
+  }
+  if (!url.hostname) throw new ConfigError(name, "names no host (expected postgres://user:password@host:5432/database)");
+  if (url.pathname.length <= 1) throw new ConfigError(name, `names no database on ${url.host} (expected postgres://user:password@${url.host}/database)`);
+  return raw;
+}
+
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const port = integer(env, "PORT", 3000, 0, 65535);
@@ -148,6 +178,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       segmentBytes: size(env, "PENDULUM_INGEST_SEGMENT_BYTES", 64 * 1024 ** 2, 64 * 1024, 1024 ** 3),
     },
     duckdbMemoryLimit: memory,
+    maxRefusedPercent: integer(env, "PENDULUM_MAX_REFUSED_PERCENT", DEFAULT_MAX_REFUSED_PERCENT, 0, 100),
+    database: {
+      url: databaseUrl(env, "PENDULUM_DATABASE_URL"),
+      poolSize: integer(env, "PENDULUM_DATABASE_POOL_SIZE", 10, 1, 200),
+    },
     heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   };
 }

@@ -76,6 +76,8 @@ describe("browser agent against a real Pendulum", () => {
       "/offline/one": page("Offline one", withHost("v-offline"), `<a id="go" href="/offline/two">two</a>`),
       "/offline/two": page("Offline two", withHost("v-offline"), "<p>two</p>"),
       "/edge": page("Edge", withHost("v-edge"), EDGE),
+      "/minutes": page("Minutes", withHost("v-minutes"), `<button id="a">A</button><input id="field" type="text">`),
+      "/tabs": page("Tabs", withHost("v-tabs"), "<p>tabs</p>"),
     });
     browser = await launchBrowser();
   });
@@ -100,7 +102,11 @@ describe("browser agent against a real Pendulum", () => {
     await pg.evaluate(() => history.pushState({}, "", "/app/settings"));
     await pg.evaluate(() => (location.hash = "billing"));
     await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.track("Report exported", { format: "csv", rows: 3 }));
-    await pg.evaluate(() => window.dispatchEvent(new Event("focus")));
+    // The window loses focus to another window and gets it back: a return, reported as focus.
+    await pg.evaluate(() => {
+      window.dispatchEvent(new Event("blur"));
+      window.dispatchEvent(new Event("focus"));
+    });
     await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.updateOptions({ visitor: { plan: "enterprise" } }));
 
     await pg.click("#search");
@@ -258,10 +264,13 @@ describe("browser agent against a real Pendulum", () => {
     await context.close();
   });
 
-  it("sends one activity event per 30 s of activity, and element paths for SVG, long text, labels and deep trees", async () => {
+  it("sends one activity event per 30 s of activity within a minute, and element paths for SVG, long text, labels and deep trees", async () => {
     const context = await browser.newContext();
     const pg = await context.newPage();
-    await pg.clock.install();
+    // Paused at second 2 of a minute: the steps below stay inside their minutes, so only the 30 s rule is at work.
+    const start = Math.floor((Date.now() - 3600_000) / 60_000) * 60_000;
+    await pg.clock.install({ time: start + 1_000 });
+    await pg.clock.pauseAt(start + 2_000);
     await pg.goto(`${site.url}/edge`);
     await agentReady(pg);
     const flush = () => pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
@@ -284,13 +293,17 @@ describe("browser agent against a real Pendulum", () => {
     await flush();
     expect(focusCount()).toBe(before); // the page load already says "active" for this half-minute
 
-    await pg.clock.fastForward(31_000);
+    await pg.clock.fastForward(31_000); // second 33
     await pg.mouse.move(60, 60);
     await pg.mouse.move(70, 70);
     await pg.keyboard.press("Shift");
     await reaches(before + 1);
 
-    await pg.clock.fastForward(31_000);
+    await pg.clock.fastForward(24_000); // second 57: under 30 s, same minute, nothing sent
+    await pg.keyboard.press("PageDown");
+    await flush();
+    expect(focusCount()).toBe(before + 1);
+    await pg.clock.fastForward(7_000); // second 64, the next minute: sent (at most once per 30 s within a minute)
     await pg.keyboard.press("PageDown");
     await reaches(before + 2);
 
@@ -339,6 +352,105 @@ describe("browser agent against a real Pendulum", () => {
     await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
     const after = wire.seen.slice(wire.seen.indexOf(hiddenBatch) + 1).flatMap((r) => (r.body ? (JSON.parse(r.body) as AgentBatch).events : []));
     expect(after.map((e) => e.type)).toContain("focus");
+    await context.close();
+  });
+
+  it("gets every active minute to the server: activity in a new minute is recorded even within 30 s of the last event", async () => {
+    // Issue 16, finding 4: a click at 40:50, typing 41:05–41:17 and a click at 42:30 are three active minutes.
+    const hour = Math.floor((Date.now() - 2 * 3600_000) / 3600_000) * 3600_000;
+    const at = (m: number, s: number): number => hour + m * 60_000 + s * 1000;
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    // The page's clock stands still except when the test moves it, so every event lands on its second.
+    await pg.clock.install({ time: at(40, 39) });
+    await pg.clock.pauseAt(at(40, 40));
+    await pg.goto(`${site.url}/minutes`); // the page load at 40:40
+    await agentReady(pg);
+    const to = async (ms: number): Promise<void> => {
+      const now = await pg.evaluate(() => Date.now());
+      expect(now).toBeLessThanOrEqual(ms);
+      await pg.clock.fastForward(ms - now);
+    };
+    await to(at(40, 50));
+    await pg.click("#a");
+    await to(at(41, 5));
+    await pg.focus("#field");
+    for (let s = 5; s <= 17; s += 3) {
+      await to(at(41, s));
+      await pg.keyboard.press("x");
+    }
+    await to(at(42, 30));
+    await pg.click("#a");
+    await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+    await eventually("the click at 42:30 stored", async () => (await settle(), (await stored("v-minutes")).some((e) => e.ts >= at(42, 30)) ? true : undefined));
+    const events = await stored("v-minutes");
+    const minutes = [...new Set(events.map((e) => Math.floor((e.ts - hour) / 60_000)))].sort((a, b) => a - b);
+    expect(minutes).toEqual([40, 41, 42]);
+    // Still a few events a minute: the load, the click, one activity event in minute 41 (the first
+    // key press), and at 42:30 the mouse moving onto the button (over 30 s since 41:05) and the click.
+    expect(events.map((e) => [e.type, Math.floor((e.ts - hour) / 1000)])).toEqual([
+      ["load", 40 * 60 + 40],
+      ["click", 40 * 60 + 50],
+      ["focus", 41 * 60 + 5],
+      ["focus", 42 * 60 + 30],
+      ["click", 42 * 60 + 30],
+    ]);
+    // The server's own count agrees: three active minutes for the visitor that hour.
+    const day = new Date(hour).toISOString().slice(0, 10);
+    const report = await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "minutes of v-minutes", kind: "visitor", range: { from: day, to: day }, timeZone: "UTC", columns: ["minutes"] }) });
+    const id = ((await report.json()) as { id: string }).id;
+    const rows = ((await (await p.api(`/api/v1/reports/${id}/results`)).json()) as { rows: { id: string; values: { minutes: number } }[] }).rows;
+    expect(rows.find((r) => r.id === "v-minutes")?.values.minutes).toBe(3);
+    await context.close();
+  });
+
+  it("records one focus event per return to a tab, though the browser fires both visibility and window focus", async () => {
+    const context = await browser.newContext();
+    const pg = await context.newPage();
+    await pg.clock.install();
+    await pg.goto(`${site.url}/tabs`);
+    await agentReady(pg);
+    const leave = () =>
+      pg.evaluate(() => {
+        // Headless Chromium stays visible and focused; stand in for the user switching to another tab.
+        window.dispatchEvent(new Event("blur"));
+        Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
+    const back = () =>
+      pg.evaluate(() => {
+        // Coming back, Chromium fires visibilitychange and then the window's focus, at the same instant.
+        Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+        window.dispatchEvent(new Event("focus"));
+      });
+    const focusEvents = async (): Promise<number> => {
+      await pg.evaluate(() => (window as unknown as PageWithAgent).pendulum.flush());
+      return wire.seen
+        .filter((r) => r.path.startsWith("/data/ingest") && r.body.includes('"v-tabs"'))
+        .flatMap((r) => (JSON.parse(r.body) as AgentBatch).events)
+        .filter((e) => e.type === "focus").length;
+    };
+    expect(await focusEvents()).toBe(0);
+    for (let n = 1; n <= 3; n++) {
+      await pg.clock.fastForward(60_000);
+      await leave();
+      await pg.clock.fastForward(60_000);
+      await back();
+      await eventually(`focus event ${n}`, async () => ((await focusEvents()) >= n ? true : undefined));
+      expect(await focusEvents()).toBe(n);
+    }
+    // Switching windows without hiding the tab (blur, then focus) is a return too.
+    await leave().then(() => undefined);
+    await pg.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { value: "visible", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    await eventually("focus event 4", async () => ((await focusEvents()) >= 4 ? true : undefined));
+    await pg.evaluate(() => window.dispatchEvent(new Event("blur")));
+    await pg.evaluate(() => window.dispatchEvent(new Event("focus")));
+    await eventually("focus event 5", async () => ((await focusEvents()) >= 5 ? true : undefined));
+    expect(await focusEvents()).toBe(5);
     await context.close();
   });
 });

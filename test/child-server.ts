@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { testEnvironment } from "./harness.js";
+import { testRecordsEnvironment } from "./postgres.js";
 
 export type ChildServer = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
@@ -16,6 +17,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
     env: {
       ...process.env,
       ...testEnvironment(dataDir),
+      ...(await testRecordsEnvironment(dataDir)),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

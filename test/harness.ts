@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config.js";
+import { testRecordsEnvironment } from "./postgres.js";
 import { composeDefault, startComposed, type Composition, type DefaultModules, type Modules, type Pendulum } from "../src/server/index.js";
 
 export const TEST_TOKEN = "pdl_test_admin_token_0123456789";
@@ -34,6 +35,8 @@ export async function startTestPendulum(options: TestOptions & { compose?: Compo
   const config = loadConfig({
     ...testEnvironment(dataDir),
     PENDULUM_FLUSH_INTERVAL_MS: "50",
+    // Under `npm run test:postgres`, a database of this data folder's own on the test server.
+    ...(await testRecordsEnvironment(dataDir)),
     ...options.env,
   });
   const started = await startComposed(config, options.compose ?? composeDefault, { clock: options.clock });

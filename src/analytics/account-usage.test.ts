@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../test/harness.js";
 
-type Day = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
+type Day = { date: string; visitors: number; minutes: number; featureClicks: number; clicks: number; pageViews: number; events: number };
 type Usage = { accountId: string; timeZone: string; from: string; to: string; days: Day[] };
-type Sent = { visitor: string; account: string; type: "load" | "click" | "track"; ts: number };
+type Sent = { visitor: string; account: string; type: "load" | "click" | "track"; ts: number; onFeature?: boolean };
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -13,20 +13,21 @@ const sent: Sent[] = [];
 /** Local date of an instant in a zone, as the endpoint names days. */
 const localDate = (ms: number, timeZone: string): string => new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(ms));
 
-/** The series computed straight from what was sent: per local day, distinct visitors, distinct visitor-minutes of agent events, clicks, loads, events. */
+/** The series computed straight from what was sent: per local day, distinct visitors, distinct visitor-minutes of agent events, clicks on the feature, all clicks, loads, events. */
 function expected(account: string, timeZone: string): Map<string, Omit<Day, "date">> {
-  const out = new Map<string, { visitors: Set<string>; minutes: Set<string>; featureClicks: number; pageViews: number; events: number }>();
+  const out = new Map<string, { visitors: Set<string>; minutes: Set<string>; featureClicks: number; clicks: number; pageViews: number; events: number }>();
   for (const e of sent.filter((s) => s.account === account)) {
     const date = localDate(e.ts, timeZone);
-    const d = out.get(date) ?? { visitors: new Set(), minutes: new Set(), featureClicks: 0, pageViews: 0, events: 0 };
+    const d = out.get(date) ?? { visitors: new Set(), minutes: new Set(), featureClicks: 0, clicks: 0, pageViews: 0, events: 0 };
     d.visitors.add(e.visitor);
     if (e.type !== "track") d.minutes.add(`${e.visitor}:${Math.floor(e.ts / MINUTE)}`);
-    if (e.type === "click") d.featureClicks++;
+    if (e.type === "click") d.clicks++;
+    if (e.type === "click" && e.onFeature) d.featureClicks++;
     if (e.type === "load") d.pageViews++;
     d.events++;
     out.set(date, d);
   }
-  return new Map([...out].map(([date, d]) => [date, { visitors: d.visitors.size, minutes: d.minutes.size, featureClicks: d.featureClicks, pageViews: d.pageViews, events: d.events }]));
+  return new Map([...out].map(([date, d]) => [date, { visitors: d.visitors.size, minutes: d.minutes.size, featureClicks: d.featureClicks, clicks: d.clicks, pageViews: d.pageViews, events: d.events }]));
 }
 
 beforeAll(async () => {
@@ -46,8 +47,9 @@ beforeAll(async () => {
     const base = Math.floor((now - daysAgo * 24 * HOUR) / HOUR) * HOUR + 7 * MINUTE;
     const all: Sent[] = [
       { visitor, account, type: "load", ts: base },
-      { visitor, account, type: "click", ts: base + 20_000 },
-      { visitor, account, type: "click", ts: base + 3 * MINUTE },
+      // One click on the "Save" feature, one on an element no feature matches (issue 16, finding 3).
+      { visitor, account, type: "click", ts: base + 20_000, onFeature: true },
+      { visitor, account, type: "click", ts: base + 3 * MINUTE, onFeature: false },
       { visitor, account, type: "load", ts: base + 5 * HOUR },
       { visitor, account, type: "track", ts: base + 5 * HOUR + 9 * MINUTE },
     ];
@@ -59,12 +61,14 @@ beforeAll(async () => {
       body: JSON.stringify({
         visitor: { id: visitor },
         account: { id: account },
-        events: events.map((e) => ({ type: e.type, ts: e.ts, url: "https://app.example.com/home", ...(e.type === "click" ? { element: [{ tag: "button", id: "save" }] } : {}), ...(e.type === "track" ? { name: "Exported" } : {}) })),
+        events: events.map((e) => ({ type: e.type, ts: e.ts, url: "https://app.example.com/home", ...(e.type === "click" ? { element: e.onFeature ? [{ tag: "button", id: "save" }] : [{ tag: "div", classes: ["card"] }] } : {}), ...(e.type === "track" ? { name: "Exported" } : {}) })),
       }),
     });
     expect(res.status).toBe(200);
   }
   await p.modules.analytics.settle();
+  const feature = await p.api("/api/v1/features", { method: "POST", body: JSON.stringify({ name: "Save", selector: "button#save" }) });
+  expect(feature.status).toBe(201);
 });
 afterAll(async () => {
   await p?.close();

@@ -6,11 +6,13 @@ import type { DuckDbEventStore } from "../store/index.js";
 import type { AppStore } from "./apps.js";
 import type { MetadataStore } from "./metadata.js";
 import { ensureRollupTables } from "./metrics/index.js";
+import { ensureMappingTables } from "./tagging/index.js";
 import { localDaySql, localRange, SLOT_MS } from "./metrics/time-zone.js";
 import { localDate } from "./reports/index.js";
 
 /** One local day of an account's usage; days without activity are present with zeros. */
-export type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
+/** `featureClicks`: clicks matching at least one feature; `clicks`: every click. */
+export type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; clicks: number; pageViews: number; events: number };
 export type AccountUsage = { accountId: string; timeZone: string; from: string; to: string; days: UsageDay[] };
 
 const DAY_MS = 86_400_000;
@@ -31,6 +33,7 @@ export async function accountUsage(
   if (!resolved.ok) throw new ApiError(400, resolved.error.code, resolved.error.message, "timeZone");
   const range = resolved.value;
   await ensureRollupTables(conn);
+  await ensureMappingTables(conn);
   const mask = q.trackEventsCountAsActivity ? "(agent_mask::INTEGER | track_mask::INTEGER)" : "agent_mask::INTEGER";
   const sql = `
     SELECT coalesce(to_json(list(d ORDER BY d.day))::VARCHAR, '[]') FROM (
@@ -39,6 +42,15 @@ export async function accountUsage(
         SELECT *, ${localDaySql(range, "slot", SLOT_MS)} AS day FROM rollup_activity
         WHERE app_id = $app AND account_id = $acc AND slot >= ${range.startSlot} AND slot < ${range.endSlot})
       GROUP BY day) d`;
+  // Feature clicks: clicks on elements some feature's rule matches, each click once.
+  const featureSql = `
+    SELECT coalesce(to_json(list(d))::VARCHAR, '[]') FROM (
+      SELECT ${localDaySql(range, "slot", SLOT_MS)} AS day, sum(clicks) AS n FROM rollup_elements
+      WHERE app_id = $app AND account_id = $acc AND slot >= ${range.startSlot} AND slot < ${range.endSlot}
+        AND element_id IN (SELECT DISTINCT element_id FROM feature_elements)
+      GROUP BY ALL) d`;
+  const featureReader = await conn.runAndReadAll(featureSql, { app: q.appId, acc: q.accountId });
+  const onFeatures = new Map((JSON.parse(String(featureReader.getRowsJS()[0]?.[0] ?? "[]")) as { day: number; n: number }[]).map((r) => [Number(r.day), Number(r.n)]));
   const reader = await conn.runAndReadAll(sql, { app: q.appId, acc: q.accountId });
   const found = JSON.parse(String(reader.getRowsJS()[0]?.[0] ?? "[]")) as { day: number; visitors: number; minutes: number; clicks: number; loads: number; events: number }[];
   const byDay = new Map(found.map((r) => [Number(r.day), r]));
@@ -49,7 +61,8 @@ export async function accountUsage(
       date: dayDate(day),
       visitors: Number(r?.visitors ?? 0),
       minutes: Number(r?.minutes ?? 0),
-      featureClicks: Number(r?.clicks ?? 0),
+      featureClicks: onFeatures.get(day) ?? 0,
+      clicks: Number(r?.clicks ?? 0),
       pageViews: Number(r?.loads ?? 0),
       events: Number(r?.events ?? 0),
     });
@@ -76,7 +89,7 @@ export function registerAccountUsageRoute(
     {
       schema: {
         tags: ["metadata"],
-        summary: "An account's daily visitors, minutes, feature clicks and page views over the last N days",
+        summary: "An account's daily visitors, minutes, feature clicks (clicks matching a feature), all clicks and page views over the last N days",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: UsageQuery,
       },

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { ModuleMigrations, Records } from "../store/index.js";
+import { greatest, jsonMerge, jsonValueLike, least, type ModuleMigrations, type Records } from "../store/index.js";
 
 /** Metadata groups: `agent` from initialize (read-only elsewhere), `custom` by API, `crm` pulled (read-only). */
 export type MetadataGroup = "agent" | "custom" | "crm";
@@ -104,9 +104,9 @@ export function createMetadataStore(records: Records) {
                 .values({ app_id: b.appId, id, first_seen: s.first, last_seen: s.last, agent, custom: "{}", crm: "{}" })
                 .onConflict((oc) =>
                   oc.columns(["app_id", "id"]).doUpdateSet({
-                    first_seen: sql<number>`min(${sql.ref(`${kind}.first_seen`)}, excluded.first_seen)`,
-                    last_seen: sql<number>`max(${sql.ref(`${kind}.last_seen`)}, excluded.last_seen)`,
-                    agent: sql<string>`json_patch(${sql.ref(`${kind}.agent`)}, excluded.agent)`,
+                    first_seen: least(trx, sql.ref<number>(`${kind}.first_seen`), sql.ref<number>("excluded.first_seen")),
+                    last_seen: greatest(trx, sql.ref<number>(`${kind}.last_seen`), sql.ref<number>("excluded.last_seen")),
+                    agent: jsonMerge(trx, sql.ref<string>(`${kind}.agent`), sql.ref<string>("excluded.agent")),
                   }),
                 )
                 .execute();
@@ -118,8 +118,8 @@ export function createMetadataStore(records: Records) {
               .values({ app_id: b.appId, visitor_id: l.visitorId, account_id: l.accountId, first_seen: l.first, last_seen: l.last })
               .onConflict((oc) =>
                 oc.columns(["app_id", "visitor_id", "account_id"]).doUpdateSet({
-                  first_seen: sql<number>`min(visitor_accounts.first_seen, excluded.first_seen)`,
-                  last_seen: sql<number>`max(visitor_accounts.last_seen, excluded.last_seen)`,
+                  first_seen: least(trx, sql.ref<number>("visitor_accounts.first_seen"), sql.ref<number>("excluded.first_seen")),
+                  last_seen: greatest(trx, sql.ref<number>("visitor_accounts.last_seen"), sql.ref<number>("excluded.last_seen")),
                 }),
               )
               .execute();
@@ -152,7 +152,7 @@ export function createMetadataStore(records: Records) {
       const q = page.q?.trim().toLowerCase() ?? "";
       // LIKE with its wildcards escaped, so "50%" or "a_b" are searched as written.
       const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      const inValues = (column: "agent" | "custom" | "crm") => sql<boolean>`exists (select 1 from json_each(${sql.ref(column)}) where lower(cast(value as text)) like ${pattern} escape '\\')`;
+      const inValues = (column: "agent" | "custom" | "crm") => jsonValueLike(db, sql.ref<string>(column), pattern);
       const base = db
         .selectFrom(t)
         .where("app_id", "=", appId)
@@ -166,7 +166,7 @@ export function createMetadataStore(records: Records) {
       const t = table(kind);
       const r = await db
         .updateTable(t)
-        .set({ custom: sql<string>`json_patch(custom, ${JSON.stringify(values)})` })
+        .set({ custom: jsonMerge(db, sql.ref<string>("custom"), sql.val(JSON.stringify(values))) })
         .where("app_id", "=", appId)
         .where("id", "=", id)
         .executeTakeFirst();

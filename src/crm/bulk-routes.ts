@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
-import { opContext, sessionOf, versionOf } from "./routes.js";
+import { opContext, sessionOf, versionOf } from "./request-context.js";
 import type { CrmServices } from "./services.js";
 
 const Operation = Type.Union([Type.Literal("insert"), Type.Literal("update"), Type.Literal("upsert"), Type.Literal("delete"), Type.Literal("hardDelete")]);

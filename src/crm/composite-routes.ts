@@ -3,9 +3,10 @@ import type { HttpApp } from "../kernel/index.js";
 import { Rollback } from "./data.js";
 import { SfError } from "./errors.js";
 import type { OpContext, OpReply } from "./ops.js";
-import { opContext, send } from "./routes.js";
+import { list, opContext, send } from "./request-context.js";
 import type { CrmServices } from "./services.js";
 import type { Db } from "./sql.js";
+import { createTrees } from "./tree.js";
 import { parseVersion } from "./versions.js";
 
 const CollectionBody = Type.Object({ allOrNone: Type.Optional(Type.Boolean()), records: Type.Array(Type.Record(Type.String(), Type.Unknown())) }, { additionalProperties: true });
@@ -17,11 +18,7 @@ const Subrequest = Type.Object({ method: Type.String(), url: Type.String(), refe
 const CompositeBody = Type.Object({ allOrNone: Type.Optional(Type.Boolean()), collateSubrequests: Type.Optional(Type.Boolean()), compositeRequest: Type.Array(Subrequest, { maxItems: 25 }) });
 const BatchBody = Type.Object({ haltOnError: Type.Optional(Type.Boolean()), batchRequests: Type.Array(Type.Object({ method: Type.String(), url: Type.String(), richInput: Type.Optional(Type.Unknown()) }, { additionalProperties: true }), { maxItems: 25 }) });
 
-function list(raw: string | undefined): string[] {
-  return (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-}
-
-/** `/composite/sobjects` (Collections), `/composite` with references, and `/composite/batch`. */
+/** `/composite/sobjects` (Collections), `/composite` with references, `/composite/batch` and `/composite/tree`. */
 export function registerCompositeRoutes(api: HttpApp, svc: CrmServices): void {
   api.post("/data/:version/composite/sobjects", { schema: { body: CollectionBody } }, async (request, reply) => send(reply, await svc.ops.createMany(opContext(request), request.body)));
   api.patch("/data/:version/composite/sobjects", { schema: { body: CollectionBody } }, async (request, reply) => send(reply, await svc.ops.updateMany(opContext(request), request.body)));
@@ -33,6 +30,9 @@ export function registerCompositeRoutes(api: HttpApp, svc: CrmServices): void {
   );
   api.post("/data/:version/composite/sobjects/:sobject", { schema: { params: TypeParams, body: RetrieveBody } }, async (request, reply) =>
     send(reply, await svc.ops.retrieveMany(opContext(request), request.params.sobject, request.body.ids, request.body.fields)),
+  );
+  api.post("/data/:version/composite/tree/:sobject", { schema: { params: TypeParams } }, async (request, reply) =>
+    send(reply, await createTrees(svc.data, opContext(request), request.params.sobject, request.body)),
   );
   api.get("/data/:version/composite/sobjects/:sobject", { schema: { params: TypeParams, querystring: IdsQuery } }, async (request, reply) =>
     send(reply, await svc.ops.retrieveMany(opContext(request), request.params.sobject, list(request.query.ids), list(request.query.fields))),

@@ -15,7 +15,7 @@ import { CRM_CLIENT_ID, CRM_CLIENT_SECRET, CRM_PASSWORD, CRM_USER, startCrm, typ
 
 describe("password checks of the CRM's OAuth server", () => {
   it("runs the KDF once for an unknown username, as for a known one", async () => {
-    const records = openRecords({ engine: "sqlite", file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-crm-kdf-")), "records.sqlite") });
+    const records = await openRecords({ engine: "sqlite", file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-crm-kdf-")), "records.sqlite") });
     await ensureCrmSchema(records.db);
     const scrypt = promisify(crypto.scrypt) as Kdf;
     let calls = 0;

@@ -1,9 +1,9 @@
 import type { Kysely, Transaction } from "kysely";
 import { SfError } from "./errors.js";
 import { makeId, normalizeId } from "./ids.js";
-import { q, type FieldDef, type ObjectDef } from "./metadata.js";
+import { paramOf, q, type FieldDef, type ObjectDef } from "./metadata.js";
 import { loadObjects, nextCounter } from "./schema.js";
-import { all, exec, type Db } from "./sql.js";
+import { all, exec, execUndoable, onPostgres, rowOrder, uniqueViolationColumn, type Db } from "./sql.js";
 import { fromCell, toCell, type Cell } from "./values.js";
 
 /** The per-record outcome Collections, Composite and Bulk report. */
@@ -52,7 +52,7 @@ export type CrmData = ReturnType<typeof createCrmData>;
 export function createCrmData(db: Kysely<object>, clock: () => number) {
   let objects = new Map<string, ObjectDef>();
   const counters = new Map<string, number>();
-  let dataVersion = -1;
+  let dataVersion: number | string = -1;
 
   async function reload(): Promise<void> {
     objects = await loadObjects(db);
@@ -110,11 +110,11 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     if (missing.length > 0) throw new SfError(400, "REQUIRED_FIELD_MISSING", `Required fields are missing: [${missing.join(", ")}]`, missing);
   }
 
-  /** Maps SQLite's unique-index failure to DUPLICATE_VALUE naming the record that holds the value. */
+  /** Maps a unique-index failure (either engine's) to DUPLICATE_VALUE naming the record that holds the value. */
   async function duplicateError(trx: Db, obj: ObjectDef, cells: Cells, e: unknown): Promise<never> {
-    const m = e instanceof Error ? /UNIQUE constraint failed: \w+\.(\w+)/.exec(e.message) : null;
-    if (!m) throw e;
-    const f = obj.byLowerName.get((m[1] as string).toLowerCase());
+    const column = uniqueViolationColumn(e);
+    if (!column) throw e;
+    const f = obj.byLowerName.get(column.toLowerCase());
     if (!f) throw e;
     const holder = await all(trx, `SELECT "Id" FROM ${q(obj.table)} WHERE ${q(f.name)} = ? LIMIT 1`, [cells.get(f) ?? null]);
     throw new SfError(400, "DUPLICATE_VALUE", `duplicate value found: ${f.name} duplicates value on record with id: ${String(holder[0]?.["Id"] ?? "")}`, [f.name]);
@@ -163,7 +163,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     const id = newId(obj);
     const { cols, vals } = insertRow(obj, cells, id, stamp(), userId);
     try {
-      await exec(trx, `INSERT INTO ${q(obj.table)} (${cols.map(q).join(", ")}) VALUES (${vals.map(() => "?").join(", ")})`, vals);
+      await execUndoable(trx, `INSERT INTO ${q(obj.table)} (${cols.map(q).join(", ")}) VALUES (${vals.map(() => "?").join(", ")})`, vals);
     } catch (e) {
       await duplicateError(trx, obj, cells, e);
     }
@@ -195,7 +195,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     }
     let changes = 0;
     try {
-      changes = (await exec(trx, `UPDATE ${q(obj.table)} SET ${sets.join(", ")} WHERE "Id" = ? AND "IsDeleted" = 0`, [...params, id])).changes;
+      changes = (await execUndoable(trx, `UPDATE ${q(obj.table)} SET ${sets.join(", ")} WHERE "Id" = ? AND "IsDeleted" = 0`, [...params, id])).changes;
     } catch (e) {
       await duplicateError(trx, obj, cells, e);
     }
@@ -306,7 +306,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       }
       for (const f of fields) sets.push(`${q(f.name)} = ${column(f)}`);
       const per = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / (fields.length + 1))));
-      const tuple = `(${["?", ...fields.map(() => "?")].join(", ")})`;
+      // PostgreSQL types a VALUES list from its first row alone, so each column says its type.
+      const engine = onPostgres(db) ? "postgres" : "sqlite";
+      const tuple = `(${["?", ...fields.map((f) => paramOf(f, engine))].join(", ")})`;
       for (let at = 0; at < rows.length; at += per) {
         const slice = rows.slice(at, at + per);
         const params: Cell[] = [now, userId, now];
@@ -374,7 +376,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       for (let at = 0; at < values.length; at += LOOKUP_CHUNK) {
         const slice = values.slice(at, at + LOOKUP_CHUNK);
         // rowid order is the order the one-record lookup (index on the key, then rowid) lists duplicates in.
-        const rows = await all(trx, `SELECT "Id", ${q(keyField.name)} AS k FROM ${q(obj.table)} WHERE ${q(keyField.name)} IN (${slice.map(() => "?").join(", ")}) AND "IsDeleted" = 0 ORDER BY rowid`, slice);
+        const rows = await all(trx, `SELECT "Id", ${q(keyField.name)} AS k FROM ${q(obj.table)} WHERE ${q(keyField.name)} IN (${slice.map(() => "?").join(", ")}) AND "IsDeleted" = 0 ORDER BY ${rowOrder(trx)}`, slice);
         for (const r of rows) {
           const id = String(r["Id"]);
           const key = nocaseKey(r["k"]);
@@ -392,8 +394,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
       const statements = plannedStatements(obj, pending, userId);
-      // One statement undoes itself when SQLite refuses it; several need a savepoint.
-      const guarded = statements.length > 1;
+      // One statement undoes itself when SQLite refuses it; several need a savepoint, and so does
+      // any on PostgreSQL, where a refused statement aborts the whole transaction.
+      const guarded = statements.length > 1 || onPostgres(trx);
       const updated = new Set<string>();
       if (guarded) await exec(trx, "SAVEPOINT crm_write_many");
       try {
@@ -499,8 +502,12 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     reload,
     /** Reloads metadata when another connection (e.g. `pendulum crm field add`) changed the file. */
     async refreshIfChanged(): Promise<void> {
-      const rows = await all(db, "PRAGMA data_version");
-      const v = Number(rows[0]?.["data_version"]);
+      // SQLite counts other connections' commits; PostgreSQL has no such counter, so there the
+      // custom-field table's size and newest stamp say whether a field came or went.
+      const rows = onPostgres(db)
+        ? await all(db, `SELECT count(*) AS n, max("SystemModstamp") AS m, max("_row") AS r FROM crm_fields`)
+        : await all(db, "PRAGMA data_version");
+      const v = onPostgres(db) ? JSON.stringify(rows[0] ?? {}) : Number(rows[0]?.["data_version"]);
       if (v !== dataVersion) {
         dataVersion = v;
         await reload();
@@ -515,6 +522,11 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       return o;
     },
     resolveField,
+    /** Live (not deleted) records of an object, for `/limits/recordCount`. */
+    async liveCount(obj: ObjectDef): Promise<number> {
+      const rows = await all(db, `SELECT count(*) AS n FROM ${q(obj.table)} WHERE "IsDeleted" = 0`);
+      return Number(rows[0]?.["n"] ?? 0);
+    },
     prepare,
     insert,
     update,

@@ -1,4 +1,4 @@
-import type { FieldDef, ObjectDef } from "./metadata.js";
+import type { ChildRelationship, FieldDef, ObjectDef } from "./metadata.js";
 
 const SOAP: Record<FieldDef["type"], string> = {
   id: "tns:ID",
@@ -60,11 +60,11 @@ export function describeField(f: FieldDef): Record<string, unknown> {
 }
 
 /** `/sobjects/{object}/describe`. */
-export function describeObject(version: string, obj: ObjectDef): Record<string, unknown> {
+export function describeObject(version: string, obj: ObjectDef, children: ChildRelationship[]): Record<string, unknown> {
   return {
     ...globalEntry(version, obj),
     fields: obj.fields.map(describeField),
-    childRelationships: obj.name === "Account" ? [{ childSObject: "Contact", field: "AccountId", relationshipName: "Contacts", cascadeDelete: false }] : [],
+    childRelationships: children.map((c) => ({ childSObject: c.child.name, field: c.field.name, relationshipName: c.relationshipName, cascadeDelete: false })),
     recordTypeInfos: [],
     supportedScopes: [{ label: "All", name: "everything" }],
   };

@@ -9,6 +9,7 @@ export const KEY_PREFIX = {
   Contact: "003",
   User: "005",
   Organization: "00D",
+  Profile: "00e",
   CustomField: "00N",
   IngestJob: "750",
   QueryCursor: "01g",

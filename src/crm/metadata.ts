@@ -1,4 +1,5 @@
 import { KEY_PREFIX } from "./ids.js";
+import { PG_NOCASE } from "./sql.js";
 
 /** Custom field types as the Tooling API and `pendulum crm field add` name them. */
 export const CUSTOM_FIELD_TYPES = ["Text", "LongTextArea", "Number", "Currency", "Percent", "Checkbox", "Date", "DateTime", "Picklist", "Email", "Url"] as const;
@@ -138,6 +139,7 @@ export const STANDARD_OBJECTS: Array<Omit<ObjectDef, "byLowerName" | "fields"> &
       { name: "Name", type: "string", label: "Full Name", length: 121 },
       { name: "IsActive", type: "boolean", label: "Active" },
       { name: "TimeZoneSidKey", type: "string", label: "Time Zone", length: 40 },
+      { name: "ProfileId", type: "reference", label: "Profile ID", referenceTo: ["Profile"] },
       ...audit,
     ],
   },
@@ -155,9 +157,36 @@ export const STANDARD_OBJECTS: Array<Omit<ObjectDef, "byLowerName" | "fields"> &
       { name: "OrganizationType", type: "string", label: "Edition", length: 40 },
       { name: "IsSandbox", type: "boolean", label: "Is Sandbox" },
       { name: "InstanceName", type: "string", label: "Instance Name", length: 5 },
+      { name: "NamespacePrefix", type: "string", label: "Namespace Prefix", length: 15 },
+      { name: "TrialExpirationDate", type: "datetime", label: "Trial Expiration Date" },
       ...audit,
     ],
   },
+  {
+    name: "Profile",
+    label: "Profile",
+    labelPlural: "Profiles",
+    keyPrefix: KEY_PREFIX.Profile,
+    table: "crm_profile",
+    custom: false,
+    writable: false,
+    fields: [
+      idField,
+      { name: "Name", type: "string", label: "Name", length: 255 },
+      { name: "Description", type: "string", label: "Description", length: 255 },
+      { name: "UserType", type: "picklist", label: "User Type", length: 40, picklistValues: ["Standard", "PowerPartner", "CsnOnly", "Guest"] },
+      ...audit,
+    ],
+  },
+];
+
+/** The standard profiles every org has; the CRM's users get System Administrator. */
+export const STANDARD_PROFILES: ReadonlyArray<{ name: string; description: string }> = [
+  { name: "System Administrator", description: "Can configure and customize the org and see and change every record" },
+  { name: "Standard User", description: "Can create and edit most records" },
+  { name: "Read Only", description: "Can view records but not change them" },
+  { name: "Minimum Access - Salesforce", description: "Starts with no access; permission sets grant what a user needs" },
+  { name: "Standard Platform User", description: "Can use custom apps but not the standard CRM apps" },
 ];
 
 /** The Tooling API's CustomField object, stored in the `crm_fields` metadata table. */
@@ -241,23 +270,48 @@ export function customFieldDef(row: CustomFieldRow): FieldDef {
   });
 }
 
-/** The SQLite column declaration for a field. */
-export function columnType(f: FieldDef): string {
+/**
+ * The column declaration for a field. On PostgreSQL, text compares without regard to case through
+ * a nondeterministic ICU collation (NOCASE's counterpart), dates as ISO text byte by byte, and
+ * numbers are 64-bit / double precision like SQLite's.
+ */
+export function columnType(f: FieldDef, engine: "sqlite" | "postgres" = "sqlite"): string {
+  const pg = engine === "postgres";
   switch (f.type) {
     case "double":
     case "currency":
     case "percent":
-      return "REAL";
+      return pg ? "DOUBLE PRECISION" : "REAL";
     case "int":
-      return "INTEGER";
+      return pg ? "BIGINT" : "INTEGER";
     case "boolean":
-      return "INTEGER NOT NULL DEFAULT 0";
+      return pg ? "BIGINT NOT NULL DEFAULT 0" : "INTEGER NOT NULL DEFAULT 0";
     case "date":
     case "datetime":
-      return "TEXT";
+      return pg ? `TEXT COLLATE "C"` : "TEXT";
+    case "id":
+    case "reference":
+      // Ids are exact (their case is part of them) and join the "C"-collated Id columns.
+      return pg ? `TEXT COLLATE "C"` : "TEXT COLLATE NOCASE";
     default:
       // Salesforce compares text without regard to case; NOCASE gives that to =, IN, ORDER BY and indexes.
-      return "TEXT COLLATE NOCASE";
+      return pg ? `TEXT COLLATE ${PG_NOCASE}` : "TEXT COLLATE NOCASE";
+  }
+}
+
+/** The SQL type a parameter is cast to where PostgreSQL cannot infer it (VALUES lists); SQLite needs none. */
+export function paramOf(f: FieldDef, engine: "sqlite" | "postgres"): string {
+  if (engine === "sqlite") return "?";
+  switch (f.type) {
+    case "double":
+    case "currency":
+    case "percent":
+      return "CAST(? AS DOUBLE PRECISION)";
+    case "int":
+    case "boolean":
+      return "CAST(? AS BIGINT)";
+    default:
+      return "CAST(? AS TEXT)";
   }
 }
 
@@ -268,3 +322,23 @@ export function q(identifier: string): string {
 
 /** API names the CRM accepts for custom fields: letters, digits and single underscores, ending in __c. */
 export const CUSTOM_FIELD_NAME = /^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*__c$/;
+
+/** A parent-to-child relationship (Account → Contacts through Contact.AccountId). */
+export type ChildRelationship = { relationshipName: string; child: ObjectDef; field: FieldDef };
+
+/**
+ * The child relationships of an object: every lookup a writable object has to it, other than
+ * audit and owner fields, named by the child's plural label (`Contacts`) as Salesforce names
+ * standard ones.
+ */
+export function childRelationshipsOf(parent: ObjectDef, objects: ObjectDef[]): ChildRelationship[] {
+  const out: ChildRelationship[] = [];
+  for (const child of objects) {
+    if (!child.writable) continue;
+    for (const f of child.fields) {
+      if (f.type !== "reference" || f.system || f.name === "OwnerId" || !f.referenceTo.includes(parent.name)) continue;
+      out.push({ relationshipName: child.labelPlural.replace(/[^A-Za-z0-9_]/g, ""), child, field: f });
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import type { Kysely } from "kysely";
 import { KEY_PREFIX, makeId, to15 } from "./ids.js";
-import { nextCounter } from "./schema.js";
+import { nextCounter, profileId } from "./schema.js";
 import { all, exec } from "./sql.js";
 import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
@@ -257,8 +257,8 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       const name = [input.firstName, input.lastName].filter(Boolean).join(" ");
       await exec(
         db,
-        `INSERT INTO crm_user ("Id", "Username", "Email", "FirstName", "LastName", "Name", "IsActive", "TimeZoneSidKey", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, ?, ?, ?, 1, 'GMT', ?, ?, ?, ?, ?, 0)`,
-        [id, input.username, input.email ?? input.username, input.firstName ?? null, input.lastName, name, now, id, now, id, now],
+        `INSERT INTO crm_user ("Id", "Username", "Email", "FirstName", "LastName", "Name", "IsActive", "TimeZoneSidKey", "ProfileId", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, ?, ?, ?, 1, 'GMT', ?, ?, ?, ?, ?, ?, 0)`,
+        [id, input.username, input.email ?? input.username, input.firstName ?? null, input.lastName, name, profileId("System Administrator"), now, id, now, id, now],
       );
       await exec(db, `INSERT INTO crm_credentials (user_id, password_hash) VALUES (?, ?)`, [id, await hashPassword(input.password)]);
       return id;

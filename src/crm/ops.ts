@@ -148,6 +148,11 @@ export function createOps(data: CrmData, queries: QueryEngine) {
       if (!soql) throw new SfError(400, "MALFORMED_QUERY", "A query needs the q parameter");
       return { status: 200, body: await queries.run(soql, { version: ctx.version, batchSize, includeDeleted, db }) };
     },
+    /** `/query?q=…&columns=true`: what the statement's columns are, not its rows. */
+    columns(soql: string | undefined, includeDeleted: boolean): OpReply {
+      if (!soql) throw new SfError(400, "MALFORMED_QUERY", "A query needs the q parameter");
+      return { status: 200, body: queries.columns(soql, includeDeleted) };
+    },
     async queryMore(ctx: OpContext, locator: string): Promise<OpReply> {
       return { status: 200, body: await queries.more(locator, ctx.version) };
     },

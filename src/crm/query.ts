@@ -1,8 +1,10 @@
 import crypto from "node:crypto";
 import type { CrmData } from "./data.js";
 import { SfError } from "./errors.js";
-import { translateSoql, type SoqlPlan } from "./soql.js";
-import { all, type Db } from "./sql.js";
+import { columnsOf, type QueryColumns } from "./columns.js";
+import { translateSoql, type ChildLookup, type SoqlPlan } from "./soql.js";
+import { q, childRelationshipsOf } from "./metadata.js";
+import { all, onPostgres, rowOrder, type Db } from "./sql.js";
 import { fromCell, recordUrl } from "./values.js";
 
 /** A page of query results as `/query` answers it. */
@@ -19,43 +21,75 @@ export type QueryEngine = ReturnType<typeof createQueryEngine>;
 /** Builds the query engine; `clock` anchors date literals and cursor expiry. */
 export function createQueryEngine(data: CrmData, clock: () => number) {
   const cursors = new Map<string, Cursor>();
+  const children: ChildLookup = (parent) => childRelationshipsOf(parent, data.objects());
 
-  function selectSql(plan: SoqlPlan): string {
-    const cols = plan.columns.map((c, i) => `${c.sql} AS c${i}`);
+  function selectSql(plan: SoqlPlan, extra: string[] = []): string {
+    // The record's own Id always comes along: attributes.url names it even when Id is not selected.
+    const cols = [`t."Id" AS rid`, ...extra, ...plan.columns.map((c, i) => `${c.sql} AS c${i}`)];
     plan.columns.forEach((c, i) => {
       if (c.relationship) cols.push(`${c.sql.split(".")[0]}."Id" AS p${i}`);
     });
     // rowid breaks ties so pages never overlap or skip when ORDER BY values repeat.
-    const order = plan.orderBy ? `${plan.orderBy}, t.rowid` : "t.rowid";
+    const tie = `t.${rowOrder(data.db)}`;
+    const order = plan.orderBy ? `${plan.orderBy}, ${tie}` : tie;
     return `SELECT ${cols.join(", ")} FROM ${plan.from} WHERE ${plan.where} ORDER BY ${order} LIMIT ? OFFSET ?`;
+  }
+
+  /** One result row as a record: its fields, parent relationships as nested records, and attributes. */
+  function recordOf(plan: SoqlPlan, version: string, row: Record<string, unknown>): Record<string, unknown> {
+    const rec: Record<string, unknown> = { attributes: { type: plan.obj.name, url: recordUrl(version, plan.obj, String(row["rid"])) } };
+    plan.columns.forEach((c, i) => {
+      const value = fromCell(c.field, row[`c${i}`]);
+      if (!c.relationship) {
+        rec[c.field.name] = value;
+        return;
+      }
+      const parentId = row[`p${i}`];
+      if (parentId === null || parentId === undefined) {
+        rec[c.relationship.name] = null;
+        return;
+      }
+      const parent = (rec[c.relationship.name] as Record<string, unknown> | undefined) ?? {
+        attributes: { type: c.relationship.obj.name, url: recordUrl(version, c.relationship.obj, String(parentId)) },
+      };
+      parent[c.field.name] = value;
+      rec[c.relationship.name] = parent;
+    });
+    return rec;
+  }
+
+  /**
+   * Fills each sub-query of a page's records: one query per sub-query for the whole page (per 900
+   * parents), grouped by parent, the sub-query's LIMIT applied per parent; no children is null.
+   */
+  async function attachChildren(plan: SoqlPlan, records: Array<Record<string, unknown>>, ids: string[], version: string, db: Db): Promise<void> {
+    for (const child of plan.children) {
+      const byParent = new Map<string, Array<Record<string, unknown>>>();
+      for (let at = 0; at < ids.length; at += 900) {
+        const slice = ids.slice(at, at + 900);
+        const link = `t.${q(child.lookup.name)}`;
+        const scoped: SoqlPlan = { ...child.plan, where: `${child.plan.where} AND ${link} IN (${slice.map(() => "?").join(", ")})`, params: [...child.plan.params, ...slice] };
+        // No limit: -1 on SQLite, NULL on PostgreSQL (which refuses a negative LIMIT).
+        const rows = await all(db, selectSql(scoped, [`${link} AS parent`]), [...scoped.params, onPostgres(db) ? null : -1, 0]);
+        for (const row of rows) {
+          const key = String(row["parent"]);
+          const list = byParent.get(key) ?? [];
+          if (child.plan.limit === undefined || list.length < child.plan.limit) list.push(recordOf(child.plan, version, row));
+          byParent.set(key, list);
+        }
+      }
+      records.forEach((rec, k) => {
+        const list = byParent.get(ids[k] as string);
+        rec[child.relationshipName] = list ? { totalSize: list.length, done: true, records: list } : null;
+      });
+    }
   }
 
   async function page(plan: SoqlPlan, version: string, from: number, count: number, db: Db = data.db): Promise<Array<Record<string, unknown>>> {
     const rows = await all(db, selectSql(plan), [...plan.params, count, plan.offset + from]);
-    return rows.map((row) => {
-      const rec: Record<string, unknown> = { attributes: { type: plan.obj.name, url: "" } };
-      let id: string | undefined;
-      plan.columns.forEach((c, i) => {
-        const value = fromCell(c.field, row[`c${i}`]);
-        if (!c.relationship) {
-          rec[c.field.name] = value;
-          if (c.field.name === "Id") id = String(value);
-          return;
-        }
-        const parentId = row[`p${i}`];
-        if (parentId === null || parentId === undefined) {
-          rec[c.relationship.name] = null;
-          return;
-        }
-        const parent = (rec[c.relationship.name] as Record<string, unknown> | undefined) ?? {
-          attributes: { type: c.relationship.obj.name, url: recordUrl(version, c.relationship.obj, String(parentId)) },
-        };
-        parent[c.field.name] = value;
-        rec[c.relationship.name] = parent;
-      });
-      (rec["attributes"] as { url: string }).url = recordUrl(version, plan.obj, id ?? String(row["c0"] ?? ""));
-      return rec;
-    });
+    const records = rows.map((row) => recordOf(plan, version, row));
+    if (plan.children.length > 0) await attachChildren(plan, records, rows.map((r) => String(r["rid"])), version, db);
+    return records;
   }
 
   async function count(plan: SoqlPlan, db: Db = data.db): Promise<number> {
@@ -83,7 +117,7 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
 
   async function runQuery(soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> {
     const db = opts.db ?? data.db;
-    const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted);
+    const plan = translateSoql(soql, data.object, clock(), opts.includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
     if (plan.kind === "count") return { totalSize: await count(plan, db), done: true, records: [] };
     if (plan.kind === "aggregate") {
       const rows = await all(db, `SELECT ${plan.aggregates.map((a, i) => `${a.sql} AS a${i}`).join(", ")} FROM ${plan.from} WHERE ${plan.where}`, plan.params);
@@ -108,8 +142,9 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
   }
 
   async function everythingOf(soql: string, includeDeleted: boolean, version: string): Promise<{ plan: SoqlPlan; records: Array<Record<string, unknown>> }> {
-    const plan = translateSoql(soql, data.object, clock(), includeDeleted);
+    const plan = translateSoql(soql, data.object, clock(), includeDeleted, children, onPostgres(data.db) ? "postgres" : "sqlite");
     if (plan.kind !== "records") throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support aggregate functions or count()");
+    if (plan.children.length > 0) throw new SfError(400, "INVALIDJOB", "Bulk API query jobs do not support sub-queries; query the child object on its own");
     const total = await count(plan);
     return { plan, records: total > 0 ? await page(plan, version, 0, total) : [] };
   }
@@ -117,6 +152,21 @@ export function createQueryEngine(data: CrmData, clock: () => number) {
   return {
     /** Runs a SOQL statement and returns its first page. */
     run: (soql: string, opts: { version: string; batchSize: number; includeDeleted: boolean; db?: Db }): Promise<QueryPage> => asMalformed(() => runQuery(soql, opts)),
+    /** The column metadata of a statement (`/query?columns=true`), without running it. */
+    columns(soql: string, includeDeleted: boolean): QueryColumns {
+      return columnsOf(translateSoql(soql, data.object, clock(), includeDeleted, children));
+    },
+    /**
+     * The first `limit` records of a statement that also meet an extra SQL condition on its
+     * table (aliased `t`): how a search returns each object of RETURNING.
+     */
+    async matching(soql: string, extra: { sql: string; params: unknown[] }, limit: number, version: string): Promise<Array<Record<string, unknown>>> {
+      const plan = translateSoql(soql, data.object, clock(), false);
+      if (plan.kind !== "records") throw new SfError(400, "MALFORMED_SEARCH", "Aggregate functions and count() are not allowed in RETURNING");
+      const n = Math.min(limit, plan.limit ?? limit);
+      if (n <= 0) return [];
+      return page({ ...plan, where: `${plan.where} AND (${extra.sql})`, params: [...plan.params, ...extra.params] }, version, 0, n);
+    },
     /** Serves the page a `nextRecordsUrl` locator points at. */
     more: (locator: string, version: string): Promise<QueryPage> => asMalformed(() => moreOf(locator, version)),
     /** Every matching row, for Bulk API 2.0 query jobs. */

@@ -2,37 +2,52 @@ import type { Kysely } from "kysely";
 import type { ModuleMigrations } from "../store/index.js";
 import { counterOf, makeId, KEY_PREFIX } from "./ids.js";
 import { SfError } from "./errors.js";
-import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, type CustomFieldRow, type ObjectDef } from "./metadata.js";
-import { all, exec, type Db } from "./sql.js";
+import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM_FIELD_TYPES, customFieldDef, q, STANDARD_OBJECTS, STANDARD_PROFILES, type CustomFieldRow, type ObjectDef } from "./metadata.js";
+import { all, exec, onPostgres, PG_NOCASE, rowOrder, type Db } from "./sql.js";
 
 /**
  * Creates the CRM's tables if they are missing. Idempotent, so both the migration and
  * `pendulum crm field add` (which may run before the server ever started) call it.
  */
 export async function ensureCrmSchema(db: Db): Promise<void> {
+  const pg = onPostgres(db);
+  if (pg) {
+    // NOCASE's counterpart: ICU's root locale at strength 2 ignores case, not accents.
+    const found = await all(db, `SELECT 1 FROM pg_collation WHERE collname = ?`, [PG_NOCASE]);
+    if (found.length === 0) await exec(db, `CREATE COLLATION ${PG_NOCASE} (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`);
+  }
   for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
     const obj = buildObject(spec);
-    const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT PRIMARY KEY` : `${q(f.name)} ${columnType(f)}`));
+    // Ids are base62 whose byte order is their counter's order (nextCounter reads max("Id")).
+    const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT${pg ? ` COLLATE "C"` : ""} PRIMARY KEY` : `${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`));
     if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
+    if (pg) cols.push(`"_row" BIGSERIAL`);
     await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
+    // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
+    const columns = pg
+      ? await all(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, [obj.table])
+      : await all(db, `PRAGMA table_info(${q(obj.table)})`);
+    const existing = new Set(columns.map((r) => String(r["name"]).toLowerCase()));
+    for (const f of obj.fields) if (!existing.has(f.name.toLowerCase())) await exec(db, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`);
   }
+  await seedProfiles(db);
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_user_username ON crm_user ("Username")`);
   await exec(db, `CREATE INDEX IF NOT EXISTS crm_contact_account ON crm_contact ("AccountId")`);
   await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS crm_fields_fullname ON crm_fields ("FullName")`);
   await exec(
     db,
-    `CREATE TABLE IF NOT EXISTS crm_connected_apps (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT NOT NULL, redirect_uri TEXT, public_key_pem TEXT, run_as_user_id TEXT, created_at INTEGER NOT NULL)`,
+    `CREATE TABLE IF NOT EXISTS crm_connected_apps (client_id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT NOT NULL, redirect_uri TEXT, public_key_pem TEXT, run_as_user_id TEXT, created_at BIGINT NOT NULL)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_credentials (user_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL)`);
   await exec(
     db,
-    `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER, revoked_at INTEGER, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
+    `CREATE TABLE IF NOT EXISTS crm_tokens (token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, user_id TEXT NOT NULL, client_id TEXT NOT NULL, created_at BIGINT NOT NULL, expires_at BIGINT, revoked_at BIGINT, code_challenge TEXT, redirect_uri TEXT, parent_hash TEXT)`,
   );
-  await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used INTEGER NOT NULL)`);
+  await exec(db, `CREATE TABLE IF NOT EXISTS crm_api_usage (day TEXT PRIMARY KEY, used BIGINT NOT NULL)`);
   // Bulk API 2.0 ingest jobs, their uploads (kept until the job ends) and each chunk's results.
   await exec(
     db,
-    `CREATE TABLE IF NOT EXISTS crm_bulk_jobs (id TEXT PRIMARY KEY, object TEXT NOT NULL, operation TEXT NOT NULL, external_id_field TEXT, created_by TEXT NOT NULL, created_date TEXT NOT NULL, modstamp TEXT NOT NULL, state TEXT NOT NULL, line_ending TEXT NOT NULL, column_delimiter TEXT NOT NULL, api_version TEXT NOT NULL, header TEXT, uploads INTEGER NOT NULL, processed INTEGER NOT NULL, failed INTEGER NOT NULL, started INTEGER NOT NULL, finished INTEGER NOT NULL, error_message TEXT)`,
+    `CREATE TABLE IF NOT EXISTS crm_bulk_jobs (id TEXT PRIMARY KEY, object TEXT NOT NULL, operation TEXT NOT NULL, external_id_field TEXT, created_by TEXT NOT NULL, created_date TEXT NOT NULL, modstamp TEXT NOT NULL, state TEXT NOT NULL, line_ending TEXT NOT NULL, column_delimiter TEXT NOT NULL, api_version TEXT NOT NULL, header TEXT, uploads INTEGER NOT NULL, processed INTEGER NOT NULL, failed INTEGER NOT NULL, started BIGINT NOT NULL, finished BIGINT NOT NULL, error_message TEXT)`,
   );
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_uploads (job_id TEXT NOT NULL, seq INTEGER NOT NULL, csv TEXT NOT NULL, PRIMARY KEY (job_id, seq))`);
   await exec(db, `CREATE TABLE IF NOT EXISTS crm_bulk_results (job_id TEXT NOT NULL, first_row INTEGER NOT NULL, success TEXT NOT NULL, failures TEXT NOT NULL, PRIMARY KEY (job_id, first_row))`);
@@ -40,12 +55,34 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
   await addColumnIfMissing(db, "crm_connected_apps", "callback_urls", "TEXT");
   await addColumnIfMissing(db, "crm_connected_apps", "is_public", "INTEGER NOT NULL DEFAULT 0");
   // An app's single redirect URI of old becomes its first registered callback URL.
-  await exec(db, `UPDATE crm_connected_apps SET callback_urls = json_array(redirect_uri) WHERE callback_urls IS NULL AND redirect_uri IS NOT NULL`);
+  await exec(db, `UPDATE crm_connected_apps SET callback_urls = ${onPostgres(db) ? "json_build_array(redirect_uri)::text" : "json_array(redirect_uri)"} WHERE callback_urls IS NULL AND redirect_uri IS NOT NULL`);
 }
 
 async function addColumnIfMissing(db: Db, table: string, column: string, type: string): Promise<void> {
+  if (onPostgres(db)) {
+    await exec(db, `ALTER TABLE ${q(table)} ADD COLUMN IF NOT EXISTS ${q(column)} ${type}`);
+    return;
+  }
   const cols = await all(db, `SELECT name FROM pragma_table_info('${table}')`);
   if (!cols.some((c) => c["name"] === column)) await exec(db, `ALTER TABLE ${q(table)} ADD COLUMN ${q(column)} ${type}`);
+}
+
+/** The id of a standard profile (they are numbered in STANDARD_PROFILES order, so ids never change). */
+export function profileId(name: (typeof STANDARD_PROFILES)[number]["name"]): string {
+  return makeId(KEY_PREFIX.Profile, STANDARD_PROFILES.findIndex((p) => p.name === name) + 1);
+}
+
+/** Inserts the standard profiles that are missing and gives users without a profile System Administrator. */
+async function seedProfiles(db: Db): Promise<void> {
+  const epoch = "2024-01-01T00:00:00.000Z";
+  for (const [i, p] of STANDARD_PROFILES.entries()) {
+    await exec(
+      db,
+      `INSERT INTO crm_profile ("Id", "Name", "Description", "UserType", "CreatedDate", "LastModifiedDate", "SystemModstamp", "IsDeleted") VALUES (?, ?, ?, 'Standard', ?, ?, ?, 0) ON CONFLICT ("Id") DO NOTHING`,
+      [makeId(KEY_PREFIX.Profile, i + 1), p.name, p.description, epoch, epoch, epoch],
+    );
+  }
+  await exec(db, `UPDATE crm_user SET "ProfileId" = ? WHERE "ProfileId" IS NULL`, [profileId("System Administrator")]);
 }
 
 /** The CRM module's migrations. */
@@ -55,14 +92,20 @@ export const crmMigrations: ModuleMigrations = {
       await ensureCrmSchema(db);
     },
   },
+  // Profile, User.ProfileId and the Organization fields the Salesforce CLI reads.
+  "crm-0002-cli-schema": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
   // Issue 15: registered callback URLs and public clients on connected apps.
-  "crm-0002-callback-urls": {
+  "crm-0003-callback-urls": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },
   },
   // Issue 15: Bulk API 2.0 ingest jobs survive a restart.
-  "crm-0003-bulk-jobs": {
+  "crm-0004-bulk-jobs": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },
@@ -81,7 +124,7 @@ export async function nextCounter(db: Db, table: string): Promise<number> {
 
 /** Loads every object definition, standard fields first, then custom fields in creation order. */
 export async function loadObjects(db: Db): Promise<Map<string, ObjectDef>> {
-  const rows = (await all(db, `SELECT * FROM crm_fields WHERE "IsDeleted" = 0 ORDER BY rowid`)) as unknown as CustomFieldRow[];
+  const rows = (await all(db, `SELECT * FROM crm_fields WHERE "IsDeleted" = 0 ORDER BY ${rowOrder(db)}`)) as unknown as CustomFieldRow[];
   const out = new Map<string, ObjectDef>();
   for (const spec of [...STANDARD_OBJECTS, CUSTOM_FIELD_OBJECT]) {
     const custom = rows.filter((r) => r.TableEnumOrId.toLowerCase() === spec.name.toLowerCase()).map(customFieldDef);
@@ -158,7 +201,7 @@ export async function addCustomField(db: Kysely<object>, input: NewCustomField, 
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL)`,
       [id, developerName, obj.name, `${obj.name}.${input.name}`, type, def.label, length, precision, scale, externalId ? 1 : 0, unique ? 1 : 0, input.picklist ? JSON.stringify(input.picklist) : null, stamp, stamp, stamp],
     );
-    await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def)}`);
+    await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def, onPostgres(trx) ? "postgres" : "sqlite")}`);
     const index = q(`${obj.table}_${input.name.toLowerCase()}`);
     if (unique) await exec(trx, `CREATE UNIQUE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
     else if (externalId) await exec(trx, `CREATE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);

@@ -11,13 +11,18 @@ describe("SOQL to SQL translation", () => {
     const p = translateSoql("select name from ACCOUNT where name = 'O\\'Brien' and AnnualRevenue > 10", lookup, NOW);
     expect(p.obj.name).toBe("Account");
     expect(p.columns.map((c) => c.field.name)).toEqual(["Name"]);
-    expect(p.where).toBe(`t."IsDeleted" = 0 AND (t."Name" IS ? AND coalesce(t."AnnualRevenue" > ?, 0))`);
+    expect(p.where).toBe(`t."IsDeleted" = 0 AND (t."Name" IS NOT DISTINCT FROM ? AND coalesce(t."AnnualRevenue" > ?, false))`);
     expect(p.params).toEqual(["O'Brien", 10]);
+  });
+
+  it("matches LIKE without regard to ASCII case on PostgreSQL as SQLite's LIKE does", () => {
+    expect(translateSoql("SELECT Id FROM Account WHERE Name LIKE 'ac%'", lookup, NOW).where).toContain(`coalesce(t."Name" LIKE ? ESCAPE '\\', false)`);
+    expect(translateSoql("SELECT Id FROM Account WHERE Name LIKE 'ac%'", lookup, NOW, false, undefined, "postgres").where).toContain(`coalesce(CAST(t."Name" AS TEXT) COLLATE "C" ILIKE ? ESCAPE '\\', false)`);
   });
 
   it("keeps parentheses and NOT where SOQL put them", () => {
     const p = translateSoql("SELECT Id FROM Account WHERE (Name = 'a' OR Name = 'b') AND NOT Industry = 'x'", lookup, NOW);
-    expect(p.where).toContain(`((t."Name" IS ? OR t."Name" IS ?) AND NOT t."Industry" IS ?)`);
+    expect(p.where).toContain(`((t."Name" IS NOT DISTINCT FROM ? OR t."Name" IS NOT DISTINCT FROM ?) AND NOT t."Industry" IS NOT DISTINCT FROM ?)`);
   });
 
   it("turns date literals into half-open UTC ranges", () => {

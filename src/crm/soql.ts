@@ -1,8 +1,8 @@
-import soqlParser, { type Condition, type FieldType, type OrderByClause, type Query, type WhereClause } from "soql-parser-js";
+import soqlParser, { type Condition, type FieldType, type OrderByClause, type Query, type Subquery, type WhereClause } from "soql-parser-js";
 import { dateLiteralRange } from "./date-literals.js";
 import { SfError } from "./errors.js";
 import { normalizeId } from "./ids.js";
-import { q, type FieldDef, type ObjectDef } from "./metadata.js";
+import { q, type ChildRelationship, type FieldDef, type ObjectDef } from "./metadata.js";
 import { parseDate, parseDateTime } from "./values.js";
 
 const { parseQuery } = soqlParser;
@@ -10,8 +10,11 @@ const { parseQuery } = soqlParser;
 /** One selected column: a field of the queried object or of a parent through a relationship. */
 export type SelectedColumn = { sql: string; alias: string; field: FieldDef; relationship?: { name: string; obj: ObjectDef } };
 
-/** One aggregate in the select list (COUNT(Id) c, SUM(AnnualRevenue)…). */
-export type SelectedAggregate = { sql: string; alias: string };
+/** One aggregate in the select list (COUNT(Id) c, SUM(AnnualRevenue)…): `display` is how Salesforce names it (`count(Id)`). */
+export type SelectedAggregate = { sql: string; alias: string; fn: string; display: string; field: FieldDef };
+
+/** A parent-to-child sub-query (`(SELECT LastName FROM Contacts)`): the lookup that links it and its own plan, whose LIMIT counts per parent. */
+export type ChildQuery = { relationshipName: string; lookup: FieldDef; plan: SoqlPlan };
 
 /** A SOQL statement translated into parameterised SQL pieces over the records store. */
 export type SoqlPlan = {
@@ -19,6 +22,7 @@ export type SoqlPlan = {
   kind: "records" | "count" | "aggregate";
   columns: SelectedColumn[];
   aggregates: SelectedAggregate[];
+  children: ChildQuery[];
   from: string;
   where: string;
   params: unknown[];
@@ -29,6 +33,9 @@ export type SoqlPlan = {
 
 /** Where object definitions come from (the live metadata). */
 export type ObjectLookup = (name: string) => ObjectDef | undefined;
+
+/** The child relationships of an object, for sub-queries (none: sub-queries are refused). */
+export type ChildLookup = (parent: ObjectDef) => ChildRelationship[];
 
 const MAX_OFFSET = 2000;
 
@@ -43,26 +50,35 @@ export function unquote(raw: string): string {
 }
 
 /** Parses SOQL and translates it for the given objects; `now` anchors date literals. */
-export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false): SoqlPlan {
+export function translateSoql(soql: string, lookup: ObjectLookup, now: number, includeDeleted = false, children?: ChildLookup, engine: "sqlite" | "postgres" = "sqlite"): SoqlPlan {
   let parsed: Query;
   try {
     parsed = parseQuery(soql);
   } catch (e) {
     throw malformed(`unexpected token in query: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
   }
+  return translateParsed(parsed, lookup, now, includeDeleted, children, false, engine);
+}
+
+function translateParsed(parsed: Query, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean, engine: "sqlite" | "postgres"): SoqlPlan {
   if (!parsed.sObject) throw malformed("A query needs FROM <object>");
   const obj = lookup(parsed.sObject);
   if (!obj) throw new SfError(400, "INVALID_TYPE", `sObject type '${parsed.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`);
   if (parsed.groupBy || parsed.having) throw malformed("GROUP BY and HAVING are not supported by the built-in CRM");
-  const ctx = new Translation(obj, lookup, now, parsed.sObjectAlias);
+  const ctx = new Translation(obj, lookup, now, parsed.sObjectAlias, engine);
   const columns: SelectedColumn[] = [];
   const aggregates: SelectedAggregate[] = [];
   const chosen: { kind: SoqlPlan["kind"] } = { kind: "records" };
-  for (const f of parsed.fields ?? []) ctx.selectField(f, columns, aggregates, (k) => (chosen.kind = k));
+  const subqueries: ChildQuery[] = [];
+  for (const f of parsed.fields ?? []) {
+    if (f.type === "FieldSubquery") subqueries.push(childQuery(obj, f.subquery, lookup, now, includeDeleted, children, nested, engine));
+    else ctx.selectField(f, columns, aggregates, (k) => (chosen.kind = k));
+  }
   let kind = chosen.kind;
   if (kind === "count" && (columns.length > 0 || aggregates.length > 0)) throw malformed("count() must be the only item in the select list");
   if (aggregates.length > 0 && columns.length > 0) throw malformed("Field must be grouped or aggregated: select only aggregates without GROUP BY");
   if (aggregates.length > 0) kind = "aggregate";
+  if (subqueries.length > 0 && kind !== "records") throw malformed("Sub-queries cannot be combined with aggregate functions or count()");
   const params: unknown[] = [];
   const conditions: string[] = [];
   if (!includeDeleted) conditions.push(`t."IsDeleted" = 0`);
@@ -74,6 +90,7 @@ export function translateSoql(soql: string, lookup: ObjectLookup, now: number, i
     kind,
     columns,
     aggregates,
+    children: subqueries,
     from: ctx.fromClause(),
     where: conditions.length > 0 ? conditions.join(" AND ") : "1 = 1",
     params,
@@ -81,6 +98,20 @@ export function translateSoql(soql: string, lookup: ObjectLookup, now: number, i
     limit: parsed.limit,
     offset: parsed.offset ?? 0,
   };
+}
+
+/** Translates `(SELECT … FROM Contacts)` into the child object's own plan, found through the parent's relationship. */
+function childQuery(parent: ObjectDef, sub: Subquery, lookup: ObjectLookup, now: number, includeDeleted: boolean, children: ChildLookup | undefined, nested: boolean, engine: "sqlite" | "postgres"): ChildQuery {
+  if (nested) throw malformed("Sub-queries can only be one level deep");
+  const rel = children?.(parent).find((r) => r.relationshipName.toLowerCase() === sub.relationshipName.toLowerCase());
+  if (!rel) {
+    throw new SfError(400, "INVALID_TYPE", `Didn't understand relationship '${sub.relationshipName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`);
+  }
+  const { relationshipName: _r, sObjectPrefix: _p, ...rest } = sub;
+  const plan = translateParsed({ ...rest, sObject: rel.child.name }, lookup, now, includeDeleted, children, true, engine);
+  if (plan.kind !== "records") throw malformed("Sub-queries select fields, not aggregates or count()");
+  if (plan.offset > 0) throw malformed("OFFSET is not supported in sub-queries");
+  return { relationshipName: rel.relationshipName, lookup: rel.field, plan };
 }
 
 class Translation {
@@ -91,6 +122,7 @@ class Translation {
     private readonly lookup: ObjectLookup,
     private readonly now: number,
     private readonly objectAlias: string | undefined,
+    private readonly engine: "sqlite" | "postgres",
   ) {}
 
   fromClause(): string {
@@ -150,7 +182,7 @@ class Translation {
         }
         const c = this.column(f.parameters[0]);
         const sql = fn === "COUNT_DISTINCT" ? `COUNT(DISTINCT ${c.sql})` : `${fn}(${c.sql})`;
-        aggregates.push({ sql, alias: f.alias ?? `expr${aggregates.length}` });
+        aggregates.push({ sql, alias: f.alias ?? `expr${aggregates.length}`, fn, display: `${fn.toLowerCase()}(${f.parameters[0]})`, field: c.field });
         return;
       }
       default:
@@ -166,8 +198,9 @@ class Translation {
         if (!("field" in o)) throw malformed("ORDER BY on functions is not supported");
         const c = this.column(o.field);
         const dir = o.order === "DESC" ? "DESC" : "ASC";
-        // SOQL's defaults (ASC NULLS FIRST, DESC NULLS LAST) are SQLite's too; explicit ones pass through.
-        return `${c.sql} ${dir}${o.nulls ? ` NULLS ${o.nulls}` : ""}`;
+        // SOQL's defaults (ASC NULLS FIRST, DESC NULLS LAST) are SQLite's but not PostgreSQL's, so they are always spelled out.
+        const nulls = o.nulls ?? (dir === "ASC" ? "FIRST" : "LAST");
+        return `${c.sql} ${dir} NULLS ${nulls}`;
       })
       .join(", ");
   }
@@ -209,7 +242,7 @@ class Translation {
       const nonNull = converted.filter((v) => v !== null);
       const hasNull = nonNull.length !== converted.length;
       params.push(...nonNull);
-      const inList = nonNull.length > 0 ? `${c.sql} IN (${nonNull.map(() => "?").join(", ")})` : "0";
+      const inList = nonNull.length > 0 ? `${c.sql} IN (${nonNull.map(() => "?").join(", ")})` : "false";
       if (op === "IN") return hasNull ? `(${inList} OR ${c.sql} IS NULL)` : inList;
       return hasNull ? `(${c.sql} IS NOT NULL AND NOT ${inList})` : `(${c.sql} IS NULL OR NOT ${inList})`;
     }
@@ -218,23 +251,26 @@ class Translation {
       case "=":
         if (v === null) return `${c.sql} IS NULL`;
         params.push(v);
-        // IS is the null-safe =, so NOT (x = 'a') keeps records where x is null, as SOQL does.
-        return `${c.sql} IS ?`;
+        // The null-safe =, so NOT (x = 'a') keeps records where x is null, as SOQL does.
+        return `${c.sql} IS NOT DISTINCT FROM ?`;
       case "!=":
         if (v === null) return `${c.sql} IS NOT NULL`;
         params.push(v);
-        return `${c.sql} IS NOT ?`;
+        return `${c.sql} IS DISTINCT FROM ?`;
       case "<":
       case "<=":
       case ">":
       case ">=":
-        if (v === null) return "0";
+        if (v === null) return "false";
         params.push(v);
-        return `coalesce(${c.sql} ${op} ?, 0)`;
+        return `coalesce(${c.sql} ${op} ?, false)`;
       case "LIKE": {
         if (typeof v !== "string") throw malformed(`LIKE needs a string value on field ${c.field.name}`);
         params.push(v);
-        return `coalesce(${c.sql} LIKE ? ESCAPE '\\', 0)`;
+        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE does that under the C collation
+        // (its case-blind collation cannot run LIKE at all).
+        if (this.engine === "postgres") return `coalesce(CAST(${c.sql} AS TEXT) COLLATE "C" ILIKE ? ESCAPE '\\', false)`;
+        return `coalesce(${c.sql} LIKE ? ESCAPE '\\', false)`;
       }
       default:
         throw malformed(`Operator ${op} is not supported`);
@@ -307,16 +343,16 @@ class Translation {
         return `(${c.sql} IS NULL OR NOT (${ranges.map(within).join(" OR ")}))`;
       case "<":
         params.push(one.start);
-        return `coalesce(${c.sql} < ?, 0)`;
+        return `coalesce(${c.sql} < ?, false)`;
       case "<=":
         params.push(one.end);
-        return `coalesce(${c.sql} < ?, 0)`;
+        return `coalesce(${c.sql} < ?, false)`;
       case ">":
         params.push(one.end);
-        return `coalesce(${c.sql} >= ?, 0)`;
+        return `coalesce(${c.sql} >= ?, false)`;
       case ">=":
         params.push(one.start);
-        return `coalesce(${c.sql} >= ?, 0)`;
+        return `coalesce(${c.sql} >= ?, false)`;
       default:
         throw malformed(`Operator ${op} cannot compare with a date literal`);
     }

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { HttpApp } from "../kernel/index.js";
 import { SfError } from "./errors.js";
 import type { QueryPage } from "./query.js";
-import { opContext } from "./routes.js";
+import { opContext } from "./request-context.js";
 import { addCustomField } from "./schema.js";
 import type { CrmServices } from "./services.js";
 
@@ -20,7 +20,7 @@ const Metadata = Type.Object(
   { additionalProperties: true },
 );
 const CustomFieldBody = Type.Object({ FullName: Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_]*\\.[A-Za-z][A-Za-z0-9_]*$" }), Metadata }, { additionalProperties: true });
-const SoqlQuery = Type.Object({ q: Type.String() }, { additionalProperties: true });
+const SoqlQuery = Type.Object({ q: Type.String(), columns: Type.Optional(Type.String()) }, { additionalProperties: true });
 
 /** Tooling API: create custom fields (`CustomField`) and query them. */
 export function registerToolingRoutes(api: HttpApp, svc: CrmServices): void {
@@ -51,6 +51,7 @@ export function registerToolingRoutes(api: HttpApp, svc: CrmServices): void {
   api.get("/data/:version/tooling/query", { schema: { querystring: SoqlQuery } }, async (request) => {
     const ctx = opContext(request);
     if (!/\bfrom\s+customfield\b/i.test(request.query.q)) throw new SfError(400, "INVALID_TYPE", "The built-in CRM's Tooling API serves the CustomField object only");
+    if (request.query.columns === "true") return svc.ops.columns(request.query.q, false).body;
     const page = (await svc.ops.query(ctx, request.query.q, false, 2000)).body as QueryPage;
     for (const r of page.records) {
       const attrs = r["attributes"] as { url?: string };

@@ -29,7 +29,7 @@ function rng(seed: number): () => number {
 type Store = { records: Records; data: CrmData };
 
 async function store(uniqueKey: boolean): Promise<Store> {
-  const records = openRecords({ engine: "sqlite", memory: true });
+  const records = await openRecords({ engine: "sqlite", memory: true });
   opened.push(records);
   await migrateRecords(records, [crmMigrations]);
   const db = records.db;

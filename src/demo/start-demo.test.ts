@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKEN, testEnvironment } from "../../test/harness.js";
+import { testRecordsEnvironment } from "../../test/postgres.js";
 import { RULE_ACCOUNT_TO_USAGE, RULE_SUCCESS_TO_ACCOUNT } from "./rules.js";
 import { LINK_FIELD } from "./crm.js";
 
@@ -29,7 +30,7 @@ const figure = (label: string): number => {
 
 beforeAll(async () => {
   child = spawn(process.execPath, ["--import", "tsx", path.join("test", "fixtures", "start-child.ts"), "--demo", "--demo-accounts", "20", "--demo-days", "14"], {
-    env: { ...process.env, ...testEnvironment(dataDir) },
+    env: { ...process.env, ...testEnvironment(dataDir), ...(await testRecordsEnvironment(dataDir)) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));

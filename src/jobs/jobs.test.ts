@@ -9,7 +9,7 @@ function composeSteps(calls: string[], options: { release?: Promise<void>; tickM
   const step: JobHandler = async (params): Promise<JobResult> => {
     calls.push(String(params["label"]));
     if (options.release) await options.release;
-    return { status: (params["outcome"] as JobResult["status"] | undefined) ?? "success", summary: { label: params["label"] } };
+    return { status: (params["outcome"] as JobResult["status"] | undefined) ?? "success", summary: { label: params["label"] }, ...(typeof params["notices"] === "number" ? { notices: params["notices"] } : {}) };
   };
   return (ctx: ModuleContext): { jobs: JobsModule } => ({ jobs: createJobsModule(ctx, { handlers: { step }, ...(options.tickMs ? { tickMs: options.tickMs } : {}) }) });
 }
@@ -58,6 +58,23 @@ describe("jobs", () => {
     expect(history.runs.map((r) => r.status)).toEqual(["partial"]);
     const listed = await json<{ jobs: { name: string; nextRunAt: number; lastRun: { status: string } | null }[] }>(p.api("/api/v1/jobs"));
     expect(listed.jobs.find((j) => j.name === "loop")?.lastRun?.status).toBe("partial");
+  });
+
+  it("goes on after a step that succeeded with notices and shows each step's notices and their sum", async () => {
+    const calls: string[] = [];
+    p = await startTestPendulum({ compose: composeSteps(calls) });
+    const mk = (name: string, notices: number) => json<{ id: string }>(p!.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name, kind: "step", params: { label: name, notices } }) }));
+    const steps = [await mk("pull", 3), await mk("push", 0), await mk("rule", 2)].map((s) => s.id);
+    const chain = await json<{ id: string }>(p.api("/api/v1/jobs", { method: "POST", body: JSON.stringify({ name: "loop", kind: "chain", params: { steps } }) }));
+    type Run = { status: string; notices: number; summary: { steps: { job: string; status: string; notices: number }[] }; steps: { status: string; notices: number }[] };
+    const run = await json<Run>(p.api(`/api/v1/jobs/${chain.id}/run`, { method: "POST" }));
+    expect(calls).toEqual(["pull", "push", "rule"]);
+    expect(run.status).toBe("success");
+    expect(run.notices).toBe(5);
+    expect(run.summary.steps.map((s) => [s.job, s.status, s.notices])).toEqual([["pull", "success", 3], ["push", "success", 0], ["rule", "success", 2]]);
+    expect(run.steps.map((s) => s.notices)).toEqual([3, 0, 2]);
+    const history = await json<{ runs: { notices: number }[] }>(p.api(`/api/v1/jobs/${steps[0]}/runs`));
+    expect(history.runs.map((r) => r.notices)).toEqual([3]);
   });
 
   it("refuses a second run of a job that is running", async () => {

@@ -24,16 +24,19 @@ export function createJobRunner(deps: { store: JobStore; clock: () => number; ha
 
   const runChain = async (job: Job, runId: string): Promise<JobResult> => {
     const steps = Array.isArray(job.params["steps"]) ? (job.params["steps"] as unknown[]).map(String) : [];
-    const done: { job: string; status: string; runId: string }[] = [];
+    const done: { job: string; status: string; runId: string; notices: number }[] = [];
+    let notices = 0;
     for (const stepId of steps) {
       const step = await store.get(stepId);
-      if (!step) return { status: "failure", summary: { steps: done, stoppedAt: stepId, reason: `Step ${stepId} no longer exists` } };
+      if (!step) return { status: "failure", notices, summary: { steps: done, stoppedAt: stepId, reason: `Step ${stepId} no longer exists` } };
       const run = await runJob(step, "chain", runId);
-      done.push({ job: step.name, status: run.status, runId: run.id });
-      // SPEC: a chain stops after a failed or partial step.
-      if (run.status !== "success") return { status: run.status === "partial" ? "partial" : "failure", summary: { steps: done, stoppedAt: step.name } };
+      done.push({ job: step.name, status: run.status, runId: run.id, notices: run.notices });
+      notices += run.notices;
+      // SPEC: a chain stops after a failed or partial step. A step that succeeded with notices
+      // (records skipped for data reasons) did its work, so the chain goes on (ADR 0012).
+      if (run.status !== "success") return { status: run.status === "partial" ? "partial" : "failure", notices, summary: { steps: done, stoppedAt: step.name } };
     }
-    return { status: "success", summary: { steps: done } };
+    return { status: "success", notices, summary: { steps: done } };
   };
 
   /** Runs one job now: takes its lock, records the run, returns it finished. */
@@ -49,7 +52,7 @@ export function createJobRunner(deps: { store: JobStore; clock: () => number; ha
         const handler = deps.handlers()[job.kind];
         result = handler ? await handler(job.params, { job, runId: run.id, now: clock() }) : { status: "failure", summary: { reason: `No module handles jobs of kind ${job.kind}` } };
       }
-      return await store.finishRun(run.id, result.status, result.summary ?? {}, null, clock());
+      return await store.finishRun(run.id, result.status, result.summary ?? {}, null, clock(), result.notices ?? 0);
     } catch (e) {
       return await store.finishRun(run.id, "failure", {}, (e as Error).message, clock());
     } finally {

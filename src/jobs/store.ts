@@ -7,12 +7,12 @@ export type Trigger = "schedule" | "manual" | "startup" | "chain";
 
 /** A job: a kind of work (sync, rule, chain…) with its parameters and an optional schedule. */
 export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number };
-/** One run of a job, kept as history. */
-export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; error: string | null };
+/** One run of a job, kept as history. `notices`: records the work skipped for data reasons while succeeding (ADR 0012). */
+export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; notices: number; error: string | null };
 
 type JobTables = {
   jobs: { id: string; name: string; kind: string; params: string; schedule: string | null; time_zone: string; enabled: number; next_run_at: number | null; created_at: number; updated_at: number };
-  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; error: string | null };
+  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; notices: number; error: string | null };
   job_locks: { job_id: string; owner: string; expires_at: number };
 };
 
@@ -53,6 +53,11 @@ export const jobsMigrations: ModuleMigrations = {
         .execute();
     },
   },
+  "jobs-0002-notices": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("job_runs").addColumn("notices", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 const toJob = (r: JobTables["jobs"]): Job => ({
@@ -76,6 +81,7 @@ const toRun = (r: JobTables["job_runs"]): JobRun => ({
   startedAt: Number(r.started_at),
   finishedAt: r.finished_at === null ? null : Number(r.finished_at),
   summary: JSON.parse(r.summary) as Record<string, unknown>,
+  notices: Number(r.notices ?? 0),
   error: r.error,
 });
 
@@ -111,29 +117,34 @@ export function createJobStore(records: Records) {
     async setNextRun(id: string, nextRunAt: number | null): Promise<void> {
       await db.updateTable("jobs").set({ next_run_at: nextRunAt }).where("id", "=", id).execute();
     },
-    /** Takes the job's lock for one run unless another run holds it and has not expired; true when taken. */
+    /**
+     * Takes the job's lock for one run unless another run holds it and has not expired; true when
+     * taken. One statement, so two processes racing on a shared PostgreSQL cannot both win: the
+     * insert or the takeover of an expired lock happens, or neither (the row is locked meanwhile).
+     */
     async lock(jobId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
-        const held = await trx.selectFrom("job_locks").selectAll().where("job_id", "=", jobId).executeTakeFirst();
-        if (held && Number(held.expires_at) > now) return false;
-        await trx
-          .insertInto("job_locks")
-          .values({ job_id: jobId, owner, expires_at: now + ttlMs })
-          .onConflict((oc) => oc.column("job_id").doUpdateSet({ owner, expires_at: now + ttlMs }))
-          .execute();
-        return true;
-      });
+      const r = await db
+        .insertInto("job_locks")
+        .values({ job_id: jobId, owner, expires_at: now + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column("job_id")
+            .doUpdateSet({ owner, expires_at: now + ttlMs })
+            .where("job_locks.expires_at", "<=", now),
+        )
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
     async unlock(jobId: string, owner: string): Promise<void> {
       await db.deleteFrom("job_locks").where("job_id", "=", jobId).where("owner", "=", owner).execute();
     },
     async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number): Promise<JobRun> {
-      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", error: null };
+      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", notices: 0, error: null };
       await db.insertInto("job_runs").values(row).execute();
       return toRun(row);
     },
-    async finishRun(id: string, status: Exclude<RunStatus, "running">, summary: Record<string, unknown>, error: string | null, now: number): Promise<JobRun> {
-      await db.updateTable("job_runs").set({ status, summary: JSON.stringify(summary), error, finished_at: now }).where("id", "=", id).execute();
+    async finishRun(id: string, status: Exclude<RunStatus, "running">, summary: Record<string, unknown>, error: string | null, now: number, notices = 0): Promise<JobRun> {
+      await db.updateTable("job_runs").set({ status, summary: JSON.stringify(summary), notices, error, finished_at: now }).where("id", "=", id).execute();
       return toRun(await db.selectFrom("job_runs").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
     },
     /** Runs left `running` by a process that died: marked failed at start-up. */

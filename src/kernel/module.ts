@@ -32,8 +32,12 @@ export type PendulumModule = HttpModule & {
 /** How a finished piece of scheduled work ended. */
 export type JobStatus = "success" | "partial" | "failure";
 
-/** What a job handler reports: its status and a summary shown in the run history. */
-export type JobResult = { status: JobStatus; summary?: Record<string, unknown> };
+/**
+ * What a job handler reports: its status, a summary shown in the run history and its notices,
+ * the records it skipped for data reasons while still doing its work (ADR 0012). A `success`
+ * with notices lets a chain go on; `partial` and `failure` stop it.
+ */
+export type JobResult = { status: JobStatus; summary?: Record<string, unknown>; notices?: number };
 
 /** The run a handler is called for. */
 export type JobCall = { job: { id: string; name: string }; runId: string; now: number };

@@ -15,7 +15,7 @@ import { DEFAULT_LOGIN_LIMITS } from "../kernel/index.js";
 
 describe("the cost of a sign-in", () => {
   it("checks a password as hard for an unknown email as for a known one", async () => {
-    const records = openRecords({ engine: "sqlite", file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-auth-")), "records.sqlite") });
+    const records = await openRecords({ engine: "sqlite", file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-auth-")), "records.sqlite") });
     await migrateRecords(records, [authMigrations]);
     const scrypt = promisify(crypto.scrypt) as Kdf;
     let calls = 0;

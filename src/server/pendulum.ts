@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { Config } from "../config.js";
 import type { DataSignal, ModuleContext, PendulumModule } from "../kernel/index.js";
-import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records } from "../store/index.js";
+import { migrateRecords, openDuckDbEventStore, openRecords, recordsOptionsOf, type DuckDbEventStore, type Records } from "../store/index.js";
 import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
 import { composeDefault, type Composition, type DefaultModules, type Modules } from "./compose.js";
 import { secureDataFolder } from "./data-folder.js";
@@ -38,7 +38,7 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
   let records: Records | undefined;
   let events: DuckDbEventStore | undefined;
   try {
-    records = openRecords({ engine: "sqlite", file: path.join(config.dataDir, "records.sqlite") });
+    records = await openRecords(recordsOptionsOf(config));
     events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
     const listeners = new Map<DataSignal, (() => void | Promise<void>)[]>();

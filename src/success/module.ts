@@ -45,7 +45,7 @@ export function createSuccessModule(ctx: ModuleContext, deps: SuccessDeps): Succ
   const ruleDeps: RuleStores = { customers, usage, objects, scorecards, ctas, writable };
   const rules = createRuleStore(db, now);
   const runs = createRunStore(db);
-  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, crm: deps.crm, clock: now, onFinished: () => ctx.signal("rule-ran") });
+  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, crm: deps.crm, clock: now, onFinished: () => ctx.signal("rule-ran"), maxRefusedPercent: ctx.config.maxRefusedPercent });
   return {
     name: "success",
     migrations: successMigrations,
@@ -57,7 +57,7 @@ export function createSuccessModule(ctx: ModuleContext, deps: SuccessDeps): Succ
         if (typeof name !== "string") return { status: "failure", summary: { reason: "params.rule names the rule to run" } };
         const date = typeof params["date"] === "string" ? params["date"] : undefined;
         const run = await runner.execute(name, date ? { date } : {});
-        return { status: run.status === "running" ? "failure" : run.status, summary: { ruleRun: run.id, rule: run.ruleName, ruleDate: run.ruleDate, rowsRead: run.rowsRead, rowsWritten: run.rowsWritten, errors: run.errorCount, message: run.message } };
+        return { status: run.status === "running" ? "failure" : run.status, notices: run.notices, summary: { ruleRun: run.id, notices: run.notices, rule: run.ruleName, ruleDate: run.ruleDate, rowsRead: run.rowsRead, rowsWritten: run.rowsWritten, errors: run.errorCount, message: run.message } };
       },
     },
     async apiRoutes(app: HttpApp) {

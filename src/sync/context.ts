@@ -12,6 +12,8 @@ export type RunContext = {
   errors: RecordError[];
   signal: AbortSignal;
   describe(object: string): Promise<ObjectInfo>;
+  /** Notices already listed in this run (code, object, record): a pull and two pushes name each record once. */
+  noticesSeen: Set<string>;
 };
 
 /** Builds the context; describe is asked once per object per run. */
@@ -23,6 +25,7 @@ export function createRunContext(runId: string, client: SalesforceClient, counts
     counts,
     errors,
     signal,
+    noticesSeen: new Set(),
     describe(object) {
       let d = described.get(object);
       if (!d) described.set(object, (d = client.describe(object)));
@@ -50,4 +53,24 @@ export class RunInterrupted extends Error {
 /** Stops a run at a safe point when the process is shutting down. */
 export function checkpoint(ctx: RunContext): void {
   if (ctx.signal.aborted) throw new RunInterrupted();
+}
+
+const COUNT_OF: Record<string, "duplicates" | "unmatched" | "orphans"> = { DUPLICATE_KEY: "duplicates", UNMATCHED: "unmatched", ORPHAN: "orphans" };
+
+/**
+ * Lists link notices (duplicates, unmatched ids, orphans) not yet listed in this run and counts
+ * them: a record skipped by the pull and by two push mappings is one notice of the run, not three.
+ */
+export function addNotices(ctx: RunContext, notices: RecordError[]): void {
+  const fresh: RecordError[] = [];
+  for (const n of notices) {
+    const id = `${n.code}:${n.object}:${n.recordId ?? ""}:${n.key ?? ""}`;
+    if (ctx.noticesSeen.has(id)) continue;
+    ctx.noticesSeen.add(id);
+    fresh.push(n);
+    const count = COUNT_OF[n.code];
+    if (count) ctx.counts[count]++;
+  }
+  ctx.counts.skipped += fresh.length;
+  addErrors(ctx, fresh);
 }

@@ -53,7 +53,7 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
   const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {}, ...(deps.localCrm ? { localCrm: deps.localCrm } : {}) });
-  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled") });
+  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
     name: "sync",
@@ -66,7 +66,7 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
       /** A scheduled sync: params `{pull?: boolean, push?: boolean}`; only daily-sync mappings push. */
       sync: async (params) => {
         const run = await runs.runSync({ pull: params["pull"] !== false, push: params["push"] !== false, scheduled: true });
-        return { status: run.status === "running" ? "failure" : run.status, summary: { syncRun: run.id, counts: run.counts, apiCalls: run.apiCalls, errors: run.errors.length, message: run.message } };
+        return { status: run.status === "running" ? "failure" : run.status, notices: run.notices, summary: { syncRun: run.id, counts: run.counts, notices: run.notices, apiCalls: run.apiCalls, errors: run.errors.length, message: run.message } };
       },
     },
     async start() {

@@ -51,10 +51,25 @@ export function linkIds(ids: Iterable<string>, index: LinkIndex, o: { step: "pul
     }
     const dups = index.duplicates.get(id);
     if (dups) {
-      for (const recordId of dups) duplicates.push({ step: o.step, object: o.object, key: id, recordId, code: "DUPLICATE_KEY", message: `${dups.length} ${o.object} records hold ${o.field} = ${id}; the link must be 1:1, so none of them is synced` });
+      for (const recordId of dups) duplicates.push({ step: o.step, object: o.object, key: id, recordId, code: "DUPLICATE_KEY", message: `${dups.length} ${o.object} records hold ${o.field} = ${id}; the link must be 1:1, so none of them is synced`, notice: true });
     } else {
-      unmatched.push({ step: o.step, object: o.object, key: id, code: "UNMATCHED", message: `No ${o.object} has ${o.field} = ${id}` });
+      unmatched.push({ step: o.step, object: o.object, key: id, code: "UNMATCHED", message: `No ${o.object} has ${o.field} = ${id}`, notice: true });
     }
   }
   return { matched, duplicates, unmatched };
+}
+
+/**
+ * CRM records whose link value matches no analytics id (the other direction of "unmatched"): an
+ * Account created in the CRM for a customer the product has never seen, or a mistyped value.
+ */
+export function orphansOf(records: Record<string, unknown>[], known: ReadonlySet<string>, o: { step: "pull" | "push"; object: string; field: string; kind: string }): RecordError[] {
+  const out: RecordError[] = [];
+  for (const r of records) {
+    const keys = keysOf(r, o.field);
+    if (keys.length === 0 || keys.some((k) => known.has(k))) continue;
+    const key = keys[0] as string;
+    out.push({ step: o.step, object: o.object, key, recordId: String(r["Id"]), code: "ORPHAN", message: `${o.object} ${String(r["Id"])} has ${o.field} = ${key}, which matches no analytics ${o.kind}`, notice: true });
+  }
+  return out;
 }

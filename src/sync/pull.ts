@@ -1,7 +1,7 @@
 import type { AnalyticsModule, EntityKind, Metadata } from "../analytics/index.js";
 import { ApiError } from "../kernel/index.js";
-import { addErrors, checkpoint, type RunContext } from "./context.js";
-import { indexByLink, linkIds } from "./link.js";
+import { addNotices, checkpoint, type RunContext } from "./context.js";
+import { indexByLink, linkIds, orphansOf } from "./link.js";
 import { toMetadata } from "./values.js";
 
 /** One side of the pull: CRM object, analytics entity kind, link field and fields to pull. */
@@ -45,9 +45,7 @@ export async function pullSide(ctx: RunContext, analytics: AnalyticsModule, appI
   }
   checkpoint(ctx);
   if (values.size > 0) await analytics.metadata.replaceCrm(appId, side.kind, values);
-  ctx.counts.duplicates += link.duplicates.length;
-  ctx.counts.unmatched += link.unmatched.length;
-  ctx.counts.skipped += link.duplicates.length + link.unmatched.length;
-  addErrors(ctx, [...link.duplicates, ...link.unmatched]);
+  addNotices(ctx, [...link.duplicates, ...link.unmatched]);
+  addNotices(ctx, orphansOf(records, new Set(entities.map((e) => e.id)), { step: "pull", object: side.object, field: linkField, kind: side.kind }));
   return values.size;
 }

@@ -1,8 +1,8 @@
 import type { AnalyticsModule } from "../analytics/index.js";
 import { ApiError } from "../kernel/index.js";
 import { BULK_THRESHOLD, COLLECTION_SIZE, type FieldInfo, type WriteResult } from "../salesforce/index.js";
-import { addErrors, checkpoint, type RunContext } from "./context.js";
-import { indexByLink, linkIds } from "./link.js";
+import { addErrors, addNotices, checkpoint, type RunContext } from "./context.js";
+import { indexByLink, linkIds, orphansOf } from "./link.js";
 import { checkMapping } from "./mapping.js";
 import { linkedSoql } from "./pull.js";
 import type { PushMapping, SyncStore } from "./store.js";
@@ -14,7 +14,7 @@ type Change = { Id: string; key: string; diff: Record<string, CrmValue>; full: R
 const BULK_CALLS = 8;
 
 /** Pushes one mapped report: reads the fields' current values, writes only the records whose values changed. */
-export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsModule; store: SyncStore }, mapping: PushMapping, linkField: string | undefined, prefix: string): Promise<void> {
+export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsModule; store: SyncStore; knownIds: (kind: "account" | "visitor") => Promise<ReadonlySet<string>> }, mapping: PushMapping, linkField: string | undefined, prefix: string): Promise<void> {
   const fail = (code: string, message: string): void => {
     addErrors(ctx, [{ step: "push", object: mapping.object, key: mapping.reportId, code, message }]);
     ctx.counts.failed++;
@@ -41,10 +41,9 @@ export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsM
     indexByLink(records, link),
     { step: "push", object: mapping.object, field: link },
   );
-  ctx.counts.duplicates += linked.duplicates.length;
-  ctx.counts.unmatched += linked.unmatched.length;
-  ctx.counts.skipped += linked.duplicates.length + linked.unmatched.length;
-  addErrors(ctx, [...linked.duplicates, ...linked.unmatched]);
+  addNotices(ctx, [...linked.duplicates, ...linked.unmatched]);
+  const kind = mapping.object === "Account" ? "account" : "visitor";
+  addNotices(ctx, orphansOf(records, await deps.knownIds(kind), { step: "push", object: mapping.object, field: link, kind }));
 
   const already = await deps.store.written(ctx.runId, mapping.id);
   const changes: Change[] = [];
@@ -81,9 +80,11 @@ export async function pushMapping(ctx: RunContext, deps: { analytics: AnalyticsM
     );
     for (const r of results) {
       if (r.success) continue;
-      ctx.counts.failed++;
+      // A refused value is a data problem in that record: a notice, unless so many are refused
+      // that the run itself is in question (see outcomeOf).
+      ctx.counts.refused++;
       const first = r.errors[0];
-      addErrors(ctx, [{ step: "push", object: mapping.object, key: keyOf.get(r.id), recordId: r.id, code: first?.code ?? "UNKNOWN", message: first?.message ?? "The CRM refused the record", ...(first?.fields ? { fields: first.fields } : {}) }]);
+      addErrors(ctx, [{ step: "push", object: mapping.object, key: keyOf.get(r.id), recordId: r.id, code: first?.code ?? "UNKNOWN", message: first?.message ?? "The CRM refused the record", ...(first?.fields ? { fields: first.fields } : {}), notice: true }]);
     }
     checkpoint(ctx);
   };

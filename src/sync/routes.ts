@@ -3,7 +3,7 @@ import type { AnalyticsModule } from "../analytics/index.js";
 import { ApiError, requireRole, type Principal } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { ConnectionService } from "./connection.js";
-import { indexByLink, linkIds } from "./link.js";
+import { indexByLink, linkIds, orphansOf } from "./link.js";
 import { checkMapping } from "./mapping.js";
 import { linkedSoql } from "./pull.js";
 import { DEFAULT_LINK, DEFAULT_PULL, type RunService } from "./runs.js";
@@ -90,7 +90,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     await d.store.setSetting("link", req.body);
     return req.body;
   });
-  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates and unmatched ids for a link field, before saving", body: CheckBody } }, async (req) => {
+  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates, unmatched analytics ids and orphan CRM records for a link field, before saving", body: CheckBody } }, async (req) => {
     const saved = (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
     const kind = req.body.kind ?? "account";
     const object = kind === "account" ? "Account" : "Contact";
@@ -103,7 +103,20 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     if (!app) throw new ApiError(404, "APP_NOT_FOUND", "No analytics app");
     const ids = (await a.metadata.all(app.id, kind)).map((e) => e.id);
     const r = linkIds(ids, indexByLink(records, field), { step: "pull", object, field });
-    return { field, object, crmRecords: records.length, analytics: ids.length, matched: r.matched.size, duplicates: r.duplicates, unmatched: r.unmatched.slice(0, 1000), unmatchedCount: r.unmatched.length };
+    const orphans = orphansOf(records, new Set(ids), { step: "pull", object, field, kind });
+    // `unmatched`: analytics ids no CRM record holds; `orphans`: CRM records whose value matches no analytics id.
+    return {
+      field,
+      object,
+      crmRecords: records.length,
+      analytics: ids.length,
+      matched: r.matched.size,
+      duplicates: r.duplicates,
+      unmatched: r.unmatched.slice(0, 1000),
+      unmatchedCount: r.unmatched.length,
+      orphans: orphans.slice(0, 1000).map((o) => ({ recordId: o.recordId, key: o.key })),
+      orphanCount: orphans.length,
+    };
   });
 
   app.get("/sync/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);

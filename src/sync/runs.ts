@@ -1,11 +1,11 @@
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, outcomeOf } from "../kernel/index.js";
 import { SalesforceError, type SalesforceClient } from "../salesforce/index.js";
 import type { ConnectionService } from "./connection.js";
 import { createRunContext, RunInterrupted, type RunContext } from "./context.js";
 import { pullSide } from "./pull.js";
 import { pushMapping } from "./push.js";
-import { emptyCounts, type LinkSettings, type PullSettings, type RunStatus, type SyncRun, type SyncStore } from "./store.js";
+import { emptyCounts, noticesOf, type LinkSettings, type PullSettings, type RunStatus, type SyncRun, type SyncStore } from "./store.js";
 
 /** What a run does: pull, push or both (both by default); `scheduled` pushes only mappings with daily sync on. */
 export type RunOptions = { pull?: boolean; push?: boolean; scheduled?: boolean };
@@ -14,7 +14,7 @@ export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
 export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
 
 /** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
-export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void }) {
+export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void; maxRefusedPercent: number }) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
 
@@ -31,6 +31,12 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     const pull = (await store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL;
     const conn = await deps.connection.stored();
     const appId = appIdOf(link);
+    const known = new Map<string, Promise<ReadonlySet<string>>>();
+    const knownIds = (kind: "account" | "visitor"): Promise<ReadonlySet<string>> => {
+      let ids = known.get(kind);
+      if (!ids) known.set(kind, (ids = analytics.metadata.all(appId, kind).then((es) => new Set(es.map((e) => e.id)))));
+      return ids;
+    };
     if (run.pull) {
       let changed = await pullSide(ctx, analytics, appId, { object: "Account", kind: "account", linkField: link.accountField, fields: pull.accountFields });
       if (link.visitorField && pull.visitorFields.length > 0) changed += await pullSide(ctx, analytics, appId, { object: "Contact", kind: "visitor", linkField: link.visitorField, fields: pull.visitorFields });
@@ -41,14 +47,20 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     if (run.push) {
       for (const m of await store.listMappings()) {
         if (options.scheduled && !m.dailySync) continue;
-        await pushMapping(ctx, { analytics, store }, m, m.object === "Account" ? link.accountField : link.visitorField, conn?.fieldPrefix ?? "Pendo_");
+        await pushMapping(ctx, { analytics, store, knownIds }, m, m.object === "Account" ? link.accountField : link.visitorField, conn?.fieldPrefix ?? "Pendo_");
       }
     }
   }
 
+  /**
+   * A run that could not do its work (stopped, or a step that could not run) is partial or failed;
+   * one that did it succeeded, its skipped records listed as notices, unless the CRM refused more
+   * than the configured share of the records it tried to write (ADR 0012).
+   */
   function statusOf(run: SyncRun, stopped: boolean): RunStatus {
     if (stopped) return run.counts.written > 0 || run.counts.read > 0 ? "partial" : "failure";
-    return run.counts.failed > 0 || run.counts.duplicates > 0 ? "partial" : "success";
+    if (run.counts.failed > 0) return "partial";
+    return outcomeOf({ refused: run.counts.refused, attempted: run.counts.written + run.counts.refused, maxRefusedPercent: deps.maxRefusedPercent });
   }
 
   async function execute(run: SyncRun, options: RunOptions, abort: AbortController): Promise<SyncRun> {
@@ -64,13 +76,14 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
       stopError = e;
     }
     const written = await store.countWritten(run.id);
-    const next: SyncRun = { ...run, counts: { ...counts, written }, errors, apiCalls: run.apiCalls + (client?.calls() ?? 0), finishedAt: deps.now() };
+    const next: SyncRun = { ...run, counts: { ...counts, written }, notices: noticesOf(counts), errors, apiCalls: run.apiCalls + (client?.calls() ?? 0), finishedAt: deps.now() };
     if (stopError !== undefined) {
       const code = stopError instanceof SalesforceError ? stopError.problem : stopError instanceof ApiError ? stopError.code : "INTERNAL";
       next.message = `${code}: ${stopError instanceof Error ? stopError.message : String(stopError)}`;
       if (!(stopError instanceof SalesforceError) && !(stopError instanceof ApiError)) console.error("pendulum: sync run failed", stopError);
     }
     next.status = statusOf(next, stopError !== undefined);
+    if (next.status === "partial" && stopError === undefined && next.counts.failed === 0) next.message = `The CRM refused ${next.counts.refused} of ${next.counts.written + next.counts.refused} records, more than ${deps.maxRefusedPercent} %: check the push mappings and the CRM's validation rules`;
     await store.saveRun(next);
     if (client) await deps.connection.note(client, stopError);
     return next;

@@ -38,10 +38,21 @@ export type PullSettings = { accountFields: string[]; visitorFields: string[] };
 export type PushMapping = { id: string; reportId: string; object: "Account" | "Contact"; fields: { column: string; field: string }[]; dailySync: boolean; createdAt: number; updatedAt: number };
 
 export type RunStatus = "running" | "success" | "partial" | "failure";
-export type RunCounts = { read: number; changed: number; written: number; skipped: number; failed: number; duplicates: number; unmatched: number };
-/** One record the run could not sync, with the CRM's error code where the CRM refused it. */
-export type RecordError = { step: "pull" | "push"; object: string; key?: string; recordId?: string; code: string; message: string; fields?: string[] };
-export type SyncRun = { id: string; status: RunStatus; pull: boolean; push: boolean; startedAt: number; finishedAt: number | null; counts: RunCounts; apiCalls: number; message: string | null; errors: RecordError[]; resumed: number };
+/**
+ * What a run did. `duplicates`, `unmatched`, `orphans` and `refused` are records skipped for data
+ * reasons (the run's notices); `failed` counts steps that could not run at all (a deleted report,
+ * an unset link field, a mapping the CRM no longer accepts).
+ */
+export type RunCounts = { read: number; changed: number; written: number; skipped: number; failed: number; duplicates: number; unmatched: number; orphans: number; refused: number };
+/**
+ * One record the run could not sync, with the CRM's error code where the CRM refused it.
+ * `notice` marks a data problem in that record (the run went on without it) as opposed to a step
+ * that failed. Codes: DUPLICATE_KEY, UNMATCHED (an analytics id no CRM record holds), ORPHAN (a
+ * CRM record whose link value matches no analytics id), the CRM's own codes for refused values.
+ */
+export type RecordError = { step: "pull" | "push"; object: string; key?: string; recordId?: string; code: string; message: string; fields?: string[]; notice?: boolean };
+/** A sync run. `notices` counts the records it skipped for data reasons (each listed once per run, whichever steps met it); a `success` with notices lets a chain go on (ADR 0012). */
+export type SyncRun = { id: string; status: RunStatus; pull: boolean; push: boolean; startedAt: number; finishedAt: number | null; counts: RunCounts; notices: number; apiCalls: number; message: string | null; errors: RecordError[]; resumed: number };
 
 type Tables = {
   sync_settings: { key: string; value: string };
@@ -91,24 +102,32 @@ export const syncMigrations: ModuleMigrations = {
   },
 };
 
-export const emptyCounts = (): RunCounts => ({ read: 0, changed: 0, written: 0, skipped: 0, failed: 0, duplicates: 0, unmatched: 0 });
+export const emptyCounts = (): RunCounts => ({ read: 0, changed: 0, written: 0, skipped: 0, failed: 0, duplicates: 0, unmatched: 0, orphans: 0, refused: 0 });
+
+/** Records a run skipped for data reasons. */
+export const noticesOf = (c: RunCounts): number => c.duplicates + c.unmatched + (c.orphans ?? 0) + (c.refused ?? 0);
 
 /** Settings, push mappings, runs and run progress over the records store. */
 export function createSyncStore(records: Records, now: () => number) {
   const db = records.db.withTables<Tables>();
-  const toRun = (r: Tables["sync_runs"]): SyncRun => ({
+  const toRun = (r: Tables["sync_runs"]): SyncRun => {
+    // Runs stored before notices existed lack the newer counts.
+    const counts = { ...emptyCounts(), ...(JSON.parse(r.counts) as Partial<RunCounts>) };
+    return {
     id: r.id,
     status: r.status as RunStatus,
     pull: Boolean(r.pull),
     push: Boolean(r.push),
     startedAt: Number(r.started_at),
     finishedAt: r.finished_at === null ? null : Number(r.finished_at),
-    counts: JSON.parse(r.counts) as RunCounts,
+    counts,
+    notices: noticesOf(counts),
     apiCalls: Number(r.api_calls),
     message: r.message,
     errors: JSON.parse(r.errors) as RecordError[],
     resumed: Number(r.resumed),
-  });
+  };
+  };
   const toMapping = (r: Tables["sync_push_mappings"]): PushMapping => ({
     id: r.id,
     reportId: r.report_id,

@@ -5,6 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOOP_JOB, setUpArticleLoop, type LoopWorkspace } from "../../src/demo/index.js";
 import { launchBrowser } from "../browser.js";
+import { crmLogin } from "../crm-login.js";
 import { startTestPendulum, TEST_TOKEN, type TestPendulum } from "../harness.js";
 import { checkScreen, openScreen, openUi, signIn, type AdminPage } from "./ui-kit.js";
 
@@ -105,5 +106,28 @@ describe("Jobs screen", () => {
     expect(created).toMatchObject({ kind: "sync", params: { pull: false, push: true }, schedule: "daily at 01:00" });
     await page.mouse.move(900, 20);
     await checkScreen(ui, "jobs-created");
+  });
+
+  it("shows a step that succeeded with notices on the timeline and in the history, and the chain going on past it", async () => {
+    // A copied Account in the CRM: its link value is held twice, so every sync step skips both records.
+    const conn = await crmLogin({ url: p.url, crm: CRM });
+    const copy = await conn.sobject("Account").create({ Name: "Copy", Analytics_Account_Id__c: ws.accounts[0]?.id });
+    expect(copy.success).toBe(true);
+    const page = ui.page;
+    await openScreen(page, "Jobs");
+    const chain = page.getByTestId(`chain-${LOOP_JOB}`);
+    await chain.getByRole("button", { name: `Run now: the chain ${LOOP_JOB}` }).click();
+    await chain.getByTestId("stage-5").getByText("Succeeded with 2 notices", { exact: true }).waitFor({ timeout: 120_000 });
+    for (const i of [1, 2]) await chain.getByTestId(`stage-${i}`).getByText("Succeeded with 2 notices", { exact: true }).waitFor();
+    for (const i of [3, 4]) await chain.getByTestId(`stage-${i}`).getByText("Succeeded", { exact: true }).waitFor();
+    await chain.getByText(/2 notices \(duplicates 2, unmatched 0, orphans 0, refused 0\)/).first().waitFor();
+    await expect.poll(() => chain.getByRole("button", { name: `Run now: the chain ${LOOP_JOB}` }).isEnabled(), { timeout: 30_000 }).toBe(true);
+    await chain.getByRole("button", { name: "History" }).click();
+    const history = page.getByRole("dialog", { name: `Runs of ${LOOP_JOB}` });
+    await history.getByRole("cell", { name: "5 of 5 steps succeeded, with 6 notices" }).waitFor();
+    await history.getByText("Succeeded with 6 notices", { exact: true }).waitFor();
+    await page.mouse.move(900, 20);
+    await checkScreen(ui, "jobs-notices");
+    await history.getByRole("button", { name: "Close" }).click();
   });
 });

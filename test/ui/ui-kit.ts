@@ -66,7 +66,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
-export type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
+export type AxeViolation = { id: string; impact: string | null; help: string; nodes: { target: string[]; html: string }[] };
 
 /** Runs axe-core on the page; returns serious and critical violations. */
 export async function accessibilityViolations(page: Page): Promise<AxeViolation[]> {
@@ -94,6 +94,6 @@ export async function checkScreen(ui: AdminPage, name: string): Promise<void> {
   );
   await screenshot(ui.page, name);
   const violations = await accessibilityViolations(ui.page);
-  expect(violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), `accessibility of ${name}`).toEqual([]);
+  expect(violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => `${n.target.join(" ")} ${n.html.slice(0, 160)}`).join(", ")}`), `accessibility of ${name}`).toEqual([]);
   expect(ui.problems, `console errors on ${name}`).toEqual([]);
 }

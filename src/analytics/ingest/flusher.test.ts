@@ -25,7 +25,7 @@ describe("flusher", () => {
 
   it("flushes a backlog in bounded chunks, in id order, every event once, from frames and from parsed records alike", async () => {
     events = await openDuckDbEventStore({});
-    records = openRecords({ engine: "sqlite", memory: true });
+    records = await openRecords({ engine: "sqlite", memory: true });
     await migrateRecords(records, [metadataMigrations]);
     const appends: number[] = [];
     const flushed: { fromId: number; toId: number; events: readonly StoredEvent[] }[] = [];

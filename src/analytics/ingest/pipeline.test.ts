@@ -32,7 +32,7 @@ describe("openIngestPipeline", () => {
 
   const open = async (dir: string, options: { flushes?: { fromId: number; toId: number }[]; now?: () => number; segmentBytes?: number } = {}): Promise<IngestPipeline> => {
     events = await openDuckDbEventStore({ file: path.join(dir, "events.duckdb") });
-    records = openRecords({ engine: "sqlite", file: path.join(dir, "records.sqlite") });
+    records = await openRecords({ engine: "sqlite", file: path.join(dir, "records.sqlite") });
     await migrateRecords(records, [metadataMigrations]);
     pipeline = await openIngestPipeline({
       logDir: path.join(dir, "ingest-log"),

@@ -1,6 +1,6 @@
 import { listValue, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBValue } from "@duckdb/node-api";
 import { byId, fieldsOf, type Built, type Core } from "./rows.js";
-import { WIDE_BREAKDOWN_MAX_ITEMS, accountKeysSql, coreSql, itemKeysSql, keyedBreakdownSql, onlyAppSql, wideBreakdownSql, type ReportScope } from "./sql.js";
+import { WIDE_BREAKDOWN_MAX_ITEMS, accountKeysSql, coreSql, featureClicksSql, itemKeysSql, keyedBreakdownSql, onlyAppSql, wideBreakdownSql, type ReportScope } from "./sql.js";
 import type { MetricsQuery } from "./types.js";
 
 /**
@@ -80,6 +80,7 @@ export async function buildKeyed(conns: readonly DuckDBConnection[], keyedScope:
   const scope: ReportScope = { ...keyedScope, onlyApp };
   const base: Params = onlyApp ? {} : { app: q.appId };
   const coreP = query(`SELECT ${CORE.map((c) => `${c}::DOUBLE`).join(", ")} FROM (${coreSql("rollup", scope)})`, base);
+  const onFeaturesP = query(featureClicksSql("rollup", scope), base);
 
   // Every account key fits under the largest key of the app's accounts; rows of accounts written
   // after that query ran (another connection's snapshot) are left for the next report.
@@ -170,9 +171,14 @@ export async function buildKeyed(conns: readonly DuckDBConnection[], keyedScope:
     if (k <= maxKey) coreRow[k] = r;
   });
   const at = (column: number, r: number): number => (core[column] as Float64Array)[r] as number;
+  const onFeatures = new Float64Array(width);
+  const [fKeys, fCounts] = numbers(await onFeaturesP, [0, 1]) as [Float64Array, Float64Array];
+  fKeys.forEach((k, i) => {
+    if (k <= maxKey) onFeatures[k] = fCounts[i] as number;
+  });
   const coreOf = (k: number): Core => {
     const r = coreRow[k] as number;
-    if (r < 0) return { visitors: 0, minutes: 0, daysActive: 0, visitorDays: 0, events: 0, pageViews: 0, featureClicks: 0, trackEvents: 0, firstVisit: null, lastVisit: null, visits: 0 };
+    if (r < 0) return { visitors: 0, minutes: 0, daysActive: 0, visitorDays: 0, events: 0, pageViews: 0, clicks: 0, featureClicks: 0, trackEvents: 0, firstVisit: null, lastVisit: null, visits: 0 };
     const fv = at(9, r);
     const lv = at(10, r);
     return {
@@ -182,7 +188,8 @@ export async function buildKeyed(conns: readonly DuckDBConnection[], keyedScope:
       visitorDays: at(4, r),
       events: at(5, r),
       pageViews: at(6, r),
-      featureClicks: at(7, r),
+      clicks: at(7, r),
+      featureClicks: onFeatures[k] as number,
       trackEvents: at(8, r),
       firstVisit: Number.isNaN(fv) ? null : fv,
       lastVisit: Number.isNaN(lv) ? null : lv,

@@ -126,6 +126,7 @@ describe("account metrics (golden)", () => {
         visits: 5, // v1: 3, v2: 1, v3: 1
         pageViews: 4,
         pageViewsByPage: { home: 3, settings: 1 },
+        clicks: 2,
         featureClicks: 2,
         featureClicksByFeature: { save: 1, help: 1 },
         featuresUsed: 2,
@@ -146,6 +147,7 @@ describe("account metrics (golden)", () => {
         visits: 1,
         pageViews: 1,
         pageViewsByPage: { settings: 1 },
+        clicks: 1,
         featureClicks: 1,
         featureClicksByFeature: { save: 1 },
         featuresUsed: 1,
@@ -236,6 +238,61 @@ describe("account metrics (golden)", () => {
     if (!bad.ok) expect(bad.error.code).toBe("INVALID_TIME_ZONE");
     const reversed = await accountMetrics(store.connection, { ...base, from: "2024-03-06", to: "2024-03-05" });
     expect(!reversed.ok && reversed.error.code).toBe("INVALID_DATE_RANGE");
+  });
+});
+
+describe("feature clicks (golden)", () => {
+  // Issue 16, finding 3: "Feature clicks" are clicks matching at least one feature; "Clicks" are all.
+  const card: PathElement[] = [{ tag: "div", classes: ["card"] }, { tag: "main" }, { tag: "body" }];
+  const elements = [...ELEMENTS, { id: 3, value: JSON.stringify(card) }];
+  beforeEach(async () => {
+    nextId = 1;
+    await store.append(
+      [
+        ev("click", T0 + 1 * MIN, "vf", "F", { elementId: 1 }), // button#save: matches "save" and "button"
+        ev("click", T0 + 2 * MIN, "vf", "F", { elementId: 2 }), // nav a: matches "help"
+        ev("click", T0 + 3 * MIN, "vf", "F", { elementId: 3 }), // div.card: no feature
+        ev("click", T0 + 4 * MIN, "vf", "F", { elementId: 3 }), // again, no feature
+        ev("click", T0 + 5 * MIN, "vg", "F", { elementId: 3 }), // another visitor, only off-feature clicks
+        ev("load", T0 + 6 * MIN, "vg", "F"),
+      ],
+      { urls: URLS, elements },
+    );
+    await updateRollups(store.connection, { fromId: 0, toId: await store.maxEventId() });
+    await applyFeatureRule(store.connection, "save", "button#save");
+    await applyFeatureRule(store.connection, "button", "button");
+    await applyFeatureRule(store.connection, "help", "nav a");
+  });
+
+  it("counts a click once however many features it matches, and no click that matches none", async () => {
+    for (const featureIds of [undefined, ["save", "button", "help"], ["help"]]) {
+      const [f] = await accounts(featureIds ? { featureIds } : {});
+      expect(f).toMatchObject({ accountId: "F", clicks: 5, featureClicks: 2 });
+    }
+    const [f] = await accounts();
+    // The per-feature breakdown: a click matching two features counts for each; their sum may exceed featureClicks, never the other way round.
+    expect(f?.featureClicksByFeature).toEqual({ save: 1, button: 1, help: 1 });
+  });
+
+  it("gives a visitor with clicks on and off features the same split in the visitor report", async () => {
+    const rows = await visitors();
+    expect(rows.map((r) => [r.visitorId, r.clicks, r.featureClicks])).toEqual([
+      ["vf", 4, 2],
+      ["vg", 1, 0],
+    ]);
+    const inF = await visitors({ accountId: "F" });
+    expect(inF.map((r) => [r.visitorId, r.clicks, r.featureClicks])).toEqual([
+      ["vf", 4, 2],
+      ["vg", 1, 0],
+    ]);
+  });
+
+  it("follows feature rules retroactively: deleting the last matching feature leaves the clicks as Clicks only", async () => {
+    await removeFeature(store.connection, "help");
+    expect((await accounts())[0]).toMatchObject({ clicks: 5, featureClicks: 1 });
+    await removeFeature(store.connection, "save");
+    await removeFeature(store.connection, "button");
+    expect((await accounts())[0]).toMatchObject({ clicks: 5, featureClicks: 0 });
   });
 });
 

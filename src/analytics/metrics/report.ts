@@ -1,7 +1,7 @@
 import { listValue, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import { ensureMappingTables } from "../tagging/index.js";
 import { ensureRollupTables } from "./rollups.js";
-import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
+import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, featureClicksSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
 import { buildKeyed } from "./keyed-report.js";
 import { byId, emptyCore, fieldsOf, withAll, type Built, type Core } from "./rows.js";
 import { localRange } from "./time-zone.js";
@@ -51,6 +51,7 @@ async function build(on: Connections, source: Source, level: Level, q: VisitorMe
 
   const keys = await byKey<number>(conn, `SELECT key, n AS v FROM (${keysSql(source, scope)})`, base);
   const core = await rows(conn, coreSql(source, scope), base);
+  const onFeatures = await byKey<number>(conn, `SELECT key, n AS v FROM (${featureClicksSql(source, scope)})`, base);
   const breakdown = async (kind: "pages" | "features" | "tracks", items: readonly string[] | undefined): Promise<Record<string, Record<string, number>>> => {
     if (items && items.length === 0) return {};
     const params: Params = items ? { ...base, items: listValue([...items]) } : base;
@@ -82,7 +83,8 @@ async function build(on: Connections, source: Source, level: Level, q: VisitorMe
       visitorDays: num(r.visitor_days),
       events: num(r.events),
       pageViews: num(r.loads),
-      featureClicks: num(r.clicks),
+      clicks: num(r.clicks),
+      featureClicks: num(onFeatures[String(r.key)]),
       trackEvents: num(r.tracks),
       firstVisit: numOrNull(r.fv),
       lastVisit: numOrNull(r.lv),

@@ -8,6 +8,9 @@ export type Core = {
   visitorDays: number;
   events: number;
   pageViews: number;
+  /** Every click. */
+  clicks: number;
+  /** Clicks matching at least one feature, each once. */
   featureClicks: number;
   trackEvents: number;
   firstVisit: number | null;
@@ -23,6 +26,7 @@ export const emptyCore: Core = {
   visitorDays: 0,
   events: 0,
   pageViews: 0,
+  clicks: 0,
   featureClicks: 0,
   trackEvents: 0,
   firstVisit: null,
@@ -54,6 +58,7 @@ export function fieldsOf(c: Core, pages: Record<string, number>, features: Recor
     visits: c.visits,
     pageViews: c.pageViews,
     pageViewsByPage: pages,
+    clicks: c.clicks,
     featureClicks: c.featureClicks,
     featureClicksByFeature: features,
     featuresUsed,

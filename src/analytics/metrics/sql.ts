@@ -218,6 +218,31 @@ export function breakdownSql(source: Source, scope: ReportScope, kind: Breakdown
   return `SELECT r.${key} AS key, r.name AS item, ${n} AS n FROM ${from} WHERE ${where}${typeFilter}${only("r.name")} GROUP BY ALL`;
 }
 
+/** Elements some feature's rule matches (any app's: the same as the per-feature breakdowns join). */
+const FEATURE_ELEMENTS = "(SELECT DISTINCT element_id FROM feature_elements)";
+
+/**
+ * Feature clicks per key: clicks on an element that matches at least one feature, each counted
+ * once however many features match it (SPEC; issue 16). Clicks matching none are in `clicks` only.
+ * One row per key with such clicks: (key, n); keyed account reports group by `account_key`.
+ */
+export function featureClicksSql(source: Source, scope: ReportScope): string {
+  const { range } = scope;
+  const keyed = source === "rollup" && scope.keyed === true && scope.level === "account";
+  if (keyed) {
+    const where = `${appWhere(scope, "r.")}r.slot >= ${range.startSlot} AND r.slot < ${range.endSlot}${keyedAccountFilter("r.")}`;
+    return `SELECT r.account_key AS key, sum(r.clicks)::DOUBLE AS n FROM rollup_elements r
+            WHERE ${where} AND r.element_id IN ${FEATURE_ELEMENTS} GROUP BY ALL`;
+  }
+  const key = keyCol(scope.level);
+  if (source === "rollup") {
+    const where = `r.app_id = $app AND r.slot >= ${range.startSlot} AND r.slot < ${range.endSlot}${accountFilter(scope, "r.")}`;
+    return `SELECT r.${key} AS key, sum(r.clicks) AS n FROM rollup_elements r WHERE ${where} AND r.element_id IN ${FEATURE_ELEMENTS} GROUP BY ALL`;
+  }
+  const where = `r.app_id = $app AND r.ts >= ${range.startMs} AND r.ts < ${range.endMs}${accountFilter(scope, "r.")}`;
+  return `SELECT r.${key} AS key, count(*) AS n FROM events r WHERE ${where} AND r.type = 'click' AND r.element_id IN ${FEATURE_ELEMENTS} GROUP BY ALL`;
+}
+
 /** Up to this many asked-for items, rollup breakdowns use `wideBreakdownSql` (one row per key). */
 export const WIDE_BREAKDOWN_MAX_ITEMS = 32;
 

@@ -38,6 +38,12 @@ export type MetricsFields = {
   visits: number;
   pageViews: number;
   pageViewsByPage: Record<string, number>;
+  /** Every click in the range, on a feature or not. */
+  clicks: number;
+  /**
+   * Clicks on an element matching at least one feature, each counted once (a click matching two
+   * features counts once here and once in each feature's breakdown entry).
+   */
   featureClicks: number;
   featureClicksByFeature: Record<string, number>;
   /** Features (of those asked for) clicked at least once in the range. */

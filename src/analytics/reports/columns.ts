@@ -19,6 +19,7 @@ const METRICS: { id: Scalar | "visitors" | "visitorsEver"; label: string; type: 
   { id: "lastVisit", label: "Last visit", type: "date" },
   { id: "visits", label: "Visits", type: "number" },
   { id: "pageViews", label: "Page views", type: "number" },
+  { id: "clicks", label: "Clicks", type: "number" },
   { id: "featureClicks", label: "Feature clicks", type: "number" },
   { id: "featuresUsed", label: "Features used", type: "number" },
   { id: "events", label: "Events", type: "number" },

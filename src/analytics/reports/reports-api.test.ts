@@ -38,11 +38,17 @@ describe("pages and features are retroactive", () => {
   it("counts a feature defined after the clicks, recounts on edit, and drops it on delete", async () => {
     const f = await json<{ id: string; matchedElements: number }>(await p.api("/api/v1/features", { method: "POST", body: JSON.stringify({ name: "Export", selector: "button#export" }) }));
     expect(f.matchedElements).toBe(1);
-    const report = await json<{ id: string }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Feature use", range: { last: 30 }, columns: [`featureClicks.${f.id}`, "featureClicks"] }) }));
+    const report = await json<{ id: string }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Feature use", range: { last: 30 }, columns: [`featureClicks.${f.id}`, "featureClicks", "clicks"] }) }));
     const rows = async () => (await json<{ rows: { id: string; values: Record<string, number> }[] }>(await p.api(`/api/v1/reports/${report.id}/results`))).rows;
     expect((await rows()).find((r) => r.id === "acct-a")?.values[`featureClicks.${f.id}`]).toBe(2);
+    // "Feature clicks" are the two on the Export button; the click on Share matches no feature and is in "Clicks" only.
+    expect((await rows()).find((r) => r.id === "acct-a")?.values).toMatchObject({ featureClicks: 2, clicks: 3 });
+    const visitorReport = await json<{ id: string }>(await p.api("/api/v1/reports", { method: "POST", body: JSON.stringify({ name: "Visitor feature use", kind: "visitor", range: { last: 30 }, columns: ["featureClicks", "clicks"] }) }));
+    const visitorRows = (await json<{ rows: { id: string; values: Record<string, number> }[] }>(await p.api(`/api/v1/reports/${visitorReport.id}/results`))).rows;
+    expect(visitorRows.find((r) => r.id === "ann")?.values).toEqual({ featureClicks: 2, clicks: 3 });
     await json(await p.api(`/api/v1/features/${f.id}`, { method: "PUT", body: JSON.stringify({ name: "Export or share", selector: "button.btn" }) }));
     expect((await rows()).find((r) => r.id === "acct-a")?.values[`featureClicks.${f.id}`]).toBe(3);
+    expect((await rows()).find((r) => r.id === "acct-a")?.values).toMatchObject({ featureClicks: 3, clicks: 3 });
     await json(await p.api(`/api/v1/features/${f.id}`, { method: "DELETE" }));
     expect((await p.api(`/api/v1/reports/${report.id}/results`)).status).toBe(400);
   });

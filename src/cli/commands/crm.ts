@@ -1,7 +1,6 @@
-import path from "node:path";
 import { loadConfig } from "../../config.js";
 import { addCustomField, CUSTOM_FIELD_TYPES, ensureCrmSchema, loadObjects } from "../../crm/index.js";
-import { openRecords } from "../../store/index.js";
+import { openRecords, recordsOptionsOf } from "../../store/index.js";
 import { CliError, flagText, type Args } from "../args.js";
 import type { Command } from "../command.js";
 
@@ -21,13 +20,13 @@ export const crmCommand: Command = {
 pendulum crm field list [--object Account]
 
 Adds a custom field to the built-in CRM: it shows in describe and SOQL at once, even while
-the server runs (the records database is SQLite in WAL mode). Types: ${CUSTOM_FIELD_TYPES.join(", ")}.
-Environment: PENDULUM_DATA_DIR (default ./data).`,
+the server runs (SQLite in WAL mode, or PostgreSQL when PENDULUM_DATABASE_URL is set). Types: ${CUSTOM_FIELD_TYPES.join(", ")}.
+Environment: PENDULUM_DATA_DIR (default ./data), PENDULUM_DATABASE_URL.`,
   async run(args, io) {
     const [group, action] = args.positional;
     if (group !== "field" || (action !== "add" && action !== "list")) throw new CliError("Expected `crm field add` or `crm field list`");
     const config = loadConfig(io.env, io.cwd);
-    const records = openRecords({ engine: "sqlite", file: path.join(config.dataDir, "records.sqlite") });
+    const records = await openRecords(recordsOptionsOf(config));
     try {
       await ensureCrmSchema(records.db);
       if (action === "list") {

@@ -1,11 +1,12 @@
 import { loadConfig } from "../../config.js";
 import { CliError, flagText, type Args } from "../args.js";
 import type { CliIo, Command } from "../command.js";
+import { outcomeText } from "./outcome.js";
 
 type RuleSummary = { id: string; name: string; source: { kind: string; object?: string }; actions: { type: string }[] };
 type ActionResult = { action: number; type: string; target: string; written: number; unchanged: number; failed: number; wouldWrite?: unknown[] };
 type RowError = { row: number; key: string | null; action: number; field?: string; code: string; message: string };
-type Run = { id: string; status: string; ruleDate: string; rowsRead: number; rowsWritten: number; actions: ActionResult[]; errors: RowError[]; errorCount: number; message: string | null };
+type Run = { id: string; status: string; notices?: number; ruleDate: string; rowsRead: number; rowsWritten: number; actions: ActionResult[]; errors: RowError[]; errorCount: number; message: string | null };
 type Preview = { preview: true; ruleDate: string; rowsRead: number; soql?: string; rows: Record<string, unknown>[]; actions: ActionResult[]; errors: RowError[] };
 
 const USAGE = `pendulum rules list [--url URL] [--token TOKEN]
@@ -15,7 +16,8 @@ Lists the customer success rules, or runs one on the running server. The rule da
 today; give --date to back-fill. --preview shows what each action would write for the first rows
 and writes nothing. The server is --url (default PENDULUM_BASE_URL) and the API token is --token
 (default PENDULUM_API_TOKEN).
-Exit codes: 0 success, 1 failure, 3 partial (some rows were refused; see the errors listed).`;
+Exit codes: 0 success (also "succeeded with notices": a few rows refused for data reasons, at most
+PENDULUM_MAX_REFUSED_PERCENT of them, listed), 1 failure, 3 partial (more rows refused than that).`;
 
 /** Calls the server's API; a refused call becomes an error naming the server's code and message. */
 async function request<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
@@ -92,7 +94,7 @@ async function runOne(io: CliIo, args: Args): Promise<number> {
     return 0;
   }
   const run = await request<Run>(base, token, "POST", `/rules/${encodeURIComponent(name)}/run`, body);
-  io.out(`Run ${run.id} of "${name}" on ${run.ruleDate}: ${run.status}; ${run.rowsRead} rows read, ${run.rowsWritten} written.`);
+  io.out(`Run ${run.id} of "${name}" on ${run.ruleDate}: ${outcomeText(run.status, run.notices)}; ${run.rowsRead} rows read, ${run.rowsWritten} written.`);
   printActions(io, run.actions);
   if (run.message) io.out(`  ${run.message}`);
   printErrors(io, run.errors, run.errorCount);

@@ -1,17 +1,20 @@
 import { apiClient, printTable } from "../api-client.js";
 import { CliError, type Args } from "../args.js";
 import type { Command } from "../command.js";
+import { outcomeText } from "./outcome.js";
 
-type Run = { id: string; status: string; startedAt: number; finishedAt: number | null; apiCalls: number; message: string | null; counts: Record<string, number>; errors: { code: string; key?: string; recordId?: string; message: string }[] };
+type Run = { id: string; status: string; notices?: number; startedAt: number; finishedAt: number | null; apiCalls: number; message: string | null; counts: Record<string, number>; errors: { code: string; key?: string; recordId?: string; message: string; notice?: boolean }[] };
 type Connection = { status: string; message?: string; loginUrl?: string; org?: { username: string; orgId: string }; apiUsage?: { used: number; limit: number } };
 
 const flag = (args: Args, name: string): boolean => args.flags.get(name) === true;
 
 function printRun(io: Parameters<Command["run"]>[1], run: Run): void {
   const c = run.counts;
-  io.out(`Run ${run.id}: ${run.status} — read ${c["read"]}, changed ${c["changed"]}, written ${c["written"]}, skipped ${c["skipped"]}, failed ${c["failed"]} (duplicates ${c["duplicates"]}, unmatched ${c["unmatched"]}); ${run.apiCalls} API calls`);
+  io.out(
+    `Run ${run.id}: ${outcomeText(run.status, run.notices)} — read ${c["read"]}, changed ${c["changed"]}, written ${c["written"]}, skipped ${c["skipped"]}, failed ${c["failed"]} (duplicates ${c["duplicates"]}, unmatched ${c["unmatched"]}, orphans ${c["orphans"] ?? 0}, refused ${c["refused"] ?? 0}); ${run.apiCalls} API calls`,
+  );
   if (run.message) io.out(run.message);
-  for (const e of run.errors.slice(0, 20)) io.out(`  ${e.code}\t${e.key ?? ""}\t${e.recordId ?? ""}\t${e.message}`);
+  for (const e of run.errors.slice(0, 20)) io.out(`  ${e.notice ? "notice" : "error "}\t${e.code}\t${e.key ?? ""}\t${e.recordId ?? ""}\t${e.message}`);
   if (run.errors.length > 20) io.out(`  … ${run.errors.length - 20} more (GET /api/v1/sync/runs/${run.id})`);
 }
 
@@ -24,7 +27,9 @@ export const syncCommand: Command = {
 pendulum sync status [--url URL] [--token TOKEN]
 
 run     pulls CRM fields into account metadata and pushes mapped reports (both unless one is named);
-        waits for the end and exits 1 unless the run succeeded.
+        waits for the end and exits 1 unless the run succeeded. A run that did its work but skipped
+        records for data reasons (duplicated, unmatched or orphaned link values, a few values the
+        CRM refused) "succeeded with notices", lists them by record and exits 0.
 status  shows the CRM connection (org, user, API usage) and the last runs.
 Environment: PENDULUM_BASE_URL, PENDULUM_API_TOKEN.`,
   async run(args, io) {
@@ -46,8 +51,8 @@ Environment: PENDULUM_BASE_URL, PENDULUM_API_TOKEN.`,
       const { runs } = await api.call<{ runs: Run[] }>("GET", "/sync/runs?limit=10");
       printTable(
         io,
-        runs.map((r) => ({ id: r.id, status: r.status, started: new Date(r.startedAt).toISOString(), written: r.counts["written"], failed: r.counts["failed"], calls: r.apiCalls })),
-        ["id", "status", "started", "written", "failed", "calls"],
+        runs.map((r) => ({ id: r.id, status: r.status, notices: r.notices ?? 0, started: new Date(r.startedAt).toISOString(), written: r.counts["written"], failed: r.counts["failed"], calls: r.apiCalls })),
+        ["id", "status", "notices", "started", "written", "failed", "calls"],
       );
       return 0;
     }

@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type Selectable } from "kysely";
 import { ApiError } from "../../kernel/index.js";
+import { likeIgnoringCase } from "../../store/index.js";
 import { readJson } from "../ids.js";
 import type { SuccessTables } from "../tables.js";
 import type { Scalar } from "../values.js";
@@ -158,7 +159,7 @@ export function createCustomers(db: Db, now: () => number) {
     async list(q: CustomerListQuery): Promise<{ total: number; customers: Customer[] }> {
       let query = db.selectFrom("success_customers");
       if (q.status) query = query.where("status", "=", q.status);
-      if (q.search) query = query.where((eb) => eb.or([eb("name", "like", `%${q.search}%`), eb("account_id", "=", q.search as string)]));
+      if (q.search) query = query.where((eb) => eb.or([likeIgnoringCase(db, eb.ref("name"), `%${q.search}%`), eb("account_id", "=", q.search as string)]));
       const total = await query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
       const rows = await query.selectAll().orderBy("name").orderBy("account_id").limit(q.limit).offset(q.offset).execute();
       return { total: Number(total.n), customers: rows.map(toCustomer) };

@@ -1,4 +1,4 @@
-import { ApiError } from "../../kernel/index.js";
+import { ApiError, DEFAULT_MAX_REFUSED_PERCENT, outcomeOf } from "../../kernel/index.js";
 import type { CrmAccess, CrmClient } from "../crm-writes/crm-client.js";
 import { dayOf, isDate } from "../dates.js";
 import type { Rule, RuleInput } from "./definition.js";
@@ -31,7 +31,8 @@ function describeError(e: unknown): { code: string; message: string } {
 }
 
 /** Runs rules: stored runs with status, counts and row errors, or previews that write nothing. */
-export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleStores; crm: CrmAccess; clock: () => number; onFinished?: () => void }) {
+export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleStores; crm: CrmAccess; clock: () => number; onFinished?: () => void; maxRefusedPercent?: number }) {
+  const maxRefused = opts.maxRefusedPercent ?? DEFAULT_MAX_REFUSED_PERCENT;
   const running = new Set<string>();
 
   /** The stores plus a CRM client signed in at most once for the run, on first use. */
@@ -71,9 +72,15 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
     try {
       const s = await ruleRunPipeline(state);
       Object.assign(state, s);
+      // Rows an action could not write are data problems in those rows: notices of a run that
+      // succeeded, unless more than the allowed share of the attempted writes were refused.
+      const attempted = s.rowsRead * Math.max(rule.actions.length, 1);
       if (s.errors.length > 0) {
-        status = "partial";
-        message = `${s.errors.length} row(s) could not be written; the rest of the run completed.`;
+        status = outcomeOf({ refused: s.errors.length, attempted, maxRefusedPercent: maxRefused });
+        message =
+          status === "partial"
+            ? `${s.errors.length} of ${attempted} rows could not be written, more than ${maxRefused} %; the rest of the run completed. Check the rule's mappings and the data it reads.`
+            : `${s.errors.length} row(s) could not be written (notices); the rest of the run completed.`;
       }
     } catch (e) {
       failure = e;

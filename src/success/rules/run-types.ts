@@ -43,6 +43,11 @@ export type RuleRun = {
   actions: ActionResult[];
   errors: RowError[];
   errorCount: number;
+  /**
+   * Rows skipped for data reasons (a value the target refused) in a run that did its work; the
+   * run still succeeds with them unless more than the allowed share was refused (ADR 0012).
+   */
+  notices: number;
   message: string | null;
   /** Milliseconds each step of the run took (read, customersOnly, action 1…). */
   timings: Record<string, number>;

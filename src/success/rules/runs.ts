@@ -23,6 +23,8 @@ function toRun(r: Row): RuleRun {
     actions,
     errors: readJson<RowError[]>(r.errors, []),
     errorCount: r.error_count,
+    // A failed run stopped: its row errors are part of that failure, not notices of a run that did its work.
+    notices: r.status === "failure" ? 0 : r.error_count,
     message: r.message,
     timings: readJson<Record<string, number>>(r.timings, {}),
   };

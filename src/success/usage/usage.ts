@@ -6,6 +6,7 @@ import type { SuccessTables } from "../tables.js";
 import { coerce, type Scalar } from "../values.js";
 import type { UsageMeasure, UsageMeasurePatch } from "./measure.js";
 import { rollUp } from "./rollup.js";
+import { engineOf } from "../../store/index.js";
 import { AGGREGATION_LEVELS, periodStart, type AggregationLevel, type UsageConfig } from "./usage-config.js";
 
 type Db = Kysely<SuccessTables>;
@@ -53,6 +54,17 @@ const UPSERT_SQL =
   " ON CONFLICT (account_id, period_start, aggregation_level, instance_id, user_id) DO UPDATE SET" +
   " measures = json_patch(success_usage_data.measures, excluded.measures), updated_at = excluded.updated_at, run_id = excluded.run_id" +
   " WHERE json_patch(success_usage_data.measures, excluded.measures) IS NOT success_usage_data.measures";
+
+/**
+ * The same upsert in PostgreSQL's words: jsonb_array_elements unpacks the array, jsonb `||` with
+ * nulls stripped is json_patch for flat measure maps, and "changed" compares the merged jsonb.
+ */
+const UPSERT_SQL_POSTGRES =
+  "INSERT INTO success_usage_data (account_id, period_start, aggregation_level, instance_id, user_id, measures, updated_at, run_id)" +
+  " SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, (j.value -> 5)::text, $1, $2 FROM jsonb_array_elements($3::jsonb) AS j(value)" +
+  " ON CONFLICT (account_id, period_start, aggregation_level, instance_id, user_id) DO UPDATE SET" +
+  " measures = jsonb_strip_nulls(success_usage_data.measures::jsonb || excluded.measures::jsonb)::text, updated_at = excluded.updated_at, run_id = excluded.run_id" +
+  " WHERE jsonb_strip_nulls(success_usage_data.measures::jsonb || excluded.measures::jsonb) IS DISTINCT FROM success_usage_data.measures::jsonb";
 
 /** Usage configuration, usage measures and the usage time series. */
 export function createUsage(db: Db, now: () => number) {
@@ -148,7 +160,7 @@ export function createUsage(db: Db, now: () => number) {
         for (let i = 0; i < ready.length; i += BATCH) {
           const chunk = ready.slice(i, i + BATCH).map((r) => [r.account_id, r.period_start, r.aggregation_level, r.instance_id, r.user_id, r.values]);
           // Built by hand rather than by the query builder: at 50,000 rows a run, compiling and preparing a statement per few hundred rows cost more than SQLite's work.
-          const result = await trx.executeQuery(CompiledQuery.raw(UPSERT_SQL, [t, runId, JSON.stringify(chunk)]));
+          const result = await trx.executeQuery(CompiledQuery.raw(engineOf(trx) === "postgres" ? UPSERT_SQL_POSTGRES : UPSERT_SQL, [t, runId, JSON.stringify(chunk)]));
           written += Number(result.numAffectedRows ?? 0);
         }
       });

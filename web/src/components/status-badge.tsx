@@ -47,9 +47,13 @@ export function statusWord(status: string | null | undefined, kind: StatusKind =
   return TABLES[kind][status]?.word ?? `${status.charAt(0).toUpperCase()}${status.slice(1)}`;
 }
 
-/** A run's state (or a connection's, a CTA's) as Pendulum's one status badge; a missing run is "Never run". */
-export function StatusBadge(props: { status: string | null | undefined; kind?: StatusKind; size?: "xs" | "sm" | "md" | "lg"; testId?: string }) {
+/**
+ * A run's state (or a connection's, a CTA's) as Pendulum's one status badge; a missing run is "Never run".
+ * A run that succeeded with notices (records skipped for data reasons, ADR 0012) says "Succeeded with N notices".
+ */
+export function StatusBadge(props: { status: string | null | undefined; kind?: StatusKind; size?: "xs" | "sm" | "md" | "lg"; testId?: string; notices?: number | undefined }) {
   const kind = props.kind ?? "run";
+  const notices = kind === "run" && props.status === "success" && props.notices ? ` with ${props.notices} notice${props.notices === 1 ? "" : "s"}` : "";
   if (!props.status && kind !== "run") return <Text c="dimmed" size="sm">—</Text>;
   const key = props.status ?? "never";
   const tone = TABLES[kind][key]?.tone ?? "idle";
@@ -66,7 +70,7 @@ export function StatusBadge(props: { status: string | null | undefined; kind?: S
       // A badge in a narrow table cell keeps its whole word: it never shrinks or cuts its label.
       styles={{ root: { flexShrink: 0, overflow: "visible", maxWidth: "none" }, label: { overflow: "visible", textOverflow: "clip" } }}
     >
-      {statusWord(props.status, kind)}
+      {statusWord(props.status, kind) + notices}
     </Badge>
   );
 }

@@ -1,5 +1,5 @@
 import { analyticsRoutes } from "./analytics";
-import { crmRoutes } from "./crm";
+import { integrationRoutes } from "./integration";
 import { guidesRoutes } from "./guides";
 import { jobsRoutes } from "./jobs";
 import { overviewRoutes } from "./overview";
@@ -8,4 +8,4 @@ import { successRoutes } from "./success";
 import type { ScreenRoute } from "./types";
 
 /** Every screen of the admin UI; the first whose path matches is shown. */
-export const ROUTES: ScreenRoute[] = [...overviewRoutes, ...analyticsRoutes, ...crmRoutes, ...successRoutes, ...guidesRoutes, ...jobsRoutes, ...settingsRoutes];
+export const ROUTES: ScreenRoute[] = [...overviewRoutes, ...analyticsRoutes, ...integrationRoutes, ...successRoutes, ...guidesRoutes, ...jobsRoutes, ...settingsRoutes];

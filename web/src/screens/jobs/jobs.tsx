@@ -86,7 +86,7 @@ function Jobs() {
                   render: (j) =>
                     j.lastRun ? (
                       <Group gap={6}>
-                        <StatusBadge status={j.lastRun.status} />
+                        <StatusBadge status={j.lastRun.status} notices={j.lastRun.notices} />
                         <Text size="xs" c="dimmed">
                           {relative(j.lastRun.startedAt)}
                         </Text>
@@ -177,7 +177,7 @@ function ChainCard(props: { chain: Job; byId: Map<string, Job>; running: boolean
             <Title order={2} size="h4">
               {c.name}
             </Title>
-            <StatusBadge status={chainState} />
+            <StatusBadge status={chainState} notices={chainState === c.lastRun?.status ? c.lastRun.notices : undefined} />
             {!c.enabled && (
               <StatusBadge kind="plain" status="Paused" />
             )}
@@ -218,7 +218,7 @@ function ChainCard(props: { chain: Job; byId: Map<string, Job>; running: boolean
                 <Text size="xs" c="dimmed">
                   {j?.kind ?? "—"}
                 </Text>
-                <StatusBadge status={state} />
+                <StatusBadge status={state} notices={state === lr?.status ? lr.notices : undefined} />
                 {lr && state !== "waiting" && state !== "skipped" && state !== "never" && (
                   <Text size="xs" c="dimmed">
                     {lr.finishedAt ? `took ${took(lr)}, ${relative(lr.finishedAt)}` : `started ${relative(lr.startedAt)}`}
@@ -455,7 +455,7 @@ function HistoryModal(props: { job: Job; onClose(): void }) {
                     <Table.Td>{formatTime(r.startedAt)}</Table.Td>
                     <Table.Td>{r.trigger}</Table.Td>
                     <Table.Td>
-                      <StatusBadge status={r.status} />
+                      <StatusBadge status={r.status} notices={r.notices} />
                     </Table.Td>
                     <Table.Td>{took(r)}</Table.Td>
                     <Table.Td>{summaryWords(j.kind, r)}</Table.Td>

@@ -49,13 +49,15 @@ export function summaryWords(kind: string, run: JobRun): string {
   if (kind === "chain") {
     const steps = Array.isArray(s["steps"]) ? (s["steps"] as { status: string }[]) : [];
     const ok = steps.filter((x) => x.status === "success").length;
-    return `${ok} of ${steps.length} steps succeeded${typeof s["stoppedAt"] === "string" ? `; stopped at ${s["stoppedAt"]}` : ""}`;
+    const notices = run.notices ? `, with ${num(run.notices)} notices` : "";
+    return `${ok} of ${steps.length} steps succeeded${notices}${typeof s["stoppedAt"] === "string" ? `; stopped at ${s["stoppedAt"]}` : ""}`;
   }
   if (typeof s["reason"] === "string") return s["reason"];
   if (kind === "sync" && s["counts"] && typeof s["counts"] === "object") {
     const c = s["counts"] as Record<string, unknown>;
     const msg = typeof s["message"] === "string" && s["message"] ? ` · ${s["message"]}` : "";
-    return `read ${num(c["read"])}, changed ${num(c["changed"])}, wrote ${num(c["written"])}, failed ${num(c["failed"])} · ${num(s["apiCalls"])} API calls${msg}`;
+    const notices = run.notices ? ` · ${num(run.notices)} notices (duplicates ${num(c["duplicates"])}, unmatched ${num(c["unmatched"])}, orphans ${num(c["orphans"])}, refused ${num(c["refused"])})` : "";
+    return `read ${num(c["read"])}, changed ${num(c["changed"])}, wrote ${num(c["written"])}, failed ${num(c["failed"])}${notices} · ${num(s["apiCalls"])} API calls${msg}`;
   }
   if (kind === "rule") {
     const msg = typeof s["message"] === "string" && s["message"] ? ` · ${s["message"]}` : "";

@@ -162,7 +162,8 @@ function MetadataGroups(props: { kind: Kind; entity: Entity; onSaved(e: Entity):
   );
 }
 
-type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; pageViews: number; events: number };
+/** `featureClicks`: clicks matching at least one feature; `clicks`: all clicks. */
+type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; clicks: number; pageViews: number; events: number };
 type Usage = { accountId: string; timeZone: string; from: string; to: string; days: UsageDay[] };
 
 const shortDate = axisDay;

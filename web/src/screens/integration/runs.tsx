@@ -56,7 +56,7 @@ function SyncRuns() {
             columns={[
               { key: "startedAt", label: "Started", render: (r) => <Link to={`/crm/runs/${r.id}`}>{formatTime(r.startedAt)}</Link>, sortValue: (r) => r.startedAt },
               { key: "kind", label: "Kind", render: runKind, sortValue: runKind },
-              { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} /> },
+              { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} notices={r.notices} /> },
               { key: "duration", label: "Took", render: (r) => duration(r.startedAt, r.finishedAt), sortValue: (r) => (r.finishedAt ?? Date.now()) - r.startedAt },
               { key: "read", label: "Read", align: "right", render: (r) => formatCell(r.counts.read), sortValue: (r) => r.counts.read },
               { key: "changed", label: "Changed", align: "right", render: (r) => formatCell(r.counts.changed), sortValue: (r) => r.counts.changed },
@@ -141,7 +141,7 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
         <Stack>
           <Card withBorder>
             <Group gap="sm" mb="sm">
-              <StatusBadge status={r.status} />
+              <StatusBadge status={r.status} notices={r.notices} />
               <Text size="sm">
                 Started {formatTime(r.startedAt)} · {r.finishedAt ? `took ${duration(r.startedAt, r.finishedAt)}` : "still running"} · {formatCell(r.apiCalls)} API calls
                 {r.resumed > 0 ? ` · resumed ${r.resumed} time${r.resumed === 1 ? "" : "s"} after a restart` : ""}

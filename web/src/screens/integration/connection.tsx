@@ -453,12 +453,13 @@ function CheckResult(props: { r: LinkCheck }) {
       <Title order={2} size="h4" mb="sm">
         Check of {r.object}.{r.field}
       </Title>
-      <SimpleGrid cols={{ base: 2, sm: 5 }} mb="sm">
+      <SimpleGrid cols={{ base: 2, sm: 6 }} mb="sm">
         <Stat label="CRM records" value={r.crmRecords} />
         <Stat label="Analytics accounts" value={r.analytics} />
         <Stat label="Matched" value={r.matched} />
         <Stat label="Duplicate keys" value={dupKeys.length} />
         <Stat label="Unmatched" value={r.unmatchedCount} />
+        <Stat label="Orphan CRM records" value={r.orphanCount} />
       </SimpleGrid>
       <Progress.Root size="lg">
         <Progress.Section value={(r.matched / total) * 100} color="green" aria-label={`Matched: ${r.matched} of ${r.analytics}`} />
@@ -615,13 +616,13 @@ function PullStep() {
           <Group justify="space-between">
             <Group gap="sm">
               <Text fw={600}>Pull started {formatTime(run.startedAt)}</Text>
-              <StatusBadge status={run.status} />
+              <StatusBadge status={run.status} notices={run.notices} />
             </Group>
             <Link to={`/crm/runs/${run.id}`}>See the run</Link>
           </Group>
           {run.status !== "running" && (
             <Text size="sm" mt="xs">
-              Read {formatCell(run.counts.read)} CRM records · {formatCell(run.counts.unmatched)} unmatched · {formatCell(run.counts.duplicates)} duplicates · {formatCell(run.apiCalls)} API calls
+              Read {formatCell(run.counts.read)} CRM records · {formatCell(run.counts.unmatched)} unmatched · {formatCell(run.counts.duplicates)} duplicates · {formatCell(run.counts.orphans)} orphans · {formatCell(run.apiCalls)} API calls
               {run.message ? ` · ${run.message}` : ""}
             </Text>
           )}

@@ -11,7 +11,7 @@ export type Grant = Extract<ConnectionView, { grant: unknown }>["grant"];
 export type FieldInfo = { name: string; label: string; type: string; updateable: boolean; externalId: boolean; unique: boolean; nillable: boolean; scale: number; length: number };
 export type ObjectInfo = { name: string; fields: FieldInfo[] };
 
-export type LinkCheck = { field: string; object: string; crmRecords: number; analytics: number; matched: number; duplicates: RecordError[]; unmatched: RecordError[]; unmatchedCount: number };
+export type LinkCheck = { field: string; object: string; crmRecords: number; analytics: number; matched: number; duplicates: RecordError[]; unmatched: RecordError[]; unmatchedCount: number; orphans: { recordId: string; key: string }[]; orphanCount: number };
 
 
 /** True when the connection points at this Pendulum's own (built-in) CRM. */
