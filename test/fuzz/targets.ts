@@ -15,22 +15,25 @@ export type FuzzTarget = { name: string; input: fc.Arbitrary<string>; run(p: Fuz
 /** A running Pendulum and a CRM session for the /services targets. */
 export type FuzzServer = { p: TestPendulum; crmToken: string };
 
-// Inputs up to the generators' limits (about 4 KB), not fast-check's small default sizes.
-fc.configureGlobal({ baseSize: "large" });
-
 /** Text made of a syntax's pieces and random characters, up to about 4 KB. */
-const textOf = (pieces: string[], maxPieces = 400): fc.Arbitrary<string> =>
-  fc.array(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }, { weight: 1, arbitrary: fc.fullUnicodeString({ maxLength: 3 }) }), { maxLength: maxPieces }).map((a) => a.join("").slice(0, 4096));
+const textOf = (pieces: string[], maxPieces = 400): fc.Arbitrary<string> => {
+  const piece = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...pieces) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) }, { weight: 1, arbitrary: fc.fullUnicodeString({ maxLength: 3 }) });
+  // Lengths spread evenly up to the most pieces (fast-check's default sizes stay short).
+  return fc.integer({ min: 0, max: maxPieces }).chain((n) => fc.array(piece, { minLength: n, maxLength: n })).map((a) => a.join("").slice(0, 4096));
+};
+
+/** At most about 4 KB: a longer text is cut (and so, as JSON, usually broken: also worth a try). */
+const cut = (s: string): string => (s.length > 4096 ? s.slice(0, 4096) : s);
 
 /** JSON text of a value, or (sometimes) a broken copy of it. */
 const jsonText = (value: fc.Arbitrary<unknown>): fc.Arbitrary<string> =>
   fc.oneof(
-    { weight: 5, arbitrary: value.map((v) => JSON.stringify(v) ?? "null") },
-    { weight: 1, arbitrary: fc.tuple(value.map((v) => JSON.stringify(v) ?? "null"), fc.nat(), fc.string({ maxLength: 4 })).map(([s, at, junk]) => s.slice(0, at % (s.length + 1)) + junk) },
+    { weight: 5, arbitrary: value.map((v) => cut(JSON.stringify(v) ?? "null")) },
+    { weight: 1, arbitrary: fc.tuple(value.map((v) => JSON.stringify(v) ?? "null"), fc.nat(), fc.string({ maxLength: 4 })).map(([s, at, junk]) => cut(s.slice(0, at % (s.length + 1)) + junk)) },
   );
 
 const scalar = fc.oneof(fc.string({ maxLength: 40 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
-const anyJson = fc.jsonValue({ maxDepth: 6 });
+const anyJson = fc.jsonValue({ maxDepth: 4 });
 
 const urlPieces = ["/", "//", "*", "**", "~contains:", "?", "&", "=", "#", "%2F", "%20", "%", "a", "b", "app", "x.y", ":", "https://", "..", "-"];
 const agentEvent = fc.record(
@@ -49,7 +52,7 @@ const agentBatch = fc.record(
     batchId: fc.string({ maxLength: 70 }),
     visitor: fc.oneof(fc.record({ id: fc.string({ maxLength: 140 }) }), fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 6 })),
     account: fc.dictionary(fc.string({ maxLength: 12 }), scalar, { maxKeys: 4 }),
-    events: fc.array(agentEvent, { maxLength: 12 }),
+    events: fc.array(agentEvent, { maxLength: 40, size: "medium" }),
   },
   { requiredKeys: ["visitor", "events"] },
 );
@@ -172,7 +175,12 @@ const cpuMs = (): number => {
 export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: number, seed: number): Promise<FuzzReport> {
   const report: FuzzReport = { name: target.name, runs: 0, failures: [], slowest: { ms: 0, bytes: 0, input: "" }, largestBytes: 0 };
   for (const input of fc.sample(target.input, { numRuns: Math.min(30, runs), seed: seed + 1 })) await target.run(server, input).catch(() => 0);
-  for (const input of fc.sample(target.input, { numRuns: runs, seed })) {
+  // Generated a slice at a time, so a long run does not hold every input in memory at once.
+  const SLICE = 250;
+  const inputs = function* (): Generator<string> {
+    for (let done = 0; done < runs; done += SLICE) yield* fc.sample(target.input, { numRuns: Math.min(SLICE, runs - done), seed: seed + done });
+  };
+  for (const input of inputs()) {
     report.runs++;
     const started = cpuMs();
     try {
