@@ -29,6 +29,13 @@ function topHelp(all: Command[]): string {
   ].join("\n");
 }
 
+/** A line cut to the terminal's width (one column spare), ending in "…" when it was longer. */
+export function fitLine(line: string, columns: number | undefined): string {
+  const width = Math.max(10, (columns ?? 80) - 1);
+  const chars = [...line];
+  return chars.length <= width ? line : `${chars.slice(0, width - 1).join("")}…`;
+}
+
 function processIo(): CliIo {
   const stopped = new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
@@ -39,7 +46,8 @@ function processIo(): CliIo {
     cwd: process.cwd(),
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
-    ...(process.stdout.isTTY ? { update: (l: string) => void process.stdout.write(`\r\x1b[2K${l}`) } : {}),
+    // A redrawn line must not wrap: the terminal would clear only its last row and leave the rest.
+    ...(process.stdout.isTTY ? { update: (l: string) => void process.stdout.write(`\r\x1b[2K${fitLine(l, process.stdout.columns)}`) } : {}),
     stopped,
   };
 }
