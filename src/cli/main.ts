@@ -9,6 +9,7 @@ import { rulesCommand } from "./commands/rules.js";
 import { syncCommand } from "./commands/sync.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
+import { fitLine } from "./terminal.js";
 import { ConfigError, processEnvironment } from "../config.js";
 import { DataDirLockedError } from "../server/index.js";
 
@@ -27,13 +28,6 @@ function topHelp(all: Command[]): string {
     "",
     "Run `pendulum <command> --help` for a command's options.",
   ].join("\n");
-}
-
-/** A line cut to the terminal's width (one column spare), ending in "…" when it was longer. */
-export function fitLine(line: string, columns: number | undefined): string {
-  const width = Math.max(10, (columns ?? 80) - 1);
-  const chars = [...line];
-  return chars.length <= width ? line : `${chars.slice(0, width - 1).join("")}…`;
 }
 
 function processIo(): CliIo {

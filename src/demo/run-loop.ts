@@ -63,7 +63,7 @@ export async function runLoopDemo(target: LoopTarget, options: LoopOptions & { o
       stages.push({ name: names.get(id) ?? id, status: run.status, ms, summary: run.summary });
       // A finished stage's bar is full; the redrawn line below it shows the chain's progress.
       // One short line per stage (it fits an 80-column terminal), its figures on the next.
-      out(`  ${progressBar(1, 1)} ${run.status === "success" ? "✓" : "✗"} ${names.get(id) ?? id}: ${run.status}, ${n(ms)} ms`);
+      out(`  ${progressBar(1, 1)} ${run.status === "success" ? "✓" : `✗ ${run.status}:`} ${names.get(id) ?? id} (${n(ms)} ms)`);
       const figures = describe(run.summary);
       if (figures) out(`        ${figures}`);
       if (seen.size < stepIds.length) options.update?.(`  ${progressBar(seen.size, stepIds.length)} step ${seen.size + 1} of ${stepIds.length}…`);

@@ -167,7 +167,7 @@ describe("the article's walkthrough, as a new admin", () => {
     const pull = await json<{ accountFields: string[] }>("/api/v1/sync/pull");
     expect([...pull.accountFields].sort()).toEqual(["Health_Color__c", "Health_Score__c", "Onboarding_Status__c", "Renewal_Date__c"]);
     await page.getByRole("button", { name: "Pull now" }).click();
-    await page.getByTestId("pull-result").getByText("succeeded", { exact: true }).waitFor(LONG);
+    await page.getByTestId("pull-result").getByText("Succeeded", { exact: true }).waitFor(LONG);
     await page.getByTestId("pull-result").getByText(`Read ${CUSTOMERS.length} CRM records · 0 unmatched · 0 duplicates`, { exact: false }).waitFor(LONG);
     await check("pull");
   }, 180_000);
@@ -349,7 +349,7 @@ describe("the article's walkthrough, as a new admin", () => {
 
     const chain = page.getByTestId(`chain-${CHAIN}`);
     await chain.getByRole("button", { name: `Run now: the chain ${CHAIN}` }).click();
-    for (let i = 1; i <= 5; i++) await chain.getByTestId(`stage-${i}`).getByText("succeeded", { exact: true }).waitFor({ timeout: 180_000 });
+    for (let i = 1; i <= 5; i++) await chain.getByTestId(`stage-${i}`).getByText("Succeeded", { exact: true }).waitFor({ timeout: 180_000 });
     await expect.poll(() => chain.getByRole("button", { name: `Run now: the chain ${CHAIN}` }).isEnabled(), LONG).toBe(true);
     const runs = await json<{ runs: { status: string; summary: { steps: { status: string }[] } }[] }>(`/api/v1/jobs/${chainJob.id}/runs`);
     expect(runs.runs[0]?.status, JSON.stringify(runs.runs[0]?.summary)).toBe("success");
