@@ -30,7 +30,7 @@ async function startDemo(dataDir: string, small: boolean): Promise<{ url: string
     const timer = setTimeout(() => reject(new Error(`the demo did not finish in 10 minutes:\n${out}`)), 600_000);
     child.stdout.on("data", () => {
       if (/Demo: stopped/.test(out)) reject(new Error(out));
-      if (/\/api\/v1\/guides\s*$/m.test(out)) {
+      if (/^Demo: ready\.$/m.test(out)) {
         clearTimeout(timer);
         resolve();
       }

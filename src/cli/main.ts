@@ -9,6 +9,7 @@ import { rulesCommand } from "./commands/rules.js";
 import { syncCommand } from "./commands/sync.js";
 import { serveCommand } from "./commands/serve.js";
 import { tokensCommand } from "./commands/tokens.js";
+import { fitLine } from "./terminal.js";
 import { ConfigError, processEnvironment } from "../config.js";
 import { DataDirLockedError } from "../server/index.js";
 
@@ -39,7 +40,8 @@ function processIo(): CliIo {
     cwd: process.cwd(),
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
-    ...(process.stdout.isTTY ? { update: (l: string) => void process.stdout.write(`\r\x1b[2K${l}`) } : {}),
+    // A redrawn line must not wrap: the terminal would clear only its last row and leave the rest.
+    ...(process.stdout.isTTY ? { update: (l: string) => void process.stdout.write(`\r\x1b[2K${fitLine(l, process.stdout.columns)}`) } : {}),
     stopped,
   };
 }

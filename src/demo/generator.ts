@@ -25,7 +25,7 @@ const MINUTE = 60_000;
 const NAMES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Vandelay", "Oscorp", "Aperture", "Gringotts", "Monarch"];
 
 /** A small seeded PRNG (mulberry32), so the same size gives the same workspace. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -37,7 +37,10 @@ describe("runLoopDemo", () => {
     expect(first.status).toBe(runs.runs[0]?.status);
     expect(first.stages.every((s) => s.status === "success" && s.ms >= 0)).toBe(true);
     expect(lines.some((l) => l.includes("setting up the article's integration"))).toBe(true);
-    expect(first.urls).toContain(`${p.url}/api/v1/jobs/${loop?.id}/runs`);
+    // The closing links are screens of the admin UI, not API URLs that need a token.
+    expect(first.urls.some((u) => u.endsWith(`${p.url}/`))).toBe(true);
+    expect(first.urls.some((u) => u.endsWith(`${p.url}/jobs`))).toBe(true);
+    expect(first.urls.every((u) => !u.includes("/api/"))).toBe(true);
     expect(first.lines.length).toBeGreaterThan(0);
 
     const again: string[] = [];

@@ -23,13 +23,17 @@ export const DEMO_SCORECARD = [
 
 const PARALLEL = 8;
 
-/** Sets the scheme, creates the groups and measures, then scores every customer on each measure. */
-export async function setUpScorecard(api: DemoApi, accounts: DemoAccount[], crmIds: Map<string, string>, progress: (done: number, total: number) => void): Promise<void> {
+/**
+ * Sets the scheme and creates the groups and measures; then, unless rules will score the customers
+ * (the demo's history does), scores every customer on each measure by hand.
+ */
+export async function setUpScorecard(api: DemoApi, accounts: DemoAccount[], crmIds: Map<string, string>, progress: (done: number, total: number) => void, options: { byRules?: boolean } = {}): Promise<void> {
   await api.call("PUT", "/success/scorecard/scheme", DEMO_SCHEME);
   for (const c of DEMO_SCORECARD) {
     const group = await api.call<{ id: string }>("POST", "/success/scorecard/groups", { name: c.group, weight: c.weight });
     await api.call("POST", "/success/scorecard/measures", { name: c.measure.name, label: c.measure.label, weight: 1, group: group.id });
   }
+  if (options.byRules) return;
   const work = accounts.flatMap((a) => DEMO_SCORECARD.map((c) => ({ accountId: crmIds.get(a.id) as string, measure: c.measure.name, score: a.healthScore, cohort: a.cohort })));
   let next = 0;
   let done = 0;

@@ -1,12 +1,16 @@
 import { demoApi, type DemoApi, type LoopTarget } from "./api.js";
-import { createAccountFields, crmLogin, insertAccounts, LINK_FIELD, SUCCESS_FIELDS } from "./crm.js";
+import { createAccountFields, crmLogin, insertAccounts, LINK_FIELD, PENDO_7D_FIELDS, PENDO_FIELDS, SUCCESS_FIELDS } from "./crm.js";
 import { generateAccounts, generateEvents, type DemoAccount, type WorkspaceSize } from "./generator.js";
+import { recordGuideActivity, type GuideActivity } from "./guide-activity.js";
+import { backfillHistory, historyDates, type HistoryReport } from "./history.js";
 import { setUpScorecard } from "./scorecard.js";
-import { RULE_ACCOUNT_TO_USAGE, RULE_SUCCESS_TO_ACCOUNT, USAGE_MEASURES } from "./rules.js";
+import { RULE_ACCOUNT_TO_USAGE, RULE_RED_HEALTH_CTA, RULE_RELATIONSHIP_SCORE, RULE_SUCCESS_TO_ACCOUNT, USAGE_MEASURES, usageScoreRules } from "./rules.js";
 
 /** The name of the default chain, and of its disabled continuous twin. */
 export const LOOP_JOB = "The article's loop";
 export const CONTINUOUS_LOOP_JOB = "The article's loop (every 15 minutes)";
+/** The chain that scores health from usage and opens CTAs, after the loop has loaded the day's usage. */
+export const HEALTH_JOB = "Health scores and CTAs";
 
 /** What the set-up created, for the summary and for tests. */
 export type LoopWorkspace = {
@@ -17,7 +21,10 @@ export type LoopWorkspace = {
   pushMappings: { last30: string; last7: string };
   segments: { renewalRed: string; onboarding: string };
   guides: { renewalRed: string; onboarding: string; nps: string };
-  jobs: { loop: string; continuous: string };
+  jobs: { loop: string; continuous: string; health?: string };
+  /** With `history`: what the back-filled weeks and the visitors' guide activity left behind. */
+  history?: HistoryReport;
+  guideActivity?: GuideActivity;
   apiCalls: number;
 };
 
@@ -35,6 +42,12 @@ export type LoopOptions = Partial<WorkspaceSize> & {
   /** The time the generated history ends at (defaults to now); a test passes its clock. */
   now?: number;
   timeZone?: string;
+  /**
+   * A workspace that looks lived in: health scored by rules from usage and CTAs opened by a rule,
+   * back-filled week by week by running the rules over past rule dates, and NPS answers and guide
+   * views from the generated visitors. Off for tests that check the article's loop on its own.
+   */
+  history?: boolean;
   /** Called once per set-up stage, so a CLI can show progress. */
   progress?: (line: string) => void;
   /** Called while a long stage (the usage load) runs: done of total units. */
@@ -44,6 +57,8 @@ export type LoopOptions = Partial<WorkspaceSize> & {
 };
 
 type Id = { id: string };
+/** A count as people read it: 10,000 rather than 10000. */
+const n = (v: number): string => v.toLocaleString("en-US");
 const IMPORT_CHUNK = 5000;
 
 /** Roughly how many events `generateEvents` yields, for progress (about 1.1 per visitor-day). */
@@ -81,12 +96,12 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const api = demoApi(target);
   const accounts = generateAccounts(size, now);
 
-  say(`CRM: creating the Account fields and ${accounts.length} Accounts`);
+  say(`CRM: Account fields and ${n(accounts.length)} Accounts`);
   const crm = crmLogin(target);
   await createAccountFields(crm);
   const crmIds = await insertAccounts(crm, accounts);
 
-  say(`Analytics: loading ${size.days} days of usage for ${accounts.length * size.visitorsPerAccount} visitors, pages, features, a 30-day and a 7-day report`);
+  say(`Analytics: ${n(size.days)} days of usage, ${n(accounts.length * size.visitorsPerAccount)} visitors`);
   const events = options.loadUsage ? await options.loadUsage(accounts, size, now, tick) : await importUsage(api, accounts, size, now, tick);
   for (const [name, rules] of [
     ["Home", ["/home"]],
@@ -98,13 +113,17 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
     await api.call("POST", "/pages", { name, rules });
   }
   await api.call("POST", "/features", { name: "Export", selector: "button#export" });
-  const last30 = await api.call<Id>("POST", "/reports", { name: "Pendo push, last 30 days", kind: "account", range: { last: 30 }, columns: ["visitors", "minutes", "lastVisit"] });
-  const last7 = await api.call<Id>("POST", "/reports", { name: "Accounts, last 7 days", kind: "account", range: { last: 7 }, columns: ["visitors", "minutes", "lastVisit", "daysActive"] });
+  // The CRM's account name rides along (after the pull fills it) so the reports read by name.
+  const report30 = { name: "Pendo push, last 30 days", kind: "account", range: { last: 30 }, columns: ["minutes", "visitors", "lastVisit", "crm.Name"] };
+  const report7 = { name: "Accounts, last 7 days", kind: "account", range: { last: 7 }, columns: ["minutes", "visitors", "daysActive", "lastVisit", "crm.Name"] };
+  const last30 = await api.call<Id>("POST", "/reports", report30);
+  const last7 = await api.call<Id>("POST", "/reports", report7);
 
-  say("Sync: connecting the CRM, linking accounts, pull fields and push mappings");
+  say("Sync: connection, link, pull and push");
   await api.call("PUT", "/sync/connection", { loginUrl: target.url, clientId: target.crm.clientId, clientSecret: target.crm.clientSecret, grant: "password", username: target.crm.username, password: target.crm.password });
   await api.call("PUT", "/sync/link", { accountField: LINK_FIELD });
-  await api.call("PUT", "/sync/pull", { accountFields: [...SUCCESS_FIELDS] });
+  // Id and Name link each analytics account to its customer and name it; the Pendo_ fields show what the push wrote.
+  await api.call("PUT", "/sync/pull", { accountFields: ["Id", "Name", ...SUCCESS_FIELDS, ...PENDO_FIELDS, ...PENDO_7D_FIELDS] });
   const push30 = await api.call<Id>("POST", "/sync/push-mappings", {
     reportId: last30.id,
     dailySync: true,
@@ -124,19 +143,23 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
     ],
   });
 
-  say("Success: usage measures, Customer Info, the CRM write allow-list and the article's two rules");
+  say("Success: measures, customers, two rules");
   await api.call("PUT", "/success/usage/config", { dataGranularity: "account", timeGranularity: "week", weekStartDay: 1 });
   for (const m of USAGE_MEASURES) await api.call("POST", "/success/usage/measures", m);
-  const csv = ["accountId,name,arr,renewalDate,onboardingStatus,healthScore,healthColour,users", ...accounts.map((a) => [crmIds.get(a.id), a.name, a.arr, a.renewalDate, a.onboardingStatus, a.healthScore, a.healthColour, a.visitors.length].join(","))].join("\n");
+  // custom.relationship is the success team's own review, which the relationship score rule reads.
+  const csv = ["accountId,name,arr,renewalDate,onboardingStatus,healthScore,healthColour,users,custom.relationship", ...accounts.map((a) => [crmIds.get(a.id), a.name, a.arr, a.renewalDate, a.onboardingStatus, a.healthScore, a.healthColour, a.visitors.length, a.healthScore].join(","))].join("\n");
   const imported = await api.call<{ created: number; updated: number; problems: unknown[] }>("POST", "/success/customers/import", csv, "text/csv");
   if (imported.problems.length > 0) throw new Error(`Customer Info import refused lines: ${JSON.stringify(imported.problems.slice(0, 3))}`);
-  say("Success: the scorecard (scheme, groups, measures) and each customer's scores");
-  await setUpScorecard(api, accounts, crmIds, tick);
+  const history = options.history === true;
+  say(history ? "Success: scorecard, health and CTA rules" : "Success: scorecard and scores");
+  await setUpScorecard(api, accounts, crmIds, tick, { byRules: history });
   await api.call("PUT", "/success/crm/writable", { objects: [{ object: "Account", fields: ["Id", ...SUCCESS_FIELDS] }] });
   await api.call("POST", "/success/rules", RULE_ACCOUNT_TO_USAGE);
   await api.call("POST", "/success/rules", RULE_SUCCESS_TO_ACCOUNT);
+  const scoreRules = history ? [RULE_RELATIONSHIP_SCORE, ...usageScoreRules(size.visitorsPerAccount)] : [];
+  for (const r of [...scoreRules, ...(history ? [RULE_RED_HEALTH_CTA] : [])]) await api.call("POST", "/success/rules", r);
 
-  say("Guides: segments over the pulled CRM fields, two guides and an NPS poll");
+  say("Guides: segments, two guides, an NPS poll");
   const renewalRed = await api.call<Id>("POST", "/segments", {
     name: "Renewal within 60 days and health red",
     definition: { op: "and", rules: [crmRule("Health_Color__c", "equals", "Red"), crmRule("Renewal_Date__c", "withinNextDays", 60)] },
@@ -156,7 +179,7 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   });
   const nps = await api.call<Id>("POST", "/guides", { name: "NPS", status: "public", steps: [{ layout: "poll", content: "", poll: { type: "nps", question: "How likely are you to recommend us to a colleague?", comment: true } }] });
 
-  say(`Jobs: the chain "${LOOP_JOB}" (daily at 00:30) and its continuous twin (disabled)`);
+  say(history ? "Jobs: the loop and the health chain" : "Jobs: the loop chain and its twin");
   const step = (name: string, kind: string, params: Record<string, unknown>) => api.call<Id>("POST", "/jobs", { name, kind, params });
   const steps = [
     await step("Loop 1: pull CRM fields", "sync", { pull: true, push: false }),
@@ -168,6 +191,36 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
   const timeZone = options.timeZone ?? "UTC";
   const loop = await api.call<Id>("POST", "/jobs", { name: LOOP_JOB, kind: "chain", params: { steps }, schedule: "daily at 00:30", timeZone });
   const continuous = await api.call<Id>("POST", "/jobs", { name: CONTINUOUS_LOOP_JOB, kind: "chain", params: { steps: [...steps] }, schedule: "every 15 minutes", timeZone, enabled: false });
+  let health: Id | undefined;
+  let backfilled: HistoryReport | undefined;
+  let guideActivity: GuideActivity | undefined;
+  if (history) {
+    // Scored after the loop has loaded the day's usage; rule 2 takes the new health to the CRM on the next loop.
+    const healthSteps: string[] = [];
+    for (const [i, r] of [...scoreRules, RULE_RED_HEALTH_CTA].entries()) healthSteps.push((await step(`Health ${i + 1}: ${String(r["name"]).replace(/^(Health|CTA): /, "")}`, "rule", { rule: r["name"] })).id);
+    health = await api.call<Id>("POST", "/jobs", { name: HEALTH_JOB, kind: "chain", params: { steps: healthSteps }, schedule: "daily at 00:45", timeZone });
+    await api.call("PUT", `/reports/${last30.id}/pin`, { pinned: true });
+    await api.call("PUT", `/reports/${last7.id}/pin`, { pinned: true });
+
+    say(`History: ${historyDates(size.days, now).length} weeks, each rule on its date`);
+    backfilled = await backfillHistory(
+      api,
+      {
+        reports: [
+          { id: last30.id, body: report30, days: 30 },
+          { id: last7.id, body: report7, days: 7 },
+        ],
+        usageRule: RULE_ACCOUNT_TO_USAGE.name,
+        scoreRules: scoreRules.map((r) => String(r["name"])),
+        ctaRule: RULE_RED_HEALTH_CTA.name,
+        days: size.days,
+        now,
+      },
+      tick,
+    );
+    say("Guides: NPS answers and guide views");
+    guideActivity = await recordGuideActivity(target, api, accounts, { nps: nps.id, onboarding: onboardingGuide.id, renewalRed: renewalGuide.id }, size.seed ?? 42);
+  }
 
   return {
     accounts,
@@ -177,7 +230,9 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
     pushMappings: { last30: push30.id, last7: push7.id },
     segments: { renewalRed: renewalRed.id, onboarding: onboarding.id },
     guides: { renewalRed: renewalGuide.id, onboarding: onboardingGuide.id, nps: nps.id },
-    jobs: { loop: loop.id, continuous: continuous.id },
+    jobs: { loop: loop.id, continuous: continuous.id, ...(health ? { health: health.id } : {}) },
+    ...(backfilled ? { history: backfilled } : {}),
+    ...(guideActivity ? { guideActivity } : {}),
     apiCalls: api.calls,
   };
 }

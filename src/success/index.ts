@@ -13,3 +13,5 @@ export type { UsageConfig } from "./usage/usage-config.js";
 export type { CustomObject, ObjectField } from "./objects/object-definition.js";
 export type { ScoreRange, ScoringScheme } from "./scorecards/scheme.js";
 export type { Scorecard, ScorecardGroup, ScorecardMeasure } from "./scorecards/scorecards.js";
+export type { HealthSummary } from "./scorecards/health.js";
+export type { UsagePeriod, UsageRow } from "./usage/usage.js";

@@ -43,7 +43,7 @@ describe("Jobs screen", () => {
     await openScreen(page, "Jobs");
     const chain = page.getByTestId(`chain-${LOOP_JOB}`);
     await chain.getByText("Daily at 00:30 (UTC)", { exact: false }).waitFor();
-    for (let i = 1; i <= 5; i++) await chain.getByTestId(`stage-${i}`).getByText("never run").waitFor();
+    for (let i = 1; i <= 5; i++) await chain.getByTestId(`stage-${i}`).getByText("Never run", { exact: true }).waitFor();
     await chain.getByRole("button", { name: `Run now: the chain ${LOOP_JOB}` }).click();
     for (let i = 1; i <= 5; i++) await chain.getByTestId(`stage-${i}`).getByText("Succeeded", { exact: true }).waitFor({ timeout: 120_000 });
     await expect.poll(() => chain.getByRole("button", { name: `Run now: the chain ${LOOP_JOB}` }).isEnabled(), { timeout: 30_000 }).toBe(true);

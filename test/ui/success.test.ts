@@ -77,7 +77,7 @@ describe("customer success screens", () => {
     await settled(ui.page);
     // The health chart draws on a canvas, with its numbers also in words beside it.
     await ui.page.getByTestId("health-chart").locator("canvas").waitFor();
-    await ui.page.getByTestId("health-chart").getByText(/changes from .* to /).waitFor();
+    await ui.page.getByTestId("health-chart").getByText(/^From .* to .* with changes\./).waitFor();
     expect(await ui.page.getByTestId("customer-scorecard").getByRole("cell", { name: "Product usage" }).count()).toBe(1);
     expect(await ui.page.getByRole("cell", { name: "Usage dropped last week" }).count()).toBe(1);
     await check("success-customer-detail");

@@ -1,22 +1,72 @@
 import { Anchor } from "@mantine/core";
-import { useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
+import { useEffect, useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
 
 const listeners = new Set<() => void>();
-function subscribe(fn: () => void): () => void {
-  listeners.add(fn);
-  window.addEventListener("popstate", fn);
-  return () => {
-    listeners.delete(fn);
-    window.removeEventListener("popstate", fn);
-  };
+/** Screens with unsaved changes: each says why leaving would lose something, or null when nothing would be lost. */
+const guards = new Set<() => string | null>();
+let current = typeof window === "undefined" ? "/" : window.location.pathname + window.location.search;
+
+/** True when no screen objects to leaving, or the person agreed to lose its changes. */
+function mayLeave(): boolean {
+  for (const guard of guards) {
+    const why = guard();
+    if (why !== null && !window.confirm(why)) return false;
+  }
+  return true;
 }
 
-/** Goes to a path of the UI without reloading. */
-export function navigate(to: string, options: { replace?: boolean } = {}): void {
+function notify(): void {
+  current = window.location.pathname + window.location.search;
+  for (const fn of listeners) fn();
+}
+
+if (typeof window !== "undefined") {
+  // Back and forward change the address before anyone can ask; a refusal puts it back.
+  window.addEventListener("popstate", () => {
+    if (window.location.pathname + window.location.search !== current && !mayLeave()) {
+      window.history.pushState(null, "", current);
+      return;
+    }
+    notify();
+  });
+  window.addEventListener("beforeunload", (e) => {
+    for (const guard of guards) {
+      if (guard() !== null) {
+        e.preventDefault();
+        return;
+      }
+    }
+  });
+}
+
+function subscribe(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Goes to a path of the UI without reloading, after a screen with unsaved changes agreed; false when it did not. */
+export function navigate(to: string, options: { replace?: boolean } = {}): boolean {
+  if (!mayLeave()) return false;
   if (options.replace) window.history.replaceState(null, "", to);
   else window.history.pushState(null, "", to);
-  for (const fn of listeners) fn();
+  notify();
   window.scrollTo(0, 0);
+  return true;
+}
+
+/**
+ * Asks before the screen is left while `message` is set (unsaved changes): in-app links, back and
+ * forward, and closing or reloading the tab.
+ */
+export function useLeaveGuard(message: string | null): void {
+  useEffect(() => {
+    if (message === null) return;
+    const guard = () => message;
+    guards.add(guard);
+    return () => {
+      guards.delete(guard);
+    };
+  }, [message]);
 }
 
 /** The current path and query (re-renders on change). */

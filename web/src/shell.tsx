@@ -31,7 +31,7 @@ export function Shell(props: { children: ReactNode }) {
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={opened ? "Close the menu" : "Open the menu"} />
-            <Burger opened={!hidden} onClick={() => setHidden(!hidden)} visibleFrom="sm" size="sm" aria-label={hidden ? "Show the sidebar" : "Hide the sidebar"} data-testid="sidebar-toggle" />
+            <Burger opened={false} onClick={() => setHidden(!hidden)} visibleFrom="sm" size="sm" aria-label={hidden ? "Show the sidebar" : "Hide the sidebar"} aria-expanded={!hidden} data-testid="sidebar-toggle" />
             <Title order={2} size="h4">
               Pendulum
             </Title>
@@ -80,8 +80,8 @@ export function Shell(props: { children: ReactNode }) {
                     aria-controls={id}
                     w="100%"
                     px={10}
-                    pt={8}
-                    pb={2}
+                    pt={6}
+                    pb={0}
                   >
                     <Group justify="space-between" wrap="nowrap">
                       <Text size="xs" fw={700} c="dimmed" tt="uppercase">
@@ -105,8 +105,8 @@ export function Shell(props: { children: ReactNode }) {
                         label={r.nav?.label}
                         active={active}
                         variant="filled"
-                        py={5}
-                        styles={{ root: { borderRadius: 6 } }}
+                        py={3}
+                        styles={{ root: { borderRadius: 6, minHeight: 30 } }}
                         aria-current={active ? "page" : undefined}
                         onClick={(e) => {
                           linkClick(r.path)(e);

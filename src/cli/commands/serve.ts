@@ -9,7 +9,7 @@ import type { CliIo, Command } from "../command.js";
 const DEMO_CRM = { PENDULUM_CRM_USERNAME: "demo-api@pendulum.local", PENDULUM_CRM_PASSWORD: "demo-Passw0rd-loop", PENDULUM_CRM_CLIENT_ID: "3MVG9pendulum_demo_client", PENDULUM_CRM_CLIENT_SECRET: "pendulum-demo-client-secret" };
 
 /** Sets up (on a workspace without the loop chain) and runs the article's loop once, then prints what it did. */
-async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<string, string | undefined>, io: CliIo, size: { accounts?: number; days?: number }): Promise<void> {
+async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<string, string | undefined>, io: CliIo, size: { accounts?: number; days?: number }, admin: string): Promise<void> {
   // Without PENDULUM_API_TOKEN no token is known here: mint one for the demo and revoke it after.
   const minted = apiToken ? undefined : await p.auth.createToken("demo set-up (revoked after)", "admin");
   try {
@@ -32,8 +32,9 @@ async function demo(p: Pendulum, apiToken: string | undefined, crm: Record<strin
     );
     io.out(`Demo: the loop finished with ${report.status}.`);
     for (const l of report.lines) io.out(l);
-    io.out("  open (API links take the admin token as 'Authorization: Bearer <token>'):");
+    io.out(`  open these screens of the admin UI (sign in as ${admin}):`);
     for (const u of report.urls) io.out(`    ${u}`);
+    io.out("Demo: ready.");
   } catch (e) {
     io.out(`Demo: stopped: ${(e as Error).message}`);
   } finally {
@@ -63,8 +64,10 @@ Flags override the environment.
 loop" it generates accounts, visitors and usage (default ${DEMO_SIZE.accounts} accounts x ${DEMO_SIZE.visitorsPerAccount} visitors
 x ${DEMO_SIZE.days} days, loaded through the bulk path), creates the CRM fields and Accounts, the
 sync with a 30-day and a 7-day push, the two rules, Customer Info and a scorecard, segments, two
-guides and an NPS poll, then runs the chain once (pull, push, rule 1, rule 2, pull) with a progress
-bar per stage and prints a summary and the URLs to open. On a workspace that already has the chain
+guides and an NPS poll, then back-fills weeks of history by running the rules over past rule dates (usage rows, health
+scores from usage, CTAs for red health) and records NPS answers and guide views from the visitors;
+it runs the chain once (pull, push, rule 1, rule 2, pull) with a progress bar per stage and prints
+a summary and the admin UI's screens to open. On a workspace that already has the chain
 it only runs it. Use a fresh --data-dir for the demo.`,
     async run(args, io) {
       const env = { ...io.env };
@@ -74,6 +77,8 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       if (typeof dir === "string") env["PENDULUM_DATA_DIR"] = dir;
       const withDemo = args.flags.get("demo") === true;
       if (withDemo) for (const [k, v] of Object.entries(DEMO_CRM)) env[k] ??= v;
+      // The demo talks to a person at a terminal: the server's own info lines (JSON) would interleave with it.
+      if (withDemo) env["PENDULUM_LOG_LEVEL"] ??= "warn";
       const config = loadConfig(env, io.cwd);
       // A server process only: cap V8's heap growth between full GCs (ADR 0008: most of the
       // server's peak RSS under ingest load was heap headroom). V8 reads this flag at every GC.
@@ -84,7 +89,7 @@ it only runs it. Use a fresh --data-dir for the demo.`,
       io.out(`  API:              ${p.url}/api/v1 (OpenAPI at ${p.url}/api/v1/openapi.json)`);
       io.out(`  data folder:      ${config.dataDir}`);
       for (const line of p.announcements) io.out(`  ${line}`);
-      if (withDemo) await demo(p, config.apiToken, env, io, { accounts: positive(flagText(args, "demo-accounts")), days: positive(flagText(args, "demo-days")) });
+      if (withDemo) await demo(p, config.apiToken, env, io, { accounts: positive(flagText(args, "demo-accounts")), days: positive(flagText(args, "demo-days")) }, config.adminEmail ?? "the admin user");
       else {
         io.out("Next steps (docs/getting-started.md walks through the article's integration):");
         io.out("  1. connect your app:  pendulum apps snippet   (paste the snippet into your pages)");

@@ -57,4 +57,6 @@ export type Cta = {
   createdAt: number;
   updatedAt: number;
   closedAt: number | null;
+  /** The customer's name in Customer Info (lists only; null when the account is not a customer any more). */
+  customerName?: string | null;
 };

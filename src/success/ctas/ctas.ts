@@ -50,7 +50,14 @@ export function createCtas(db: Db, now: () => number) {
       if (q.runId) query = query.where("run_id", "=", q.runId);
       const total = await query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow();
       const rows = await query.selectAll().orderBy("created_at", "desc").orderBy("id").limit(q.limit).offset(q.offset).execute();
-      return { total: Number(total.n), ctas: rows.map(toCta) };
+      // People pick and read customers by name: each CTA carries its customer's.
+      const ids = [...new Set(rows.map((r) => r.account_id))];
+      const names = new Map<string, string>();
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        for (const c of await db.selectFrom("success_customers").select(["account_id", "name"]).where("account_id", "in", chunk).execute()) names.set(c.account_id, c.name);
+      }
+      return { total: Number(total.n), ctas: rows.map((r) => ({ ...toCta(r), customerName: names.get(r.account_id) ?? null })) };
     },
     async update(id: string, patch: CtaPatch): Promise<Cta> {
       const current = await get(id);

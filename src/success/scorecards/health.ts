@@ -102,7 +102,8 @@ export function summariseHealth(input: {
     if (!points) continue;
     const before = scoreOn(points, since, c.healthScore);
     const after = c.healthScore;
-    if (before === after || (before !== null && after !== null && Math.abs(after - before) < 1)) continue;
+    // A first score is news but not a move; a change under a point is noise.
+    if (before === null || after === null || Math.abs(after - before) < 1) continue;
     const changes = points
       .filter((p) => p.asOf > since && p.measureBefore !== p.measureAfter)
       .map((p) => ({ measure: p.measure, label: p.label, before: p.measureBefore, after: p.measureAfter, comment: p.comment, asOf: p.asOf, runId: p.runId }));

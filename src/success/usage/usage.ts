@@ -31,6 +31,8 @@ export type UsageRow = {
   measures: Record<string, Scalar>;
   updatedAt: number;
   runId: string | null;
+  /** The customer's name in Customer Info, when it is one. */
+  customerName?: string | null;
 };
 
 /** One period of usage across customers: how many accounts have a row, and each numeric measure's total, mean, lowest and highest. */
@@ -173,15 +175,16 @@ export function createUsage(db: Db, now: () => number) {
       return { rows: ready.map((r) => ({ accountId: r.account_id, periodStart: r.period_start, aggregationLevel: r.aggregation_level, measures: r.values })), problems };
     },
 
-    /** Stored rows, filtered. */
+    /** Stored rows, filtered, each with its customer's name. */
     async rows(q: { accountId?: string; from?: string; to?: string; aggregationLevel?: AggregationLevel; limit?: number; offset?: number }): Promise<UsageRow[]> {
-      let query = db.selectFrom("success_usage_data").selectAll();
-      if (q.accountId) query = query.where("account_id", "=", q.accountId);
+      let query = db.selectFrom("success_usage_data").leftJoin("success_customers", "success_customers.account_id", "success_usage_data.account_id").selectAll("success_usage_data").select("success_customers.name as customer_name");
+      if (q.accountId) query = query.where("success_usage_data.account_id", "=", q.accountId);
       if (q.from) query = query.where("period_start", ">=", q.from);
       if (q.to) query = query.where("period_start", "<=", q.to);
       if (q.aggregationLevel) query = query.where("aggregation_level", "=", q.aggregationLevel);
-      const rows = await query.orderBy("account_id").orderBy("period_start").orderBy("aggregation_level").orderBy("instance_id").orderBy("user_id").limit(q.limit ?? 1_000_000).offset(q.offset ?? 0).execute();
+      const rows = await query.orderBy("success_usage_data.account_id").orderBy("period_start").orderBy("aggregation_level").orderBy("instance_id").orderBy("user_id").limit(q.limit ?? 1_000_000).offset(q.offset ?? 0).execute();
       return rows.map((r) => ({
+        customerName: r.customer_name,
         accountId: r.account_id,
         periodStart: r.period_start,
         aggregationLevel: r.aggregation_level as AggregationLevel,
@@ -223,10 +226,20 @@ export function createUsage(db: Db, now: () => number) {
     /** The rows a rule run wrote that still hold its values (a later run of the same period takes them over), and how many. */
     async rowsOfRun(runId: string, limit: number): Promise<{ total: number; rows: UsageRow[] }> {
       const total = await db.selectFrom("success_usage_data").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).executeTakeFirstOrThrow();
-      const rows = await db.selectFrom("success_usage_data").selectAll().where("run_id", "=", runId).orderBy("account_id").orderBy("period_start").limit(limit).execute();
+      const rows = await db
+        .selectFrom("success_usage_data")
+        .leftJoin("success_customers", "success_customers.account_id", "success_usage_data.account_id")
+        .selectAll("success_usage_data")
+        .select("success_customers.name as customer_name")
+        .where("run_id", "=", runId)
+        .orderBy("success_usage_data.account_id")
+        .orderBy("period_start")
+        .limit(limit)
+        .execute();
       return {
         total: Number(total.n),
         rows: rows.map((r) => ({
+          customerName: r.customer_name,
           accountId: r.account_id,
           periodStart: r.period_start,
           aggregationLevel: r.aggregation_level as AggregationLevel,

@@ -1,11 +1,11 @@
 import { useEffect, useRef } from "react";
 import * as echarts from "echarts/core";
 import { BarChart, LineChart, PieChart } from "echarts/charts";
-import { DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent } from "echarts/components";
+import { DatasetComponent, GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent, TitleComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import type { EChartsCoreOption } from "echarts/core";
 
-echarts.use([BarChart, LineChart, PieChart, DatasetComponent, GridComponent, LegendComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
+echarts.use([BarChart, LineChart, PieChart, DatasetComponent, GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent, TitleComponent, CanvasRenderer]);
 
 export type ChartOption = EChartsCoreOption;
 

@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Loader, Stack, Table, Text, Title, UnstyledButton, Center } from "@mantine/core";
+import { Alert, Button, Group, Loader, Pagination, Stack, Table, Text, Title, UnstyledButton, Center } from "@mantine/core";
 import { useMemo, useState, type ReactNode } from "react";
 import type { ApiError } from "../api";
 import { Link } from "../router";
@@ -93,9 +93,10 @@ export function Loading(props: { label?: string }) {
 
 export type Column<R> = { key: string; label: string; render?: (row: R) => ReactNode; sortValue?: (row: R) => string | number | null; align?: "left" | "right" };
 
-/** A table with sortable headers (sorting on the client) and an empty-state line. */
-export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (row: R) => string; empty?: string; caption?: string; onRowClick?: (row: R) => void; testId?: string }) {
+/** A table with sortable headers (sorting on the client), an empty-state line and, with `pageSize`, pages. */
+export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (row: R) => string; empty?: string; caption?: string; onRowClick?: (row: R) => void; testId?: string; pageSize?: number }) {
   const [sort, setSort] = useState<{ key: string; dir: 1 | -1 } | null>(null);
+  const [page, setPage] = useState(1);
   const rows = useMemo(() => {
     if (!sort) return props.rows;
     const col = props.columns.find((c) => c.key === sort.key);
@@ -110,7 +111,11 @@ export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (
       return (va < vb ? -1 : 1) * sort.dir;
     });
   }, [props.rows, props.columns, sort]);
+  const pages = props.pageSize ? Math.max(1, Math.ceil(rows.length / props.pageSize)) : 1;
+  const current = Math.min(page, pages);
+  const shown = props.pageSize ? rows.slice((current - 1) * props.pageSize, current * props.pageSize) : rows;
   return (
+    <>
     <Table.ScrollContainer minWidth={500}>
       <Table striped highlightOnHover={Boolean(props.onRowClick)} data-testid={props.testId}>
         {props.caption && <Table.Caption>{props.caption}</Table.Caption>}
@@ -121,7 +126,10 @@ export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (
               return (
                 <Table.Th key={c.key} ta={c.align} aria-sort={active ? (sort.dir === 1 ? "ascending" : "descending") : "none"}>
                   <UnstyledButton
-                    onClick={() => setSort(active && sort.dir === 1 ? { key: c.key, dir: -1 } : { key: c.key, dir: 1 })}
+                    onClick={() => {
+                      setSort(active && sort.dir === 1 ? { key: c.key, dir: -1 } : { key: c.key, dir: 1 });
+                      setPage(1);
+                    }}
                     style={{ fontWeight: 600, fontSize: "inherit" }}
                   >
                     {c.label}
@@ -142,7 +150,7 @@ export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (
               </Table.Td>
             </Table.Tr>
           ) : (
-            rows.map((r) => (
+            shown.map((r) => (
               <Table.Tr key={props.rowKey(r)} onClick={props.onRowClick ? () => props.onRowClick?.(r) : undefined} style={props.onRowClick ? { cursor: "pointer" } : undefined}>
                 {props.columns.map((c) => (
                   <Table.Td key={c.key} ta={c.align}>
@@ -155,6 +163,15 @@ export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+    {pages > 1 && (
+      <Group justify="space-between" mt="xs">
+        <Text size="xs" c="dimmed">
+          {((current - 1) * (props.pageSize ?? 0) + 1).toLocaleString("en-US")}–{Math.min(rows.length, current * (props.pageSize ?? 0)).toLocaleString("en-US")} of {rows.length.toLocaleString("en-US")}
+        </Text>
+        <Pagination size="sm" total={pages} value={current} onChange={setPage} getControlProps={(c) => ({ "aria-label": c === "previous" ? "Previous page" : c === "next" ? "Next page" : c })} getItemProps={(p) => ({ "aria-label": `Page ${p}` })} />
+      </Group>
+    )}
+    </>
   );
 }
 

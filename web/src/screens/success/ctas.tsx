@@ -1,11 +1,13 @@
-import { Badge, Button, Card, Group, Modal, NativeSelect, NumberInput, ScrollArea, SimpleGrid, Stack, Text, TextInput, Textarea } from "@mantine/core";
-import { useState, type FormEvent } from "react";
+import { Badge, Button, Card, Group, NativeSelect, ScrollArea, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import { useState } from "react";
 import { api, query } from "../../api";
 import { useCanEdit } from "../../auth";
 import { ErrorNotice, Loading, PageHeader } from "../../components/common";
+import { formatDay } from "../../components/dates";
 import { Link } from "../../router";
-import { fieldError, useApi, useMutation, type Loaded } from "../../use-api";
-import { CTA_STATUSES, PRIORITIES, type Cta, type CtaStatus } from "./shared";
+import { useApi, useMutation, type Loaded } from "../../use-api";
+import { NewCta } from "./new-cta";
+import { CTA_STATUSES, type Cta, type CtaStatus } from "./shared";
 
 const PER_COLUMN = 50;
 // Dark enough for white badge text (WCAG AA).
@@ -109,10 +111,8 @@ function CtaCard(props: { cta: Cta; canEdit: boolean; busy: boolean; onMove(s: C
         {c.reason}
       </Text>
       <Text size="xs" mt={4}>
-        <Link to={`/success/customers/${encodeURIComponent(c.accountId)}`} aria-label={`Customer ${c.accountId}`}>
-          {c.accountId}
-        </Link>
-        {c.dueDate ? ` · due ${c.dueDate}` : ""}
+        <Link to={`/success/customers/${encodeURIComponent(c.accountId)}`}>{c.customerName ?? c.accountId}</Link>
+        {c.dueDate ? ` · due ${formatDay(c.dueDate)}` : ""}
         {c.owner ? ` · ${c.owner}` : ""}
         {c.ruleId ? " · from a rule" : ""}
       </Text>
@@ -134,44 +134,5 @@ function CtaCard(props: { cta: Cta; canEdit: boolean; busy: boolean; onMove(s: C
         />
       )}
     </Card>
-  );
-}
-
-function NewCta(props: { onClose(): void; onCreated(): void }) {
-  const [form, setForm] = useState({ accountId: "", type: "Risk", reason: "", priority: "Medium", owner: "", dueInDays: 7 as string | number, comment: "" });
-  const save = useMutation(() => {
-    const due = Number(form.dueInDays);
-    const dueDate = Number.isFinite(due) && form.dueInDays !== "" ? new Date(Date.now() + due * 86_400_000).toISOString().slice(0, 10) : null;
-    return api<Cta>("/success/ctas", { body: { accountId: form.accountId.trim(), type: form.type, reason: form.reason, priority: form.priority, owner: form.owner || null, dueDate, comment: form.comment || null } });
-  });
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if ((await save.run(undefined)) !== undefined) {
-      props.onCreated();
-      props.onClose();
-    }
-  }
-  return (
-    <Modal opened onClose={props.onClose} title="New CTA">
-      <form onSubmit={submit}>
-        <Stack>
-          {save.error && !fieldError(save.error, "accountId", "type", "reason", "priority", "owner", "dueDate", "comment") && <ErrorNotice error={save.error} />}
-          <TextInput label="Customer account id" required value={form.accountId} onChange={(e) => setForm({ ...form, accountId: e.currentTarget.value })} error={fieldError(save.error, "accountId")} />
-          <Group grow align="flex-start">
-            <TextInput label="Type" required value={form.type} onChange={(e) => setForm({ ...form, type: e.currentTarget.value })} error={fieldError(save.error, "type")} />
-            <NativeSelect label="Priority" data={[...PRIORITIES]} value={form.priority} onChange={(e) => setForm({ ...form, priority: e.currentTarget.value })} error={fieldError(save.error, "priority")} />
-          </Group>
-          <TextInput label="Reason" required value={form.reason} onChange={(e) => setForm({ ...form, reason: e.currentTarget.value })} error={fieldError(save.error, "reason")} />
-          <Group grow align="flex-start">
-            <TextInput label="Owner" value={form.owner} onChange={(e) => setForm({ ...form, owner: e.currentTarget.value })} error={fieldError(save.error, "owner")} />
-            <NumberInput label="Due in days" min={0} value={form.dueInDays} onChange={(v) => setForm({ ...form, dueInDays: v })} error={fieldError(save.error, "dueDate")} />
-          </Group>
-          <Textarea label="Comment" value={form.comment} onChange={(e) => setForm({ ...form, comment: e.currentTarget.value })} error={fieldError(save.error, "comment")} />
-          <Button type="submit" loading={save.busy}>
-            Create CTA
-          </Button>
-        </Stack>
-      </form>
-    </Modal>
   );
 }

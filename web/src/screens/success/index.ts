@@ -1,6 +1,7 @@
 import type { ScreenRoute } from "../types";
 import { CtasScreen } from "./ctas";
-import { CustomerDetail, CustomersScreen } from "./customers";
+import { CustomerPage } from "./customer-page";
+import { CustomersScreen } from "./customers";
 import { ObjectDetail, ObjectsScreen } from "./objects";
 import { RuleBuilder } from "./rule-builder";
 import { RuleRunDetail, RuleRunsScreen, RulesScreen } from "./rules";
@@ -12,7 +13,7 @@ const SECTION = "Customer success" as const;
 /** The customer success screens (the Gainsight role), in sidebar order. */
 export const successRoutes: ScreenRoute[] = [
   { path: "/success/customers", component: CustomersScreen, nav: { label: "Customers", section: SECTION } },
-  { path: "/success/customers/:accountId", component: CustomerDetail },
+  { path: "/success/customers/:accountId", component: CustomerPage },
   { path: "/success/usage", component: UsageScreen, nav: { label: "Usage data", section: SECTION } },
   { path: "/success/objects", component: ObjectsScreen, nav: { label: "Objects", section: SECTION } },
   { path: "/success/objects/:name", component: ObjectDetail },

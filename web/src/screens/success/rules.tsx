@@ -8,6 +8,7 @@ import { useApi } from "../../use-api";
 import { CrmWritableCard } from "./crm-writable";
 import { actionLabel, actionTarget, sourceLabel, type Rule, type RuleRun } from "./rule-model";
 import { ruleSchedule } from "./rule-schedule";
+import { RunRows } from "./run-rows";
 import { formatDay } from "../../components/dates";
 import { StatusBadge } from "../../components/status-badge";
 import { FieldGrid, Panel, type Job } from "./shared";
@@ -197,6 +198,7 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
           </Stack>
         </Panel>
       </SimpleGrid>
+      <RunRows ruleId={id} runId={r.id} />
       <Panel title={`Row errors (${r.errorCount.toLocaleString("en-US")})`} testId="run-errors">
         {r.errorCount > r.errors.length && (
           <Text size="sm" c="dimmed" mb="xs">

@@ -1,10 +1,42 @@
-import { ActionIcon, Button, ColorSwatch, Group, Modal, NativeSelect, NumberInput, Progress, Stack, Text, TextInput } from "@mantine/core";
+import { ActionIcon, Button, ColorSwatch, Group, Modal, NativeSelect, NumberInput, Progress, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
+import type { HealthSummary } from "../../../../src/success/index.js";
 import { useState, type FormEvent } from "react";
 import { api } from "../../api";
 import { useCanEdit } from "../../auth";
-import { DataTable, ErrorNotice, Loading, PageHeader } from "../../components/common";
+import { DataTable, ErrorNotice, Loaded, Loading, PageHeader } from "../../components/common";
+import { HealthMovers, HealthSplit, HealthTrend } from "../overview/health-panel";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { Panel, type Scheme, type Scorecard, type ScorecardGroup, type ScorecardMeasure } from "./shared";
+
+/** How the scorecard scores the customers: how many are in each range now, day by day, and who moved. */
+function HealthAcross() {
+  const health = useApi<HealthSummary>("/success/health?days=90&movedDays=7&limit=10");
+  return (
+    <Panel title="Customers by health" testId="scorecard-distribution">
+      <Loaded state={health} label="Loading customer health…">
+        {(h) => (
+          <Stack>
+            <HealthSplit health={h} />
+            <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="lg">
+              <Stack gap={4}>
+                <Text size="sm" fw={600}>
+                  Over the last {h.trend.length} days
+                </Text>
+                <HealthTrend health={h} />
+              </Stack>
+              <Stack gap={4}>
+                <Text size="sm" fw={600}>
+                  Moved in the last {h.movedDays} days
+                </Text>
+                <HealthMovers health={h} limit={10} />
+              </Stack>
+            </SimpleGrid>
+          </Stack>
+        )}
+      </Loaded>
+    </Panel>
+  );
+}
 
 /** Normalised weights come as percentages (0–100). */
 const pct = (n: number) => `${Math.round(n * 10) / 10}%`;
@@ -21,7 +53,8 @@ export function ScorecardsScreen() {
   return (
     <>
       <PageHeader title="Scorecards" description="How a customer's overall health is computed: measures scored 0–100, weighted within groups, groups weighted into the overall score, shown by the scheme's ranges." />
-      <ErrorNotice error={card.error ?? removeGroup.error ?? removeMeasure.error} />
+      <HealthAcross />
+      <ErrorNotice error={card.error ?? removeGroup.error ?? removeMeasure.error} onRetry={card.error ? card.reload : undefined} />
       {!c ? (
         <Loading />
       ) : (

@@ -1,6 +1,8 @@
-import { Badge, Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
+import { Group, Paper, SimpleGrid, Stack, Text } from "@mantine/core";
 import type { ReactNode } from "react";
 import type { CtaStatus } from "../../../../src/success/index.js";
+
+export { HealthBadge, healthColor, healthHex } from "../../components/health";
 
 // Customer Info, usage, objects, scorecards and CTAs as the API answers: the server's own types
 // (type-only imports; the lists below are checked against them).
@@ -17,31 +19,6 @@ export const PRIORITIES = ["Low", "Medium", "High", "Critical"] as const;
 
 /** A job as GET /jobs answers (a rule's schedule is a `rule` job). */
 export type { Job } from "../jobs/schedule";
-
-/** A colour for a health colour name or range label (Red / Yellow / Green and friends). */
-export function healthColor(colour: string | null | undefined, score?: number | null): string {
-  const c = (colour ?? "").toLowerCase();
-  if (c.startsWith("#")) return c;
-  if (c.includes("red")) return "red";
-  if (c.includes("yellow") || c.includes("amber") || c.includes("orange")) return "yellow";
-  if (c.includes("green")) return "green";
-  if (score === null || score === undefined) return "gray";
-  return score < 45 ? "red" : score < 70 ? "yellow" : "green";
-}
-
-/** A health score with its colour; "—" when the customer has none. */
-export function HealthBadge(props: { score: number | null | undefined; colour?: string | null }) {
-  if (props.score === null || props.score === undefined) return <Text c="dimmed" size="sm">—</Text>;
-  const color = healthColor(props.colour, props.score);
-  // Darker shades (and dark text on yellow) keep the badge text readable (WCAG AA).
-  const shade = color === "yellow" ? "#fcc419" : color === "green" ? "#1e6b2e" : color === "red" ? "#b02525" : color === "gray" ? "#495057" : color;
-  return (
-    <Badge color={shade} variant="filled" autoContrast aria-label={`Health ${Math.round(props.score)}${props.colour ? `, ${props.colour}` : ""}`}>
-      {Math.round(props.score)}
-      {props.colour ? ` · ${props.colour}` : ""}
-    </Badge>
-  );
-}
 
 /** A money amount in US dollars, or "—". */
 export function money(v: number | null | undefined): string {

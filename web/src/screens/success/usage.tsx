@@ -5,6 +5,7 @@ import { useCanEdit } from "../../auth";
 import { DataTable, ErrorNotice, Loading, PageHeader, Loaded } from "../../components/common";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { Panel, type UsageConfig, type UsageMeasure } from "./shared";
+import { UsagePeriods } from "./usage-periods";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 const TYPES = [
@@ -31,6 +32,7 @@ export function UsageScreen() {
   return (
     <>
       <PageHeader title="Usage data" description="The time series rules load product usage into, one row per account and period, and the measures each row holds." />
+      <UsagePeriods />
       <Panel title="Configuration">{config.data ? <ConfigForm config={config.data} onSaved={config.reload} /> : config.error ? <ErrorNotice error={config.error} onRetry={config.reload} /> : <Loading />}</Panel>
       <Panel
         title="Measures"

@@ -1,13 +1,13 @@
-import { Anchor, Badge, Card, Group, SegmentedControl, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
+import { Badge, Card, Group, SimpleGrid, Stack, Table, Tabs, Text, Title } from "@mantine/core";
 import { useMemo, useState } from "react";
 import { api, query, type ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
-import { Chart, type ChartOption } from "../../../components/chart";
-import { axisDay, formatDay } from "../../../components/dates";
-import { ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../../components/common";
-import { linkClick, navigate } from "../../../router";
+import { ErrorNotice, Loaded, Loading, PageHeader, formatCell, formatTime } from "../../../components/common";
+import { formatDay, relativeTime } from "../../../components/dates";
+import { Link, navigate } from "../../../router";
 import { useApi, useMutation } from "../../../use-api";
-import { CustomMetadataEditor, GROUPS, IdSearch, MetadataTable, Pager, groupKeys, plural, title, useDebounced, type Entity, type Kind, type MetadataGroup } from "./shared";
+import { UsageCharts } from "./usage-charts";
+import { CustomMetadataEditor, GROUPS, IdSearch, MetadataTable, Pager, entityName, groupKeys, plural, title, useDebounced, type Entity, type Kind, type MetadataGroup } from "./shared";
 
 const PAGE_SIZE = 50;
 
@@ -17,14 +17,17 @@ type ListAnswer = { total: number; accounts?: Entity[]; visitors?: Entity[] };
 function EntityList(props: { kind: Kind }) {
   const { kind } = props;
   const [page, setPage] = useState(1);
-  const [group, setGroup] = useState<MetadataGroup>("agent");
+  const [chosen, setChosen] = useState<MetadataGroup | null>(null);
   const [search, setSearch] = useState("");
   // The server searches ids and metadata values over every page; typing starts again at page 1.
   const filter = useDebounced(search.trim(), 250);
   const list = useApi<ListAnswer>(`/${plural(kind)}${query({ q: filter, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })}`);
   const open = useMutation((id: string) => api<Entity>(`/${plural(kind)}/${encodeURIComponent(id)}`));
   const rows = useMemo(() => list.data?.[plural(kind)] ?? [], [list.data, kind]);
-  const keys = useMemo(() => groupKeys(rows, group), [rows, group]);
+  // Until someone picks a group, the columns are the first group that has values (the CRM's, once pulled).
+  const group: MetadataGroup = chosen ?? (["crm", "custom", "agent"] as const).find((g) => groupKeys(rows, g).length > 0) ?? "agent";
+  // The CRM's Id and Name already show in the first column (its name, linking to the customer).
+  const keys = useMemo(() => groupKeys(rows, group).filter((k) => group !== "crm" || (k !== "Id" && k !== "Name")), [rows, group]);
   const notFound: ApiError | undefined = open.error?.status === 404 ? open.error : undefined;
   return (
     <>
@@ -32,7 +35,6 @@ function EntityList(props: { kind: Kind }) {
         title={kind === "account" ? "Accounts" : "Visitors"}
         description={kind === "account" ? "Every account the agent has seen, with the metadata from the agent, admins and the CRM." : "Every visitor the agent has seen, with their metadata."}
       />
-      <ErrorNotice error={list.error} onRetry={list.reload} />
       <Group justify="space-between" align="flex-end" mb="sm">
         <IdSearch
           kind={kind}
@@ -46,7 +48,7 @@ function EntityList(props: { kind: Kind }) {
           error={open.error}
           busy={open.busy}
         />
-        <Tabs value={group} onChange={(v) => setGroup((v as MetadataGroup | null) ?? "agent")}>
+        <Tabs value={group} onChange={(v) => setChosen((v as MetadataGroup | null) ?? "agent")}>
           <Tabs.List aria-label="Metadata group shown as columns">
             {GROUPS.map((g) => (
               <Tabs.Tab key={g.id} value={g.id}>
@@ -103,11 +105,26 @@ function EntityList(props: { kind: Kind }) {
               ) : (
                 rows.map((r) => (
                   <Table.Tr key={r.id}>
-                    <Table.Td>
-                      <InAppLink to={`/${plural(kind)}/${encodeURIComponent(r.id)}`}>{r.id}</InAppLink>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>
+                      <Link to={`/${plural(kind)}/${encodeURIComponent(r.id)}`} size="sm">
+                        {entityName(r) ?? r.id}
+                      </Link>
+                      <Text size="xs" c="dimmed">
+                        {entityName(r) ? r.id : ""}
+                        {typeof r.metadata.crm?.["Id"] === "string" && (
+                          <>
+                            {entityName(r) ? " · " : ""}
+                            <Link to={`/success/customers/${encodeURIComponent(r.metadata.crm["Id"])}`} size="xs" aria-label={`Customer page of ${entityName(r) ?? r.id}`}>
+                              customer
+                            </Link>
+                          </>
+                        )}
+                      </Text>
                     </Table.Td>
-                    <Table.Td>{formatTime(r.firstSeen)}</Table.Td>
-                    <Table.Td>{formatTime(r.lastSeen)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDay(r.firstSeen)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: "nowrap" }} title={formatTime(r.lastSeen)}>
+                      {relativeTime(r.lastSeen)}
+                    </Table.Td>
                     {keys.length === 0 ? <Table.Td>—</Table.Td> : keys.map((k) => <Table.Td key={k}>{formatCell(r.metadata[group]?.[k])}</Table.Td>)}
                   </Table.Tr>
                 ))
@@ -136,7 +153,7 @@ function MetadataGroups(props: { kind: Kind; entity: Entity; onSaved(e: Entity):
       <Title order={2} size="h4" mb="xs">
         Metadata
       </Title>
-      <Tabs defaultValue="agent" keepMounted={false}>
+      <Tabs defaultValue={GROUPS.find((g) => Object.keys(props.entity.metadata[g.id] ?? {}).length > 0)?.id ?? "agent"} keepMounted={false}>
         <Tabs.List aria-label="Metadata groups">
           {GROUPS.map((g) => (
             <Tabs.Tab key={g.id} value={g.id} rightSection={<Badge size="xs" variant="light" color="gray">{Object.keys(props.entity.metadata[g.id] ?? {}).length}</Badge>}>
@@ -162,93 +179,6 @@ function MetadataGroups(props: { kind: Kind; entity: Entity; onSaved(e: Entity):
   );
 }
 
-/** `featureClicks`: clicks matching at least one feature; `clicks`: all clicks. */
-type UsageDay = { date: string; visitors: number; minutes: number; featureClicks: number; clicks: number; pageViews: number; events: number };
-type Usage = { accountId: string; timeZone: string; from: string; to: string; days: UsageDay[] };
-
-const shortDate = axisDay;
-
-function seriesOption(days: UsageDay[], name: string, pick: (d: UsageDay) => number, kind: "bar" | "line", color: string, summary: string): ChartOption {
-  return {
-    // ECharts writes its own aria-label on the chart; give it ours so the summary is what is read.
-    aria: { enabled: true, label: { description: `${name}: ${summary}` } },
-    color: [color],
-    grid: { left: 44, right: 16, top: 16, bottom: 28 },
-    tooltip: { trigger: "axis" },
-    xAxis: { type: "category", data: days.map((d) => shortDate(d.date)), axisLabel: { hideOverlap: true } },
-    yAxis: { type: "value", minInterval: 1 },
-    series: [{ name, type: kind, data: days.map(pick), smooth: kind === "line", areaStyle: kind === "line" ? { opacity: 0.15 } : undefined, showSymbol: false }],
-  };
-}
-
-function describeSeries(days: UsageDay[], pick: (d: UsageDay) => number, unit: string): string {
-  const values = days.map(pick);
-  const total = values.reduce((a, b) => a + b, 0);
-  const active = values.filter((v) => v > 0).length;
-  let best = 0;
-  values.forEach((v, i) => {
-    if (v > (values[best] ?? 0)) best = i;
-  });
-  if (total === 0) return `no ${unit} in these ${days.length} days`;
-  return `${total.toLocaleString("en-US")} ${unit} in total over ${days.length} days, on ${active} active days; the busiest day was ${shortDate(days[best]?.date ?? "")} with ${(values[best] ?? 0).toLocaleString("en-US")}`;
-}
-
-/** Daily visitors, minutes and feature clicks of one account, last 30 or 90 days. */
-function UsageCharts(props: { accountId: string }) {
-  const [days, setDays] = useState("30");
-  const usage = useApi<Usage>(`/accounts/${encodeURIComponent(props.accountId)}/usage${query({ days })}`);
-  const d = usage.data?.days ?? [];
-  const charts: { label: string; unit: string; pick: (x: UsageDay) => number; kind: "bar" | "line"; color: string; id: string }[] = [
-    { id: "visitors", label: "Daily visitors", unit: "visitor-days", pick: (x) => x.visitors, kind: "bar", color: "#1864ab" },
-    { id: "minutes", label: "Daily minutes", unit: "minutes", pick: (x) => x.minutes, kind: "line", color: "#087f5b" },
-    { id: "clicks", label: "Daily feature clicks", unit: "clicks", pick: (x) => x.featureClicks, kind: "bar", color: "#862e9c" },
-  ];
-  return (
-    <Card withBorder>
-      <Group justify="space-between" mb="xs">
-        <Stack gap={0}>
-          <Title order={2} size="h4">
-            Usage over time
-          </Title>
-          {usage.data && (
-            <Text size="xs" c="dimmed">
-              {formatDay(usage.data.from)} – {formatDay(usage.data.to)}, days in {usage.data.timeZone}
-            </Text>
-          )}
-        </Stack>
-        <SegmentedControl
-          aria-label="Period"
-          value={days}
-          onChange={setDays}
-          data={[
-            { value: "30", label: "Last 30 days" },
-            { value: "90", label: "Last 90 days" },
-          ]}
-        />
-      </Group>
-      <Loaded state={usage} label="Loading usage…">{() => (
-        <SimpleGrid cols={{ base: 1, md: 3 }}>
-          {charts.map((c) => {
-            const summary = describeSeries(d, c.pick, c.unit);
-            return (
-              <Stack key={c.id} gap={4} data-testid={`usage-${c.id}`}>
-                <Text size="sm" fw={600}>
-                  {c.label}
-                </Text>
-                <Chart option={seriesOption(d, c.label, c.pick, c.kind, c.color, summary)} label={c.label} summary={summary} height={200} />
-                <Text size="xs" c="dimmed" aria-hidden>
-                  {summary[0]?.toUpperCase()}
-                  {summary.slice(1)}.
-                </Text>
-              </Stack>
-            );
-          })}
-        </SimpleGrid>
-      )}</Loaded>
-    </Card>
-  );
-}
-
 function Facts(props: { items: { label: string; value: string }[] }) {
   return (
     <SimpleGrid cols={{ base: 2, sm: props.items.length }} mb="md">
@@ -270,62 +200,119 @@ function useEntity(kind: Kind, id: string) {
   return { ...loaded, data: override ?? loaded.data, set: setOverride };
 }
 
-/** A Mantine-styled link that navigates inside the UI. */
-function InAppLink(props: { to: string; children: string }) {
-  return (
-    <Anchor href={props.to} onClick={linkClick(props.to)} size="sm">
-      {props.children}
-    </Anchor>
-  );
-}
-
-function BackLink(props: { to: string; label: string }) {
-  return (
-    <Anchor href={props.to} onClick={linkClick(props.to)} size="sm" mb="xs" display="inline-block">
-      ← {props.label}
-    </Anchor>
-  );
-}
-
+/** One account: its name and the customer it is, its usage, its visitors and its metadata by group. */
 export function AccountDetail(props: { params: Record<string, string> }) {
   const id = props.params["id"] ?? "";
   const account = useEntity("account", id);
+  const a = account.data;
+  const name = a ? entityName(a) : null;
+  const crmId = a && typeof a.metadata.crm?.["Id"] === "string" ? a.metadata.crm["Id"] : null;
   return (
     <>
-      <BackLink to="/accounts" label="All accounts" />
-      <PageHeader title={`Account ${id}`} description="Usage from the rollups and metadata by group." />
-      <ErrorNotice error={account.error} title={account.error?.status === 404 ? "Account not found" : undefined} />
-      {account.loading && !account.data ? (
-        <Loading label="Loading account…" />
-      ) : account.data ? (
+      <PageHeader
+        title={name ?? `Account ${id}`}
+        back={{ to: "/accounts", label: "All accounts" }}
+        description={
+          <>
+            Analytics account {id}
+            {crmId ? (
+              <>
+                {" · "}
+                <Link to={`/success/customers/${encodeURIComponent(crmId)}`} testId="customer-link">
+                  Its customer page
+                </Link>{" "}
+                (CRM Account {crmId})
+              </>
+            ) : a ? (
+              " · pull the CRM field Id to link this account to its customer page"
+            ) : null}
+          </>
+        }
+      />
+      <ErrorNotice error={account.error} title={account.error?.status === 404 ? "Account not found" : "This account could not be loaded"} onRetry={account.error?.status === 404 ? undefined : account.reload} />
+      {a ? (
         <Stack>
           <Facts
             items={[
-              { label: "First seen", value: formatTime(account.data.firstSeen) },
-              { label: "Last seen", value: formatTime(account.data.lastSeen) },
-              { label: "Visitors ever", value: (account.data.visitorsEver ?? 0).toLocaleString("en-US") },
+              { label: "First seen", value: formatTime(a.firstSeen) },
+              { label: "Last seen", value: formatTime(a.lastSeen) },
+              { label: "Visitors ever", value: (a.visitorsEver ?? 0).toLocaleString("en-US") },
             ]}
           />
           <UsageCharts accountId={id} />
-          <MetadataGroups kind="account" entity={account.data} onSaved={account.set} />
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <AccountVisitors accountId={id} />
+            <MetadataGroups kind="account" entity={a} onSaved={account.set} />
+          </SimpleGrid>
         </Stack>
-      ) : null}
+      ) : account.error ? null : (
+        <Loading label="Loading account…" />
+      )}
     </>
   );
 }
 
+type AccountVisitor = Entity & { firstSeenHere: number; lastSeenHere: number };
+
+/** The people using an account, most recent first. */
+export function AccountVisitors(props: { accountId: string; limit?: number }) {
+  const visitors = useApi<{ total: number; visitors: AccountVisitor[] }>(`/accounts/${encodeURIComponent(props.accountId)}/visitors${query({ limit: props.limit ?? 10 })}`);
+  return (
+    <Card withBorder component="section" aria-label="Visitors" data-testid="account-visitors">
+      <Group justify="space-between" mb="xs">
+        <Title order={2} size="h4">
+          Visitors{visitors.data ? ` (${visitors.data.total.toLocaleString("en-US")})` : ""}
+        </Title>
+      </Group>
+      <Loaded state={visitors} label="Loading visitors…">
+        {(v) =>
+          v.visitors.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              No visitor seen in this account yet.
+            </Text>
+          ) : (
+            <Table verticalSpacing={4}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Visitor</Table.Th>
+                  <Table.Th>Last seen here</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {v.visitors.map((x) => (
+                  <Table.Tr key={x.id}>
+                    <Table.Td>
+                      <Link to={`/visitors/${encodeURIComponent(x.id)}`} size="sm">
+                        {entityName(x) ?? x.id}
+                      </Link>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" title={formatTime(x.lastSeenHere)}>
+                        {relativeTime(x.lastSeenHere)}
+                      </Text>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )
+        }
+      </Loaded>
+    </Card>
+  );
+}
+
+/** One visitor: metadata by group and the accounts they were seen in. */
 export function VisitorDetail(props: { params: Record<string, string> }) {
   const id = props.params["id"] ?? "";
   const visitor = useEntity("visitor", id);
   const accounts = visitor.data?.accounts ?? [];
+  const name = visitor.data ? entityName(visitor.data) : null;
   return (
     <>
-      <BackLink to="/visitors" label="All visitors" />
-      <PageHeader title={`Visitor ${id}`} description="Metadata by group and the accounts this visitor was seen in." />
-      <ErrorNotice error={visitor.error} title={visitor.error?.status === 404 ? "Visitor not found" : undefined} />
-      {visitor.loading && !visitor.data ? (
-        <Loading label="Loading visitor…" />
-      ) : visitor.data ? (
+      <PageHeader title={name ?? `Visitor ${id}`} back={{ to: "/visitors", label: "All visitors" }} description={`Visitor ${id}: metadata by group and the accounts this visitor was seen in.`} />
+      <ErrorNotice error={visitor.error} title={visitor.error?.status === 404 ? "Visitor not found" : "This visitor could not be loaded"} onRetry={visitor.error?.status === 404 ? undefined : visitor.reload} />
+      {visitor.data ? (
         <Stack>
           <Facts
             items={[
@@ -344,9 +331,11 @@ export function VisitorDetail(props: { params: Record<string, string> }) {
               </Text>
             ) : (
               <Group gap="xs" component="ul" style={{ listStyle: "none", padding: 0, margin: 0 }}>
-                {accounts.map((a) => (
-                  <li key={a}>
-                    <InAppLink to={`/accounts/${encodeURIComponent(a)}`}>{a}</InAppLink>
+                {accounts.map((acc) => (
+                  <li key={acc}>
+                    <Link to={`/accounts/${encodeURIComponent(acc)}`} size="sm">
+                      {acc}
+                    </Link>
                   </li>
                 ))}
               </Group>
@@ -354,7 +343,9 @@ export function VisitorDetail(props: { params: Record<string, string> }) {
           </Card>
           <MetadataGroups kind="visitor" entity={visitor.data} onSaved={visitor.set} />
         </Stack>
-      ) : null}
+      ) : visitor.error ? null : (
+        <Loading label="Loading visitor…" />
+      )}
     </>
   );
 }

@@ -6,6 +6,7 @@ import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Lo
 import { linkClick, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { CrmPushDialog } from "./crm-push";
+import { ReportBars } from "./report-chart";
 import { rangeLabel, type Report, type ReportColumn, type ReportResults } from "./report-model";
 import { groupKeys, Pager, type Entity } from "./shared";
 
@@ -253,6 +254,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
   const [pushOpen, setPushOpen] = useState(false);
   const results = useApi<ReportResults>(`/reports/${encodeURIComponent(id)}/results${query({ limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, sort: sort.key, order: sort.order })}`);
   const remove = useMutation(() => api(`/reports/${encodeURIComponent(id)}`, { method: "DELETE" }));
+  const pin = useMutation((pinned: boolean) => api<Report>(`/reports/${encodeURIComponent(id)}/pin`, { method: "PUT", body: { pinned } }));
   const r = report.data;
   const idLabel = r?.kind === "visitor" ? "Visitor" : "Account";
   const headers = [{ id: "id", label: idLabel, type: "text" as const }, ...(results.data?.columns ?? [])];
@@ -282,13 +284,17 @@ export function ReportDetail(props: { params: Record<string, string> }) {
                 <Button variant="default" component="a" href={`/reports/${id}/edit`} onClick={linkClick(`/reports/${id}/edit`)}>
                   Edit
                 </Button>
+                <Button variant="default" loading={pin.busy} onClick={() => void pin.run(!r.pinned).then((x) => x && report.reload())} aria-pressed={r.pinned}>
+                  {r.pinned ? "Unpin from overview" : "Pin to overview"}
+                </Button>
                 <Button onClick={() => setPushOpen(true)}>CRM push</Button>
               </>
             )}
           </>
         }
       />
-      <ErrorNotice error={report.error ?? remove.error} />
+      <ErrorNotice error={report.error ?? remove.error ?? pin.error} onRetry={report.error ? report.reload : undefined} />
+      {r && results.data && <ReportChartCard report={r} columns={results.data.columns} />}
       <Loaded state={results} label="Running the report…">{() => (
         <Card withBorder padding="xs" style={{ opacity: results.loading ? 0.6 : 1 }} aria-busy={results.loading}>
           <Table.ScrollContainer minWidth={600}>
@@ -322,7 +328,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
                     <Table.Tr key={row.id}>
                       <Table.Td>
                         <Anchor href={`/${r?.kind === "visitor" ? "visitors" : "accounts"}/${encodeURIComponent(row.id)}`} onClick={linkClick(`/${r?.kind === "visitor" ? "visitors" : "accounts"}/${encodeURIComponent(row.id)}`)} size="sm">
-                          {row.id}
+                          {typeof row.values["crm.Name"] === "string" && row.values["crm.Name"] ? row.values["crm.Name"] : row.id}
                         </Anchor>
                       </Table.Td>
                       {(results.data?.columns ?? []).map((c) => (
@@ -356,5 +362,25 @@ export function ReportDetail(props: { params: Record<string, string> }) {
       )}
       {r && results.data && <CrmPushDialog opened={pushOpen} onClose={() => setPushOpen(false)} report={r} columns={results.data.columns} />}
     </>
+  );
+}
+
+/** A chart of the report's top rows by one of its number columns (its main column first). */
+function ReportChartCard(props: { report: Report; columns: ReportColumn[] }) {
+  const numeric = props.columns.filter((c) => c.type === "number");
+  const [column, setColumn] = useState<string | null>(numeric[0]?.id ?? null);
+  const top = useApi<ReportResults>(column ? `/reports/${encodeURIComponent(props.report.id)}/results${query({ limit: 15, sort: column, order: "desc" })}` : null);
+  const chosen = numeric.find((c) => c.id === column);
+  if (!chosen) return null;
+  return (
+    <Card withBorder mb="md" data-testid="report-chart">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Top 15 by {chosen.label.toLowerCase()}</Text>
+        {numeric.length > 1 && <Select aria-label="Chart column" data={numeric.map((c) => ({ value: c.id, label: c.label }))} value={column} onChange={setColumn} allowDeselect={false} w={240} size="xs" />}
+      </Group>
+      <Loaded state={top} label="Drawing the chart…">
+        {(d) => <ReportBars results={d} column={chosen} height={Math.max(180, d.rows.length * 22 + 24)} />}
+      </Loaded>
+    </Card>
   );
 }

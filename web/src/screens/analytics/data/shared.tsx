@@ -7,6 +7,15 @@ import type { Entity, Metadata, MetadataGroup, MetadataValue } from "../../../..
 
 // Visitors, accounts and their metadata as the API answers: the server's own types.
 export type { Entity, Metadata, MetadataGroup, MetadataValue } from "../../../../../src/analytics/index.js";
+/** A person's or company's name from its metadata (the CRM's Name, else a name the agent or an admin gave), or null. */
+export function entityName(e: Pick<Entity, "metadata">): string | null {
+  for (const [group, key] of [["crm", "Name"], ["agent", "name"], ["custom", "name"], ["agent", "email"]] as const) {
+    const v = e.metadata[group]?.[key];
+    if (typeof v === "string" && v.trim()) return v;
+  }
+  return null;
+}
+
 export const GROUPS: { id: MetadataGroup; label: string; note: string }[] = [
   { id: "agent", label: "Agent", note: "Sent by the agent's initialize call; read-only here." },
   { id: "custom", label: "Custom", note: "Set by admins here or through the API." },

@@ -1,6 +1,7 @@
 import { Code, Stack, Text } from "@mantine/core";
 import { useMemo } from "react";
 import { DataTable, formatCell } from "../../../components/common";
+import { formatDay } from "../../../components/dates";
 import { actionLabel, type RulePreview } from "../rule-model";
 import { Panel } from "../shared";
 import { flatten } from "./model";
@@ -13,9 +14,9 @@ export function PreviewView(props: { preview: RulePreview; show: string[] }) {
     return keys.map((k) => ({ key: k, label: k, render: (row: Record<string, unknown>) => formatCell(row[k]) }));
   }, [p.rows, props.show]);
   return (
-    <Panel title={`Preview for ${p.ruleDate}`} testId="rule-preview">
+    <Panel title={`Preview for ${formatDay(p.ruleDate)}`} testId="rule-preview">
       <Text size="sm" mb="xs" aria-live="polite" data-testid="preview-summary">
-        The source gives {p.rowsRead.toLocaleString("en-US")} rows; the first {p.rows.length} are shown. Nothing was written.
+        The source gives {p.rowsRead.toLocaleString("en-US")} rows; the first {p.rows.length} are shown. This is the rule as it stands in the builder: nothing was written and the rule was not saved.
       </Text>
       {p.soql && (
         <Code block mb="sm">

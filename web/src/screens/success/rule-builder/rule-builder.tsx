@@ -1,9 +1,9 @@
-import { Button, Group, Text, TextInput, Textarea } from "@mantine/core";
+import { Badge, Button, Group, Text, TextInput, Textarea } from "@mantine/core";
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { ErrorNotice, Loading, PageHeader } from "../../../components/common";
-import { Link } from "../../../router";
+import { Link, useLeaveGuard } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import type { Rule, RuleInput, RulePreview, RuleRun } from "../rule-model";
 import { ruleSchedule } from "../rule-schedule";
@@ -24,7 +24,8 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
   const jobs = useApi<{ jobs: Job[] }>("/jobs");
   const canEdit = useCanEdit();
   const [draft, setDraft] = useState<RuleInput | null>(routeId === "new" ? BLANK_RULE : null);
-  const [dirty, setDirty] = useState(routeId === "new");
+  // What the server holds (or a blank rule): the draft differs from it while there are unsaved changes.
+  const [base, setBase] = useState<RuleInput | null>(routeId === "new" ? BLANK_RULE : null);
   const [saved, setSaved] = useState<string | null>(null);
   const [schedule, setSchedule] = useState<ScheduleDraft | null>(null);
   const [preview, setPreview] = useState<RulePreview | null>(null);
@@ -34,6 +35,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     if (loaded.data && draft === null) {
       const { id: _id, createdAt: _c, updatedAt: _u, ...input } = loaded.data;
       setDraft(input);
+      setBase(input);
     }
   }, [loaded.data, draft]);
   const current = ruleId && jobs.data ? ruleSchedule({ id: ruleId, name: loaded.data?.name ?? draft?.name ?? "" }, jobs.data.jobs) : null;
@@ -43,9 +45,14 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     }
   }, [jobs.data, loaded.data, routeId, schedule, current?.own]);
 
+  const savedSchedule = { text: current?.own?.schedule ?? "", timeZone: current?.own?.timeZone ?? schedule?.timeZone ?? "" };
+  const ruleChanged = draft !== null && base !== null && JSON.stringify(draft) !== JSON.stringify(base);
+  const scheduleChanged = schedule !== null && jobs.data !== undefined && (schedule.text.trim() !== savedSchedule.text || (schedule.text.trim() !== "" && schedule.timeZone !== savedSchedule.timeZone));
+  const unsaved = ruleChanged || scheduleChanged;
+  useLeaveGuard(unsaved ? "This rule has changes that are not saved. Leave and lose them?" : null);
+
   const change = (next: RuleInput) => {
     setDraft(next);
-    setDirty(true);
     setSaved(null);
   };
 
@@ -60,22 +67,24 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     if (!text) return null;
     return api<Job>("/jobs", { body: { name: `Rule: ${args.rule.name}`, kind: "rule", params: { rule: args.rule.id }, schedule: text, timeZone: args.timeZone } });
   });
-  const runner = useMutation(async (args: { id: string; preview: boolean }) => api<RulePreview | RuleRun>(`/success/rules/${encodeURIComponent(args.id)}/run`, { body: args.preview ? { preview: true, previewRows: 10 } : {} }));
+  const runner = useMutation(async (id: string) => api<RuleRun>(`/success/rules/${encodeURIComponent(id)}/run`, { body: {} }));
+  // A preview runs the rule as it stands in the builder; nothing is saved, not even the rule.
+  const previewer = useMutation(async (input: RuleInput) => api<RulePreview>(`/success/rules/preview?previewRows=10${ruleId ? `&ruleId=${encodeURIComponent(ruleId)}` : ""}`, { body: input }));
 
   /** Saves the rule when it changed, then its schedule; returns its id, or null when the server refused. */
   async function save(): Promise<string | null> {
     if (!draft) return null;
     let ref: { id: string; name: string } | null = ruleId ? { id: ruleId, name: draft.name } : null;
-    if (dirty || !ref) {
+    if (ruleChanged || !ref) {
       const rule = await saveRule.run(cleanRule(draft));
       if (!rule) return null;
       ref = { id: rule.id, name: rule.name };
+      setBase(draft);
       if (!ruleId) {
         setRuleId(rule.id);
         // Put the rule's address in the bar without remounting the screen (its state stays).
         window.history.replaceState(null, "", `/success/rules/${encodeURIComponent(rule.id)}`);
       }
-      setDirty(false);
     }
     if (schedule) {
       const job = await saveSchedule.run({ rule: ref, ...schedule });
@@ -90,27 +99,36 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     await save();
   }
   async function doPreview() {
+    if (!draft) return;
     setLastRun(null);
-    const id = await save();
-    if (!id) return;
-    const r = await runner.run({ id, preview: true });
-    if (r && "preview" in r) setPreview(r);
+    saveRule.clear();
+    const r = await previewer.run(cleanRule(draft));
+    if (r) setPreview(r);
   }
   async function doRun() {
     const id = await save();
     if (!id) return;
-    const r = await runner.run({ id, preview: false });
-    if (r && !("preview" in r)) setLastRun(r);
+    previewer.clear();
+    const r = await runner.run(id);
+    if (r) setLastRun(r);
   }
 
   if (loaded.error) return <ErrorNotice error={loaded.error} title="This rule could not be loaded" onRetry={loaded.reload} />;
   if (!draft) return <Loading label="Loading the rule…" />;
-  const err = saveRule.error;
+  // A preview is refused under the same field names as a save, so both show by their inputs.
+  const err = saveRule.error ?? previewer.error;
   const unplaced = err && !placedField(err) ? err : undefined;
   return (
     <>
       <PageHeader
-        title={ruleId ? draft.name || "Rule" : "New rule"}
+        title={ruleId ? base?.name || draft.name || "Rule" : "New rule"}
+        badge={
+          unsaved ? (
+            <Badge color="#fcc419" autoContrast variant="filled" tt="none" data-testid="unsaved">
+              Unsaved changes
+            </Badge>
+          ) : undefined
+        }
         back={{ to: "/success/rules", label: "All rules" }}
         description={ruleId ? <Link to={`/success/rules/${encodeURIComponent(ruleId)}/runs`}>Run history</Link> : undefined}
       />
@@ -126,7 +144,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
           <ActionsPanel draft={draft} onChange={change} error={err} />
           <SchedulePanel schedule={schedule} onChange={setSchedule} error={saveSchedule.error} chains={current?.chains ?? []} />
         </fieldset>
-        {unplaced && <ErrorNotice error={unplaced} title="The rule was not saved" />}
+        {unplaced && <ErrorNotice error={unplaced} title={saveRule.error ? "The rule was not saved" : "The rule could not be previewed"} />}
         <ErrorNotice error={runner.error} title="The rule could not run" />
         {saved && (
           <Text size="sm" c="#1e6b2e" aria-live="polite" mb="xs">
@@ -135,14 +153,14 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
         )}
         {canEdit && (
           <Group mb="lg">
-            <Button type="submit" loading={saveRule.busy || saveSchedule.busy}>
+            <Button type="submit" loading={saveRule.busy || saveSchedule.busy} variant={unsaved ? "filled" : "default"}>
               Save rule
             </Button>
-            <Button variant="light" onClick={() => void doPreview()} loading={runner.busy && !lastRun}>
+            <Button variant="light" onClick={() => void doPreview()} loading={previewer.busy}>
               Preview
             </Button>
             <Button color="#1e6b2e" onClick={() => void doRun()} loading={runner.busy}>
-              Run now
+              {unsaved ? "Save and run now" : "Run now"}
             </Button>
             {ruleId && <DeleteRule id={ruleId} name={draft.name} />}
           </Group>

@@ -1,0 +1,53 @@
+import { Autocomplete, Select } from "@mantine/core";
+import { useDebouncedValue } from "@mantine/hooks";
+import { useMemo, useState } from "react";
+import { query } from "../../api";
+import { useAuth } from "../../auth";
+import { useApi } from "../../use-api";
+import type { Cta, Customer } from "./shared";
+
+/** Picks a customer by name (or account id): the server searches as you type; the value is the account id. */
+export function CustomerPicker(props: { label: string; value: string; onChange(accountId: string): void; error?: string; required?: boolean; initialName?: string }) {
+  const [search, setSearch] = useState(props.initialName ?? "");
+  const [q] = useDebouncedValue(search, 250);
+  const found = useApi<{ customers: Customer[] }>(`/success/customers${query({ search: q, limit: 20 })}`);
+  const data = useMemo(() => {
+    const options = (found.data?.customers ?? []).map((c) => ({ value: c.accountId, label: `${c.name} (${c.accountId})` }));
+    // The chosen customer stays an option while a new search runs.
+    if (props.value && !options.some((o) => o.value === props.value)) options.unshift({ value: props.value, label: props.initialName ? `${props.initialName} (${props.value})` : props.value });
+    return options;
+  }, [found.data, props.value, props.initialName]);
+  return (
+    <Select
+      label={props.label}
+      placeholder="Type a name"
+      searchable
+      required={props.required}
+      data={data}
+      value={props.value || null}
+      onChange={(v) => props.onChange(v ?? "")}
+      searchValue={search}
+      onSearchChange={setSearch}
+      // The server already matched the name: show what it found.
+      filter={({ options }) => options}
+      nothingFoundMessage={found.loading ? "Searching…" : "No customer by that name"}
+      error={props.error}
+      data-testid="customer-picker"
+    />
+  );
+}
+
+/** A CTA owner: free text, suggesting the people CTAs are already assigned to and, for admins, Pendulum's users. */
+export function OwnerInput(props: { label: string; value: string; onChange(v: string): void; error?: string }) {
+  const { me } = useAuth();
+  const users = useApi<{ users: { email: string }[] }>(me?.role === "admin" ? "/users" : null);
+  const ctas = useApi<{ ctas: Cta[] }>("/success/ctas?limit=200");
+  const data = useMemo(() => {
+    const names = new Set<string>();
+    if (me?.kind === "user") names.add(me.name);
+    for (const u of users.data?.users ?? []) names.add(u.email);
+    for (const c of ctas.data?.ctas ?? []) if (c.owner) names.add(c.owner);
+    return [...names].sort();
+  }, [me, users.data, ctas.data]);
+  return <Autocomplete label={props.label} data={data} value={props.value} onChange={props.onChange} error={props.error} placeholder="Who works on it" />;
+}
