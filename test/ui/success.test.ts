@@ -86,7 +86,7 @@ describe("customer success screens", () => {
   it("adds a usage measure", async () => {
     await openScreen(ui.page, "Usage data");
     await settled(ui.page);
-    expect(await ui.page.getByLabel("Period").inputValue()).toBe("week");
+    expect(await ui.page.getByRole("combobox", { name: "Period" }).inputValue()).toBe("week");
     await ui.page.getByRole("button", { name: "New measure" }).click();
     const dialog = ui.page.getByRole("dialog", { name: "New usage measure" });
     await dialog.getByLabel(/^Name/).fill("support tickets");

@@ -107,7 +107,7 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
       <PageHeader
         title="Run history"
         back={{ to: `/success/rules/${encodeURIComponent(id)}`, label: rule.data ? rule.data.name : "The rule" }}
-        description={<>Every run of this rule, newest first. <Link to="/success/rules">All rules</Link></>}
+        description="Every run of this rule, newest first."
         actions={<Button variant="default" onClick={runs.reload} loading={runs.loading}>Refresh</Button>}
       />
       <ErrorNotice error={rule.error} onRetry={rule.reload} />
