@@ -170,7 +170,8 @@ const cpuMs = (): number => {
 
 /**
  * Runs `runs` seeded inputs of a target; records what failed (status 500 or an exception) and the
- * slowest input in CPU milliseconds of this process (after a few unmeasured inputs warm the code up).
+ * slowest input of at most 4 KB (after a few unmeasured inputs warm the code up): inputs are ranked
+ * by the CPU they used, and the slowest few timed again (milliseconds, least of five).
  */
 export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: number, seed: number): Promise<FuzzReport> {
   const report: FuzzReport = { name: target.name, runs: 0, failures: [], slowest: { ms: 0, bytes: 0, input: "" }, largestBytes: 0 };
@@ -180,6 +181,7 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
   const inputs = function* (): Generator<string> {
     for (let done = 0; done < runs; done += SLICE) yield* fc.sample(target.input, { numRuns: Math.min(SLICE, runs - done), seed: seed + done });
   };
+  const top: { ms: number; input: string }[] = [];
   for (const input of inputs()) {
     report.runs++;
     const started = cpuMs();
@@ -192,7 +194,23 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
     const ms = cpuMs() - started;
     const bytes = Buffer.byteLength(input);
     report.largestBytes = Math.max(report.largestBytes, bytes);
-    if (bytes <= MEASURED_BYTES && ms > report.slowest.ms) report.slowest = { ms, bytes: Buffer.byteLength(input), input: input.length > 200 ? `${input.slice(0, 200)}…` : input };
+    if (bytes <= MEASURED_BYTES) {
+      top.push({ ms, input });
+      top.sort((a, b) => b.ms - a.ms);
+      top.length = Math.min(top.length, 8);
+    }
+  }
+  // A garbage collection lands on whichever input is running: the slowest few are timed again,
+  // by the wall clock (the CPU clock's ticks are too coarse for one short call), the least of five
+  // runs each (which leaves out time lost to other processes), so the figure is the input's own cost.
+  for (const t of top) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await target.run(server, t.input).catch(() => 0);
+      best = Math.min(best, performance.now() - started);
+    }
+    if (best > report.slowest.ms) report.slowest = { ms: best, bytes: Buffer.byteLength(t.input), input: t.input.length > 200 ? `${t.input.slice(0, 200)}…` : t.input };
   }
   return report;
 }
