@@ -93,7 +93,7 @@ describe("openIngestPipeline", () => {
 
     const p2 = await open(dir, { segmentBytes: 64 * 1024 });
     expect(await events?.count()).toBe(70 * 40);
-    for (let i = 0; i < 70; i++) expect(await p2.service.agentBatch(app, batch(`v${i % 4}`, 40, `batch-${i}`))).toEqual({ accepted: 40, lastId: 0, duplicate: true });
+    for (let i = 0; i < 70; i++) expect(await p2.service.agentBatch(app, batch(`v${i % 4}`, 40, `batch-${i}`))).toMatchObject({ accepted: 40, lastId: 0, duplicate: true });
     expect((await p2.service.agentBatch(app, batch("v0", 40, "batch-70"))).duplicate).toBe(false);
     await p2.settle();
     expect(await events?.count()).toBe(71 * 40);
