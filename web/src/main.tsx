@@ -1,6 +1,6 @@
 import "@mantine/core/styles.css";
 import "./app.css";
-import { MantineProvider, Modal, createTheme, type CSSVariablesResolver } from "@mantine/core";
+import { Anchor, MantineProvider, Modal, createTheme, type CSSVariablesResolver } from "@mantine/core";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app";
@@ -12,7 +12,8 @@ const theme = createTheme({
   primaryColor: "blue",
   primaryShade: 8,
   defaultRadius: "sm",
-  components: { Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }) },
+  // Every link is underlined: the one link style, which also tells a link from text without colour.
+  components: { Modal: Modal.extend({ defaultProps: { closeButtonProps: { "aria-label": "Close" } } }), Anchor: Anchor.extend({ defaultProps: { underline: "always" } }) },
 });
 const contrast: CSSVariablesResolver = (t) => ({
   variables: {},

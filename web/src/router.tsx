@@ -103,7 +103,7 @@ export function linkClick(to: string) {
 /** A link inside the UI, in the one link style of every screen (navigates without reloading). */
 export function Link(props: { to: string; children: ReactNode; className?: string; "aria-label"?: string; size?: "xs" | "sm" | "md"; fw?: number; testId?: string }) {
   return (
-    <Anchor href={props.to} onClick={linkClick(props.to)} className={props.className} aria-label={props["aria-label"]} size={props.size} fw={props.fw} data-testid={props.testId} inherit={props.size === undefined}>
+    <Anchor href={props.to} onClick={linkClick(props.to)} className={props.className} aria-label={props["aria-label"]} size={props.size} fw={props.fw} data-testid={props.testId} inherit={props.size === undefined} underline="always">
       {props.children}
     </Anchor>
   );

@@ -94,7 +94,7 @@ export function Loading(props: { label?: string }) {
 export type Column<R> = { key: string; label: string; render?: (row: R) => ReactNode; sortValue?: (row: R) => string | number | null; align?: "left" | "right" };
 
 /** A table with sortable headers (sorting on the client), an empty-state line and, with `pageSize`, pages. */
-export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (row: R) => string; empty?: string; caption?: string; onRowClick?: (row: R) => void; testId?: string; pageSize?: number }) {
+export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (row: R) => string; empty?: string; caption?: string; onRowClick?: (row: R) => void; testId?: string; pageSize?: number; minWidth?: number }) {
   const [sort, setSort] = useState<{ key: string; dir: 1 | -1 } | null>(null);
   const [page, setPage] = useState(1);
   const rows = useMemo(() => {
@@ -116,7 +116,7 @@ export function DataTable<R>(props: { rows: R[]; columns: Column<R>[]; rowKey: (
   const shown = props.pageSize ? rows.slice((current - 1) * props.pageSize, current * props.pageSize) : rows;
   return (
     <>
-    <Table.ScrollContainer minWidth={500}>
+    <Table.ScrollContainer minWidth={props.minWidth ?? 500}>
       <Table striped highlightOnHover={Boolean(props.onRowClick)} data-testid={props.testId}>
         {props.caption && <Table.Caption>{props.caption}</Table.Caption>}
         <Table.Thead>

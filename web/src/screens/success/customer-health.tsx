@@ -56,7 +56,7 @@ export function CustomerHealth(props: { rows: HistoryRow[]; current: number | nu
   if (points.length === 0) return <Text size="sm" c="dimmed">No score changes yet{props.current !== null ? `; the health score is ${Math.round(props.current)}` : ""}.</Text>;
   const first = points[0] as { day: string; score: number };
   const last = points[points.length - 1] as { day: string; score: number };
-  const summary = `From ${Math.round(first.score)} (${props.labelOf(first.score)}) on ${formatDay(first.day)} to ${Math.round(last.score)} (${props.labelOf(last.score)}) on ${formatDay(last.day)}, over ${points.length} days with changes.`;
+  const summary = `From ${Math.round(first.score)} (${props.labelOf(first.score)}) on ${formatDay(first.day)} to ${Math.round(last.score)} (${props.labelOf(last.score)}) on ${formatDay(last.day)}, over ${points.length} ${points.length === 1 ? "day" : "days"} with changes.`;
   const recent = props.rows.filter((r) => r.measureBefore !== r.measureAfter).slice(0, 5);
   return (
     <Stack gap="xs">

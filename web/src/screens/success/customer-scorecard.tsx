@@ -44,6 +44,7 @@ export function CustomerScorecard(props: { accountId: string; card: AccountCard;
       <DataTable
         rows={props.card.measures}
         rowKey={(m) => m.name}
+        minWidth={0}
         empty="The scorecard has no measures yet; add them under Scorecards."
         columns={[
           { key: "label", label: "Measure" },

@@ -8,15 +8,16 @@ import type { Cta, Customer } from "./shared";
 
 /** Picks a customer by name (or account id): the server searches as you type; the value is the account id. */
 export function CustomerPicker(props: { label: string; value: string; onChange(accountId: string): void; error?: string; required?: boolean; initialName?: string }) {
-  const [search, setSearch] = useState(props.initialName ?? "");
-  const [q] = useDebouncedValue(search, 250);
+  const [picked, setPicked] = useState<{ value: string; label: string } | null>(props.value ? { value: props.value, label: props.initialName ? `${props.initialName} (${props.value})` : props.value } : null);
+  const [search, setSearch] = useState(picked?.label ?? "");
+  // While the box shows the chosen customer, the list offers everyone rather than searching for that label.
+  const [q] = useDebouncedValue(search === picked?.label ? "" : search, 250);
   const found = useApi<{ customers: Customer[] }>(`/success/customers${query({ search: q, limit: 20 })}`);
   const data = useMemo(() => {
     const options = (found.data?.customers ?? []).map((c) => ({ value: c.accountId, label: `${c.name} (${c.accountId})` }));
-    // The chosen customer stays an option while a new search runs.
-    if (props.value && !options.some((o) => o.value === props.value)) options.unshift({ value: props.value, label: props.initialName ? `${props.initialName} (${props.value})` : props.value });
+    if (picked && !options.some((o) => o.value === picked.value)) options.unshift(picked);
     return options;
-  }, [found.data, props.value, props.initialName]);
+  }, [found.data, picked]);
   return (
     <Select
       label={props.label}
@@ -25,7 +26,10 @@ export function CustomerPicker(props: { label: string; value: string; onChange(a
       required={props.required}
       data={data}
       value={props.value || null}
-      onChange={(v) => props.onChange(v ?? "")}
+      onChange={(v, option) => {
+        setPicked(v && option ? { value: v, label: option.label } : null);
+        props.onChange(v ?? "");
+      }}
       searchValue={search}
       onSearchChange={setSearch}
       // The server already matched the name: show what it found.

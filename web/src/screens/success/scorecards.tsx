@@ -170,7 +170,7 @@ function SchemeForm(props: { scheme: Scheme; onSaved(): void }) {
             error={fieldError(save.error, "type")}
           />
           {form.ranges.map((r, i) => (
-            <Group key={i} align="flex-start" role="group" aria-label={`Range ${i + 1}`} wrap="nowrap">
+            <Group key={i} align="flex-start" role="group" aria-label={`Range ${i + 1}`} wrap="wrap" gap="xs">
               <TextInput label="Label" value={r.label} onChange={(e) => setRange(i, { label: e.currentTarget.value })} error={fieldError(save.error, `ranges[${i}].label`)} w={140} />
               <NumberInput label="From" min={0} max={100} value={r.from} onChange={(v) => setRange(i, { from: Number(v) })} error={fieldError(save.error, `ranges[${i}].from`)} w={100} />
               <NumberInput label="To" min={0} max={100} value={r.to} onChange={(v) => setRange(i, { to: Number(v) })} error={fieldError(save.error, `ranges[${i}].to`)} w={100} />

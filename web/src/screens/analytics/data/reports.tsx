@@ -3,6 +3,7 @@ import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatCell, formatTime, Loaded } from "../../../components/common";
+import { formatDay } from "../../../components/dates";
 import { linkClick, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import { CrmPushDialog } from "./crm-push";
@@ -271,7 +272,7 @@ export function ReportDetail(props: { params: Record<string, string> }) {
         back={{ to: "/reports", label: "All reports" }}
         description={
           r && results.data
-            ? `${r.kind === "account" ? "Accounts" : "Visitors"} in ${segmentName} · ${rangeLabel(r.range)}: ${results.data.range.from} to ${results.data.range.to} (${results.data.range.timeZone})`
+            ? `${r.kind === "account" ? "Accounts" : "Visitors"} in ${segmentName} · ${rangeLabel(r.range)}: ${formatDay(results.data.range.from)} to ${formatDay(results.data.range.to)} (${results.data.range.timeZone})`
             : undefined
         }
         actions={
