@@ -199,8 +199,8 @@ export async function setUpArticleLoop(target: LoopTarget, options: LoopOptions 
     const healthSteps: string[] = [];
     for (const [i, r] of [...scoreRules, RULE_RED_HEALTH_CTA].entries()) healthSteps.push((await step(`Health ${i + 1}: ${String(r["name"]).replace(/^(Health|CTA): /, "")}`, "rule", { rule: r["name"] })).id);
     health = await api.call<Id>("POST", "/jobs", { name: HEALTH_JOB, kind: "chain", params: { steps: healthSteps }, schedule: "daily at 00:45", timeZone });
+    // The report the push sends, on the overview; the 7-day one can be pinned from its page.
     await api.call("PUT", `/reports/${last30.id}/pin`, { pinned: true });
-    await api.call("PUT", `/reports/${last7.id}/pin`, { pinned: true });
 
     say(`History: ${historyDates(size.days, now).length} weeks, each rule on its date`);
     backfilled = await backfillHistory(

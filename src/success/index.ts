@@ -15,3 +15,4 @@ export type { ScoreRange, ScoringScheme } from "./scorecards/scheme.js";
 export type { Scorecard, ScorecardGroup, ScorecardMeasure } from "./scorecards/scorecards.js";
 export type { HealthSummary } from "./scorecards/health.js";
 export type { UsagePeriod, UsageRow } from "./usage/usage.js";
+export type { CustomerPage } from "./customers/page-route.js";

@@ -1,6 +1,7 @@
 import type { HttpApp, JobHandler, ModuleContext, PendulumModule } from "../kernel/index.js";
 import { ctaRoutes } from "./ctas/routes.js";
 import { createCtas } from "./ctas/ctas.js";
+import { customerPageRoute } from "./customers/page-route.js";
 import { customerRoutes } from "./customers/routes.js";
 import { createCustomers } from "./customers/customers.js";
 import type { CrmAccess } from "./crm-writes/crm-client.js";
@@ -67,6 +68,7 @@ export function createSuccessModule(ctx: ModuleContext, deps: SuccessDeps): Succ
           // CSV import arrives as text/csv; the parser is scoped to these routes only.
           s.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
           customerRoutes(s, customers);
+          customerPageRoute(s, { customers, usage, scorecards, ctas });
           usageRoutes(s, usage);
           objectRoutes(s, objects, now);
           scorecardRoutes(s, scorecards, customers);

@@ -175,3 +175,22 @@ describe("previewing a rule that is not saved", () => {
   });
 });
 
+describe("one customer's page in one call", () => {
+  it("answers Customer Info, history, the scorecard with its scheme, usage by period and CTAs together, each as its own endpoint does", async () => {
+    const page = await call<Record<string, unknown>>(p, "GET", "/customers/A1/page");
+    expect(page.status).toBe(200);
+    const apart = {
+      customer: (await call(p, "GET", "/customers/A1")).body,
+      history: (await call<{ history: unknown[] }>(p, "GET", "/customers/A1/score-history?limit=500")).body.history,
+      card: (await call(p, "GET", "/customers/A1/scorecard")).body,
+      scorecard: (await call(p, "GET", "/scorecard")).body,
+      series: (await call<{ series: unknown[] }>(p, "GET", "/customers/A1/usage")).body.series,
+      measures: (await call<{ measures: unknown[] }>(p, "GET", "/usage/measures")).body.measures,
+      ctas: (await call(p, "GET", "/ctas?accountId=A1&limit=50")).body,
+    };
+    expect(page.body).toMatchObject({ customer: apart.customer, history: apart.history, card: apart.card, scorecard: apart.scorecard, usage: { series: apart.series, measures: apart.measures }, ctas: apart.ctas });
+    expect((page.body["history"] as unknown[]).length).toBe(3);
+    expect((await call(p, "GET", "/customers/NOPE/page")).body).toMatchObject({ code: "CUSTOMER_NOT_FOUND" });
+  });
+});
+

@@ -122,7 +122,7 @@ function ConnectionCard(props: { state: ConnectionView | undefined; failed: bool
 }
 
 function PinnedReports(props: { reports: Report[]; loading: boolean }) {
-  if (props.loading) return null;
+  if (props.loading) return <Loading label="Loading pinned reports…" />;
   return (
     <section aria-label="Pinned reports">
       <Group justify="space-between" mb="xs">

@@ -11,11 +11,12 @@ import { useApi, type Loaded as LoadedState } from "../../use-api";
 import { AccountVisitors } from "../analytics/data/entities";
 import type { Entity } from "../analytics/data/shared";
 import { UsageCharts } from "../analytics/data/usage-charts";
-import { CustomerHealth, type HistoryRow } from "./customer-health";
-import { CustomerScorecard, type AccountCard } from "./customer-scorecard";
-import { UsageByPeriod, type UsageSeries } from "./customer-usage";
+import type { CustomerPage as CustomerPageData } from "../../../../src/success/index.js";
+import { CustomerHealth } from "./customer-health";
+import { CustomerScorecard } from "./customer-scorecard";
+import { UsageByPeriod } from "./customer-usage";
 import { NewCta } from "./new-cta";
-import { FieldGrid, Panel, money, type Cta, type Customer, type Scorecard, type UsageMeasure } from "./shared";
+import { FieldGrid, Panel, money } from "./shared";
 
 type NpsRow = { id: string; score: number | null; responses: number; promoters: number; passives: number; detractors: number };
 
@@ -36,20 +37,19 @@ function useLinkedAccount(crmId: string): LoadedState<Entity | null> {
 export function CustomerPage(props: { params: Record<string, string> }) {
   const id = props.params["accountId"] ?? "";
   const enc = encodeURIComponent(id);
-  const customer = useApi<Customer>(`/success/customers/${enc}`);
-  const history = useApi<{ history: HistoryRow[] }>(`/success/customers/${enc}/score-history?limit=1000`);
-  const usage = useApi<{ series: UsageSeries }>(`/success/customers/${enc}/usage`);
-  const measures = useApi<{ measures: UsageMeasure[] }>("/success/usage/measures");
-  const card = useApi<AccountCard>(`/success/customers/${enc}/scorecard`);
-  const scorecard = useApi<Scorecard>("/success/scorecard");
-  const ctas = useApi<{ total: number; ctas: Cta[] }>(`/success/ctas${query({ accountId: id, limit: 50 })}`);
+  // What customer success knows comes in one answer; the analytics side is found through the CRM Id.
+  const page = useApi<CustomerPageData>(`/success/customers/${enc}/page?historyLimit=1000`);
   const account = useLinkedAccount(id);
+  // Asked at once with the rest (they do not depend on which analytics account this is).
+  const crm = useCrmOwners();
+  const nps = useApi<{ rows: NpsRow[] }>(`/nps${query({ kind: "account", from: new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10) })}`);
   const canEdit = useCanEdit();
   const [newCta, setNewCta] = useState(false);
-  const c = customer.data;
-  if (customer.error) return <ErrorNotice error={customer.error} title={customer.error.status === 404 ? "No such customer" : "This customer could not be loaded"} onRetry={customer.error.status === 404 ? undefined : customer.reload} />;
-  if (!c) return <Loading label="Loading the customer…" />;
-  const ranges = scorecard.data?.scheme.ranges ?? [];
+  const d = page.data;
+  if (page.error && !d) return <ErrorNotice error={page.error} title={page.error.status === 404 ? "No such customer" : "This customer could not be loaded"} onRetry={page.error.status === 404 ? undefined : page.reload} />;
+  if (!d) return <Loading label="Loading the customer…" />;
+  const c = d.customer;
+  const ranges = d.scorecard.scheme.ranges;
   const labelOf = (score: number): string => ranges.find((r, i) => score >= r.from && (score < r.to || (i === ranges.length - 1 && score <= r.to)))?.label ?? "";
   const linked = account.data ?? null;
   return (
@@ -81,56 +81,41 @@ export function CustomerPage(props: { params: Record<string, string> }) {
           )
         }
       />
-      {newCta && <NewCta customer={{ accountId: c.accountId, name: c.name }} onClose={() => setNewCta(false)} onCreated={ctas.reload} />}
+      {newCta && <NewCta customer={{ accountId: c.accountId, name: c.name }} onClose={() => setNewCta(false)} onCreated={page.reload} />}
+      <ErrorNotice error={page.error} title="The customer could not be reloaded" onRetry={page.reload} />
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="md">
         <Panel title="Health over time" testId="health-chart">
-          <Loaded state={history}>{(h) => <CustomerHealth rows={h.history} current={c.healthScore} scheme={scorecard.data?.scheme} labelOf={labelOf} measureLabels={new Map((scorecard.data?.measures ?? []).map((m) => [m.name, m.label]))} />}</Loaded>
+          <CustomerHealth rows={d.history} current={c.healthScore} scheme={d.scorecard.scheme} labelOf={labelOf} measureLabels={new Map(d.scorecard.measures.map((m) => [m.name, m.label]))} />
         </Panel>
         <Panel title="Scorecard" testId="customer-scorecard">
-          <Loaded state={card}>
-            {(d) => (
-              <CustomerScorecard
-                accountId={id}
-                card={d}
-                onChanged={() => {
-                  card.reload();
-                  history.reload();
-                  customer.reload();
-                }}
-              />
-            )}
-          </Loaded>
+          <CustomerScorecard accountId={id} card={d.card} onChanged={page.reload} />
         </Panel>
       </SimpleGrid>
-      <Panel title={`CTAs${ctas.data ? ` (${ctas.data.total})` : ""}`} testId="customer-ctas" actions={<Link to="/success/ctas">CTA board</Link>}>
-        <Loaded state={ctas}>
-          {(d) => (
-            <DataTable
-              rows={d.ctas}
-              rowKey={(x) => x.id}
-              empty="No CTAs for this customer."
-              columns={[
-                { key: "type", label: "Type" },
-                { key: "reason", label: "Reason" },
-                { key: "priority", label: "Priority" },
-                { key: "status", label: "Status", render: (x) => <StatusBadge kind="cta" status={x.status} /> },
-                { key: "dueDate", label: "Due" },
-                { key: "owner", label: "Owner" },
-                { key: "source", label: "Opened by", render: (x) => (x.ruleId ? "a rule" : "a person"), sortValue: (x) => (x.ruleId ? 1 : 0) },
-              ]}
-            />
-          )}
-        </Loaded>
+      <Panel title={`CTAs (${d.ctas.total})`} testId="customer-ctas" actions={<Link to="/success/ctas">CTA board</Link>}>
+        <DataTable
+          rows={d.ctas.ctas}
+          rowKey={(x) => x.id}
+          empty="No CTAs for this customer."
+          columns={[
+            { key: "type", label: "Type" },
+            { key: "reason", label: "Reason" },
+            { key: "priority", label: "Priority" },
+            { key: "status", label: "Status", render: (x) => <StatusBadge kind="cta" status={x.status} /> },
+            { key: "dueDate", label: "Due" },
+            { key: "owner", label: "Owner" },
+            { key: "source", label: "Opened by", render: (x) => (x.ruleId ? "a rule" : "a person"), sortValue: (x) => (x.ruleId ? 1 : 0) },
+          ]}
+        />
       </Panel>
       <Panel title="Usage the rules loaded" testId="usage-chart" actions={<Link to="/success/usage">All usage data</Link>}>
-        <Loaded state={usage}>{(u) => (measures.data ? <UsageByPeriod series={u.series} measures={measures.data.measures} /> : <Loading />)}</Loaded>
+        <UsageByPeriod series={d.usage.series} measures={d.usage.measures} />
       </Panel>
       {linked ? (
         <Stack gap="md" mb="md">
           <UsageCharts accountId={linked.id} title="Product usage, day by day" />
           <SimpleGrid cols={{ base: 1, lg: 3 }} spacing="md">
-            <CrmFields account={linked} />
-            <CustomerNps accountId={linked.id} />
+            <CrmFields account={linked} owners={crm} />
+            <CustomerNps accountId={linked.id} nps={nps} />
             <AccountVisitors accountId={linked.id} limit={8} />
           </SimpleGrid>
         </Stack>
@@ -168,12 +153,16 @@ export function CustomerPage(props: { params: Record<string, string> }) {
   );
 }
 
-/** The CRM Account's fields as the last pull brought them, each marked by who writes it. */
-function CrmFields(props: { account: Entity }) {
+/** Who writes which CRM field: analytics its prefixed fields, success the fields rules may write. */
+function useCrmOwners(): { prefix: string; bySuccess: Set<string> } {
   const connection = useApi<{ status: string; fieldPrefix?: string }>("/sync/connection");
   const writable = useApi<{ objects: { object: string; fields: string[] }[] }>("/success/crm/writable");
-  const prefix = (connection.data?.fieldPrefix ?? "Pendo_").toLowerCase();
-  const bySuccess = new Set((writable.data?.objects.find((o) => o.object === "Account")?.fields ?? []).filter((f) => f !== "Id"));
+  return { prefix: (connection.data?.fieldPrefix ?? "Pendo_").toLowerCase(), bySuccess: new Set((writable.data?.objects.find((o) => o.object === "Account")?.fields ?? []).filter((f) => f !== "Id")) };
+}
+
+/** The CRM Account's fields as the last pull brought them, each marked by who writes it. */
+function CrmFields(props: { account: Entity; owners: { prefix: string; bySuccess: Set<string> } }) {
+  const { prefix, bySuccess } = props.owners;
   const fields = Object.entries(props.account.metadata.crm ?? {}).filter(([k]) => k !== "Id" && k !== "Name");
   const owner = (name: string): { word: string; colour: string } =>
     name.toLowerCase().startsWith(prefix) ? { word: "pushed by analytics", colour: "#1c5fb0" } : bySuccess.has(name) ? { word: "written by success", colour: "#5f3dc4" } : { word: "from the CRM", colour: "#495057" };
@@ -212,9 +201,8 @@ function CrmFields(props: { account: Entity }) {
 }
 
 /** This account's Net Promoter Score over the last 90 days. */
-function CustomerNps(props: { accountId: string }) {
-  const from = new Date(Date.now() - 89 * 86_400_000).toISOString().slice(0, 10);
-  const nps = useApi<{ rows: NpsRow[] }>(`/nps${query({ kind: "account", from })}`);
+function CustomerNps(props: { accountId: string; nps: LoadedState<{ rows: NpsRow[] }> }) {
+  const { nps } = props;
   return (
     <Panel title="NPS, last 90 days" testId="customer-nps">
       <Loaded state={nps}>

@@ -40,27 +40,24 @@ export function ReportBars(props: { results: ReportResults; column: ReportColumn
   return <Chart option={option} label={`${column.label} by ${results.report.kind}`} summary={summary} height={props.height ?? Math.max(160, rows.length * 22 + 24)} testId={`report-chart-${results.report.id}`} />;
 }
 
-/** The id of a report's main column from its column ids: the first that holds numbers. */
-export function mainColumnId(ids: string[], known: ReportColumn[]): string | undefined {
-  const types = new Map(known.map((c) => [c.id, c.type]));
-  return ids.find((id) => types.get(id) === "number" || /^(pageViews|featureClicks|trackEvents)\./.test(id));
+/** Column ids that hold no number: dates, and metadata whose type only the data knows. */
+const NOT_NUMBERS = /^(firstVisit|lastVisit|agent\.|custom\.|crm\.)/;
+
+/** The id of a report's main column from its column ids alone: the first that holds numbers. */
+export function mainColumnId(ids: string[]): string | undefined {
+  return ids.find((id) => !NOT_NUMBERS.test(id));
 }
 
-/** Loads a report's top rows by its main column and draws them (the overview's pinned reports). */
+/** Loads a report's top rows by its main column and draws them (the overview's pinned reports): one request. */
 export function ReportChart(props: { report: Report; top?: number; height?: number }) {
-  const known = useApi<{ columns: ReportColumn[] }>(`/reports/columns${query({ kind: props.report.kind })}`);
-  const main = known.data ? mainColumnId(props.report.columns, known.data.columns) : undefined;
+  const main = mainColumnId(props.report.columns);
   const results = useApi<ReportResults>(main ? `/reports/${encodeURIComponent(props.report.id)}/results${query({ limit: props.top ?? 10, sort: main, order: "desc" })}` : null);
+  if (!main) return <Text size="sm" c="dimmed">This report has no number column to chart.</Text>;
   return (
-    <Loaded state={known} label="Loading the report…">
-      {() => {
-        const column = main ? results.data?.columns.find((c) => c.id === main) : undefined;
-        if (!main) return <Text size="sm" c="dimmed">This report has no number column to chart.</Text>;
-        return (
-          <Loaded state={results} label="Loading the report…">
-            {(r) => (column ? <ReportBars results={r} column={column} height={props.height} /> : null)}
-          </Loaded>
-        );
+    <Loaded state={results} label="Loading the report…">
+      {(r) => {
+        const column = r.columns.find((c) => c.id === main && c.type === "number") ?? mainColumn(r.columns);
+        return column ? <ReportBars results={r} column={column} height={props.height} /> : <Text size="sm" c="dimmed">This report has no number column to chart.</Text>;
       }}
     </Loaded>
   );
