@@ -20,9 +20,10 @@ it("refuses a folder held by a live process and takes over a stale lock", async 
 
 it("takes over from a process killed with kill -9 that is still a zombie (issue 15, finding 11)", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-lock-"));
-  // The shell starts a child that exits at once, then becomes `sleep`, which never reaps it:
-  // the child stays a zombie (as a killed server does until its parent waits for it).
-  const parent = spawn("/bin/sh", ["-c", "true & echo $!; exec sleep 30"]);
+  // Perl (Debian's perl-base is essential, so always there) forks a child that exits at once and
+  // never waits for it: the child stays a zombie, as a killed server does until its parent reaps it.
+  // (A shell may reap its background job before `exec`, which made an earlier version flaky.)
+  const parent = spawn("perl", ["-e", '$| = 1; my $p = fork(); if (!$p) { exit 0 } print "$p\\n"; sleep 30']);
   const pid = await new Promise<number>((resolve) => parent.stdout.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
   for (let i = 0; i < 200 && !/^Z/.test(processState(pid)); i++) await new Promise((r) => setTimeout(r, 10));
   expect(processState(pid)).toMatch(/^Z/);
