@@ -26,6 +26,9 @@ export type CrmModule = PendulumModule & {
 export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOptions> = {}): CrmModule {
   const options: CrmOptions = { ...DEFAULT_CRM_OPTIONS, ...overrides };
   const svc = createCrmServices(ctx.records.db, ctx.config, ctx.clock, options);
+  // Access tokens are cached per process: a revocation in any process empties every cache (ADR 0018).
+  svc.oauth.onRevoked(() => ctx.signal("crm-tokens-revoked"));
+  ctx.onSignal("crm-tokens-revoked", () => svc.oauth.forgetAccessTokens());
   return {
     name: "crm",
     migrations: crmMigrations,

@@ -91,6 +91,8 @@ export type OAuthServer = ReturnType<typeof createOAuthServer>;
 export function createOAuthServer(db: Kysely<object>, clock: () => number, options: OAuthOptions) {
   let orgId = "";
   const accessCache = new Map<string, { session: Session; expiresAt: number }>();
+  // Other processes on the same records cache their own access tokens: told after a revocation so they forget them too.
+  let revoked: () => void = () => undefined;
   const ttl = (): number => options.accessTokenTtlSeconds * 1000;
   const kdf = options.kdf ?? scrypt;
   const throttle = createLoginThrottle(clock, options.loginLimits);
@@ -266,7 +268,10 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     /** Turns a user on or off; a deactivated user's tokens stop working at once. */
     async setUserActive(userId: string, active: boolean): Promise<boolean> {
       const { changes } = await exec(db, `UPDATE crm_user SET "IsActive" = ? WHERE "Id" = ?`, [active ? 1 : 0, userId]);
-      if (!active) accessCache.clear();
+      if (!active) {
+        accessCache.clear();
+        revoked();
+      }
       return changes > 0;
     },
     /** Registers a connected app; generates the id and secret when not given. */
@@ -407,7 +412,16 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
       const now = clock();
       const { changes } = await exec(db, `UPDATE crm_tokens SET revoked_at = ? WHERE (token_hash = ? OR parent_hash = ?) AND revoked_at IS NULL`, [now, hash, hash]);
       accessCache.clear();
+      if (changes > 0) revoked();
       return changes > 0;
+    },
+    /** Forgets every cached access token: the next request on each reads its row again (a revocation elsewhere). */
+    forgetAccessTokens(): void {
+      accessCache.clear();
+    },
+    /** Calls `listener` after a token was revoked or a user turned off here (the CRM tells the other processes). */
+    onRevoked(listener: () => void): void {
+      revoked = listener;
     },
     /** The identity document of `/id/<org>/<user>` and `/services/oauth2/userinfo`. */
     async identity(userId: string, baseUrl: string, version: string): Promise<Record<string, unknown> | undefined> {

@@ -10,9 +10,12 @@ export type Job = { id: string; name: string; kind: string; params: Record<strin
 /** One run of a job, kept as history. `notices`: records the work skipped for data reasons while succeeding (ADR 0012). */
 export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; notices: number; error: string | null };
 
+/** What marking orphaned runs considers: alone, every `running` run is a dead process's; shared, only those whose lock lapsed. */
+export type OrphanScope = "alone" | "shared";
+
 type JobTables = {
   jobs: { id: string; name: string; kind: string; params: string; schedule: string | null; time_zone: string; enabled: number; next_run_at: number | null; created_at: number; updated_at: number };
-  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; notices: number; error: string | null };
+  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; notices: number; error: string | null; owner: string | null };
   job_locks: { job_id: string; owner: string; expires_at: number };
 };
 
@@ -56,6 +59,13 @@ export const jobsMigrations: ModuleMigrations = {
   "jobs-0002-notices": {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable("job_runs").addColumn("notices", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
+  // The lock owner of each run: with several processes, a run is orphaned when its owner's lock lapsed (ADR 0018).
+  "jobs-0003-run-owner": {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable("job_runs").addColumn("owner", "text").execute();
+      await db.schema.createIndex("job_runs_by_status").on("job_runs").columns(["status"]).execute();
     },
   },
 };
@@ -118,6 +128,15 @@ export function createJobStore(records: Records) {
       await db.updateTable("jobs").set({ next_run_at: nextRunAt }).where("id", "=", id).execute();
     },
     /**
+     * Claims one due time of a job: moves its next run from `dueAt` to `nextRunAt` only if no one
+     * moved it first. One conditional update, so of two processes that both saw the job due,
+     * exactly one runs it (the other's update finds the time already moved).
+     */
+    async claimDue(id: string, dueAt: number, nextRunAt: number | null): Promise<boolean> {
+      const r = await db.updateTable("jobs").set({ next_run_at: nextRunAt }).where("id", "=", id).where("next_run_at", "=", dueAt).where("enabled", "=", 1).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    /**
      * Takes the job's lock for one run unless another run holds it and has not expired; true when
      * taken. One statement, so two processes racing on a shared PostgreSQL cannot both win: the
      * insert or the takeover of an expired lock happens, or neither (the row is locked meanwhile).
@@ -135,11 +154,16 @@ export function createJobStore(records: Records) {
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
     },
+    /** Extends a held lock; false when it is no longer this owner's (it lapsed and was taken over). */
+    async renewLock(jobId: string, owner: string, now: number, ttlMs: number): Promise<boolean> {
+      const r = await db.updateTable("job_locks").set({ expires_at: now + ttlMs }).where("job_id", "=", jobId).where("owner", "=", owner).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
     async unlock(jobId: string, owner: string): Promise<void> {
       await db.deleteFrom("job_locks").where("job_id", "=", jobId).where("owner", "=", owner).execute();
     },
-    async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number): Promise<JobRun> {
-      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", notices: 0, error: null };
+    async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number, owner: string | null = null): Promise<JobRun> {
+      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", notices: 0, error: null, owner };
       await db.insertInto("job_runs").values(row).execute();
       return toRun(row);
     },
@@ -147,9 +171,24 @@ export function createJobStore(records: Records) {
       await db.updateTable("job_runs").set({ status, summary: JSON.stringify(summary), notices, error, finished_at: now }).where("id", "=", id).execute();
       return toRun(await db.selectFrom("job_runs").selectAll().where("id", "=", id).executeTakeFirstOrThrow());
     },
-    /** Runs left `running` by a process that died: marked failed at start-up. */
-    async failOrphans(now: number): Promise<number> {
-      const r = await db.updateTable("job_runs").set({ status: "failure", error: "Pendulum stopped while this run was in progress", finished_at: now }).where("status", "=", "running").executeTakeFirst();
+    /**
+     * Runs left `running` by a process that died, marked failed. Alone (SQLite), every running run
+     * and every lock is a dead process's. Shared, a run is orphaned only when its owner's lock has
+     * lapsed (a live process renews its locks), so a starting process leaves the others' runs be.
+     */
+    async failOrphans(now: number, scope: OrphanScope = "alone"): Promise<number> {
+      const failed = { status: "failure", error: "The Pendulum process running this run stopped while it was in progress", finished_at: now };
+      if (scope === "alone") {
+        const r = await db.updateTable("job_runs").set(failed).where("status", "=", "running").executeTakeFirst();
+        await db.deleteFrom("job_locks").execute();
+        return Number(r.numUpdatedRows);
+      }
+      const r = await db
+        .updateTable("job_runs")
+        .set(failed)
+        .where("status", "=", "running")
+        .where((eb) => eb.or([eb("owner", "is", null), eb.not(eb.exists(eb.selectFrom("job_locks").select("job_locks.job_id").whereRef("job_locks.owner", "=", "job_runs.owner").where("job_locks.expires_at", ">", now)))]))
+        .executeTakeFirst();
       return Number(r.numUpdatedRows);
     },
     async runs(jobId: string, limit: number): Promise<JobRun[]> {

@@ -1,9 +1,18 @@
 import type { Config } from "../config.js";
-import type { DuckDbEventStore, ModuleMigrations, Records } from "../store/index.js";
+import type { Coordination, DuckDbEventStore, Leases, ModuleMigrations, Records } from "../store/index.js";
 import type { HttpModule } from "./http.js";
 
-/** Changes other modules may want to react to at once (guides refresh their segment cache). */
-export type DataSignal = "crm-pulled" | "rule-ran";
+/**
+ * Changes other modules (and the module itself, in other processes) may want to react to at once:
+ * guides refresh their segment cache; the built-in CRM forgets cached access tokens.
+ */
+export type DataSignal = "crm-pulled" | "rule-ran" | "crm-tokens-revoked";
+
+/** Every signal kind, for a process that must assume it missed some (its shared connection was down). */
+export const DATA_SIGNALS: readonly DataSignal[] = ["crm-pulled", "rule-ran", "crm-tokens-revoked"];
+
+/** What a module may know about the other processes serving the same workspace (ADR 0018). */
+export type ProcessRole = Pick<Coordination, "shared" | "instanceId" | "isLeader">;
 
 /** What every module gets from the composition root: the stores, the clock and the signals. Other modules come as typed dependencies of its factory. */
 export type ModuleContext = {
@@ -13,9 +22,13 @@ export type ModuleContext = {
   clock: () => number;
   /** Messages for the operator on first start (generated secrets, next steps). */
   announce(line: string): void;
-  /** Tells other modules that data they may cache has changed, without importing them. */
+  /** Whether other processes share the records, and whether this one leads (runs the schedules). */
+  process: ProcessRole;
+  /** Named leases across every process on the records: what must never run twice at once. */
+  leases: Leases;
+  /** Tells other modules, here and in every other process on the same records, that data they may cache has changed, without importing them. */
   signal(name: DataSignal): void;
-  /** Calls `listener` after each `signal(name)`; errors are logged, never thrown at the sender. */
+  /** Calls `listener` after each `signal(name)` (here: once, at once; from another process: when it arrives); errors are logged, never thrown at the sender. */
   onSignal(name: DataSignal, listener: () => void | Promise<void>): void;
 };
 

@@ -23,7 +23,7 @@ export type DefaultModules = {
 };
 
 /** What tests and benchmarks may tune in the default composition. */
-export type CompositionOptions = { crm?: Partial<CrmOptions>; sync?: SyncTuning; jobs?: { tickMs?: number } };
+export type CompositionOptions = { crm?: Partial<CrmOptions>; sync?: SyncTuning; jobs?: { tickMs?: number; lockMs?: number } };
 
 /**
  * The composition root: every module built once, its dependencies passed in by type. Analytics

@@ -1,7 +1,20 @@
 import path from "node:path";
 import type { Config } from "../config.js";
-import type { DataSignal, ModuleContext, PendulumModule } from "../kernel/index.js";
-import { migrateRecords, openDuckDbEventStore, openRecords, recordsOptionsOf, type DuckDbEventStore, type Records } from "../store/index.js";
+import { DATA_SIGNALS, type DataSignal, type ModuleContext, type PendulumModule } from "../kernel/index.js";
+import {
+  createLeases,
+  leaseMigrations,
+  migrateRecords,
+  openCoordination,
+  openDuckDbEventStore,
+  openRecords,
+  recordsOptionsOf,
+  type Coordination,
+  type CoordinationTimings,
+  type DuckDbEventStore,
+  type Leases,
+  type Records,
+} from "../store/index.js";
 import { authMigrations, createAuthStore, newSecret, type AuthStore } from "./auth-store.js";
 import { composeDefault, type Composition, type DefaultModules, type Modules } from "./compose.js";
 import { secureDataFolder } from "./data-folder.js";
@@ -15,6 +28,8 @@ export type Pendulum<M extends Modules = DefaultModules> = {
   records: Records;
   events: DuckDbEventStore;
   auth: AuthStore;
+  /** How this process shares the workspace with others on the same PostgreSQL (leader, signals). */
+  coordination: Coordination;
   /** The modules the composition built, by name, in start order. */
   modules: M;
   /** The lines shown to the operator on start (secrets generated on first start). */
@@ -27,7 +42,8 @@ export function startPendulum(config: Config, options: StartOptions = {}): Promi
   return startComposed(config, composeDefault, options);
 }
 
-export type StartOptions = { listen?: boolean; clock?: () => number };
+/** `coordination`: timings of the shared connection (tests shorten the leader check); `leaseMs`: how long a lease outlives a silent holder. */
+export type StartOptions = { listen?: boolean; clock?: () => number; coordination?: CoordinationTimings; leaseMs?: number };
 
 /** Starts Pendulum made of the modules `compose` builds (tests compose a part of it). */
 export async function startComposed<M extends Modules>(config: Config, compose: Composition<M>, options: StartOptions = {}): Promise<Pendulum<M>> {
@@ -37,23 +53,45 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
   const clock = options.clock ?? Date.now;
   let records: Records | undefined;
   let events: DuckDbEventStore | undefined;
+  let coordination: Coordination | undefined;
+  let leases: Leases | undefined;
   try {
-    records = await openRecords(recordsOptionsOf(config));
+    const recordsOptions = recordsOptionsOf(config);
+    records = await openRecords(recordsOptions);
+    // With records on PostgreSQL other processes may serve the same workspace: one dedicated
+    // connection carries the signals between them and the leader's lock (ADR 0018).
+    coordination = await openCoordination(recordsOptions, records, options.coordination);
+    leases = createLeases(records, coordination.instanceId, clock, options.leaseMs);
     events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
     const listeners = new Map<DataSignal, (() => void | Promise<void>)[]>();
+    const deliver = (name: DataSignal): void => {
+      for (const l of listeners.get(name) ?? []) {
+        Promise.resolve()
+          .then(l)
+          .catch((e: unknown) => console.error(`pendulum: reacting to ${name} failed`, e));
+      }
+    };
+    const shared = coordination;
+    // Another process's signal is delivered here as if raised here; our own came back already delivered, so it was dropped.
+    shared.onMessage((name) => {
+      if ((DATA_SIGNALS as readonly string[]).includes(name)) deliver(name as DataSignal);
+    });
+    // Signals sent while the shared connection was down are lost: assume each happened once.
+    shared.onResync(() => {
+      for (const name of DATA_SIGNALS) deliver(name);
+    });
     const ctx: ModuleContext = {
       config,
       records,
       events,
       clock,
+      process: { shared: shared.shared, instanceId: shared.instanceId, isLeader: () => shared.isLeader() },
+      leases,
       announce: (l) => announcements.push(l),
       signal(name) {
-        for (const l of listeners.get(name) ?? []) {
-          Promise.resolve()
-            .then(l)
-            .catch((e: unknown) => console.error(`pendulum: reacting to ${name} failed`, e));
-        }
+        deliver(name);
+        shared.broadcast(name);
       },
       onSignal(name, listener) {
         listeners.set(name, [...(listeners.get(name) ?? []), listener]);
@@ -62,7 +100,9 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
     // The composition builds every module with its dependencies passed in; none finds another at run time.
     const built = await compose(ctx);
     const modules: PendulumModule[] = Object.values(built);
-    await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
+    await migrateRecords(records, [authMigrations, leaseMigrations, ...modules.map((m) => m.migrations ?? {})]);
+    // Alone on its records (SQLite, behind the data-folder lock): every lease left is a dead process's.
+    if (!shared.shared) await leases.clearAll();
     await seedAuth(config, auth, ctx.announce);
     for (const m of modules) await m.start?.();
     // Again once the stores and modules have created their files (a first start makes them all now).
@@ -80,23 +120,29 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
     }
     const openRecordsRef = records;
     const openEventsRef = events;
+    const openLeases = leases;
     return {
       app,
       url,
       records,
       events,
       auth,
+      coordination: shared,
       modules: built,
       announcements,
       async close() {
         await app.close();
         for (const m of [...modules].reverse()) await m.stop?.();
+        openLeases.stop();
+        await shared.close();
         await openEventsRef.close();
         await openRecordsRef.close();
         lock.release();
       },
     };
   } catch (e) {
+    leases?.stop();
+    await coordination?.close().catch(() => undefined);
     await events?.close().catch(() => undefined);
     await records?.close().catch(() => undefined);
     lock.release();

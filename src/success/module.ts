@@ -46,7 +46,7 @@ export function createSuccessModule(ctx: ModuleContext, deps: SuccessDeps): Succ
   const ruleDeps: RuleStores = { customers, usage, objects, scorecards, ctas, writable };
   const rules = createRuleStore(db, now);
   const runs = createRunStore(db);
-  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, crm: deps.crm, clock: now, onFinished: () => ctx.signal("rule-ran"), maxRefusedPercent: ctx.config.maxRefusedPercent });
+  const runner = createRuleRunner({ rules, runs, deps: ruleDeps, crm: deps.crm, clock: now, onFinished: () => ctx.signal("rule-ran"), maxRefusedPercent: ctx.config.maxRefusedPercent, leases: ctx.leases });
   return {
     name: "success",
     migrations: successMigrations,

@@ -6,6 +6,7 @@ import { ruleRunPipeline, type RunState } from "./pipeline.js";
 import { RunFailure, type ActionResult, type RowError, type RuleDeps, type RuleRun, type RuleStores, type RunStatus, type SourceRow } from "./run-types.js";
 import type { RuleStore } from "./rules.js";
 import type { RunStore } from "./runs.js";
+import type { Leases } from "../../store/index.js";
 
 /** What a preview shows: the rows the source gives and what each action would write for the first of them. */
 export type RulePreview = { preview: true; ruleId: string; ruleName: string; ruleDate: string; rowsRead: number; soql?: string; rows: SourceRow[]; actions: ActionResult[]; errors: RowError[] };
@@ -31,7 +32,7 @@ function describeError(e: unknown): { code: string; message: string } {
 }
 
 /** Runs rules: stored runs with status, counts and row errors, or previews that write nothing. */
-export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleStores; crm: CrmAccess; clock: () => number; onFinished?: () => void; maxRefusedPercent?: number }) {
+export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps: RuleStores; crm: CrmAccess; clock: () => number; onFinished?: () => void; maxRefusedPercent?: number; leases?: Pick<Leases, "hold"> }) {
   const maxRefused = opts.maxRefusedPercent ?? DEFAULT_MAX_REFUSED_PERCENT;
   const running = new Set<string>();
 
@@ -107,10 +108,15 @@ export function createRuleRunner(opts: { rules: RuleStore; runs: RunStore; deps:
   /** Runs a rule for real by id or name on a rule date (today by default) and stores the run. */
   async function run(idOrName: string, options: { date?: string } = {}): Promise<RuleRun> {
     const { rule, ruleDate } = await ruleAndDate(idOrName, options.date);
-    if (running.has(rule.id)) throw new ApiError(409, "RULE_RUNNING", `The rule "${rule.name}" is already running; wait for that run to finish.`, "id");
+    const busy = (): never => {
+      throw new ApiError(409, "RULE_RUNNING", `The rule "${rule.name}" is already running; wait for that run to finish.`, "id");
+    };
+    if (running.has(rule.id)) busy();
     running.add(rule.id);
     try {
-      return await execute(rule, ruleDate);
+      // The set refuses a second run here; the lease refuses one in any other process on the same records.
+      if (!opts.leases) return await execute(rule, ruleDate);
+      return await opts.leases.hold(`rule:${rule.id}`, () => execute(rule, ruleDate), busy);
     } finally {
       running.delete(rule.id);
     }
