@@ -11,8 +11,9 @@ export type ChildServer = { url: string; child: ChildProcess; output: () => stri
  * `npm start` does (`bin/pendulum.js`), without tsx's loader thread and its memory (about 60 MB of
  * RSS): what a benchmark of the server's memory should measure. The caller makes sure dist/ is built.
  */
-export async function startChildServer(dataDir: string, env: Record<string, string> = {}, options: { fromDist?: boolean } = {}): Promise<ChildServer> {
-  const args = options.fromDist ? [path.join("bin", "pendulum.js"), "serve"] : ["--import", "tsx", path.join("test", "fixtures", "serve-child.ts")];
+export async function startChildServer(dataDir: string, env: Record<string, string> = {}, options: { fromDist?: boolean; script?: string } = {}): Promise<ChildServer> {
+  // `script`: another entry under test/fixtures (a server with a test clock).
+  const args = options.fromDist ? [path.join("bin", "pendulum.js"), "serve"] : ["--import", "tsx", path.join("test", "fixtures", options.script ?? "serve-child.ts")];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
@@ -46,7 +47,8 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
     output: () => out,
     stop(signal: NodeJS.Signals = "SIGTERM") {
       return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
+        // A child killed by a signal has no exit code, only the signal: it is gone all the same.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once("exit", (code) => resolve(code));
         child.kill(signal);
       });

@@ -62,13 +62,13 @@ export function createJobRunner(deps: { store: JobStore; clock: () => number; ha
   };
 
   /** Runs one job now: takes its lock, records the run, returns it finished. */
-  const runJob = async (job: Job, trigger: Trigger, parentRunId: string | null = null): Promise<JobRun> => {
+  const runJob = async (job: Job, trigger: Trigger, parentRunId: string | null = null, dueAt: number | null = null): Promise<JobRun> => {
     // Each run holds its own token, so a second run in this process is refused like one elsewhere.
     const owner = `${me.instanceId}-${crypto.randomUUID()}`;
     if (!(await store.lock(job.id, owner, clock(), lockMs))) throw new JobBusyError(job);
     held.set(job.id, owner);
     try {
-      const run = await store.startRun(job.id, trigger, parentRunId, clock(), owner);
+      const run = await store.startRun(job.id, trigger, parentRunId, clock(), owner, dueAt);
       return await perform(job, run);
     } finally {
       held.delete(job.id);
@@ -108,7 +108,7 @@ export function createJobRunner(deps: { store: JobStore; clock: () => number; ha
       if (job.nextRunAt === null) continue;
       const schedule = job.schedule ? parseSchedule(job.schedule, job.timeZone) : undefined;
       if (!(await store.claimDue(job.id, job.nextRunAt, schedule?.ok ? nextRun(schedule.value, clock()) : null))) continue;
-      const p = runJob(job, trigger).catch((e: unknown) => {
+      const p = runJob(job, trigger, null, job.nextRunAt).catch((e: unknown) => {
         if (!(e instanceof JobBusyError)) deps.log?.(`job ${job.name} failed to start: ${(e as Error).message}`);
       });
       inFlight.add(p);

@@ -8,14 +8,14 @@ export type Trigger = "schedule" | "manual" | "startup" | "chain";
 /** A job: a kind of work (sync, rule, chain…) with its parameters and an optional schedule. */
 export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number };
 /** One run of a job, kept as history. `notices`: records the work skipped for data reasons while succeeding (ADR 0012). */
-export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; notices: number; error: string | null };
+export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; notices: number; error: string | null; dueAt: number | null };
 
 /** What marking orphaned runs considers: alone, every `running` run is a dead process's; shared, only those whose lock lapsed. */
 export type OrphanScope = "alone" | "shared";
 
 type JobTables = {
   jobs: { id: string; name: string; kind: string; params: string; schedule: string | null; time_zone: string; enabled: number; next_run_at: number | null; created_at: number; updated_at: number };
-  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; notices: number; error: string | null; owner: string | null };
+  job_runs: { id: string; job_id: string; trigger: string; parent_run_id: string | null; status: string; started_at: number; finished_at: number | null; summary: string; notices: number; error: string | null; owner: string | null; due_at: number | null };
   job_locks: { job_id: string; owner: string; expires_at: number };
 };
 
@@ -65,6 +65,8 @@ export const jobsMigrations: ModuleMigrations = {
   "jobs-0003-run-owner": {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable("job_runs").addColumn("owner", "text").execute();
+      // The due time a scheduled run was for: with several processes, the proof that each ran once.
+      await db.schema.alterTable("job_runs").addColumn("due_at", "bigint").execute();
       await db.schema.createIndex("job_runs_by_status").on("job_runs").columns(["status"]).execute();
     },
   },
@@ -93,6 +95,7 @@ const toRun = (r: JobTables["job_runs"]): JobRun => ({
   summary: JSON.parse(r.summary) as Record<string, unknown>,
   notices: Number(r.notices ?? 0),
   error: r.error,
+  dueAt: r.due_at === null || r.due_at === undefined ? null : Number(r.due_at),
 });
 
 export type JobInput = { name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null };
@@ -162,8 +165,8 @@ export function createJobStore(records: Records) {
     async unlock(jobId: string, owner: string): Promise<void> {
       await db.deleteFrom("job_locks").where("job_id", "=", jobId).where("owner", "=", owner).execute();
     },
-    async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number, owner: string | null = null): Promise<JobRun> {
-      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", notices: 0, error: null, owner };
+    async startRun(jobId: string, trigger: Trigger, parentRunId: string | null, now: number, owner: string | null = null, dueAt: number | null = null): Promise<JobRun> {
+      const row = { id: crypto.randomUUID(), job_id: jobId, trigger, parent_run_id: parentRunId, status: "running", started_at: now, finished_at: null, summary: "{}", notices: 0, error: null, owner, due_at: dueAt };
       await db.insertInto("job_runs").values(row).execute();
       return toRun(row);
     },
