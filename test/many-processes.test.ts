@@ -64,9 +64,9 @@ type RunRow = { started_at: number; due_at: number | null; owner: string; status
 describe.skipIf(!server)("many Pendulum processes on one PostgreSQL", () => {
   it("runs a chain scheduled every minute exactly once per minute with two processes up, and goes on after the leader is killed with -9", async () => {
     const url = await testDatabaseFor(`many processes chain ${process.pid} ${Date.now()}`, server as string);
-    // Both children share one fast clock (12 minutes a minute) from the same origin, so they agree on
+    // Both children share one fast clock (10 minutes a minute) from the same origin, so they agree on
     // the time and the test sees minutes of schedules in seconds. Leadership is checked every 500 ms.
-    const speed = 12;
+    const speed = 10;
     const env = {
       PENDULUM_DATABASE_URL: url,
       TEST_CLOCK_ORIGIN: String(Date.now()),
