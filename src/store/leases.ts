@@ -42,8 +42,10 @@ export function createLeases(records: Records, instanceId: string, clock: () => 
   const db = records.db.withTables<LeaseTables>();
   const held = new Map<string, string>();
   let seq = 0;
+  let stopped = false;
   const renew = async (): Promise<void> => {
     for (const [name, owner] of held) {
+      if (stopped) return;
       const r = await db.updateTable("leases").set({ expires_at: clock() + ttlMs }).where("name", "=", name).where("owner", "=", owner).executeTakeFirst();
       // Lost (it lapsed while this process stalled, and another took it): stop claiming it.
       if (Number(r.numUpdatedRows) === 0) {
@@ -52,7 +54,7 @@ export function createLeases(records: Records, instanceId: string, clock: () => 
       }
     }
   };
-  const timer = setInterval(() => void renew().catch((e: unknown) => console.error("pendulum: renewing leases failed", e)), Math.max(ttlMs / 3, 50));
+  const timer = setInterval(() => void renew().catch((e: unknown) => stopped || console.error("pendulum: renewing leases failed", e)), Math.max(ttlMs / 3, 50));
   timer.unref();
 
   const take = async (name: string): Promise<Lease | undefined> => {
@@ -91,6 +93,7 @@ export function createLeases(records: Records, instanceId: string, clock: () => 
       await db.deleteFrom("leases").execute();
     },
     stop() {
+      stopped = true;
       clearInterval(timer);
     },
   };
