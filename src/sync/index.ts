@@ -37,8 +37,6 @@ export type SyncTuning = {
   tuning?: ClientTuning;
   /** Wait before resuming a run a crash left behind, so the server (and a built-in CRM) is listening. */
   resumeDelayMs?: number;
-  /** With several processes: how often the leader looks for a run whose process died (ADR 0018). */
-  orphanCheckMs?: number;
   /** The built-in CRM of this process, if any: the connection wizard registers Pendulum's callback on it. */
   localCrm?: LocalCrm;
 };
@@ -55,9 +53,8 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
   const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {}, ...(deps.localCrm ? { localCrm: deps.localCrm } : {}) });
-  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent, leases: ctx.leases });
+  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent });
   let resumeTimer: NodeJS.Timeout | undefined;
-  let orphanTimer: NodeJS.Timeout | undefined;
   return {
     name: "sync",
     migrations: syncMigrations,
@@ -73,14 +70,6 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
       },
     },
     async start() {
-      if (ctx.process.shared) {
-        // A run whose process died (killed with -9) is resumed by the leader once its lease lapses.
-        orphanTimer = setInterval(() => {
-          if (!ctx.process.isLeader() || runs.activeId()) return;
-          runs.resume().catch((e: unknown) => console.error("pendulum: resuming a sync run failed", e));
-        }, deps.orphanCheckMs ?? 30_000);
-        orphanTimer.unref();
-      }
       if ((await store.runningRuns()).length === 0) return;
       resumeTimer = setTimeout(() => {
         runs.resume().catch((e: unknown) => console.error("pendulum: resuming a sync run failed", e));
@@ -88,7 +77,6 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
     },
     async stop() {
       if (resumeTimer) clearTimeout(resumeTimer);
-      if (orphanTimer) clearInterval(orphanTimer);
       await runs.stop();
     },
     apiRoutes(app) {

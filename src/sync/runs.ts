@@ -1,6 +1,5 @@
 import type { AnalyticsModule } from "../analytics/index.js";
 import { ApiError, outcomeOf } from "../kernel/index.js";
-import type { Lease, Leases } from "../store/index.js";
 import { SalesforceError, type SalesforceClient } from "../salesforce/index.js";
 import type { ConnectionService } from "./connection.js";
 import { createRunContext, RunInterrupted, type RunContext } from "./context.js";
@@ -15,24 +14,9 @@ export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
 export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
 
 /** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
-export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void; maxRefusedPercent: number; leases?: Pick<Leases, "take"> }) {
+export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void; maxRefusedPercent: number }) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
-
-  /**
-   * The right to run a sync, across every process on the same records (ADR 0018): `active` refuses
-   * a second run in this process, the lease one in another. Undefined when another process holds it.
-   */
-  const SYNC_LEASE = "sync-run";
-  const takeLease = async (): Promise<Lease | "none" | undefined> => (deps.leases ? deps.leases.take(SYNC_LEASE) : "none");
-  const refuseWhileActive = (): void => {
-    const a = active;
-    if (a) throw new ApiError(409, "RUN_IN_PROGRESS", `Sync run ${a.id} is still running`, undefined, { runId: a.id });
-  };
-  const busy = async (): Promise<never> => {
-    const other = (await store.runningRuns())[0];
-    throw new ApiError(409, "RUN_IN_PROGRESS", other ? `Sync run ${other.id} is still running` : "A sync run is starting in another Pendulum process", undefined, other ? { runId: other.id } : undefined);
-  };
 
   const appIdOf = (link: LinkSettings): string => {
     const a = deps.analytics;
@@ -105,11 +89,10 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     return next;
   }
 
-  function launch(run: SyncRun, options: RunOptions, lease: Lease | "none"): SyncRun {
+  function launch(run: SyncRun, options: RunOptions): SyncRun {
     const abort = new AbortController();
-    const done = execute(run, options, abort).finally(async () => {
+    const done = execute(run, options, abort).finally(() => {
       if (active?.id === run.id) active = undefined;
-      if (lease !== "none") await lease.release().catch((e: unknown) => console.error("pendulum: releasing the sync lease failed", e));
     });
     active = { id: run.id, done, abort };
     return run;
@@ -118,19 +101,9 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
   return {
     /** Starts a run in the background; refuses while another one is running. */
     async start(options: RunOptions = {}): Promise<SyncRun> {
-      refuseWhileActive();
-      const lease = await takeLease();
-      if (!lease) return busy();
-      let run: SyncRun;
-      try {
-        // Another start in this process may have won while the lease was being taken.
-        refuseWhileActive();
-        run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
-      } catch (e) {
-        if (lease !== "none") await lease.release();
-        throw e;
-      }
-      return launch(run, options, lease);
+      if (active) throw new ApiError(409, "RUN_IN_PROGRESS", `Sync run ${active.id} is still running`, undefined, { runId: active.id });
+      const run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
+      return launch(run, options);
     },
     /** Runs a sync to its end (the jobs scheduler calls this). */
     async runSync(options: RunOptions = {}): Promise<SyncRun> {
@@ -144,25 +117,14 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
       if (!run) throw new ApiError(404, "NOT_FOUND", `No sync run ${id}`, "id");
       return run;
     },
-    /**
-     * Resumes runs a crash or shutdown left `running`: already-written records are not written
-     * again. A run another live process is doing is not resumed: that process holds the lease.
-     */
+    /** Resumes runs a crash or shutdown left `running`: already-written records are not written again. */
     async resume(): Promise<SyncRun[]> {
       const out: SyncRun[] = [];
       for (const run of await store.runningRuns()) {
         if (active) break;
-        const lease = await takeLease();
-        if (!lease) break;
-        // Read again under the lease: the run may have ended while the lease was being taken.
-        const current = await store.getRun(run.id);
-        if (!current || current.status !== "running" || active) {
-          if (lease !== "none") await lease.release();
-          continue;
-        }
-        const resumed = { ...current, resumed: current.resumed + 1 };
+        const resumed = { ...run, resumed: run.resumed + 1 };
         await store.saveRun(resumed);
-        launch(resumed, {}, lease);
+        launch(resumed, {});
         out.push(await this.wait(run.id));
       }
       return out;
