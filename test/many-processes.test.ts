@@ -163,6 +163,12 @@ describe.skipIf(!server)("many Pendulum processes on one PostgreSQL", () => {
     expect(run.status).toBe("success");
     expect(await until("the guide on B after A's rule run", async () => ((await guidesOnB()).includes(guide.id) ? true : undefined), 10_000)).toBe(true);
 
+    // An app made on A is known to B's ingest at once (apps are held in memory there).
+    const { appKey } = await apiA<{ appKey: string }>("POST", "/apps", { name: "Second app" });
+    expect((await fetch(`${b.url}/data/guides?${new URLSearchParams({ key: "pk_unknown", visitor: "v1", url: "https://x.example.com/" })}`)).status).toBe(403);
+    const q = new URLSearchParams({ key: appKey, visitor: "v1", url: "https://second.example.com/" });
+    expect(await until("B to know A's new app", async () => ((await fetch(`${b.url}/data/guides?${q}`)).status === 200 ? true : undefined), 10_000)).toBe(true);
+
     // A session signed in on A is good on B, and ends on both when signed out on B.
     const login = await fetch(`${a.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", origin: a.url }, body: JSON.stringify({ email: "admin@example.com", password: "correct horse battery" }) });
     expect(login.status).toBe(200);
@@ -173,10 +179,10 @@ describe.skipIf(!server)("many Pendulum processes on one PostgreSQL", () => {
     expect([(await me(a)).status, (await me(b)).status]).toEqual([401, 401]);
 
     // An API token made on B works on A; revoked on A, refused on B.
-    const made = await client(b.url)<{ id: string; token: string }>("POST", "/tokens", { name: "ops", role: "viewer" });
-    const withToken = (p: TestPendulum) => fetch(`${p.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${made.token}` } });
+    const token = await client(b.url)<{ id: string; token: string }>("POST", "/tokens", { name: "ops", role: "viewer" });
+    const withToken = (p: TestPendulum) => fetch(`${p.url}/api/v1/jobs`, { headers: { authorization: `Bearer ${token.token}` } });
     expect((await withToken(a)).status).toBe(200);
-    await apiA("DELETE", `/tokens/${made.id}`);
+    await apiA("DELETE", `/tokens/${token.id}`);
     expect((await withToken(b)).status).toBe(401);
 
     // The built-in CRM's OAuth token from A works on B (B caches it); revoked on A, B forgets it.

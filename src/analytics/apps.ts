@@ -42,7 +42,7 @@ function toApp(r: AppsTables["apps"]): App {
 }
 
 /** Apps over the records store, with an in-memory key index for the ingest hot path. */
-export function createAppStore(records: Records, now: () => number = Date.now) {
+export function createAppStore(records: Records, now: () => number = Date.now, changed: () => void = () => undefined) {
   const db = records.db.withTables<AppsTables>();
   const byKey = new Map<string, App>();
   const secretHashes = new Map<string, string>();
@@ -55,9 +55,13 @@ export function createAppStore(records: Records, now: () => number = Date.now) {
   };
 
   return {
-    /** Loads every app into memory (call after migrations). */
+    /** Loads every app into memory (after migrations, and again when another process changed one). */
     async load(): Promise<void> {
-      for (const r of await db.selectFrom("apps").selectAll().execute()) remember(r);
+      const rows = await db.selectFrom("apps").selectAll().execute();
+      // Swapped in one synchronous step: a request never sees the index half rebuilt.
+      byKey.clear();
+      secretHashes.clear();
+      for (const r of rows) remember(r);
     },
     async create(input: { name: string; appKey?: string; trackSecret?: string; settings?: Partial<AppSettings> }): Promise<{ app: App; trackSecret: string }> {
       const trackSecret = input.trackSecret ?? `ts_${crypto.randomBytes(24).toString("base64url")}`;
@@ -70,7 +74,9 @@ export function createAppStore(records: Records, now: () => number = Date.now) {
         created_at: now(),
       };
       await db.insertInto("apps").values(row).execute();
-      return { app: remember(row), trackSecret };
+      const app = remember(row);
+      changed();
+      return { app, trackSecret };
     },
     list(): App[] {
       return [...byKey.values()].sort((a, b) => a.createdAt - b.createdAt);
@@ -97,6 +103,7 @@ export function createAppStore(records: Records, now: () => number = Date.now) {
       await db.updateTable("apps").set({ settings: JSON.stringify(merged) }).where("id", "=", id).execute();
       const updated = { ...app, settings: merged };
       byKey.set(app.appKey, updated);
+      changed();
       return updated;
     },
     async rotateTrackSecret(id: string): Promise<string | undefined> {
@@ -104,6 +111,7 @@ export function createAppStore(records: Records, now: () => number = Date.now) {
       const secret = `ts_${crypto.randomBytes(24).toString("base64url")}`;
       await db.updateTable("apps").set({ track_secret_hash: sha256(secret) }).where("id", "=", id).execute();
       secretHashes.set(id, sha256(secret));
+      changed();
       return secret;
     },
   };

@@ -54,7 +54,9 @@ const AGENT_FILE = path.resolve(here, "..", "..", "dist", "agent.js");
 
 /** Builds the analytics module from the composition root's context. */
 export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?: AfterFlush; agentFile?: string } = {}): AnalyticsModule {
-  const apps = createAppStore(ctx.records, ctx.clock);
+  // Apps are held in memory for ingest: a change made in any process reloads them in every one (ADR 0018).
+  const apps = createAppStore(ctx.records, ctx.clock, () => ctx.signal("apps-changed"));
+  ctx.onSignal("apps-changed", () => apps.load());
   const metadata = createMetadataStore(ctx.records);
   const definitions = createDefinitionStore(ctx.records, ctx.clock);
   const derived = createDerivedUpdater({ events: ctx.events, definitions });
