@@ -127,7 +127,7 @@ describe.skipIf(!server)("many Pendulum processes on one PostgreSQL", () => {
     }
   }, 150_000);
 
-  it("a rule run in one process refreshes the other's segment cache; sessions and tokens made on one work on the other", async () => {
+  it("a rule run in one process refreshes the other's segment cache; guides, apps, sessions and tokens made on one work on the other", async () => {
     const url = await testDatabaseFor(`many processes signals ${process.pid} ${Date.now()}`, server as string);
     const a = await startTestPendulum({ env: { PENDULUM_DATABASE_URL: url, ...CRM } });
     inProcess.push(a);
@@ -162,6 +162,10 @@ describe.skipIf(!server)("many Pendulum processes on one PostgreSQL", () => {
     const run = await apiA<{ status: string }>("POST", `/success/rules/${ruleId}/run`, { date: "2026-01-05" });
     expect(run.status).toBe("success");
     expect(await until("the guide on B after A's rule run", async () => ((await guidesOnB()).includes(guide.id) ? true : undefined), 10_000)).toBe(true);
+
+    // A guide made on A after B started is delivered by B (guides are held in memory there).
+    const later = await apiA<{ id: string }>("POST", "/guides", { name: "For everyone", status: "public", steps: [{ layout: "lightbox", content: "Hi" }] });
+    expect(await until("B to deliver A's new guide", async () => ((await guidesOnB()).includes(later.id) ? true : undefined), 10_000)).toBe(true);
 
     // An app made on A is known to B's ingest at once (apps are held in memory there).
     const { appKey } = await apiA<{ appKey: string }>("POST", "/apps", { name: "Second app" });

@@ -33,7 +33,8 @@ const FIVE_MINUTES = 5 * 60_000;
  * root passes it: `(ctx) => createGuidesModule(ctx, { analytics: analyticsModule })`.
  */
 export function createGuidesModule(ctx: ModuleContext, options: { analytics: GuidesAnalytics; refreshMs?: number; rendererFile?: string }): GuidesModule {
-  const service = createGuidesService({ records: ctx.records, analytics: options.analytics, now: ctx.clock });
+  // Guides are held in memory for delivery: a change made in any process reloads them in every one (ADR 0018).
+  const service = createGuidesService({ records: ctx.records, analytics: options.analytics, now: ctx.clock, written: () => ctx.signal("guides-changed") });
   let timer: NodeJS.Timeout | undefined;
   return {
     name: "guides",
@@ -54,6 +55,7 @@ export function createGuidesModule(ctx: ModuleContext, options: { analytics: Gui
       // At once after new CRM data or a rule run, as well as every few minutes.
       ctx.onSignal("crm-pulled", refresh);
       ctx.onSignal("rule-ran", refresh);
+      ctx.onSignal("guides-changed", () => service.reloadGuides());
       timer = setInterval(refresh, options.refreshMs ?? FIVE_MINUTES);
       timer.unref();
     },

@@ -23,8 +23,8 @@ export type GuidesAnalytics = {
 const DAY = 86_400_000;
 
 /** Guides, delivery, events, metrics and NPS, built from the records store and analytics. */
-export function createGuidesService(deps: { records: Records; analytics: GuidesAnalytics; now: () => number }) {
-  const store = createGuideStore(deps.records, deps.now);
+export function createGuidesService(deps: { records: Records; analytics: GuidesAnalytics; now: () => number; written?: () => void }) {
+  const store = createGuideStore(deps.records, deps.now, deps.written);
   const states = createVisitorStateStore(deps.records);
   const eventStore = createGuideEventStore(deps.records);
   let wanted = (): Map<string, Set<string>> => new Map();
@@ -60,6 +60,11 @@ export function createGuidesService(deps: { records: Records; analytics: GuidesA
       const g = await store.save(input, app, existing?.id);
       await cache.ensure(app, g.targeting.segment);
       return g;
+    },
+    /** Reloads guides another process changed, computing the segments new ones target. */
+    async reloadGuides(): Promise<void> {
+      await store.reload();
+      for (const g of store.all()) await cache.ensure(g.appId, g.targeting.segment);
     },
     /** Recomputes cached segment membership now (after a CRM pull or a rule run). */
     refreshSegments: (): Promise<void> => cache.refresh(),

@@ -33,7 +33,7 @@ export function normalise(input: GuideInput, appId: string): Omit<Guide, "id" | 
 }
 
 /** Guides and app guide settings over the records store, every guide held in memory for delivery. */
-export function createGuideStore(records: Records, now: () => number) {
+export function createGuideStore(records: Records, now: () => number, written: () => void = () => undefined) {
   const db = records.db.withTables<GuidesTables>();
   const byId = new Map<string, Guide>();
   const settings = new Map<string, ThrottleSettings>();
@@ -42,8 +42,18 @@ export function createGuideStore(records: Records, now: () => number) {
 
   return {
     async load(): Promise<void> {
-      for (const r of await db.selectFrom("guides").selectAll().execute()) byId.set(r.id, toGuide(r));
-      for (const r of await db.selectFrom("guide_settings").selectAll().execute()) settings.set(r.app_id, { ...DEFAULT_THROTTLE, ...(JSON.parse(r.settings) as Partial<ThrottleSettings>) });
+      const guides = await db.selectFrom("guides").selectAll().execute();
+      const saved = await db.selectFrom("guide_settings").selectAll().execute();
+      // Swapped in one synchronous step: delivery never sees a half-loaded set.
+      byId.clear();
+      settings.clear();
+      for (const r of guides) byId.set(r.id, toGuide(r));
+      for (const r of saved) settings.set(r.app_id, { ...DEFAULT_THROTTLE, ...(JSON.parse(r.settings) as Partial<ThrottleSettings>) });
+    },
+    /** Loads again after another process changed guides or settings, and lets delivery rebuild. */
+    async reload(): Promise<void> {
+      await this.load();
+      changed();
     },
     /** Called after any guide changes (the delivery cache rebuilds). */
     onChange(fn: () => void): void {
@@ -69,6 +79,7 @@ export function createGuideStore(records: Records, now: () => number) {
       else await db.insertInto("guides").values(row).execute();
       byId.set(guide.id, guide);
       changed();
+      written();
       return guide;
     },
     async setStatus(id: string, status: Guide["status"]): Promise<Guide | undefined> {
@@ -78,6 +89,7 @@ export function createGuideStore(records: Records, now: () => number) {
       await db.updateTable("guides").set({ status, updated_at: next.updatedAt }).where("id", "=", id).execute();
       byId.set(id, next);
       changed();
+      written();
       return next;
     },
     async delete(id: string): Promise<boolean> {
@@ -85,6 +97,7 @@ export function createGuideStore(records: Records, now: () => number) {
       await db.deleteFrom("guides").where("id", "=", id).execute();
       byId.delete(id);
       changed();
+      written();
       return true;
     },
     throttle(appId: string): ThrottleSettings {
@@ -94,6 +107,7 @@ export function createGuideStore(records: Records, now: () => number) {
       const json = JSON.stringify(value);
       await db.insertInto("guide_settings").values({ app_id: appId, settings: json }).onConflict((oc) => oc.column("app_id").doUpdateSet({ settings: json })).execute();
       settings.set(appId, value);
+      written();
       return value;
     },
   };

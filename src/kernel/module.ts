@@ -5,12 +5,13 @@ import type { HttpModule } from "./http.js";
 /**
  * Changes other modules (and the module itself, in other processes) may want to react to at once:
  * guides refresh their segment cache; the built-in CRM forgets cached access tokens; analytics
- * reloads its apps (held in memory for the ingest path).
+ * reloads its apps (held in memory for the ingest path); guides reload their guides (held in
+ * memory for delivery).
  */
-export type DataSignal = "crm-pulled" | "rule-ran" | "crm-tokens-revoked" | "apps-changed";
+export type DataSignal = "crm-pulled" | "rule-ran" | "crm-tokens-revoked" | "apps-changed" | "guides-changed";
 
 /** Every signal kind, for a process that must assume it missed some (its shared connection was down). */
-export const DATA_SIGNALS: readonly DataSignal[] = ["crm-pulled", "rule-ran", "crm-tokens-revoked", "apps-changed"];
+export const DATA_SIGNALS: readonly DataSignal[] = ["crm-pulled", "rule-ran", "crm-tokens-revoked", "apps-changed", "guides-changed"];
 
 /** What a module may know about the other processes serving the same workspace (ADR 0018). */
 export type ProcessRole = Pick<Coordination, "shared" | "instanceId" | "isLeader">;
