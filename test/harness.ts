@@ -39,7 +39,7 @@ export async function startTestPendulum(options: TestOptions & { compose?: Compo
     ...(await testRecordsEnvironment(dataDir)),
     ...options.env,
   });
-  const started = await startComposed(config, options.compose ?? composeDefault, { clock: options.clock });
+  const started = await startComposed(config, options.compose ?? composeDefault, { clock: options.clock, strictResponses: true });
   const p = started as TestPendulum<Modules>;
   p.config = { ...config, baseUrl: started.url };
   p.dataDir = dataDir;

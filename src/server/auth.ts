@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ApiError, requireRole, type HttpApp, type HttpModule, type Principal } from "../kernel/index.js";
+import { ApiError, Deleted, Nullable, Ok, requireRole, type HttpApp, type HttpModule, type Principal } from "../kernel/index.js";
 import type { AuthStore } from "./auth-store.js";
 
 export const SESSION_COOKIE = "pendulum_session";
@@ -83,6 +83,17 @@ export function apiGuard(store: AuthStore, options: { publicUrl?: () => string }
 }
 
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("viewer")]);
+const SignedIn = Type.Object({ user: Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema }) });
+const Me = Type.Object({ kind: Type.Union([Type.Literal("user"), Type.Literal("token")]), id: Type.String(), name: Type.String(), role: RoleSchema });
+const User = Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema, createdAt: Type.Number({ description: "Epoch milliseconds" }) });
+const Token = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  createdAt: Type.Number({ description: "Epoch milliseconds" }),
+  lastUsedAt: Nullable(Type.Number()),
+  revoked: Type.Boolean(),
+});
 
 /** Sign-in, sign-out, who-am-I and API token routes. */
 export function createAuthRoutes(store: AuthStore, options: { secureCookies: boolean }): HttpModule {
@@ -90,7 +101,7 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
     apiRoutes(app: HttpApp) {
       app.post(
         "/auth/login",
-        { schema: { tags: ["auth"], body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }) } },
+        { schema: { tags: ["auth"], body: Type.Object({ email: Type.String({ minLength: 3, maxLength: 320 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false }), response: { 200: SignedIn } } },
         async (request, reply) => {
           const result = await store.login(request.body.email, request.body.password, request.ip);
           if (!result) throw new ApiError(401, "BAD_CREDENTIALS", "The email or password is wrong.", "password");
@@ -104,17 +115,17 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
           return { user: { id: result.principal.id, email: result.principal.name, role: result.principal.role } };
         },
       );
-      app.post("/auth/logout", { schema: { tags: ["auth"] } }, async (request, reply) => {
+      app.post("/auth/logout", { schema: { tags: ["auth"], response: { 200: Ok } } }, async (request, reply) => {
         const session = cookie(request, SESSION_COOKIE);
         if (session) await store.logout(session);
         reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0`);
         return { ok: true };
       });
-      app.get("/auth/me", { schema: { tags: ["auth"] } }, async (request) => {
+      app.get("/auth/me", { schema: { tags: ["auth"], response: { 200: Me } } }, async (request) => {
         const p = requireRole(request, "viewer");
         return { kind: p.kind, id: p.id, name: p.name, role: p.role };
       });
-      app.get("/users", { schema: { tags: ["auth"] } }, async (request) => {
+      app.get("/users", { schema: { tags: ["auth"], response: { 200: Type.Object({ users: Type.Array(User) }) } } }, async (request) => {
         requireRole(request, "admin");
         return { users: await store.listUsers() };
       });
@@ -127,6 +138,7 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
               { email: Type.String({ minLength: 3, maxLength: 320, pattern: "^[^@\\s]+@[^@\\s]+$" }), password: Type.String({ minLength: 8, maxLength: 1024 }), role: RoleSchema },
               { additionalProperties: false },
             ),
+            response: { 201: Type.Object({ id: Type.String(), email: Type.String(), role: RoleSchema }) },
           },
         },
         async (request, reply) => {
@@ -136,7 +148,7 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
           return { id: created.id, email: request.body.email.toLowerCase(), role: request.body.role };
         },
       );
-      app.delete("/users/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+      app.delete("/users/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Deleted } } }, async (request) => {
         const p = requireRole(request, "admin");
         if (p.kind === "user" && p.id === request.params.id) throw new ApiError(409, "CANNOT_DELETE_SELF", "You cannot delete the user you are signed in as.", "id");
         // Someone must always be able to sign in and manage Pendulum: the last admin user stays.
@@ -148,20 +160,23 @@ export function createAuthRoutes(store: AuthStore, options: { secureCookies: boo
         if (!(await store.deleteUser(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No user ${request.params.id}`, "id");
         return { deleted: true };
       });
-      app.get("/tokens", { schema: { tags: ["auth"] } }, async (request) => {
+      app.get("/tokens", { schema: { tags: ["auth"], response: { 200: Type.Object({ tokens: Type.Array(Token) }) } } }, async (request) => {
         requireRole(request, "admin");
         return { tokens: await store.listTokens() };
       });
       app.post(
         "/tokens",
-        { schema: { tags: ["auth"], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Optional(RoleSchema) }, { additionalProperties: false }) } },
+        { schema: { tags: ["auth"], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: Type.Optional(RoleSchema) }, { additionalProperties: false }),
+            response: { 201: Type.Object({ id: Type.String(), token: Type.String({ description: "Shown once" }), note: Type.String() }) },
+          },
+        },
         async (request, reply) => {
           const created = await store.createToken(request.body.name, request.body.role ?? "admin");
           reply.status(201);
           return { id: created.id, token: created.token, note: "Shown once: store it now." };
         },
       );
-      app.delete("/tokens/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }) } }, async (request) => {
+      app.delete("/tokens/:id", { schema: { tags: ["auth"], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ revoked: Type.Boolean() }) } } }, async (request) => {
         if (!(await store.revokeToken(request.params.id))) throw new ApiError(404, "NOT_FOUND", `No active token ${request.params.id}`, "id");
         return { revoked: true };
       });

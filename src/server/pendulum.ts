@@ -43,7 +43,14 @@ export function startPendulum(config: Config, options: StartOptions = {}): Promi
 }
 
 /** `coordination`: timings of the shared connection (tests shorten the leader check); `leaseMs`: how long a lease outlives a silent holder. */
-export type StartOptions = { listen?: boolean; clock?: () => number; coordination?: CoordinationTimings; leaseMs?: number };
+export type StartOptions = {
+  listen?: boolean;
+  clock?: () => number;
+  coordination?: CoordinationTimings;
+  leaseMs?: number;
+  /** Tests: fail any `/api/v1` answer whose shape its response schema does not describe. */
+  strictResponses?: boolean;
+};
 
 /** Starts Pendulum made of the modules `compose` builds (tests compose a part of it). */
 export async function startComposed<M extends Modules>(config: Config, compose: Composition<M>, options: StartOptions = {}): Promise<Pendulum<M>> {
@@ -107,7 +114,7 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
     for (const m of modules) await m.start?.();
     // Again once the stores and modules have created their files (a first start makes them all now).
     secureDataFolder(config.dataDir);
-    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:"), publicUrl: () => config.baseUrl });
+    const app = await createHttpServer({ auth, modules, logLevel: config.logLevel, secureCookies: config.baseUrl.startsWith("https:"), publicUrl: () => config.baseUrl, strictResponses: options.strictResponses ?? false });
     let url = config.baseUrl;
     if (options.listen !== false) {
       const address = await app.listen({ port: config.port, host: config.host });

@@ -1,6 +1,7 @@
 import { Ajv } from "ajv";
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
+import { Type } from "@sinclair/typebox";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { apiGuard, createAuthRoutes } from "./auth.js";
 import type { AuthStore } from "./auth-store.js";
@@ -8,6 +9,7 @@ import { installErrorHandler } from "./errors.js";
 import { refuseDeepBody } from "../kernel/index.js";
 import type { HttpApp, HttpModule } from "../kernel/index.js";
 import { isUiPage, registerWebUi } from "./web-ui.js";
+import { describeApiRoute, strictResponseCheck, type ApiRoute } from "./responses.js";
 
 export type ServerOptions = {
   auth: AuthStore;
@@ -20,7 +22,19 @@ export type ServerOptions = {
   webUiDir?: string;
   /** Pendulum's public URL (read per request: it is known only once the server listens on port 0). */
   publicUrl?: () => string;
+  /**
+   * Tests: validate what each `/api/v1` handler returns against its response schema with every
+   * object closed, and fail the request on a property the schema does not describe.
+   */
+  strictResponses?: boolean;
 };
+
+const apiRouteTables = new WeakMap<object, ApiRoute[]>();
+
+/** The `/api/v1` routes a server registered, with the status codes each describes (for tests). */
+export function apiRoutesOf(app: HttpApp): ApiRoute[] {
+  return apiRouteTables.get(app) ?? [];
+}
 
 /** Pages other than the admin UI (the CRM's sign-in, "the UI is not built") run no script at all. */
 const DEFAULT_HTML_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -65,15 +79,19 @@ export async function createHttpServer(options: ServerOptions): Promise<HttpApp>
   });
   app.get("/health", { schema: { hide: true } }, async () => ({ ok: true }));
   const modules = [createAuthRoutes(options.auth, { secureCookies: options.secureCookies ?? false }), ...options.modules];
+  const table: ApiRoute[] = [];
+  apiRouteTables.set(app, table);
   await app.register(
     async (api) => {
+      api.addHook("onRoute", (route) => describeApiRoute(route, table));
+      if (options.strictResponses) api.addHook("preSerialization", strictResponseCheck());
       api.addHook("onRequest", apiGuard(options.auth, options.publicUrl ? { publicUrl: options.publicUrl } : {}));
       // Bodies of Pendulum's own API are JSON (or a module's own type, such as text/csv): what an
       // HTML form on another site can send (text/plain, form encodings) is refused with 415.
       api.removeContentTypeParser("text/plain");
       // Before validation, which recurses once per level of the body.
       api.addHook("preValidation", async (request) => refuseDeepBody(request.body));
-      api.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+      api.get("/openapi.json", { schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true }) } } }, async () => app.swagger());
       for (const m of modules) await m.apiRoutes?.(api);
     },
     { prefix: "/api/v1" },
