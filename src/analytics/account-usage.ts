@@ -9,6 +9,7 @@ import { ensureRollupTables } from "./metrics/index.js";
 import { ensureMappingTables } from "./tagging/index.js";
 import { localDaySql, localRange, SLOT_MS } from "./metrics/time-zone.js";
 import { localDate } from "./reports/index.js";
+import { AccountUsageSchema } from "./responses.js";
 
 /** One local day of an account's usage; days without activity are present with zeros. */
 /** `featureClicks`: clicks matching at least one feature; `clicks`: every click. */
@@ -92,6 +93,7 @@ export function registerAccountUsageRoute(
         summary: "An account's daily visitors, minutes, feature clicks (clicks matching a feature), all clicks and page views over the last N days",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: UsageQuery,
+        response: { 200: AccountUsageSchema },
       },
     },
     async (req) => {

@@ -5,6 +5,7 @@ import type { EventStore } from "../store/index.js";
 import type { App, AppStore } from "./apps.js";
 import { answerOf, idempotencyKey, ImportRequest, METADATA_KEY, type Flusher, type IngestService } from "./ingest/index.js";
 import type { EntityKind, Metadata, MetadataStore } from "./metadata.js";
+import { AccountList, AccountVisitors, AppView, CreatedApp, EntitySchema, EventList, IngestAnswer, TrackSecret, VisitorList } from "./responses.js";
 
 export type AnalyticsApiOptions = { apps: AppStore; metadata: MetadataStore; ingest: IngestService; events: EventStore; flusher: Flusher; baseUrl: () => string };
 
@@ -57,11 +58,11 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
   };
   const view = (a: App) => ({ id: a.id, name: a.name, appKey: a.appKey, settings: a.settings, createdAt: a.createdAt, snippet: installSnippet(o.baseUrl(), a.appKey) });
 
-  app.get("/apps", { schema: { tags: ["apps"] } }, async () => ({ apps: o.apps.list().map(view) }));
-  app.get("/apps/:id", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }) } }, async (req) => view(pickApp(req.params.id)));
+  app.get("/apps", { schema: { tags: ["apps"], response: { 200: Type.Object({ apps: Type.Array(AppView) }) } } }, async () => ({ apps: o.apps.list().map(view) }));
+  app.get("/apps/:id", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }), response: { 200: AppView } } }, async (req) => view(pickApp(req.params.id)));
   app.post(
     "/apps",
-    { schema: { tags: ["apps"], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), settings: Type.Optional(Settings) }, { additionalProperties: false }) } },
+    { schema: { tags: ["apps"], body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), settings: Type.Optional(Settings) }, { additionalProperties: false }), response: { 201: CreatedApp } } },
     async (req, reply) => {
       if (req.body.settings?.timeZone && !validTimeZone(req.body.settings.timeZone)) throw new ApiError(400, "INVALID_TIME_ZONE", "Use an IANA time zone such as Europe/Berlin", "settings.timeZone");
       const { app: created, trackSecret } = await o.apps.create({ name: req.body.name, settings: req.body.settings ?? {} });
@@ -69,25 +70,26 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
       return { ...view(created), trackSecret, note: "The track secret is shown once: store it now." };
     },
   );
-  app.patch("/apps/:id/settings", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }), body: Settings } }, async (req) => {
+  app.patch("/apps/:id/settings", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }), body: Settings, response: { 200: AppView } } }, async (req) => {
     if (req.body.timeZone && !validTimeZone(req.body.timeZone)) throw new ApiError(400, "INVALID_TIME_ZONE", "Use an IANA time zone such as Europe/Berlin", "timeZone");
     const updated = await o.apps.updateSettings(pickApp(req.params.id).id, req.body);
     return view(updated as App);
   });
-  app.post("/apps/:id/track-secret", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
+  app.post("/apps/:id/track-secret", { schema: { tags: ["apps"], params: Type.Object({ id: Type.String() }), response: { 200: TrackSecret } } }, async (req) => {
     requireRole(req, "admin");
     const secret = await o.apps.rotateTrackSecret(pickApp(req.params.id).id);
+    if (secret === undefined) throw new ApiError(404, "APP_NOT_FOUND", `No app ${req.params.id}`, "id");
     return { trackSecret: secret, note: "The old secret stops working now; this one is shown once." };
   });
 
   for (const kind of ["account", "visitor"] as EntityKind[]) {
     const plural = `${kind}s`;
-    app.get(`/${plural}`, { schema: { tags: ["metadata"], querystring: Page } }, async (req) => {
+    app.get(`/${plural}`, { schema: { tags: ["metadata"], querystring: Page, response: { 200: kind === "account" ? AccountList : VisitorList } } }, async (req) => {
       const q = req.query as { app?: string; q?: string; limit?: number; offset?: number };
       const r = await o.metadata.list(pickApp(q.app).id, kind, { limit: q.limit ?? 100, offset: q.offset ?? 0, ...(q.q ? { q: q.q } : {}) });
-      return { total: r.total, [plural]: r.items };
+      return kind === "account" ? { total: r.total, accounts: r.items } : { total: r.total, visitors: r.items };
     });
-    app.get(`/${plural}/:id`, { schema: { tags: ["metadata"], params: Type.Object({ id: Type.String({ maxLength: 128 }) }), querystring: AppQuery } }, async (req) => {
+    app.get(`/${plural}/:id`, { schema: { tags: ["metadata"], params: Type.Object({ id: Type.String({ maxLength: 128 }) }), querystring: AppQuery, response: { 200: EntitySchema } } }, async (req) => {
       const { id } = req.params as { id: string };
       const e = await o.metadata.get(pickApp((req.query as { app?: string }).app).id, kind, id);
       if (!e) throw new ApiError(404, "NOT_FOUND", `No ${kind} ${id} has been seen`, "id");
@@ -95,7 +97,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
     });
     app.put(
       `/${plural}/:id/metadata/custom`,
-      { schema: { tags: ["metadata"], params: Type.Object({ id: Type.String({ maxLength: 128 }) }), querystring: AppQuery, body: CustomMetadata } },
+      { schema: { tags: ["metadata"], params: Type.Object({ id: Type.String({ maxLength: 128 }) }), querystring: AppQuery, body: CustomMetadata, response: { 200: EntitySchema } } },
       async (req) => {
         const { id } = req.params as { id: string };
         const bad = Object.keys(req.body as Metadata).find((k) => !KEY.test(k));
@@ -120,6 +122,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
         description: "The visitors seen in an account, most recently seen first, with when each was first and last seen in it.",
         params: Type.Object({ id: Type.String({ maxLength: 128 }) }),
         querystring: Type.Object({ app: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })) }),
+        response: { 200: AccountVisitors },
       },
     },
     async (req) => {
@@ -139,6 +142,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
         summary: "Load historical events (no age limit)",
         description: "Once per Idempotency-Key header (the same key with the same body on a retry) and per event messageId, within the dedupe window.",
         body: ImportRequest,
+        response: { 200: IngestAnswer },
       },
     },
     async (req) => {
@@ -162,6 +166,7 @@ export function registerAnalyticsApi(app: HttpApp, o: AnalyticsApiOptions): void
           afterId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
         }),
+        response: { 200: EventList },
       },
     },
     async (req) => {

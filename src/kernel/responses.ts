@@ -34,3 +34,6 @@ export const Ok = Type.Object({ ok: Type.Boolean() });
 
 /** A text/csv answer (a spreadsheet export). */
 export const CsvText = { description: "CSV text, one header line then one line per row", content: { "text/csv": { schema: Type.String() } } } as const;
+
+/** A redirect (302): no body, the Location header says where. */
+export const Redirect = Type.Null({ description: "A redirect: the Location header says where" });

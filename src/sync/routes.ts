@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { AnalyticsModule } from "../analytics/index.js";
-import { ApiError, requireRole, type Principal } from "../kernel/index.js";
+import { ApiError, Deleted, Redirect, requireRole, type Principal } from "../kernel/index.js";
+import { ConnectionViewSchema, Disconnected, LinkCheck, LinkSettingsSchema, ObjectFields, PullSettingsSchema, PushMappingSchema, SyncRunSchema } from "./responses.js";
 import type { HttpApp } from "../kernel/index.js";
 import type { ConnectionService } from "./connection.js";
 import { indexByLink, linkIds, orphansOf } from "./link.js";
@@ -45,21 +46,21 @@ type Deps = { store: SyncStore; connection: ConnectionService; runs: RunService;
 /** `/api/v1/sync/*`: connection, OAuth, CRM fields, link, pull, push mappings and runs. */
 export function registerSyncRoutes(app: HttpApp, d: Deps): void {
   const tags = ["sync"];
-  app.get("/sync/connection", { schema: { tags, summary: "Connection status, org, user and API usage" } }, async () => d.connection.view());
-  app.put("/sync/connection", { schema: { tags, body: ConnectionBody } }, async (req) => d.connection.configure(req.body));
-  app.delete("/sync/connection", { schema: { tags } }, async () => {
+  app.get("/sync/connection", { schema: { tags, summary: "Connection status, org, user and API usage", response: { 200: ConnectionViewSchema } } }, async () => d.connection.view());
+  app.put("/sync/connection", { schema: { tags, body: ConnectionBody, response: { 200: ConnectionViewSchema } } }, async (req) => d.connection.configure(req.body));
+  app.delete("/sync/connection", { schema: { tags, response: { 200: Disconnected } } }, async () => {
     await d.connection.disconnect();
-    return { status: "disconnected" };
+    return { status: "disconnected" as const };
   });
   // Both OAuth routes are GETs (a browser follows redirects) that change the connection, so they
   // check the admin role themselves, and the flow's state is bound to the admin's own session.
-  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE); admins only" } }, async (req, reply) =>
+  app.get("/sync/oauth/start", { schema: { tags, summary: "Redirects to the CRM's sign-in page (authorization code + PKCE); admins only", response: { 302: Redirect } } }, async (req, reply) =>
     reply.redirect(await d.connection.authorizeUrl(credentialOf(requireRole(req, "admin"))), 302),
   );
   const callbackQuery = Type.Object({ code: Type.Optional(Type.String()), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()), error_description: Type.Optional(Type.String()) });
   // Connected apps registered before the sync routes got their own name still send the admin back to the old path.
   for (const [url, hide] of [["/sync/oauth/callback", false], ["/crm/oauth/callback", true]] as const) {
-    app.get(url, { schema: { tags, hide, querystring: callbackQuery } }, async (req, reply) => {
+    app.get(url, { schema: { tags, hide, querystring: callbackQuery, response: { 200: ConnectionViewSchema, 302: Redirect } } }, async (req, reply) => {
       // A browser (the admin UI's wizard) is sent back to the wizard; API clients get JSON.
       const browser = (req.headers.accept ?? "").includes("text/html");
       try {
@@ -73,13 +74,13 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
       }
     });
   }
-  app.get("/sync/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }) } }, async (req) => {
+  app.get("/sync/fields", { schema: { tags, querystring: Type.Object({ object: Type.Optional(Type.Union([Type.Literal("Account"), Type.Literal("Contact")])) }), response: { 200: ObjectFields } } }, async (req) => {
     const client = await d.connection.sharedClient();
     return client.describe(req.query.object ?? "Account");
   });
 
-  app.get("/sync/link", { schema: { tags } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
-  app.put("/sync/link", { schema: { tags, body: LinkBody } }, async (req) => {
+  app.get("/sync/link", { schema: { tags, response: { 200: LinkSettingsSchema } } }, async () => (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK);
+  app.put("/sync/link", { schema: { tags, body: LinkBody, response: { 200: LinkSettingsSchema } } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, field] of [["Account", req.body.accountField], ["Contact", req.body.visitorField]] as const) {
       if (!field) continue;
@@ -90,7 +91,7 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     await d.store.setSetting("link", req.body);
     return req.body;
   });
-  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates, unmatched analytics ids and orphan CRM records for a link field, before saving", body: CheckBody } }, async (req) => {
+  app.post("/sync/link/check", { schema: { tags, summary: "Duplicates, unmatched analytics ids and orphan CRM records for a link field, before saving", body: CheckBody, response: { 200: LinkCheck } } }, async (req) => {
     const saved = (await d.store.getSetting<LinkSettings>("link")) ?? DEFAULT_LINK;
     const kind = req.body.kind ?? "account";
     const object = kind === "account" ? "Account" : "Contact";
@@ -119,8 +120,8 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     };
   });
 
-  app.get("/sync/pull", { schema: { tags } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
-  app.put("/sync/pull", { schema: { tags, body: PullBody } }, async (req) => {
+  app.get("/sync/pull", { schema: { tags, response: { 200: PullSettingsSchema } } }, async () => (await d.store.getSetting<PullSettings>("pull")) ?? DEFAULT_PULL);
+  app.put("/sync/pull", { schema: { tags, body: PullBody, response: { 200: PullSettingsSchema } } }, async (req) => {
     const client = await d.connection.client();
     for (const [object, list] of [["Account", req.body.accountFields], ["Contact", req.body.visitorFields ?? []]] as const) {
       if (list.length === 0) continue;
@@ -143,24 +144,24 @@ export function registerSyncRoutes(app: HttpApp, d: Deps): void {
     checkMapping(await client.describe(object), a.reportService.columnsOf(report), body.fields, conn?.fieldPrefix ?? "Pendo_");
     return d.store.saveMapping({ ...(id ? { id } : {}), reportId: report.id, object, fields: body.fields, dailySync: body.dailySync ?? false });
   };
-  app.get("/sync/push-mappings", { schema: { tags } }, async () => ({ mappings: await d.store.listMappings() }));
-  app.post("/sync/push-mappings", { schema: { tags, body: MappingBody } }, async (req, reply) => reply.status(201).send(await saveMapping(req.body)));
-  app.put("/sync/push-mappings/:id", { schema: { tags, params: IdParams, body: MappingBody } }, async (req) => {
+  app.get("/sync/push-mappings", { schema: { tags, response: { 200: Type.Object({ mappings: Type.Array(PushMappingSchema) }) } } }, async () => ({ mappings: await d.store.listMappings() }));
+  app.post("/sync/push-mappings", { schema: { tags, body: MappingBody, response: { 201: PushMappingSchema } } }, async (req, reply) => reply.status(201).send(await saveMapping(req.body)));
+  app.put("/sync/push-mappings/:id", { schema: { tags, params: IdParams, body: MappingBody, response: { 200: PushMappingSchema } } }, async (req) => {
     if (!(await d.store.getMapping(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No push mapping ${req.params.id}`, "id");
     return saveMapping(req.body, req.params.id);
   });
-  app.delete("/sync/push-mappings/:id", { schema: { tags, params: IdParams } }, async (req) => {
+  app.delete("/sync/push-mappings/:id", { schema: { tags, params: IdParams, response: { 200: Deleted } } }, async (req) => {
     if (!(await d.store.deleteMapping(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No push mapping ${req.params.id}`, "id");
     return { deleted: true };
   });
 
-  app.post("/sync/runs", { schema: { tags, body: Type.Optional(RunBody), querystring: Type.Object({ wait: Type.Optional(Type.Boolean()) }) } }, async (req, reply) => {
+  app.post("/sync/runs", { schema: { tags, body: Type.Optional(RunBody), querystring: Type.Object({ wait: Type.Optional(Type.Boolean()) }), response: { 200: SyncRunSchema, 202: SyncRunSchema } } }, async (req, reply) => {
     const run = await d.runs.start(req.body ?? {});
     if (req.query.wait) return d.runs.wait(run.id);
     return reply.status(202).send(run);
   });
-  app.get("/sync/runs", { schema: { tags, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }) } }, async (req) => ({ runs: await d.store.listRuns(req.query.limit ?? 50) }));
-  app.get("/sync/runs/:id", { schema: { tags, params: IdParams } }, async (req) => {
+  app.get("/sync/runs", { schema: { tags, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }), response: { 200: Type.Object({ runs: Type.Array(SyncRunSchema) }) } } }, async (req) => ({ runs: await d.store.listRuns(req.query.limit ?? 50) }));
+  app.get("/sync/runs/:id", { schema: { tags, params: IdParams, response: { 200: SyncRunSchema } } }, async (req) => {
     const run = await d.store.getRun(req.params.id);
     if (!run) throw new ApiError(404, "NOT_FOUND", `No sync run ${req.params.id}`, "id");
     return run.status === "running" ? { ...run, counts: { ...run.counts, written: await d.store.countWritten(run.id) } } : run;

@@ -1,9 +1,10 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../kernel/index.js";
+import { ApiError, Deleted } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { DuckDbEventStore, PathElement } from "../../store/index.js";
 import { definitionUsage, type DefinitionUsage } from "../metrics/index.js";
 import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../tagging/index.js";
+import { FeatureList, FeaturePreview, FeatureSchema, PageList, PagePreview, PageSchema, SavedFeature, SavedPage } from "../responses.js";
 import type { DefinitionStore } from "./store.js";
 
 export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string; now(): number };
@@ -51,11 +52,11 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     const usage = await definitionUsage(o.events.reader, appId, kind, o.now() - days * DAY_MS);
     return items.map((i) => ({ ...i, usage: { days, ...(usage.get(i.id) ?? { events: 0, visitors: 0, accounts: 0 }) } }));
   };
-  app.get("/pages", { schema: { tags: ["pages"], querystring: ListQuery } }, async (req) => {
+  app.get("/pages", { schema: { tags: ["pages"], querystring: ListQuery, response: { 200: PageList } } }, async (req) => {
     const appId = o.appId(req.query.app);
     return { pages: await withUsage(definitions.pages(appId), appId, "pages", req.query.usageDays) };
   });
-  app.get("/pages/:id", { schema: { tags: ["pages"], params: Id } }, async (req) => {
+  app.get("/pages/:id", { schema: { tags: ["pages"], params: Id, response: { 200: PageSchema } } }, async (req) => {
     const p = definitions.page(req.params.id);
     if (!p) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
     return p;
@@ -66,22 +67,22 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     const applied = await o.events.exclusive((conn) => applyPageRule(conn, page.id, page.rules));
     return { ...page, matchedUrls: applied.ok ? applied.value.matched : 0 };
   };
-  app.post("/pages", { schema: { tags: ["pages"], body: PageBody } }, async (req, reply) => {
+  app.post("/pages", { schema: { tags: ["pages"], body: PageBody, response: { 201: SavedPage } } }, async (req, reply) => {
     reply.status(201);
     return savePage(undefined, req.body);
   });
-  app.put("/pages/:id", { schema: { tags: ["pages"], params: Id, body: PageBody } }, async (req) => {
+  app.put("/pages/:id", { schema: { tags: ["pages"], params: Id, body: PageBody, response: { 200: SavedPage } } }, async (req) => {
     if (!definitions.page(req.params.id)) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
     return savePage(req.params.id, req.body);
   });
-  app.delete("/pages/:id", { schema: { tags: ["pages"], params: Id } }, async (req) => {
+  app.delete("/pages/:id", { schema: { tags: ["pages"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deletePage(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
     await o.events.exclusive((conn) => removePage(conn, req.params.id));
     return { deleted: true };
   });
   app.post(
     "/pages/preview",
-    { schema: { tags: ["pages"], summary: "Stored URLs a rule set would match, before saving", body: Type.Object({ rules: PageBody.properties.rules, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }) } },
+    { schema: { tags: ["pages"], summary: "Stored URLs a rule set would match, before saving", body: Type.Object({ rules: PageBody.properties.rules, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }), response: { 200: PagePreview } } },
     async (req) => {
       checkPageRules(req.body.rules);
       const compiled = req.body.rules.map((r) => parseUrlRule(r));
@@ -103,11 +104,11 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     },
   );
 
-  app.get("/features", { schema: { tags: ["features"], querystring: ListQuery } }, async (req) => {
+  app.get("/features", { schema: { tags: ["features"], querystring: ListQuery, response: { 200: FeatureList } } }, async (req) => {
     const appId = o.appId(req.query.app);
     return { features: await withUsage(definitions.features(appId), appId, "features", req.query.usageDays) };
   });
-  app.get("/features/:id", { schema: { tags: ["features"], params: Id } }, async (req) => {
+  app.get("/features/:id", { schema: { tags: ["features"], params: Id, response: { 200: FeatureSchema } } }, async (req) => {
     const f = definitions.feature(req.params.id);
     if (!f) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
     return f;
@@ -118,15 +119,15 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
     const applied = await o.events.exclusive((conn) => applyFeatureRule(conn, feature.id, feature.selector));
     return { ...feature, matchedElements: applied.ok ? applied.value.matched : 0 };
   };
-  app.post("/features", { schema: { tags: ["features"], body: FeatureBody } }, async (req, reply) => {
+  app.post("/features", { schema: { tags: ["features"], body: FeatureBody, response: { 201: SavedFeature } } }, async (req, reply) => {
     reply.status(201);
     return saveFeature(undefined, req.body);
   });
-  app.put("/features/:id", { schema: { tags: ["features"], params: Id, body: FeatureBody } }, async (req) => {
+  app.put("/features/:id", { schema: { tags: ["features"], params: Id, body: FeatureBody, response: { 200: SavedFeature } } }, async (req) => {
     if (!definitions.feature(req.params.id)) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
     return saveFeature(req.params.id, req.body);
   });
-  app.delete("/features/:id", { schema: { tags: ["features"], params: Id } }, async (req) => {
+  app.delete("/features/:id", { schema: { tags: ["features"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deleteFeature(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
     await o.events.exclusive((conn) => removeFeature(conn, req.params.id));
     return { deleted: true };
@@ -138,6 +139,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
         tags: ["features"],
         summary: "Stored click paths a selector would match, before saving",
         body: Type.Object({ selector: FeatureBody.properties.selector, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }, { additionalProperties: false }),
+        response: { 200: FeaturePreview },
       },
     },
     async (req) => {

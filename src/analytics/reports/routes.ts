@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError, neutraliseFormula } from "../../kernel/index.js";
+import { ApiError, CsvText, Deleted, neutraliseFormula } from "../../kernel/index.js";
+import { ReportColumns, ReportResults, ReportSchema } from "../responses.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { SegmentStore } from "../segments/index.js";
 import { localRange } from "../metrics/time-zone.js";
@@ -71,41 +72,41 @@ export function registerReportRoutes(app: HttpApp, o: { reports: ReportStore; se
     return report;
   };
 
-  app.get("/reports/columns", { schema: { tags: ["reports"], querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal("account"), Type.Literal("visitor")])) }) } }, async (req) => ({
+  app.get("/reports/columns", { schema: { tags: ["reports"], querystring: Type.Object({ kind: Type.Optional(Type.Union([Type.Literal("account"), Type.Literal("visitor")])) }), response: { 200: ReportColumns } } }, async (req) => ({
     // The nps.* and guides.* columns are listed only when the guides module supplies their data.
     columns: metricColumns(req.query.kind ?? "account", { guides: o.service.hasGuideData() }),
     patterns: ["pageViews.<pageId>", "featureClicks.<featureId>", "trackEvents.<eventName>", "agent.<key>", "custom.<key>", "crm.<key>"],
   }));
-  app.get("/reports", { schema: { tags: ["reports"], querystring: Type.Object({ app: Type.Optional(Type.String()) }) } }, async (req) => ({ reports: await o.reports.list(o.appId(req.query.app)) }));
-  app.get("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }) } }, async (req) => load(req.params.id));
-  app.post("/reports", { schema: { tags: ["reports"], body: Body } }, async (req, reply) => {
+  app.get("/reports", { schema: { tags: ["reports"], querystring: Type.Object({ app: Type.Optional(Type.String()) }), response: { 200: Type.Object({ reports: Type.Array(ReportSchema) }) } } }, async (req) => ({ reports: await o.reports.list(o.appId(req.query.app)) }));
+  app.get("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), response: { 200: ReportSchema } } }, async (req) => load(req.params.id));
+  app.post("/reports", { schema: { tags: ["reports"], body: Body, response: { 201: ReportSchema } } }, async (req, reply) => {
     const created = await o.reports.create(await input(req.body));
     reply.status(201);
     return created;
   });
-  app.put("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), body: Body } }, async (req) => {
+  app.put("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), body: Body, response: { 200: ReportSchema } } }, async (req) => {
     await load(req.params.id);
     return o.reports.update(req.params.id, await input(req.body));
   });
   app.put(
     "/reports/:id/pin",
-    { schema: { tags: ["reports"], description: "Pins the report to the admin UI's overview (or takes it off).", params: Type.Object({ id: Type.String() }), body: Type.Object({ pinned: Type.Boolean() }, { additionalProperties: false }) } },
+    { schema: { tags: ["reports"], description: "Pins the report to the admin UI's overview (or takes it off).", params: Type.Object({ id: Type.String() }), body: Type.Object({ pinned: Type.Boolean() }, { additionalProperties: false }), response: { 200: ReportSchema } } },
     async (req) => {
       if (!(await o.reports.pin(req.params.id, req.body.pinned))) throw new ApiError(404, "NOT_FOUND", `No report ${req.params.id}`, "id");
       return load(req.params.id);
     },
   );
-  app.delete("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
+  app.delete("/reports/:id", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), response: { 200: Deleted } } }, async (req) => {
     if (!(await o.reports.delete(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No report ${req.params.id}`, "id");
     return { deleted: true };
   });
-  app.get("/reports/:id/results", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), querystring: Results } }, async (req) => {
+  app.get("/reports/:id/results", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), querystring: Results, response: { 200: ReportResults } } }, async (req) => {
     const report = await load(req.params.id);
     if (req.query.sort && req.query.sort !== "id" && !report.columns.includes(req.query.sort)) throw new ApiError(400, "INVALID_SORT", `Sort by one of the report's columns: ${report.columns.join(", ")}`, "sort");
     const r = await o.service.run(report, { limit: req.query.limit ?? 100, offset: req.query.offset ?? 0, ...(req.query.sort ? { sort: req.query.sort } : {}), ...(req.query.order ? { order: req.query.order } : {}) });
     return { report: { id: report.id, name: report.name, kind: report.kind }, ...r, limit: req.query.limit ?? 100, offset: req.query.offset ?? 0 };
   });
-  app.get("/reports/:id/results.csv", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), querystring: Type.Pick(Results, ["sort", "order"]) } }, async (req, reply) => {
+  app.get("/reports/:id/results.csv", { schema: { tags: ["reports"], params: Type.Object({ id: Type.String() }), querystring: Type.Pick(Results, ["sort", "order"]), response: { 200: CsvText } } }, async (req, reply) => {
     const report = await load(req.params.id);
     const r = await o.service.run(report, { ...(req.query.sort ? { sort: req.query.sort } : {}), ...(req.query.order ? { order: req.query.order } : {}) });
     reply.header("content-type", "text/csv; charset=utf-8");

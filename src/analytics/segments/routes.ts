@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../../kernel/index.js";
+import { ApiError, Deleted } from "../../kernel/index.js";
+import { SegmentList, SegmentMembers, SegmentPreview, SegmentSchema } from "../responses.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { EntityKind } from "../metadata.js";
 import { EVERYONE, SegmentGroup } from "./definition.js";
@@ -21,6 +22,7 @@ export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore;
           app: Type.Optional(Type.String()),
           counts: Type.Optional(Type.Boolean({ description: "Add each segment's member counts (accounts and visitors), evaluated now" })),
         }),
+        response: { 200: SegmentList },
       },
     },
     async (req) => {
@@ -33,30 +35,30 @@ export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore;
       return { segments: segments.map((s) => ({ ...s, counts: { accounts: accounts.get(s.id)?.size ?? 0, visitors: visitors.get(s.id)?.size ?? 0 } })) };
     },
   );
-  app.get("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
+  app.get("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), response: { 200: SegmentSchema } } }, async (req) => {
     const s = await o.segments.get(req.params.id);
     if (!s) throw new ApiError(404, "NOT_FOUND", `No segment ${req.params.id}`, "id");
     return s;
   });
-  app.post("/segments", { schema: { tags: ["segments"], body: Body } }, async (req, reply) => {
+  app.post("/segments", { schema: { tags: ["segments"], body: Body, response: { 201: SegmentSchema } } }, async (req, reply) => {
     checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
     reply.status(201);
     return o.segments.save({ appId: o.appId(req.body.app), name: req.body.name, definition: req.body.definition as SegmentGroup });
   });
-  app.put("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), body: Body } }, async (req) => {
+  app.put("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), body: Body, response: { 200: SegmentSchema } } }, async (req) => {
     if (req.params.id === EVERYONE) throw new ApiError(400, "BUILT_IN_SEGMENT", "Everyone is built in and cannot be changed", "id");
     if (!(await o.segments.get(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No segment ${req.params.id}`, "id");
     checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
     return o.segments.save({ id: req.params.id, appId: o.appId(req.body.app), name: req.body.name, definition: req.body.definition as SegmentGroup });
   });
-  app.delete("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }) } }, async (req) => {
+  app.delete("/segments/:id", { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), response: { 200: Deleted } } }, async (req) => {
     if (req.params.id === EVERYONE) throw new ApiError(400, "BUILT_IN_SEGMENT", "Everyone is built in and cannot be deleted", "id");
     if (!(await o.segments.delete(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No segment ${req.params.id}`, "id");
     return { deleted: true };
   });
   app.get(
     "/segments/:id/members",
-    { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), querystring: Type.Object({ kind: Type.Optional(Kind), app: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }) } },
+    { schema: { tags: ["segments"], params: Type.Object({ id: Type.String() }), querystring: Type.Object({ kind: Type.Optional(Kind), app: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })) }), response: { 200: SegmentMembers } } },
     async (req) => {
       const kind: EntityKind = req.query.kind ?? "account";
       const m = await o.service.membersOf(o.appId(req.query.app), req.params.id, kind);
@@ -67,7 +69,7 @@ export function registerSegmentRoutes(app: HttpApp, o: { segments: SegmentStore;
   );
   app.post(
     "/segments/preview",
-    { schema: { tags: ["segments"], summary: "Member count of a definition before saving", body: Type.Object({ definition: SegmentGroup, kind: Type.Optional(Kind), app: Type.Optional(Type.String()) }) } },
+    { schema: { tags: ["segments"], summary: "Member count of a definition before saving", body: Type.Object({ definition: SegmentGroup, kind: Type.Optional(Kind), app: Type.Optional(Type.String()) }), response: { 200: SegmentPreview } } },
     async (req) => {
       checkSegment(req.body.definition as SegmentGroup, "definition", { nps: o.service.hasGuideData() });
       const m = await o.service.members(o.appId(req.body.app), req.body.definition as SegmentGroup, req.body.kind ?? "account");
