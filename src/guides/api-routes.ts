@@ -1,8 +1,9 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, Deleted } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import { GuideInput, Status, ThrottleSettings, type Guide, type GuideInput as GuideInputT } from "./model.js";
 import type { GuidesService } from "./service.js";
+import { GuideMetricsSchema, GuideSchema, GuideSettings, NpsReport } from "./responses.js";
 
 const Id = Type.Object({ id: Type.String() });
 const AppQuery = Type.Object({ app: Type.Optional(Type.String()) });
@@ -17,39 +18,39 @@ export function registerGuideApiRoutes(app: HttpApp, s: GuidesService): void {
     return g;
   };
 
-  app.get("/guides", { schema: { tags: ["guides"], querystring: AppQuery } }, async (req) => ({ guides: s.store.list(s.appId(req.query.app)) }));
-  app.get("/guides/:id", { schema: { tags: ["guides"], params: Id } }, async (req) => found(req.params.id));
-  app.post("/guides", { schema: { tags: ["guides"], body: GuideInput } }, async (req, reply) => {
+  app.get("/guides", { schema: { tags: ["guides"], querystring: AppQuery, response: { 200: Type.Object({ guides: Type.Array(GuideSchema) }) } } }, async (req) => ({ guides: s.store.list(s.appId(req.query.app)) }));
+  app.get("/guides/:id", { schema: { tags: ["guides"], params: Id, response: { 200: GuideSchema } } }, async (req) => found(req.params.id));
+  app.post("/guides", { schema: { tags: ["guides"], body: GuideInput, response: { 201: GuideSchema } } }, async (req, reply) => {
     const g = await s.save(req.body as GuideInputT);
     reply.status(201);
     return g;
   });
-  app.put("/guides/:id", { schema: { tags: ["guides"], params: Id, body: GuideInput } }, async (req) => {
+  app.put("/guides/:id", { schema: { tags: ["guides"], params: Id, body: GuideInput, response: { 200: GuideSchema } } }, async (req) => {
     const g = found(req.params.id);
     return s.save(req.body as GuideInputT, g);
   });
   app.patch(
     "/guides/:id/status",
-    { schema: { tags: ["guides"], summary: "Publish, disable or return a guide to draft", params: Id, body: Type.Object({ status: Status }, { additionalProperties: false }) } },
+    { schema: { tags: ["guides"], summary: "Publish, disable or return a guide to draft", params: Id, body: Type.Object({ status: Status }, { additionalProperties: false }), response: { 200: GuideSchema } } },
     async (req) => {
       const g = found(req.params.id);
       if (req.body.status === "scheduled" && !g.schedule) throw new ApiError(400, "SCHEDULE_REQUIRED", "Give the guide a schedule (PUT) before scheduling it", "status");
       return s.store.setStatus(g.id, req.body.status as Guide["status"]);
     },
   );
-  app.delete("/guides/:id", { schema: { tags: ["guides"], params: Id } }, async (req) => {
+  app.delete("/guides/:id", { schema: { tags: ["guides"], params: Id, response: { 200: Deleted } } }, async (req) => {
     found(req.params.id);
     await s.store.delete(req.params.id);
     return { deleted: true };
   });
-  app.get("/guides/:id/metrics", { schema: { tags: ["guides"], summary: "Views, visitors, completion, dismissal, step funnel, time on guide", params: Id, querystring: Range } }, async (req) => {
+  app.get("/guides/:id/metrics", { schema: { tags: ["guides"], summary: "Views, visitors, completion, dismissal, step funnel, time on guide", params: Id, querystring: Range, response: { 200: GuideMetricsSchema } } }, async (req) => {
     const g = found(req.params.id);
     const range = s.range(g.appId, req.query);
     return { guide: g.id, ...range.echo, ...(await s.metrics(g, range.from, range.to)) };
   });
   app.get(
     "/nps",
-    { schema: { tags: ["guides"], summary: "NPS per account, per visitor or for the app", querystring: Type.Composite([Range, Type.Object({ kind: Type.Optional(Type.Union([Type.Literal("account"), Type.Literal("visitor"), Type.Literal("app")])) })]) } },
+    { schema: { tags: ["guides"], summary: "NPS per account, per visitor or for the app", querystring: Type.Composite([Range, Type.Object({ kind: Type.Optional(Type.Union([Type.Literal("account"), Type.Literal("visitor"), Type.Literal("app")])) })]), response: { 200: NpsReport } } },
     async (req) => {
       const appId = s.appId(req.query.app);
       const range = s.range(appId, req.query);
@@ -58,13 +59,13 @@ export function registerGuideApiRoutes(app: HttpApp, s: GuidesService): void {
       return { kind, ...range.echo, rows };
     },
   );
-  app.get("/guide-settings", { schema: { tags: ["guides"], querystring: AppQuery } }, async (req) => ({ throttle: s.store.throttle(s.appId(req.query.app)) }));
+  app.get("/guide-settings", { schema: { tags: ["guides"], querystring: AppQuery, response: { 200: GuideSettings } } }, async (req) => ({ throttle: s.store.throttle(s.appId(req.query.app)) }));
   app.put(
     "/guide-settings",
-    { schema: { tags: ["guides"], summary: "Throttling of automatic guides", body: Type.Object({ app: Type.Optional(Type.String()), throttle: ThrottleSettings }, { additionalProperties: false }) } },
+    { schema: { tags: ["guides"], summary: "Throttling of automatic guides", body: Type.Object({ app: Type.Optional(Type.String()), throttle: ThrottleSettings }, { additionalProperties: false }), response: { 200: GuideSettings } } },
     async (req) => ({ throttle: await s.store.setThrottle(s.appId(req.body.app), req.body.throttle) }),
   );
-  app.post("/guides/refresh-segments", { schema: { tags: ["guides"], summary: "Recompute the segment membership guides target (after a sync or rule run)" } }, async () => {
+  app.post("/guides/refresh-segments", { schema: { tags: ["guides"], summary: "Recompute the segment membership guides target (after a sync or rule run)", response: { 200: Type.Object({ refreshed: Type.Boolean() }) } } }, async () => {
     await s.refreshSegments();
     return { refreshed: true };
   });
