@@ -38,6 +38,28 @@ const AppBody = Type.Object(
   { additionalProperties: false },
 );
 
+const FaultKind = Type.Union(FAULT_KINDS.map((k) => Type.Literal(k)));
+const FaultSettings = Type.Object({ share: Type.Number(), kinds: Type.Array(FaultKind), stallMs: Type.Number(), seed: Type.Number() });
+const FaultStatus = Type.Composite([FaultSettings, Type.Object({ injected: Type.Number({ description: "Faults injected since the last change" }) })]);
+const Usage = Type.Object({ used: Type.Number({ description: "API requests counted today" }), max: Type.Number({ description: "The daily allocation" }) });
+const CreatedField = Type.Object({
+  id: Type.String(),
+  object: Type.String(),
+  field: Type.Optional(
+    Type.Object({
+      name: Type.String(),
+      label: Type.String(),
+      type: Type.String(),
+      length: Type.Number(),
+      precision: Type.Number(),
+      scale: Type.Number(),
+      externalId: Type.Boolean(),
+      unique: Type.Boolean(),
+      picklistValues: Type.Array(Type.String()),
+    }),
+  ),
+});
+
 const CallbackBody = Type.Object({ url: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
 
 function checkCallbackUrl(url: string, field: string): void {
@@ -66,27 +88,27 @@ const FIELD_OF: Record<string, string> = { FullName: "name", "Metadata.type": "t
 
 /** Admin API under /api/v1/crm: fault injection, API budget, users and connected apps. */
 export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
-  app.post("/crm/faults", { schema: { body: FaultBody } }, async (request) => svc.faults.configure(request.body));
-  app.delete("/crm/faults", async () => svc.faults.configure({ share: 0 }));
-  app.get("/crm/faults", async () => svc.faults.settings());
-  app.get("/crm/limits", async () => svc.limits.usage());
-  app.post("/crm/limits", { schema: { body: LimitsBody } }, async (request) => {
+  app.post("/crm/faults", { schema: { body: FaultBody, response: { 200: FaultSettings } } }, async (request) => svc.faults.configure(request.body));
+  app.delete("/crm/faults", { schema: { response: { 200: FaultSettings } } }, async () => svc.faults.configure({ share: 0 }));
+  app.get("/crm/faults", { schema: { response: { 200: FaultStatus } } }, async () => svc.faults.settings());
+  app.get("/crm/limits", { schema: { response: { 200: Usage } } }, async () => svc.limits.usage());
+  app.post("/crm/limits", { schema: { body: LimitsBody, response: { 200: Usage } } }, async (request) => {
     if (request.body.dailyApiRequests !== undefined) svc.limits.setAllocation(request.body.dailyApiRequests);
     if (request.body.resetUsage) svc.limits.reset();
     return svc.limits.usage();
   });
-  app.post("/crm/users", { schema: { body: UserBody } }, async (request, reply) => {
+  app.post("/crm/users", { schema: { body: UserBody, response: { 201: Type.Object({ id: Type.String() }) } } }, async (request, reply) => {
     const id = await svc.oauth.createUser(request.body).catch((e: unknown) => {
       throw new ApiError(409, "USERNAME_TAKEN", `Could not create the user: ${e instanceof Error ? e.message : String(e)}`, "username");
     });
     return reply.status(201).send({ id });
   });
-  app.patch("/crm/users/:id", { schema: { body: UserPatch, params: Type.Object({ id: Type.String() }) } }, async (request) => {
+  app.patch("/crm/users/:id", { schema: { body: UserPatch, params: Type.Object({ id: Type.String() }), response: { 200: Type.Object({ id: Type.String(), isActive: Type.Boolean() }) } } }, async (request) => {
     if (!(await svc.oauth.setUserActive(request.params.id, request.body.isActive))) throw new ApiError(404, "NOT_FOUND", `No CRM user ${request.params.id}`, "id");
     return { id: request.params.id, isActive: request.body.isActive };
   });
   // The built-in CRM's own custom fields (what `pendulum crm field add` does), for the admin UI.
-  app.post("/crm/fields", { schema: { summary: "Adds a custom field to the built-in CRM", body: FieldBody } }, async (request, reply) => {
+  app.post("/crm/fields", { schema: { summary: "Adds a custom field to the built-in CRM", body: FieldBody, response: { 201: CreatedField } } }, async (request, reply) => {
     const b = request.body;
     if (b.type === "Picklist" && !b.picklist) throw new ApiError(400, "INVALID_INPUT", "A picklist field needs its values", "picklist");
     if (b.scale !== undefined && b.precision !== undefined && b.scale > b.precision) throw new ApiError(400, "INVALID_INPUT", "Decimal places cannot exceed the total digits", "scale");
@@ -100,13 +122,13 @@ export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
       throw new ApiError(e.errorCode === "DUPLICATE_DEVELOPER_NAME" ? 409 : 400, e.errorCode, e.message, FIELD_OF[e.fields[0] ?? ""] ?? "name");
     }
   });
-  app.post("/crm/connected-apps", { schema: { body: AppBody } }, async (request, reply) => {
+  app.post("/crm/connected-apps", { schema: { body: AppBody, response: { 201: Type.Object({ clientId: Type.String(), clientSecret: Type.String({ description: "Shown once" }) }) } } }, async (request, reply) => {
     (request.body.callbackUrls ?? []).forEach((url, i) => checkCallbackUrl(url, `callbackUrls[${i}]`));
     return reply.status(201).send(await svc.oauth.createConnectedApp(request.body));
   });
   app.post(
     "/crm/connected-apps/:clientId/callback-urls",
-    { schema: { summary: "Registers a callback URL on a connected app of the built-in CRM", params: Type.Object({ clientId: Type.String({ maxLength: 255 }) }), body: CallbackBody } },
+    { schema: { summary: "Registers a callback URL on a connected app of the built-in CRM", params: Type.Object({ clientId: Type.String({ maxLength: 255 }) }), body: CallbackBody, response: { 200: Type.Object({ clientId: Type.String(), callbackUrls: Type.Array(Type.String()) }) } } },
     async (request) => {
       checkCallbackUrl(request.body.url, "url");
       const callbackUrls = await svc.oauth.addCallbackUrl(request.params.clientId, request.body.url);

@@ -1,9 +1,10 @@
 import { Type } from "@sinclair/typebox";
-import { ApiError } from "../kernel/index.js";
+import { ApiError, Deleted } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
 import { JobBusyError, type JobHandler, type JobRunner } from "./runner.js";
 import { nextRun, parseSchedule } from "./schedule.js";
 import type { Job, JobStore } from "./store.js";
+import { JobList, JobRunList, JobSchema, JobView, RunNow } from "./responses.js";
 
 const Body = Type.Object(
   {
@@ -52,23 +53,23 @@ export function registerJobRoutes(app: HttpApp, o: { store: JobStore; runner: Jo
     return { name: body.name, kind: body.kind, params, schedule: scheduleText, timeZone, enabled, nextRunAt: enabled ? nextRunAt : null };
   };
 
-  app.get("/jobs", { schema: { tags: ["jobs"] } }, async () => ({ jobs: await Promise.all((await o.store.list()).map(view)), kinds: ["chain", ...Object.keys(o.handlers())] }));
-  app.get("/jobs/:id", { schema: { tags: ["jobs"], params: Id } }, async (req) => view(await load(req.params.id)));
-  app.post("/jobs", { schema: { tags: ["jobs"], body: Body } }, async (req, reply) => {
+  app.get("/jobs", { schema: { tags: ["jobs"], response: { 200: JobList } } }, async () => ({ jobs: await Promise.all((await o.store.list()).map(view)), kinds: ["chain", ...Object.keys(o.handlers())] }));
+  app.get("/jobs/:id", { schema: { tags: ["jobs"], params: Id, response: { 200: JobView } } }, async (req) => view(await load(req.params.id)));
+  app.post("/jobs", { schema: { tags: ["jobs"], body: Body, response: { 201: JobSchema } } }, async (req, reply) => {
     if (await o.store.get(req.body.name)) throw new ApiError(409, "NAME_TAKEN", `A job is already named ${req.body.name}`, "name");
     reply.status(201);
     return o.store.save(await input(req.body), undefined, o.clock());
   });
-  app.put("/jobs/:id", { schema: { tags: ["jobs"], params: Id, body: Body } }, async (req) => {
+  app.put("/jobs/:id", { schema: { tags: ["jobs"], params: Id, body: Body, response: { 200: JobSchema } } }, async (req) => {
     const job = await load(req.params.id);
     return o.store.save(await input(req.body, job), job.id, o.clock());
   });
-  app.delete("/jobs/:id", { schema: { tags: ["jobs"], params: Id } }, async (req) => {
+  app.delete("/jobs/:id", { schema: { tags: ["jobs"], params: Id, response: { 200: Deleted } } }, async (req) => {
     const job = await load(req.params.id);
     await o.store.delete(job.id);
     return { deleted: true };
   });
-  app.post("/jobs/:id/run", { schema: { tags: ["jobs"], summary: "Run a job now and wait for it", params: Id } }, async (req) => {
+  app.post("/jobs/:id/run", { schema: { tags: ["jobs"], summary: "Run a job now and wait for it", params: Id, response: { 200: RunNow } } }, async (req) => {
     const job = await load(req.params.id);
     try {
       const run = await o.runner.runJob(job, "manual");
@@ -78,7 +79,7 @@ export function registerJobRoutes(app: HttpApp, o: { store: JobStore; runner: Jo
       throw e;
     }
   });
-  app.get("/jobs/:id/runs", { schema: { tags: ["jobs"], params: Id, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }) } }, async (req) => {
+  app.get("/jobs/:id/runs", { schema: { tags: ["jobs"], params: Id, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: JobRunList } } }, async (req) => {
     const job = await load(req.params.id);
     return { runs: await o.store.runs(job.id, req.query.limit ?? 50) };
   });
