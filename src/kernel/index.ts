@@ -11,4 +11,4 @@ export { DEFAULT_MAX_REFUSED_PERCENT, outcomeOf } from "./outcome.js";
 export { MAX_JSON_DEPTH, refuseDeepBody, tooDeep } from "./json-depth.js";
 export { createLoginThrottle, DEFAULT_LOGIN_LIMITS, type Kdf, type LoginThrottle, type LoginThrottleLimits } from "./login-throttle.js";
 export { neutraliseFormula, restoreFormulaText } from "./spreadsheet.js";
-export { CsvText, Deleted, ErrorBody, Nullable, Ok, OpenObject, Redirect, Scalar } from "./responses.js";
+export { CsvText, Deleted, ErrorBody, NoContent, Nullable, Ok, OpenObject, Redirect, Scalar } from "./responses.js";

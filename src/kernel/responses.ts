@@ -37,3 +37,6 @@ export const CsvText = { description: "CSV text, one header line then one line p
 
 /** A redirect (302): no body, the Location header says where. */
 export const Redirect = Type.Null({ description: "A redirect: the Location header says where" });
+
+/** 204: done, nothing to say. */
+export const NoContent = Type.Null({ description: "Done; no body" });

@@ -5,6 +5,7 @@ import type { Scorecards } from "../scorecards/scorecards.js";
 import type { Usage } from "../usage/usage.js";
 import { ACCOUNT_ID_PATTERN } from "./customer.js";
 import type { Customers } from "./customers.js";
+import { CustomerPageSchema } from "../responses.js";
 
 /** The answer of GET /success/customers/:accountId/page. */
 export type CustomerPage = {
@@ -30,6 +31,7 @@ export function customerPageRoute(app: HttpApp, deps: { customers: Customers; us
         description: "One customer's page in one call: Customer Info, score history (newest first, up to historyLimit), the scorecard now with the scheme and measures, usage by period with the measures, and CTAs (newest first, up to 50).",
         params: Type.Object({ accountId: Type.String({ pattern: ACCOUNT_ID_PATTERN }) }),
         querystring: Type.Object({ historyLimit: Type.Optional(Type.String({ pattern: "^[0-9]{1,4}$" })) }),
+        response: { 200: CustomerPageSchema },
       },
     },
     async (request): Promise<CustomerPage> => {

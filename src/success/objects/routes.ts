@@ -7,6 +7,8 @@ import { DATE_PATTERN, dayOf } from "../dates.js";
 import { FilterSchema, filterProblem } from "../rules/filter.js";
 import { CustomObjectSchema, ObjectFieldSchema } from "./object-definition.js";
 import type { Objects } from "./objects.js";
+import { ObjectRecordSchema, RecordWriteResult } from "../responses.js";
+import { NoContent } from "../../kernel/index.js";
 
 const NameParams = Type.Object({ name: Type.String({ pattern: FIELD_KEY_PATTERN }) });
 const Value = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.Boolean(), Type.Null()]);
@@ -14,19 +16,19 @@ const Value = Type.Union([Type.String({ maxLength: 4096 }), Type.Number(), Type.
 /** `/success/objects`: custom objects (MDA), their records and queries. */
 export function objectRoutes(app: HttpApp, objects: Objects, clock: () => number): void {
   const tags = ["success: custom objects"];
-  app.get("/objects", { schema: { tags } }, async () => ({ objects: await objects.list() }));
-  app.post("/objects", { schema: { tags, body: CustomObjectSchema } }, async (request, reply) => reply.status(201).send(await objects.define(request.body)));
-  app.get("/objects/:name", { schema: { tags, params: NameParams } }, async (request) => objects.require(request.params.name));
-  app.delete("/objects/:name", { schema: { tags, params: NameParams } }, async (request, reply) => {
+  app.get("/objects", { schema: { tags, response: { 200: Type.Object({ objects: Type.Array(CustomObjectSchema) }) } } }, async () => ({ objects: await objects.list() }));
+  app.post("/objects", { schema: { tags, body: CustomObjectSchema, response: { 201: CustomObjectSchema } } }, async (request, reply) => reply.status(201).send(await objects.define(request.body)));
+  app.get("/objects/:name", { schema: { tags, params: NameParams, response: { 200: CustomObjectSchema } } }, async (request) => objects.require(request.params.name));
+  app.delete("/objects/:name", { schema: { tags, params: NameParams, response: { 204: NoContent } } }, async (request, reply) => {
     if (!(await objects.remove(request.params.name))) throw new ApiError(404, "OBJECT_NOT_FOUND", `No custom object is named ${request.params.name}.`, "name");
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
-  app.post("/objects/:name/fields", { schema: { tags, params: NameParams, body: Type.Object({ fields: Type.Array(ObjectFieldSchema, { minItems: 1, maxItems: 200 }) }, { additionalProperties: false }) } }, async (request) =>
+  app.post("/objects/:name/fields", { schema: { tags, params: NameParams, body: Type.Object({ fields: Type.Array(ObjectFieldSchema, { minItems: 1, maxItems: 200 }) }, { additionalProperties: false }), response: { 200: CustomObjectSchema } } }, async (request) =>
     objects.addFields(request.params.name, request.body.fields),
   );
   app.get(
     "/objects/:name/records",
-    { schema: { tags, params: NameParams, querystring: Type.Object({ limit: QueryInt, offset: QueryInt }) } },
+    { schema: { tags, params: NameParams, querystring: Type.Object({ limit: QueryInt, offset: QueryInt }), response: { 200: Type.Object({ total: Type.Number(), records: Type.Array(ObjectRecordSchema) }) } } },
     async (request) => {
       await objects.require(request.params.name);
       const all = await objects.records(request.params.name);
@@ -48,6 +50,7 @@ export function objectRoutes(app: HttpApp, objects: Objects, clock: () => number
           },
           { additionalProperties: false },
         ),
+        response: { 200: RecordWriteResult },
       },
     },
     async (request) => objects.writeMany(request.params.name, request.body.records, { operation: request.body.operation, identifiers: request.body.identifiers }),
@@ -66,6 +69,7 @@ export function objectRoutes(app: HttpApp, objects: Objects, clock: () => number
           },
           { additionalProperties: false },
         ),
+        response: { 200: Type.Object({ records: Type.Array(ObjectRecordSchema) }) },
       },
     },
     async (request) => {

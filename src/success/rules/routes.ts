@@ -9,27 +9,29 @@ import type { RuleStore } from "./rules.js";
 import type { RunStore } from "./runs.js";
 import type { RuleStores } from "./run-types.js";
 import { validateRule } from "./validate.js";
+import { RulePreviewSchema, RuleRunSchema, RuleSchema, RunRows } from "../responses.js";
+import { NoContent } from "../../kernel/index.js";
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255, description: "The rule's id or name." }) });
 
 /** `/success/rules`: rules, runs and previews. */
 export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStore; runner: RuleRunner; deps: RuleStores }): void {
   const tags = ["success: rules"];
-  app.get("/rules", { schema: { tags } }, async () => ({ rules: await opts.rules.list() }));
-  app.post("/rules", { schema: { tags, body: RuleInputSchema } }, async (request, reply) => {
+  app.get("/rules", { schema: { tags, response: { 200: Type.Object({ rules: Type.Array(RuleSchema) }) } } }, async () => ({ rules: await opts.rules.list() }));
+  app.post("/rules", { schema: { tags, body: RuleInputSchema, response: { 201: RuleSchema } } }, async (request, reply) => {
     await validateRule(request.body, opts.deps);
     return reply.status(201).send(await opts.rules.create(request.body));
   });
-  app.get("/rules/:id", { schema: { tags, params: IdParams } }, async (request) => opts.rules.require(request.params.id));
-  app.put("/rules/:id", { schema: { tags, params: IdParams, body: RuleInputSchema } }, async (request) => {
+  app.get("/rules/:id", { schema: { tags, params: IdParams, response: { 200: RuleSchema } } }, async (request) => opts.rules.require(request.params.id));
+  app.put("/rules/:id", { schema: { tags, params: IdParams, body: RuleInputSchema, response: { 200: RuleSchema } } }, async (request) => {
     const rule = await opts.rules.require(request.params.id);
     await validateRule(request.body, opts.deps);
     return opts.rules.replace(rule.id, request.body);
   });
-  app.delete("/rules/:id", { schema: { tags, params: IdParams } }, async (request, reply) => {
+  app.delete("/rules/:id", { schema: { tags, params: IdParams, response: { 204: NoContent } } }, async (request, reply) => {
     const rule = await opts.rules.require(request.params.id);
     await opts.rules.remove(rule.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
   app.post(
     "/rules/:id/run",
@@ -44,6 +46,7 @@ export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStor
             { additionalProperties: false },
           ),
         ),
+        response: { 200: Type.Union([RuleRunSchema, RulePreviewSchema], { description: "The run, or with preview the preview" }) },
       },
     },
     async (request) => opts.runner.run(request.params.id, request.body ?? {}),
@@ -58,6 +61,7 @@ export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStor
         // The body is the rule itself, so a refused field has the same name as when the rule is saved.
         body: RuleInputSchema,
         querystring: Type.Object({ date: Type.Optional(Type.String({ pattern: DATE_PATTERN })), previewRows: QueryInt, ruleId: Type.Optional(Type.String({ maxLength: 255 })) }),
+        response: { 200: RulePreviewSchema },
       },
     },
     async (request) => {
@@ -68,7 +72,7 @@ export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStor
   );
   app.get(
     "/rules/:id/runs",
-    { schema: { tags, params: IdParams, querystring: Type.Object({ limit: QueryInt }) } },
+    { schema: { tags, params: IdParams, querystring: Type.Object({ limit: QueryInt }), response: { 200: Type.Object({ runs: Type.Array(RuleRunSchema) }) } } },
     async (request) => {
       const rule = await opts.rules.require(request.params.id);
       return { runs: await opts.runs.list(rule.id, queryInt(request.query.limit, "limit", 50, 1, 500)) };
@@ -83,6 +87,7 @@ export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStor
           "What a run wrote that Pendulum keeps: usage rows and custom-object records it wrote last (a later run of the same period or record takes them over), the score changes it made and the CTAs it opened. CRM and Customer Info writes are counted on the run itself.",
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }), runId: Type.String({ minLength: 1, maxLength: 64 }) }),
         querystring: Type.Object({ limit: QueryInt }),
+        response: { 200: RunRows },
       },
     },
     async (request) => {
@@ -99,7 +104,7 @@ export function ruleRoutes(app: HttpApp, opts: { rules: RuleStore; runs: RunStor
       return { runId: run.id, usage, scores, ctas: { total: ctas.total, rows: ctas.ctas }, records };
     },
   );
-  app.get("/rules/:id/runs/:runId", { schema: { tags, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }), runId: Type.String({ minLength: 1, maxLength: 64 }) }) } }, async (request) => {
+  app.get("/rules/:id/runs/:runId", { schema: { tags, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }), runId: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: RuleRunSchema } } }, async (request) => {
     const rule = await opts.rules.require(request.params.id);
     const run = await opts.runs.get(request.params.runId);
     if (run.ruleId !== rule.id) throw new ApiError(404, "RUN_NOT_FOUND", `Run ${request.params.runId} is not a run of "${rule.name}".`, "runId");

@@ -7,6 +7,8 @@ import type { Customers } from "../customers/customers.js";
 import { HealthSummarySchema } from "./health.js";
 import { ScoringSchemeSchema } from "./scheme.js";
 import type { Scorecards } from "./scorecards.js";
+import { AccountScorecard, CreatedId, ScoreChangeSchema, ScoreHistoryRow, ScorecardSchema } from "../responses.js";
+import { NoContent } from "../../kernel/index.js";
 
 const Weight = Type.Integer({ minimum: 0, maximum: 999_999 });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -15,7 +17,7 @@ const AccountParams = Type.Object({ accountId: Type.String({ pattern: ACCOUNT_ID
 /** `/success/scorecard`: scheme, groups, measures; per-account scores and history. */
 export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers: Customers): void {
   const tags = ["success: scorecards"];
-  app.get("/scorecard", { schema: { tags } }, async () => scorecards.card());
+  app.get("/scorecard", { schema: { tags, response: { 200: ScorecardSchema } } }, async () => scorecards.card());
   app.get(
     "/health",
     {
@@ -29,21 +31,21 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
     async (request) =>
       scorecards.health({ days: queryInt(request.query.days, "days", 90, 1, 366), movedDays: queryInt(request.query.movedDays, "movedDays", 7, 1, 90), movedLimit: queryInt(request.query.limit, "limit", 20, 1, 200) }),
   );
-  app.put("/scorecard/scheme", { schema: { tags, body: ScoringSchemeSchema } }, async (request) => scorecards.setScheme(request.body));
-  app.post("/scorecard/groups", { schema: { tags, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), weight: Weight }, { additionalProperties: false }) } }, async (request, reply) =>
+  app.put("/scorecard/scheme", { schema: { tags, body: ScoringSchemeSchema, response: { 200: ScoringSchemeSchema } } }, async (request) => scorecards.setScheme(request.body));
+  app.post("/scorecard/groups", { schema: { tags, body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 128 }), weight: Weight }, { additionalProperties: false }), response: { 201: CreatedId } } }, async (request, reply) =>
     reply.status(201).send(await scorecards.createGroup(request.body)),
   );
   app.patch(
     "/scorecard/groups/:id",
-    { schema: { tags, params: IdParams, body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), weight: Type.Optional(Weight) }, { additionalProperties: false }) } },
+    { schema: { tags, params: IdParams, body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })), weight: Type.Optional(Weight) }, { additionalProperties: false }), response: { 200: ScorecardSchema } } },
     async (request) => {
       await scorecards.updateGroup(request.params.id, request.body);
       return scorecards.card();
     },
   );
-  app.delete("/scorecard/groups/:id", { schema: { tags, params: IdParams } }, async (request, reply) => {
+  app.delete("/scorecard/groups/:id", { schema: { tags, params: IdParams, response: { 204: NoContent } } }, async (request, reply) => {
     if (!(await scorecards.removeGroup(request.params.id))) throw new ApiError(404, "GROUP_NOT_FOUND", `No scorecard group has id ${request.params.id}.`, "id");
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
   app.post(
     "/scorecard/measures",
@@ -54,6 +56,7 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
           { name: Type.String({ pattern: FIELD_KEY_PATTERN }), label: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), weight: Weight, group: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])) },
           { additionalProperties: false },
         ),
+        response: { 201: CreatedId },
       },
     },
     async (request, reply) => reply.status(201).send(await scorecards.createMeasure(request.body)),
@@ -68,6 +71,7 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
           { label: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })), weight: Type.Optional(Weight), group: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])) },
           { additionalProperties: false },
         ),
+        response: { 200: ScorecardSchema },
       },
     },
     async (request) => {
@@ -75,11 +79,11 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
       return scorecards.card();
     },
   );
-  app.delete("/scorecard/measures/:id", { schema: { tags, params: IdParams } }, async (request, reply) => {
+  app.delete("/scorecard/measures/:id", { schema: { tags, params: IdParams, response: { 204: NoContent } } }, async (request, reply) => {
     if (!(await scorecards.removeMeasure(request.params.id))) throw new ApiError(404, "MEASURE_NOT_FOUND", `No scorecard measure has id ${request.params.id}.`, "id");
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
-  app.get("/customers/:accountId/scorecard", { schema: { tags, params: AccountParams } }, async (request) => {
+  app.get("/customers/:accountId/scorecard", { schema: { tags, params: AccountParams, response: { 200: AccountScorecard } } }, async (request) => {
     await customers.require(request.params.accountId);
     return scorecards.account(request.params.accountId);
   });
@@ -91,6 +95,7 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
         description: "Sets one measure's score (a number 0–100 or a range label) with a comment; the overall health score follows.",
         params: AccountParams,
         body: Type.Object({ measure: Type.String({ pattern: FIELD_KEY_PATTERN }), score: Type.Union([Type.Number(), Type.String({ minLength: 1, maxLength: 32 })]), comment: Type.Optional(Type.String({ maxLength: 4000 })) }, { additionalProperties: false }),
+        response: { 200: ScoreChangeSchema },
       },
     },
     async (request) => {
@@ -102,7 +107,7 @@ export function scorecardRoutes(app: HttpApp, scorecards: Scorecards, customers:
   );
   app.get(
     "/customers/:accountId/score-history",
-    { schema: { tags, params: AccountParams, querystring: Type.Object({ limit: QueryInt }) } },
+    { schema: { tags, params: AccountParams, querystring: Type.Object({ limit: QueryInt }), response: { 200: Type.Object({ history: Type.Array(ScoreHistoryRow) }) } } },
     async (request) => ({ history: await scorecards.history(request.params.accountId, queryInt(request.query.limit, "limit", 100, 1, 1000)) }),
   );
 }

@@ -7,6 +7,8 @@ import { DATE_PATTERN } from "../dates.js";
 import { UsageMeasurePatchSchema, UsageMeasureSchema } from "./measure.js";
 import type { Usage } from "./usage.js";
 import { AGGREGATION_LEVELS, UsageConfigSchema } from "./usage-config.js";
+import { AccountUsageSeries, UsageRowSchema, UsageSummary, UsageWriteResult } from "../responses.js";
+import { NoContent } from "../../kernel/index.js";
 
 const Level = Type.Union(AGGREGATION_LEVELS.map((l) => Type.Literal(l)));
 const UsageWriteSchema = Type.Object(
@@ -24,20 +26,20 @@ const UsageWriteSchema = Type.Object(
 /** `/success/usage`: configuration, measures and data. */
 export function usageRoutes(app: HttpApp, usage: Usage): void {
   const tags = ["success: usage"];
-  app.get("/usage/config", { schema: { tags } }, async () => usage.config());
-  app.put("/usage/config", { schema: { tags, body: UsageConfigSchema } }, async (request) => usage.setConfig(request.body));
-  app.get("/usage/measures", { schema: { tags } }, async () => ({ measures: await usage.measures() }));
-  app.post("/usage/measures", { schema: { tags, body: UsageMeasureSchema } }, async (request, reply) => reply.status(201).send(await usage.createMeasure(request.body)));
-  app.patch("/usage/measures/:name", { schema: { tags, params: Type.Object({ name: Type.String({ pattern: FIELD_KEY_PATTERN }) }), body: UsageMeasurePatchSchema } }, async (request) =>
+  app.get("/usage/config", { schema: { tags, response: { 200: UsageConfigSchema } } }, async () => usage.config());
+  app.put("/usage/config", { schema: { tags, body: UsageConfigSchema, response: { 200: UsageConfigSchema } } }, async (request) => usage.setConfig(request.body));
+  app.get("/usage/measures", { schema: { tags, response: { 200: Type.Object({ measures: Type.Array(UsageMeasureSchema) }) } } }, async () => ({ measures: await usage.measures() }));
+  app.post("/usage/measures", { schema: { tags, body: UsageMeasureSchema, response: { 201: UsageMeasureSchema } } }, async (request, reply) => reply.status(201).send(await usage.createMeasure(request.body)));
+  app.patch("/usage/measures/:name", { schema: { tags, params: Type.Object({ name: Type.String({ pattern: FIELD_KEY_PATTERN }) }), body: UsageMeasurePatchSchema, response: { 200: UsageMeasureSchema } } }, async (request) =>
     usage.updateMeasure(request.params.name, request.body),
   );
-  app.delete("/usage/measures/:name", { schema: { tags, params: Type.Object({ name: Type.String({ pattern: FIELD_KEY_PATTERN }) }) } }, async (request, reply) => {
+  app.delete("/usage/measures/:name", { schema: { tags, params: Type.Object({ name: Type.String({ pattern: FIELD_KEY_PATTERN }) }), response: { 204: NoContent } } }, async (request, reply) => {
     if (!(await usage.removeMeasure(request.params.name))) throw new ApiError(404, "MEASURE_NOT_FOUND", `No usage measure is named ${request.params.name}.`, "name");
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
   app.post(
     "/usage/data",
-    { schema: { tags, description: "Upserts usage rows; each date is snapped to its week or month.", body: Type.Object({ rows: Type.Array(UsageWriteSchema, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }) } },
+    { schema: { tags, description: "Upserts usage rows; each date is snapped to its week or month.", body: Type.Object({ rows: Type.Array(UsageWriteSchema, { minItems: 1, maxItems: 10_000 }) }, { additionalProperties: false }), response: { 200: UsageWriteResult } } },
     async (request) => usage.write(request.body.rows),
   );
   app.get(
@@ -53,6 +55,7 @@ export function usageRoutes(app: HttpApp, usage: Usage): void {
           limit: QueryInt,
           offset: QueryInt,
         }),
+        response: { 200: Type.Object({ rows: Type.Array(UsageRowSchema) }) },
       },
     },
     async (request) => ({ rows: await usage.rows({ ...request.query, limit: queryInt(request.query.limit, "limit", 1000, 1, 10_000), offset: queryInt(request.query.offset, "offset", 0, 0, 1e9) }) }),
@@ -64,6 +67,7 @@ export function usageRoutes(app: HttpApp, usage: Usage): void {
         tags,
         description: "Usage per period across customers: for each period, how many accounts have a row and each numeric measure's sum, mean, lowest and highest (account-level rows unless another level is asked).",
         querystring: Type.Object({ from: Type.Optional(Type.String({ pattern: DATE_PATTERN })), to: Type.Optional(Type.String({ pattern: DATE_PATTERN })), aggregationLevel: Type.Optional(Level) }),
+        response: { 200: UsageSummary },
       },
     },
     async (request) => ({ config: await usage.config(), measures: await usage.measures(), periods: await usage.summary(request.query) }),
@@ -76,6 +80,7 @@ export function usageRoutes(app: HttpApp, usage: Usage): void {
         description: "One account's usage time series, rolled up to the account.",
         params: Type.Object({ accountId: Type.String({ pattern: ACCOUNT_ID_PATTERN }) }),
         querystring: Type.Object({ from: Type.Optional(Type.String({ pattern: DATE_PATTERN })), to: Type.Optional(Type.String({ pattern: DATE_PATTERN })) }),
+        response: { 200: AccountUsageSeries },
       },
     },
     async (request) => ({ accountId: request.params.accountId, config: await usage.config(), series: await usage.history(request.params.accountId, request.query) }),
