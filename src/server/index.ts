@@ -3,4 +3,4 @@ export { startPendulum, startComposed, type Pendulum, type StartOptions } from "
 export { DataDirLockedError } from "./data-lock.js";
 export { composeDefault, composeDefaultWith, type Composition, type CompositionOptions, type DefaultModules, type Modules } from "./compose.js";
 export { apiRoutesOf } from "./server.js";
-export type { ApiRoute } from "./responses.js";
+export { closedSchema, schemaFor, type ApiRoute } from "./responses.js";

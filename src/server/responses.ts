@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { ApiError, ErrorBody } from "../kernel/index.js";
 
 /** One `/api/v1` route as registered, for the check that every route describes its answers. */
-export type ApiRoute = { method: string; url: string; hidden: boolean; responseCodes: string[] };
+export type ApiRoute = { method: string; url: string; hidden: boolean; responseCodes: string[]; response: Record<string, unknown> | undefined };
 
 type SchemaOf = { hide?: boolean; response?: Record<string, unknown> };
 
@@ -19,7 +19,7 @@ export function describeApiRoute(route: RouteOptions, table: ApiRoute[]): void {
     route.schema = schema;
   }
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  for (const method of methods) table.push({ method, url: route.url, hidden: schema.hide === true, responseCodes: Object.keys(schema.response ?? {}) });
+  for (const method of methods) table.push({ method, url: route.url, hidden: schema.hide === true, responseCodes: Object.keys(schema.response ?? {}), response: schema.response });
 }
 
 /** A copy of a schema in which an object lists all its properties unless it says it is open. */
@@ -33,7 +33,7 @@ export function closedSchema(schema: unknown): unknown {
 }
 
 /** The schema a route declares for a status code: the code itself, then `2xx`-style ranges, then `default`. */
-function schemaFor(response: Record<string, unknown>, status: number): unknown {
+export function schemaFor(response: Record<string, unknown>, status: number): unknown {
   const entry = response[String(status)] ?? response[`${String(status)[0]}xx`] ?? response["default"];
   if (entry && typeof entry === "object" && "content" in entry) {
     const content = (entry as { content: Record<string, { schema?: unknown }> }).content;
@@ -49,7 +49,8 @@ function schemaFor(response: Record<string, unknown>, status: number): unknown {
  * that names the route and the property.
  */
 export function strictResponseCheck(): (request: FastifyRequest, reply: FastifyReply, payload: unknown) => Promise<unknown> {
-  const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
+  // addUsedSchema off: a schema with an $id (a recursive segment definition) is used by several routes.
+  const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false, removeAdditional: false, addUsedSchema: false });
   const compiled = new WeakMap<object, ValidateFunction>();
   return async (request, reply, payload) => {
     const schema = request.routeOptions.schema as SchemaOf | undefined;
