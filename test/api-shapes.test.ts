@@ -76,11 +76,13 @@ beforeAll(async () => {
   const jobs = (await get("/api/v1/jobs")).body as { jobs: { id: string; name: string }[] };
   const loop = jobs.jobs.find((j) => j.name === LOOP_JOB);
   await send("POST", `/api/v1/jobs/${loop?.id ?? "missing"}/run`, {});
-  // What the demo does not make: a page and a feature rule, a custom object with a record, an API user.
+  // What the demo does not make at this size: a page and a feature rule, a custom object with a record, a CTA.
   await send("POST", "/api/v1/pages", { name: "Dashboard", rules: ["//*/dashboard"] });
   await send("POST", "/api/v1/features", { name: "Save button", selector: "button" });
   await send("POST", "/api/v1/success/objects", { name: "Tickets", label: "Tickets", fields: [{ name: "accountId", type: "string" }, { name: "opened", type: "integer" }] });
   await send("POST", "/api/v1/success/objects/Tickets/records", { records: [{ accountId: "acc-1", opened: 3 }] });
+  const customer = firstItem((await get("/api/v1/success/customers")).body);
+  await send("POST", "/api/v1/success/ctas", { accountId: customer?.["accountId"], type: "Risk", reason: "Usage fell", priority: "High" });
 }, 600_000);
 
 afterAll(async () => {
@@ -201,7 +203,7 @@ export function chainSteps(run: Json<"/api/v1/jobs/{id}/run", "post">): string[]
 export function created(c: Json<"/api/v1/success/customers", "post", 201>): string {
   return c.accountId;
 }
-export function refusal(e: Json<"/api/v1/reports/{id}", "get", 404>): string {
+export function refusal(e: paths["/api/v1/reports/{id}"]["get"]["responses"]["4XX"]["content"]["application/json"]): string {
   return e.code + ": " + e.message;
 }
 `;

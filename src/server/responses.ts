@@ -19,7 +19,8 @@ export function describeApiRoute(route: RouteOptions, table: ApiRoute[]): void {
     route.schema = schema;
   }
   const methods = Array.isArray(route.method) ? route.method : [route.method];
-  for (const method of methods) table.push({ method, url: route.url, hidden: schema.hide === true, responseCodes: Object.keys(schema.response ?? {}), response: schema.response });
+  // HEAD routes Fastify adds beside each GET answer no body.
+  for (const method of methods) if (method !== "HEAD") table.push({ method, url: route.url, hidden: schema.hide === true, responseCodes: Object.keys(schema.response ?? {}), response: schema.response });
 }
 
 /** A copy of a schema in which an object lists all its properties unless it says it is open. */
