@@ -51,7 +51,7 @@ export const IngestAnswer = Type.Object({
 export const StoredEventSchema = Type.Object({
   id: Type.Number(),
   appId: Type.String(),
-  type: Type.Union(["load", "click", "focus", "track", "guide"].map((t) => Type.Literal(t))),
+  type: Type.Union((["load", "click", "focus", "track", "guide"] as const).map((t) => Type.Literal(t))),
   ts: Millis(),
   visitorId: Type.String(),
   accountId: Type.String(),
@@ -134,7 +134,7 @@ export const ReportSchema = Type.Object({
   createdAt: Millis(),
   updatedAt: Millis(),
 });
-export const ColumnSchema = Type.Object({ id: Type.String(), label: Type.String(), type: Type.Union(["number", "date", "text", "boolean"].map((t) => Type.Literal(t))) });
+export const ColumnSchema = Type.Object({ id: Type.String(), label: Type.String(), type: Type.Union((["number", "date", "text", "boolean"] as const).map((t) => Type.Literal(t))) });
 export const ReportColumns = Type.Object({ columns: Type.Array(ColumnSchema), patterns: Type.Array(Type.String({ description: "Column id patterns, such as pageViews.<pageId>" })) });
 export const ReportResults = Type.Object({
   report: Type.Object({ id: Type.String(), name: Type.String(), kind: ReportKind }),

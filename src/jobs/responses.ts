@@ -6,9 +6,9 @@ import { Nullable } from "../kernel/index.js";
 export const JobRunSchema = Type.Object({
   id: Type.String(),
   jobId: Type.String(),
-  trigger: Type.Union(["schedule", "manual", "startup", "chain"].map((t) => Type.Literal(t))),
+  trigger: Type.Union((["schedule", "manual", "startup", "chain"] as const).map((t) => Type.Literal(t))),
   parentRunId: Nullable(Type.String({ description: "The chain run this step ran in" })),
-  status: Type.Union(["running", "success", "partial", "failure"].map((s) => Type.Literal(s))),
+  status: Type.Union((["running", "success", "partial", "failure"] as const).map((s) => Type.Literal(s))),
   startedAt: Type.Number({ description: "Epoch milliseconds" }),
   finishedAt: Nullable(Type.Number()),
   summary: Type.Record(Type.String(), Type.Unknown(), { description: "What the job kind reports (counts, run ids)" }),

@@ -161,7 +161,7 @@ export const RuleRunSchema = Type.Object({
   ruleId: Type.String(),
   ruleName: Type.String(),
   ruleDate: Day,
-  status: Type.Union(["running", "success", "partial", "failure"].map((s) => Type.Literal(s))),
+  status: Type.Union((["running", "success", "partial", "failure"] as const).map((s) => Type.Literal(s))),
   startedAt: Millis,
   finishedAt: Nullable(Type.Number()),
   rowsRead: Type.Number(),

@@ -80,7 +80,7 @@ export const PushMappingSchema = Type.Object({
 const Count = Type.Number();
 export const SyncRunSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(["running", "success", "partial", "failure"].map((s) => Type.Literal(s))),
+  status: Type.Union((["running", "success", "partial", "failure"] as const).map((s) => Type.Literal(s))),
   pull: Type.Boolean(),
   push: Type.Boolean(),
   startedAt: Type.Number(),
