@@ -14,6 +14,7 @@ export const JobRunSchema = Type.Object({
   summary: Type.Record(Type.String(), Type.Unknown(), { description: "What the job kind reports (counts, run ids)" }),
   notices: Type.Number({ description: "Records skipped for data reasons" }),
   error: Nullable(Type.String()),
+  dueAt: Nullable(Type.Number({ description: "For a scheduled run: the due time it ran for (one run per due time across processes)" })),
 });
 
 export const JobSchema = Type.Object({
