@@ -1,14 +1,18 @@
 import crypto from "node:crypto";
 import type { Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../store/index.js";
+import type { Static } from "@sinclair/typebox";
+import type { JobRunSchema, JobSchema } from "./responses.js";
 
 export type RunStatus = "running" | "success" | "partial" | "failure";
 export type Trigger = "schedule" | "manual" | "startup" | "chain";
 
 /** A job: a kind of work (sync, rule, chain…) with its parameters and an optional schedule. */
-export type Job = { id: string; name: string; kind: string; params: Record<string, unknown>; schedule: string | null; timeZone: string; enabled: boolean; nextRunAt: number | null; createdAt: number; updatedAt: number };
+/** A job as stored and answered: its type is the API's response schema's, so the two cannot drift. */
+export type Job = Static<typeof JobSchema>;
 /** One run of a job, kept as history. `notices`: records the work skipped for data reasons while succeeding (ADR 0012). */
-export type JobRun = { id: string; jobId: string; trigger: Trigger; parentRunId: string | null; status: RunStatus; startedAt: number; finishedAt: number | null; summary: Record<string, unknown>; notices: number; error: string | null; dueAt: number | null };
+/** A run as stored and answered (the API's response schema). */
+export type JobRun = Static<typeof JobRunSchema>;
 
 /** What marking orphaned runs considers: alone, every `running` run is a dead process's; shared, only those whose lock lapsed. */
 export type OrphanScope = "alone" | "shared";

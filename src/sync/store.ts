@@ -2,6 +2,9 @@ import crypto from "node:crypto";
 import { sql, type Kysely } from "kysely";
 import type { ModuleMigrations, Records } from "../store/index.js";
 import type { SalesforceGrant } from "../salesforce/index.js";
+import type { Static } from "@sinclair/typebox";
+// The types of what the API answers are its response schemas' (responses.ts), so the two cannot drift.
+import type { LinkSettingsSchema, PullSettingsSchema, PushMappingSchema, RecordErrorSchema, SyncRunSchema } from "./responses.js";
 
 /** Connection health as the admin sees it. */
 export type ConnectionStatus = "connected" | "reconnect" | "pending-authorization";
@@ -30,12 +33,12 @@ export type StoredConnection = {
 };
 
 /** Which CRM field holds the analytics id, per side. */
-export type LinkSettings = { appId?: string; accountField: string; visitorField?: string };
+export type LinkSettings = Static<typeof LinkSettingsSchema>;
 /** Fields pulled into the `crm` metadata group. */
-export type PullSettings = { accountFields: string[]; visitorFields: string[] };
+export type PullSettings = Static<typeof PullSettingsSchema>;
 
 /** A report's columns mapped to CRM fields (the article's "Salesforce Push" dialog). */
-export type PushMapping = { id: string; reportId: string; object: "Account" | "Contact"; fields: { column: string; field: string }[]; dailySync: boolean; createdAt: number; updatedAt: number };
+export type PushMapping = Static<typeof PushMappingSchema>;
 
 export type RunStatus = "running" | "success" | "partial" | "failure";
 /**
@@ -50,9 +53,9 @@ export type RunCounts = { read: number; changed: number; written: number; skippe
  * that failed. Codes: DUPLICATE_KEY, UNMATCHED (an analytics id no CRM record holds), ORPHAN (a
  * CRM record whose link value matches no analytics id), the CRM's own codes for refused values.
  */
-export type RecordError = { step: "pull" | "push"; object: string; key?: string; recordId?: string; code: string; message: string; fields?: string[]; notice?: boolean };
+export type RecordError = Static<typeof RecordErrorSchema>;
 /** A sync run. `notices` counts the records it skipped for data reasons (each listed once per run, whichever steps met it); a `success` with notices lets a chain go on (ADR 0012). */
-export type SyncRun = { id: string; status: RunStatus; pull: boolean; push: boolean; startedAt: number; finishedAt: number | null; counts: RunCounts; notices: number; apiCalls: number; message: string | null; errors: RecordError[]; resumed: number };
+export type SyncRun = Static<typeof SyncRunSchema>;
 
 type Tables = {
   sync_settings: { key: string; value: string };
