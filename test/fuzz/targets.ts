@@ -236,6 +236,11 @@ export type FuzzReport = {
   /** Inputs of at most 4 KB timed (each a fresh input, timed once), and how many were left out for a GC. */
   timed: number;
   gcExcluded: number;
+  /**
+   * The most CPU (this process, all its threads) one of those inputs used: unlike the wall clock,
+   * not inflated when other processes share the machine's cores.
+   */
+  slowestCpuMs: number;
   /** The slowest 4 KB input counting those a GC overlapped, for comparison. */
   slowestWithGcMs: number;
   largestBytes: number;
@@ -258,7 +263,7 @@ type GcSpan = [number, number];
  * overlaps rarer. A few hundred unmeasured inputs from another seed warm the code up first.
  */
 export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: number, seed: number, warmup = Math.min(200, runs)): Promise<FuzzReport> {
-  const report: FuzzReport = { name: target.name, runs: 0, failures: [], slowest: { ms: 0, bytes: 0, input: "" }, p99Ms: 0, timed: 0, gcExcluded: 0, slowestWithGcMs: 0, largestBytes: 0 };
+  const report: FuzzReport = { name: target.name, runs: 0, failures: [], slowest: { ms: 0, bytes: 0, input: "" }, p99Ms: 0, slowestCpuMs: 0, timed: 0, gcExcluded: 0, slowestWithGcMs: 0, largestBytes: 0 };
   for (const input of fc.sample(target.input, { numRuns: warmup, seed: seed + 1_000_003 })) await target.run(server, input).catch(() => 0);
   const gcs: GcSpan[] = [];
   const observer = new PerformanceObserver((list) => {
@@ -273,7 +278,7 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
   };
   const seen = new Set<string>();
   // Every timed run: when it ran and how long it took; the inputs themselves only for the slowest.
-  const timings: { from: number; to: number; bytes: number; input: string | undefined }[] = [];
+  const timings: { from: number; to: number; cpuMs: number; bytes: number; input: string | undefined }[] = [];
   for (const input of inputs()) {
     report.runs++;
     const bytes = Buffer.byteLength(input);
@@ -282,6 +287,7 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
     const timed = bytes <= MEASURED_BYTES && !seen.has(digest);
     seen.add(digest);
     if (timed && collect) collect({ type: "minor", execution: "sync" });
+    const cpu = process.cpuUsage();
     const from = performance.now();
     try {
       const status = await target.run(server, input);
@@ -290,7 +296,8 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
       report.failures.push({ input, problem: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     }
     const to = performance.now();
-    if (timed) timings.push({ from, to, bytes, input: to - from > 5 ? input : undefined });
+    const used = process.cpuUsage(cpu);
+    if (timed) timings.push({ from, to, cpuMs: (used.user + used.system) / 1000, bytes, input: to - from > 5 ? input : undefined });
   }
   // The observer hears of the last collections on a later turn of the event loop.
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -317,6 +324,7 @@ export async function fuzzTarget(server: FuzzServer, target: FuzzTarget, runs: n
       continue;
     }
     clean.push(ms);
+    report.slowestCpuMs = Math.max(report.slowestCpuMs, t.cpuMs);
     if (ms > report.slowest.ms) {
       const input = t.input ?? "";
       report.slowest = { ms, bytes: t.bytes, input: input.length > 200 ? `${input.slice(0, 200)}…` : input };
