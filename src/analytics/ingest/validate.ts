@@ -94,33 +94,74 @@ export function canonicalPath(path: readonly PathElement[]): string {
   );
 }
 
-/** Validates an agent batch past its schema; all or nothing. Returns the batch to log and its new event names. */
-export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string> } {
+function acceptEvent(e: AgentEvent, i: number, ctx: IngestContext, mode: IngestMode, newNames: Set<string>, visitorId: string): AcceptedEvent {
+  const field = `events[${i}]`;
+  const ts = checkTs(e.ts, ctx, mode, `${field}.ts`);
+  if (e.type === "click" && !e.element) throw bad("ELEMENT_REQUIRED", "A click needs the clicked element's path", `${field}.element`);
+  return {
+    type: e.type,
+    ts,
+    url: e.url,
+    title: e.title ?? null,
+    tab: e.tab ?? null,
+    element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
+    name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, visitorId) : null,
+    props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
+  };
+}
+
+function batchOf(body: AgentBatch, ctx: IngestContext, events: AcceptedEvent[]): AcceptedBatch {
   checkId(body.visitor.id, "visitor.id");
   if (body.account) checkId(body.account.id, "account.id");
   const visitorMeta = checkMetadata(body.visitor, "visitor");
   const accountMeta = body.account ? checkMetadata(body.account, "account") : undefined;
-  const newNames = new Set<string>();
-  const events = body.events.map((e, i): AcceptedEvent => {
-    const field = `events[${i}]`;
-    const ts = checkTs(e.ts, ctx, mode, `${field}.ts`);
-    if (e.type === "click" && !e.element) throw bad("ELEMENT_REQUIRED", "A click needs the clicked element's path", `${field}.element`);
-    return {
-      type: e.type,
-      ts,
-      url: e.url,
-      title: e.title ?? null,
-      tab: e.tab ?? null,
-      element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
-      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, body.visitor.id) : null,
-      props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
-    };
-  });
   const batch: AcceptedBatch = { appId: ctx.appId, visitorId: body.visitor.id, accountId: body.account?.id ?? "", receivedAt: ctx.now, events };
   if (visitorMeta) batch.visitorMeta = visitorMeta;
   if (accountMeta) batch.accountMeta = accountMeta;
   if (body.batchId) batch.keys = [`b:${body.batchId}`];
+  return batch;
+}
+
+/** Validates an agent batch past its schema; all or nothing. Returns the batch to log and its new event names. */
+export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string> } {
+  const batch = batchOf(body, ctx, []);
+  const newNames = new Set<string>();
+  batch.events = body.events.map((e, i) => acceptEvent(e, i, ctx, mode, newNames, body.visitor.id));
   return { batch, newNames };
+}
+
+/**
+ * Events validated (and serialised) between two turns of the event loop. A batch may hold 500
+ * clicks of 32-element paths (~1 MB): validated in one go, that held the loop for tens of ms, and
+ * every other request (`/health` included) waited (issue 15, finding 7).
+ */
+export const ACCEPT_SLICE_EVENTS = 50;
+
+/** Lets the event loop run (I/O, timers, other requests) before the next slice. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `acceptAgentBatch` a slice of events at a time, yielding to the event loop between slices, and
+ * the batch's JSON (as the log writes it) built in the same slices, so neither the validation
+ * nor the serialisation of a large batch is one long synchronous stretch. Same checks, same
+ * errors, same result: the batch, its new names, and `json` equal to JSON.stringify(batch) up to
+ * the order of keys.
+ */
+export async function acceptAgentBatchSliced(body: AgentBatch, ctx: IngestContext, mode: IngestMode, yieldTurn: () => Promise<void> = nextTurn): Promise<{ batch: AcceptedBatch; newNames: Set<string>; json: string }> {
+  const batch = batchOf(body, ctx, []);
+  const newNames = new Set<string>();
+  const pieces: string[] = [];
+  const events: AcceptedEvent[] = [];
+  for (let from = 0; from < body.events.length; from += ACCEPT_SLICE_EVENTS) {
+    if (from > 0) await yieldTurn();
+    const slice = body.events.slice(from, from + ACCEPT_SLICE_EVENTS).map((e, j) => acceptEvent(e, from + j, ctx, mode, newNames, body.visitor.id));
+    for (const e of slice) events.push(e);
+    pieces.push(JSON.stringify(slice).slice(1, -1));
+  }
+  const head = JSON.stringify(batch); // `"events":[]` in it is replaced by the pieces
+  const at = head.lastIndexOf('"events":[]');
+  batch.events = events;
+  return { batch, newNames, json: `${head.slice(0, at)}"events":[${pieces.join(",")}]${head.slice(at + '"events":[]'.length)}` };
 }
 
 /**
