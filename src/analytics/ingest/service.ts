@@ -3,7 +3,7 @@ import { ApiError } from "../../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import type { Claim, KeyStore } from "./key-store.js";
-import { ACCEPT_SLICE_EVENTS, acceptAgentBatchSliced, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
+import { acceptAgentBatchSliced, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
 import { IngestLogUnavailableError, type IngestLog } from "./log.js";
 import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
 import { MAX_EVENT_NAMES_PER_APP, type AgentBatch, type ImportEvent, type TrackEvent } from "./schema.js";
@@ -170,9 +170,9 @@ export function createIngestService(deps: IngestServiceDeps) {
         admit();
         const ctx = context(app);
         // Validated a slice at a time, yielding between slices: a large batch does not hold the
-        // event loop (issue 15). The backlog is checked again after the last slice.
+        // event loop (issue 15). The backlog is checked again after it (it may have grown meanwhile).
         const { batch, newNames, json } = await acceptAgentBatchSliced(body, ctx, mode);
-        if (body.events.length > ACCEPT_SLICE_EVENTS) admit();
+        admit();
         if (AGENT_BATCH_VALIDATED.hasSubscribers) AGENT_BATCH_VALIDATED.publish({ appId: app.id, events: batch.events.length });
         const lastId = await write([batch], newNames, app.id, json);
         return { accepted: batch.events.length, lastId, duplicate: false, folded: ctx.folded.count };

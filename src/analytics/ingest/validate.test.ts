@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AgentBatch } from "./schema.js";
-import { ACCEPT_SLICE_EVENTS, acceptAgentBatch, acceptAgentBatchSliced, type IngestContext } from "./validate.js";
+import { ACCEPT_SLICE_UNITS, acceptAgentBatch, acceptAgentBatchSliced, type IngestContext } from "./validate.js";
 
 const NOW = Date.UTC(2026, 0, 10);
 const ctx = (): IngestContext => ({ appId: "app", now: NOW, maxAgeDays: 30, knownEventNames: new Set(["Known"]) });
@@ -22,19 +22,35 @@ function batch(n: number): AgentBatch {
 }
 
 describe("acceptAgentBatchSliced", () => {
-  it("gives what acceptAgentBatch gives, and the batch's JSON, yielding between slices of events", async () => {
-    for (const n of [1, ACCEPT_SLICE_EVENTS, ACCEPT_SLICE_EVENTS + 1, 500]) {
+  it("gives what acceptAgentBatch gives, and the batch's JSON, yielding between slices of work", async () => {
+    // Units: a click here is 3 (the event and its 2-element path), a track or load 1.
+    const unitsOf = (n: number): number => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 3 : 1)).reduce((a, b) => a + b, 0);
+    for (const [n, sliceUnits] of [[1, 10], [6, 10], [7, 10], [500, 50], [500, ACCEPT_SLICE_UNITS]] as const) {
       let turns = 0;
       const sliced = await acceptAgentBatchSliced(batch(n), ctx(), { live: true }, async () => {
         turns++;
-      });
+      }, sliceUnits);
       const whole = acceptAgentBatch(batch(n), ctx(), { live: true });
       expect(sliced.batch).toEqual(whole.batch);
       expect(sliced.newNames).toEqual(whole.newNames);
       expect(JSON.parse(sliced.json)).toEqual(JSON.parse(JSON.stringify(whole.batch)));
-      // One turn of the event loop between consecutive slices: 500 events, 9 turns.
-      expect(turns).toBe(Math.ceil(n / ACCEPT_SLICE_EVENTS) - 1);
+      // A turn each time a slice's units are reached, none after the last event.
+      expect(turns).toBe(Math.ceil(unitsOf(n) / sliceUnits) - 1);
     }
+  });
+
+  it("does an ordinary agent batch in one go and the heaviest in many slices", async () => {
+    const turnsFor = async (b: AgentBatch): Promise<number> => {
+      let turns = 0;
+      await acceptAgentBatchSliced(b, ctx(), { live: true }, async () => {
+        turns++;
+      });
+      return turns;
+    };
+    expect(await turnsFor(batch(100))).toBe(0);
+    const element = Array.from({ length: 22 }, () => ({ tag: "div" }));
+    const heavy: AgentBatch = { visitor: { id: "v" }, events: Array.from({ length: 500 }, (_, i) => ({ type: "click" as const, ts: NOW - 1000 + i, url: "https://x.test/", element })) };
+    expect(await turnsFor(heavy)).toBe(11); // 11,500 units
   });
 
   it("refuses a bad event in a later slice with the same error and field", async () => {

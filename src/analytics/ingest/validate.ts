@@ -131,35 +131,51 @@ export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: Ing
 }
 
 /**
- * Events validated (and serialised) between two turns of the event loop. A batch may hold 500
- * clicks of 32-element paths (~1 MB): validated in one go, that held the loop for tens of ms, and
- * every other request (`/health` included) waited (issue 15, finding 7).
+ * Work validated (and serialised) between two turns of the event loop, counted as one unit per
+ * event plus one per element of a click's path. A batch may hold 500 clicks of 32-element paths
+ * (~1 MB): validated in one go, that held the loop for tens of ms, and every other request
+ * (`/health` included) waited (issue 15, finding 7). An ordinary agent batch (100 events, short
+ * paths: a few hundred units) is still done in one go, with no extra turn.
  */
-export const ACCEPT_SLICE_EVENTS = 50;
+export const ACCEPT_SLICE_UNITS = 1000;
 
 /** Lets the event loop run (I/O, timers, other requests) before the next slice. */
 export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * `acceptAgentBatch` a slice of events at a time, yielding to the event loop between slices, and
- * the batch's JSON (as the log writes it) built in the same slices, so neither the validation
- * nor the serialisation of a large batch is one long synchronous stretch. Same checks, same
- * errors, same result: the batch, its new names, and `json` equal to JSON.stringify(batch) up to
- * the order of keys.
+ * `acceptAgentBatch` a slice of work at a time (ACCEPT_SLICE_UNITS), yielding to the event loop
+ * between slices, with the batch's JSON (as the log writes it) built in the same slices, so
+ * neither the validation nor the serialisation of a large batch is one long synchronous stretch.
+ * Same checks, same errors, same result: the batch, its new names, and `json` equal to
+ * JSON.stringify(batch) up to the order of keys.
  */
-export async function acceptAgentBatchSliced(body: AgentBatch, ctx: IngestContext, mode: IngestMode, yieldTurn: () => Promise<void> = nextTurn): Promise<{ batch: AcceptedBatch; newNames: Set<string>; json: string }> {
+export async function acceptAgentBatchSliced(
+  body: AgentBatch,
+  ctx: IngestContext,
+  mode: IngestMode,
+  yieldTurn: () => Promise<void> = nextTurn,
+  sliceUnits = ACCEPT_SLICE_UNITS,
+): Promise<{ batch: AcceptedBatch; newNames: Set<string>; json: string }> {
   const batch = batchOf(body, ctx, []);
   const newNames = new Set<string>();
   const pieces: string[] = [];
   const events: AcceptedEvent[] = [];
-  for (let from = 0; from < body.events.length; from += ACCEPT_SLICE_EVENTS) {
-    if (from > 0) await yieldTurn();
-    const slice = body.events.slice(from, from + ACCEPT_SLICE_EVENTS).map((e, j) => acceptEvent(e, from + j, ctx, mode, newNames, body.visitor.id));
-    for (const e of slice) events.push(e);
-    pieces.push(JSON.stringify(slice).slice(1, -1));
+  let from = 0;
+  let units = 0;
+  for (let i = 0; i < body.events.length; i++) {
+    const e = body.events[i] as AgentEvent;
+    events.push(acceptEvent(e, i, ctx, mode, newNames, body.visitor.id));
+    units += 1 + (e.element?.length ?? 0);
+    if (units >= sliceUnits && i + 1 < body.events.length) {
+      pieces.push(JSON.stringify(events.slice(from, i + 1)).slice(1, -1));
+      from = i + 1;
+      units = 0;
+      await yieldTurn();
+    }
   }
-  const head = JSON.stringify(batch); // `"events":[]` in it is replaced by the pieces
-  const at = head.lastIndexOf('"events":[]');
+  pieces.push(JSON.stringify(events.slice(from)).slice(1, -1));
+  const head = JSON.stringify(batch); // its `"events":[]` is replaced by the pieces
+  const at = head.indexOf('"events":[]');
   batch.events = events;
   return { batch, newNames, json: `${head.slice(0, at)}"events":[${pieces.join(",")}]${head.slice(at + '"events":[]'.length)}` };
 }
