@@ -129,7 +129,9 @@ export async function run(options: BenchOptions): Promise<void> {
   // The server runs as `npm start` runs it (built JavaScript, no TypeScript loader in the process),
   // so its peak RSS is the one an operator sees.
   ensureBuiltServer();
-  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true });
+  // BENCH_SERVER_NODE_ARGS reach the server alone (say "--cpu-prof --cpu-prof-dir=/tmp/prof"), not the load generator.
+  const nodeArgs = (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true, nodeArgs });
   try {
     const hasWrk = spawnSync("wrk", ["--version"]).error === undefined;
     const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24);

@@ -11,9 +11,9 @@ export type ChildServer = { url: string; child: ChildProcess; output: () => stri
  * `npm start` does (`bin/pendulum.js`), without tsx's loader thread and its memory (about 60 MB of
  * RSS): what a benchmark of the server's memory should measure. The caller makes sure dist/ is built.
  */
-export async function startChildServer(dataDir: string, env: Record<string, string> = {}, options: { fromDist?: boolean; script?: string } = {}): Promise<ChildServer> {
-  // `script`: another entry under test/fixtures (a server with a test clock).
-  const args = options.fromDist ? [path.join("bin", "pendulum.js"), "serve"] : ["--import", "tsx", path.join("test", "fixtures", options.script ?? "serve-child.ts")];
+export async function startChildServer(dataDir: string, env: Record<string, string> = {}, options: { fromDist?: boolean; script?: string; nodeArgs?: string[] } = {}): Promise<ChildServer> {
+  // `script`: another entry under test/fixtures (a server with a test clock). `nodeArgs`: flags for node itself (say --cpu-prof).
+  const args = [...(options.nodeArgs ?? []), ...(options.fromDist ? [path.join("bin", "pendulum.js"), "serve"] : ["--import", "tsx", path.join("test", "fixtures", options.script ?? "serve-child.ts")])];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,

@@ -49,3 +49,30 @@ export function growthRatio<T>(make: (size: number) => T, run: (input: T) => unk
 export const SMALL = 32;
 export const LARGE = 512;
 export const LINEAR_LIMIT = 64;
+
+/** `secondsPerCall` for an asynchronous call (a request through the real server, say). */
+export async function secondsPerCallAsync(fn: () => Promise<unknown>, trials = 5, minMs = 20, budgetMs = 1500): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  const began = cpuMicros();
+  for (let t = 0; t < trials && (t === 0 || cpuMicros() - began < budgetMs * 1000); t++) {
+    let calls = 0;
+    const start = cpuMicros();
+    let used = 0;
+    do {
+      await fn();
+      calls++;
+      used = cpuMicros() - start;
+    } while (used < minMs * 1000);
+    best = Math.min(best, used / calls / 1e6);
+  }
+  return best;
+}
+
+/** `growthRatio` for an asynchronous call. */
+export async function growthRatioAsync<T>(make: (size: number) => T, run: (input: T) => Promise<unknown>, small: number, large: number): Promise<number> {
+  const a = make(small);
+  const b = make(large);
+  await secondsPerCallAsync(() => run(a), 1, 2);
+  await secondsPerCallAsync(() => run(b), 1, 2);
+  return (await secondsPerCallAsync(() => run(b))) / (await secondsPerCallAsync(() => run(a)));
+}

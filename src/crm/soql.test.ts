@@ -25,6 +25,14 @@ describe("SOQL to SQL translation", () => {
     expect(p.where).toContain(`((t."Name" IS NOT DISTINCT FROM ? OR t."Name" IS NOT DISTINCT FROM ?) AND NOT t."Industry" IS NOT DISTINCT FROM ?)`);
   });
 
+  it("refuses NOT ( nested three deep, which the parser loses a NOT of, instead of sending unbalanced SQL (issue 15, found by fuzzing)", () => {
+    expect(translateSoql("SELECT Id FROM Account WHERE NOT (NOT (Name = 'a'))", lookup, NOW).where).toContain(`NOT (NOT (t."Name" IS NOT DISTINCT FROM ?))`);
+    for (const n of [3, 4, 7]) {
+      const q = `SELECT Id FROM Account WHERE ${"NOT (".repeat(n)}Name = 'a'${")".repeat(n)}`;
+      expect(() => translateSoql(q, lookup, NOW)).toThrow(expect.objectContaining({ errorCode: "MALFORMED_QUERY" }));
+    }
+  });
+
   it("turns date literals into half-open UTC ranges", () => {
     const p = translateSoql("SELECT Id FROM Account WHERE CreatedDate = LAST_N_DAYS:2 AND LastModifiedDate < TODAY", lookup, NOW);
     expect(p.params).toEqual(["2024-05-13T00:00:00.000Z", "2024-05-16T00:00:00.000Z", "2024-05-15T00:00:00.000Z"]);

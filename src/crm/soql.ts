@@ -220,6 +220,15 @@ class Translation {
       out.push(node.operator === "NOT" ? "NOT " : ` ${node.operator} `);
       node = "right" in node ? node.right : undefined;
     }
+    // soql-parser-js loses a NOT and its parenthesis when three or more NOT ( nest (found by
+    // fuzzing): refuse what it gave back rather than send SQLite unbalanced SQL (a 500) or a
+    // condition that no longer means what was asked.
+    let depth = 0;
+    for (const piece of out) {
+      for (const ch of piece) if (ch === "(" || ch === ")") depth += ch === "(" ? 1 : -1;
+      if (depth < 0) break;
+    }
+    if (depth !== 0) throw malformed("The WHERE clause's parentheses do not pair up as parsed (NOT ( nested three or more deep is not supported); simplify the condition");
     return out.join("");
   }
 

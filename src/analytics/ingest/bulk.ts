@@ -113,7 +113,7 @@ export function createBulkLoader(deps: Deps) {
         }
       });
       const inserted = performance.now();
-      await deps.afterFlush({ fromId, toId, events: [], newUrls: [], newElements: [] });
+      await deps.afterFlush({ fromId, toId, newUrls: [], newElements: [] });
       return { events: count, fromId, toId, ms: { stage: staged, insert: inserted - t, rollups: performance.now() - inserted } };
     } finally {
       await deps.events.exclusive(async (conn) => {

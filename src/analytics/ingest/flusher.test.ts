@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records, type StoredEvent } from "../../store/index.js";
+import { migrateRecords, openDuckDbEventStore, openRecords, type DuckDbEventStore, type Records } from "../../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
 import { createFlusher } from "./flusher.js";
@@ -25,21 +25,25 @@ describe("flusher", () => {
 
   it("flushes a backlog in bounded chunks, in id order, every event once, from frames and from parsed records alike", async () => {
     events = await openDuckDbEventStore({});
+    const store = events;
+    // The real store; each append's size is noted on the way through.
+    const appends: number[] = [];
+    const counted: DuckDbEventStore = { ...store, append: (e, d) => (appends.push(e.length), store.append(e, d)) };
     records = await openRecords({ engine: "sqlite", memory: true });
     await migrateRecords(records, [metadataMigrations]);
-    const appends: number[] = [];
-    const flushed: { fromId: number; toId: number; events: readonly StoredEvent[] }[] = [];
+    const flushed: { fromId: number; toId: number; urls: number }[] = [];
     const f = createFlusher({
-      events,
+      events: counted,
       metadata: createMetadataStore(records),
       urls: new Dictionary(await events.dictionary("urls")),
       elements: new Dictionary(await events.dictionary("elements")),
       intervalMs: 60_000,
       maxQueuedEvents: 1_000_000,
       chunkEvents: 250,
+      // Parts of whole records: 200 events, then the chunk's last 100.
+      partEvents: 150,
       afterFlush: async (x) => {
-        appends.push(x.events.length);
-        flushed.push(x);
+        flushed.push({ fromId: x.fromId, toId: x.toId, urls: x.newUrls.length });
       },
     });
     const now = Date.now();
@@ -65,16 +69,52 @@ describe("flusher", () => {
     expect(f.queued()).toBe(0);
     expect(f.backlogBytes()).toBe(0);
     expect(f.flushedId()).toBe(1200);
-    // Chunks of whole records: 3 batches (300 events) reach the 250-event bound each time.
-    expect(appends).toEqual([300, 300, 300, 300]);
-    expect(flushed.map((x) => [x.fromId, x.toId])).toEqual([
-      [1, 300],
-      [301, 600],
-      [601, 900],
-      [901, 1200],
+    // Chunks of whole records: 3 batches (300 events) reach the 250-event bound each time; each
+    // chunk is appended in parts of whole records (2 batches reach the 150-event bound), and
+    // afterFlush hears of each chunk once, with the dictionary entries its parts stored.
+    expect(appends).toEqual([200, 100, 200, 100, 200, 100, 200, 100]);
+    expect(flushed).toEqual([
+      { fromId: 1, toId: 300, urls: 4 },
+      { fromId: 301, toId: 600, urls: 0 },
+      { fromId: 601, toId: 900, urls: 0 },
+      { fromId: 901, toId: 1200, urls: 0 },
     ]);
     expect(await events.count("app")).toBe(1200);
-    const ids = flushed.flatMap((x) => x.events.map((e) => e.id));
+    const ids = (await events.events({ appId: "app", limit: 5000 })).map((e) => e.id);
     expect(ids).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+  });
+
+  it("after a part fails, keeps the parts stored, stores the rest once on the next flush, and rolls up every id", async () => {
+    events = await openDuckDbEventStore({});
+    records = await openRecords({ engine: "sqlite", memory: true });
+    await migrateRecords(records, [metadataMigrations]);
+    const store = events;
+    let calls = 0;
+    // The second append fails once, as a full disk would; the store itself is the real one.
+    const failing: DuckDbEventStore = { ...store, append: (e, d) => (++calls === 2 ? Promise.reject(new Error("disk full")) : store.append(e, d)) };
+    const flushed: [number, number, number][] = [];
+    const f = createFlusher({
+      events: failing,
+      metadata: createMetadataStore(records),
+      urls: new Dictionary(),
+      elements: new Dictionary(),
+      intervalMs: 60_000,
+      maxQueuedEvents: 1_000_000,
+      partEvents: 100,
+      afterFlush: async (x) => {
+        flushed.push([x.fromId, x.toId, x.newUrls.length]);
+      },
+    });
+    const now = Date.now();
+    for (let v = 0; v < 4; v++) f.enqueue({ firstId: 1 + v * 100, count: 100, payload: batch(v, 100, now + v * 1000) });
+    await expect(f.flushNow()).rejects.toThrow("disk full");
+    expect(f.flushedId()).toBe(100);
+    expect(f.queued()).toBe(300);
+    expect(flushed).toEqual([]);
+    await f.flushNow();
+    expect(f.flushedId()).toBe(400);
+    expect(flushed).toEqual([[1, 400, 4]]);
+    const ids = (await events.events({ appId: "app", limit: 5000 })).map((e) => e.id);
+    expect(ids).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
   });
 });

@@ -5,8 +5,12 @@ import { createFrameArena, type HeldFrame } from "./frame-arena.js";
 import { parseFrame, type LogRecord } from "./log.js";
 import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
 
-/** Called after each successful append with the id range just stored (rollups, rule mapping). */
-export type AfterFlush = (flushed: { fromId: number; toId: number; events: readonly StoredEvent[]; newUrls: readonly { id: number; value: string }[]; newElements: readonly { id: number; value: string }[] }) => Promise<void>;
+/**
+ * Called after each flush with the id range stored since the last call that succeeded (rollups,
+ * rule mapping) and the dictionary entries stored in it. The events themselves are not passed:
+ * holding a whole chunk's events through the rollups was most of the flusher's memory.
+ */
+export type AfterFlush = (flushed: { fromId: number; toId: number; newUrls: readonly { id: number; value: string }[]; newElements: readonly { id: number; value: string }[] }) => Promise<void>;
 
 export type FlusherOptions = {
   events: EventStore;
@@ -16,8 +20,13 @@ export type FlusherOptions = {
   intervalMs: number;
   /** Flush early once this many events wait. */
   maxQueuedEvents?: number;
-  /** Largest number of events appended in one go (bounds the memory of a backlog's flush). */
+  /** Largest number of events one flush takes from the queue (rollups and `afterFlush` run once per flush). */
   chunkEvents?: number;
+  /**
+   * A flush's records are parsed and appended this many events at a time (each part its own
+   * append, in id order), so only one part's parsed objects are alive at once.
+   */
+  partEvents?: number;
   afterFlush?: AfterFlush;
   onFlushed?: (toId: number) => Promise<void>;
   onError?: (e: unknown) => void;
@@ -44,6 +53,12 @@ export function createFlusher(options: FlusherOptions) {
   let flushedId = 0;
   const maxQueued = options.maxQueuedEvents ?? 200_000;
   const chunkEvents = options.chunkEvents ?? 100_000;
+  const partEvents = options.partEvents ?? 10_000;
+  // What `afterFlush` has not yet been told of: the ids after `rolledId`, and the dictionary
+  // entries stored since (kept across a failed call, so no range or entry is skipped).
+  let rolledId = 0;
+  let unmappedUrls: { id: number; value: string }[] = [];
+  let unmappedElements: { id: number; value: string }[] = [];
   const waiters: { id: number; resolve(): void }[] = [];
   const bytesOf = (q: Queued): number => q.frame?.bytes.length ?? 0;
   const arena = createFrameArena();
@@ -109,41 +124,70 @@ export function createFlusher(options: FlusherOptions) {
     while (queue.length > 0) await flushOnce();
   };
 
+  /**
+   * Stores records in id order, a part of about `partEvents` events at a time: each part's
+   * metadata, then its events and new dictionary entries in one append. Every id at or below the
+   * store's largest is stored, so a crash between parts replays only the parts not yet stored
+   * (the start-up replay skips ids at or below it). A failed part puts it and the rest back.
+   */
+  const storeParts = async (records: Queued[]): Promise<void> => {
+    let done = 0;
+    try {
+      while (done < records.length) {
+        let end = done;
+        let n = 0;
+        let bytes = 0;
+        while (end < records.length && (end === done || n < partEvents)) {
+          const q = records[end++] as Queued;
+          n += q.count;
+          bytes += bytesOf(q);
+        }
+        const part = records.slice(done, end);
+        const { events, seen } = toStored(part);
+        const newUrls = options.urls.takePending();
+        const newElements = options.elements.takePending();
+        try {
+          // Metadata first: its upserts are idempotent, so a crash before the append replays cleanly.
+          await options.metadata.recordSeen(seen);
+          await options.events.append(events, { urls: newUrls, elements: newElements });
+        } catch (e) {
+          options.urls.restore(newUrls);
+          options.elements.restore(newElements);
+          throw e;
+        }
+        for (const u of newUrls) unmappedUrls.push(u);
+        for (const el of newElements) unmappedElements.push(el);
+        backlogBytes -= bytes;
+        // Stored: the frames' bytes are not read again, so their slabs can be written over.
+        for (const r of part) if (r.frame) arena.release(r.frame);
+        const last = part.at(-1) as Queued;
+        flushedId = Math.max(flushedId, last.firstId + last.count - 1);
+        done = end;
+      }
+    } catch (e) {
+      queue = [...records.slice(done), ...queue];
+      queuedEvents = queue.reduce((sum, r) => sum + r.count, 0);
+      throw e;
+    }
+  };
+
   const flushOnce = async (): Promise<void> => {
     if (queue.length === 0) return;
     let take = 0;
     let taken = 0;
-    let takenBytes = 0;
-    while (take < queue.length && (take === 0 || taken < chunkEvents)) {
-      const q = queue[take++] as Queued;
-      taken += q.count;
-      takenBytes += bytesOf(q);
-    }
+    while (take < queue.length && (take === 0 || taken < chunkEvents)) taken += (queue[take++] as Queued).count;
     const records = queue.slice(0, take);
     queue = queue.slice(take);
     queuedEvents -= taken;
-    const { events, seen } = toStored(records);
-    const newUrls = options.urls.takePending();
-    const newElements = options.elements.takePending();
-    try {
-      // Metadata first: its upserts are idempotent, so a crash before the append replays cleanly.
-      await options.metadata.recordSeen(seen);
-      await options.events.append(events, { urls: newUrls, elements: newElements });
-    } catch (e) {
-      options.urls.restore(newUrls);
-      options.elements.restore(newElements);
-      queue = [...records, ...queue];
-      queuedEvents = queue.reduce((n, r) => n + r.count, 0);
-      throw e;
+    await storeParts(records);
+    if (options.afterFlush && flushedId > rolledId) {
+      const newUrls = unmappedUrls;
+      const newElements = unmappedElements;
+      await options.afterFlush({ fromId: rolledId + 1, toId: flushedId, newUrls, newElements });
+      unmappedUrls = unmappedUrls.slice(newUrls.length);
+      unmappedElements = unmappedElements.slice(newElements.length);
     }
-    backlogBytes -= takenBytes;
-    // Stored: the frames' bytes are not read again, so their slabs can be written over.
-    for (const r of records) if (r.frame) arena.release(r.frame);
-    const last = records.at(-1) as Queued;
-    const toId = last.firstId + last.count - 1;
-    const fromId = flushedId + 1;
-    flushedId = Math.max(flushedId, toId);
-    if (options.afterFlush) await options.afterFlush({ fromId, toId, events, newUrls, newElements });
+    rolledId = flushedId;
     if (options.onFlushed) await options.onFlushed(flushedId);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i] as { id: number; resolve(): void };
@@ -169,6 +213,7 @@ export function createFlusher(options: FlusherOptions) {
     /** Sets the id already in the store (the checkpoint) before any record is queued. */
     setFlushedId(id: number): void {
       flushedId = id;
+      rolledId = id;
     },
     /** Queues a durable record (with its log frame when live); called by the log in id order. */
     enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer): void {

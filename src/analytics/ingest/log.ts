@@ -61,8 +61,12 @@ function readSegment<T>(file: string): { records: LogRecord<T>[]; validBytes: nu
 }
 
 export type IngestLog<T> = {
-  /** Numbers the batch's events, writes it durably, then calls `onDurable` in log order. */
-  append(count: number, payload: T): Promise<LogRecord<T>>;
+  /**
+   * Numbers the batch's events, writes it durably, then calls `onDurable` in log order.
+   * `payloadJson`, when given, is JSON.stringify(payload) made by the caller (in slices, for a
+   * large batch), so the log does not serialise the payload again in one go.
+   */
+  append(count: number, payload: T, payloadJson?: string): Promise<LogRecord<T>>;
   /** The next event id that will be given out. */
   nextId(): number;
   /** Deletes segments whose events are all at or below `flushedId`. */
@@ -154,12 +158,13 @@ export async function openIngestLog<T>(dir: string, flushedId: number, onDurable
   };
 
   const log: IngestLog<T> = {
-    append(count, payload) {
+    append(count, payload, payloadJson) {
       if (broken) return Promise.reject(new IngestLogUnavailableError(broken));
       // Ids are handed out here, synchronously, so log order and id order are the same.
       const record: LogRecord<T> = { firstId: next, count, payload };
       next += count;
-      const buf = frame(JSON.stringify(record));
+      // The same text JSON.stringify(record) gives: the record's keys in this order.
+      const buf = frame(payloadJson === undefined ? JSON.stringify(record) : `{"firstId":${record.firstId},"count":${count},"payload":${payloadJson}}`);
       return new Promise<LogRecord<T>>((resolve, reject) => {
         pending.push({ buf, resolve: () => resolve(record), reject, record });
         if (!writing) void drain();

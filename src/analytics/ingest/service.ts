@@ -1,8 +1,9 @@
+import diagnostics from "node:diagnostics_channel";
 import { ApiError } from "../../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import type { Claim, KeyStore } from "./key-store.js";
-import { acceptAgentBatch, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
+import { acceptAgentBatchSliced, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
 import { IngestLogUnavailableError, type IngestLog } from "./log.js";
 import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
 import { MAX_EVENT_NAMES_PER_APP, type AgentBatch, type ImportEvent, type TrackEvent } from "./schema.js";
@@ -47,6 +48,13 @@ function foldedNotice(folded: number): FoldedNotice {
   };
 }
 
+/**
+ * Published (with `{ appId, events }`) when an agent batch has been validated and serialised and
+ * is about to be written to the log: the end of its CPU work. Observability, and the test that
+ * `/health` answers while a large batch is validated (test/health-while-busy.test.ts).
+ */
+export const AGENT_BATCH_VALIDATED = diagnostics.channel("pendulum.ingest.agent-batch-validated");
+
 /** A run of a request after its repeats are dropped, with the keys its record makes known. */
 type KeptRun<E> = { run: Run<E>; keys: string[] };
 
@@ -74,13 +82,13 @@ export function createIngestService(deps: IngestServiceDeps) {
     return s;
   };
 
-  const write = async (batches: AcceptedBatch[], newNames: Set<string>, appId: string): Promise<number> => {
+  const write = async (batches: AcceptedBatch[], newNames: Set<string>, appId: string, json?: string): Promise<number> => {
     const names = namesOf(appId);
     for (const n of newNames) names.add(n);
     try {
       let last = 0;
       // Appends are issued together so they share one group commit.
-      const records = await Promise.all(batches.map((b) => deps.log.append(b.events.length, b)));
+      const records = await Promise.all(batches.map((b) => deps.log.append(b.events.length, b, batches.length === 1 ? json : undefined)));
       for (const r of records) last = Math.max(last, r.firstId + r.count - 1);
       return last;
     } catch (e) {
@@ -161,8 +169,12 @@ export function createIngestService(deps: IngestServiceDeps) {
         if (claim?.repeat[0]) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
         admit();
         const ctx = context(app);
-        const { batch, newNames } = acceptAgentBatch(body, ctx, mode);
-        const lastId = await write([batch], newNames, app.id);
+        // Validated a slice at a time, yielding between slices: a large batch does not hold the
+        // event loop (issue 15). The backlog is checked again after it (it may have grown meanwhile).
+        const { batch, newNames, json } = await acceptAgentBatchSliced(body, ctx, mode);
+        admit();
+        if (AGENT_BATCH_VALIDATED.hasSubscribers) AGENT_BATCH_VALIDATED.publish({ appId: app.id, events: batch.events.length });
+        const lastId = await write([batch], newNames, app.id, json);
         return { accepted: batch.events.length, lastId, duplicate: false, folded: ctx.folded.count };
       } finally {
         claim?.end();

@@ -94,33 +94,90 @@ export function canonicalPath(path: readonly PathElement[]): string {
   );
 }
 
-/** Validates an agent batch past its schema; all or nothing. Returns the batch to log and its new event names. */
-export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string> } {
+function acceptEvent(e: AgentEvent, i: number, ctx: IngestContext, mode: IngestMode, newNames: Set<string>, visitorId: string): AcceptedEvent {
+  const field = `events[${i}]`;
+  const ts = checkTs(e.ts, ctx, mode, `${field}.ts`);
+  if (e.type === "click" && !e.element) throw bad("ELEMENT_REQUIRED", "A click needs the clicked element's path", `${field}.element`);
+  return {
+    type: e.type,
+    ts,
+    url: e.url,
+    title: e.title ?? null,
+    tab: e.tab ?? null,
+    element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
+    name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, visitorId) : null,
+    props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
+  };
+}
+
+function batchOf(body: AgentBatch, ctx: IngestContext, events: AcceptedEvent[]): AcceptedBatch {
   checkId(body.visitor.id, "visitor.id");
   if (body.account) checkId(body.account.id, "account.id");
   const visitorMeta = checkMetadata(body.visitor, "visitor");
   const accountMeta = body.account ? checkMetadata(body.account, "account") : undefined;
-  const newNames = new Set<string>();
-  const events = body.events.map((e, i): AcceptedEvent => {
-    const field = `events[${i}]`;
-    const ts = checkTs(e.ts, ctx, mode, `${field}.ts`);
-    if (e.type === "click" && !e.element) throw bad("ELEMENT_REQUIRED", "A click needs the clicked element's path", `${field}.element`);
-    return {
-      type: e.type,
-      ts,
-      url: e.url,
-      title: e.title ?? null,
-      tab: e.tab ?? null,
-      element: e.type === "click" && e.element ? canonicalPath(e.element) : null,
-      name: e.type === "track" ? checkName(e.name, `${field}.name`, newNames, ctx, mode, body.visitor.id) : null,
-      props: e.type === "track" ? checkProps(e.props, `${field}.props`) : null,
-    };
-  });
   const batch: AcceptedBatch = { appId: ctx.appId, visitorId: body.visitor.id, accountId: body.account?.id ?? "", receivedAt: ctx.now, events };
   if (visitorMeta) batch.visitorMeta = visitorMeta;
   if (accountMeta) batch.accountMeta = accountMeta;
   if (body.batchId) batch.keys = [`b:${body.batchId}`];
+  return batch;
+}
+
+/** Validates an agent batch past its schema; all or nothing. Returns the batch to log and its new event names. */
+export function acceptAgentBatch(body: AgentBatch, ctx: IngestContext, mode: IngestMode): { batch: AcceptedBatch; newNames: Set<string> } {
+  const batch = batchOf(body, ctx, []);
+  const newNames = new Set<string>();
+  batch.events = body.events.map((e, i) => acceptEvent(e, i, ctx, mode, newNames, body.visitor.id));
   return { batch, newNames };
+}
+
+/**
+ * Work validated (and serialised) between two turns of the event loop, counted as one unit per
+ * event plus one per element of a click's path. A batch may hold 500 clicks of 32-element paths
+ * (~1 MB): validated in one go, that held the loop for tens of ms, and every other request
+ * (`/health` included) waited (issue 15, finding 7). An ordinary agent batch (100 events, short
+ * paths: a few hundred units) is still done in one go, with no extra turn.
+ */
+export const ACCEPT_SLICE_UNITS = 1000;
+
+/** Lets the event loop run (I/O, timers, other requests) before the next slice. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * `acceptAgentBatch` a slice of work at a time (ACCEPT_SLICE_UNITS), yielding to the event loop
+ * between slices, with the batch's JSON (as the log writes it) built in the same slices, so
+ * neither the validation nor the serialisation of a large batch is one long synchronous stretch.
+ * Same checks, same errors, same result: the batch, its new names, and `json` equal to
+ * JSON.stringify(batch) up to the order of keys.
+ */
+export async function acceptAgentBatchSliced(
+  body: AgentBatch,
+  ctx: IngestContext,
+  mode: IngestMode,
+  yieldTurn: () => Promise<void> = nextTurn,
+  sliceUnits = ACCEPT_SLICE_UNITS,
+): Promise<{ batch: AcceptedBatch; newNames: Set<string>; json: string }> {
+  const batch = batchOf(body, ctx, []);
+  const newNames = new Set<string>();
+  const pieces: string[] = [];
+  const events: AcceptedEvent[] = [];
+  let from = 0;
+  let units = 0;
+  for (let i = 0; i < body.events.length; i++) {
+    const e = body.events[i] as AgentEvent;
+    events.push(acceptEvent(e, i, ctx, mode, newNames, body.visitor.id));
+    units += 1 + (e.element?.length ?? 0);
+    if (units >= sliceUnits && i + 1 < body.events.length) {
+      pieces.push(JSON.stringify(events.slice(from, i + 1)).slice(1, -1));
+      from = i + 1;
+      units = 0;
+      await yieldTurn();
+    }
+  }
+  pieces.push(JSON.stringify(events.slice(from)).slice(1, -1));
+  const head = JSON.stringify(batch); // its `"events":[]` is replaced by the pieces
+  const at = head.indexOf('"events":[]');
+  batch.events = events;
+  return { batch, newNames, json: `${head.slice(0, at)}"events":[${pieces.join(",")}]${head.slice(at + '"events":[]'.length)}` };
 }
 
 /**

@@ -94,3 +94,14 @@ describe("parseFeatureRule errors", () => {
     expect(matchFeature("[class~=btn]", iconClick)).toBe(true);
   });
 });
+
+describe("parseFeatureRule bounds", () => {
+  it("refuses parentheses nested deeper than 16 levels, with the position (issue 15: nested :is( cost ~80 ms per 4 KB)", () => {
+    expect(parseFeatureRule(`${":not(".repeat(16)}.x${")".repeat(16)}`).ok).toBe(true);
+    const deep = parseFeatureRule(`button${":is(".repeat(17)}.x${")".repeat(17)}`);
+    expect(deep.ok).toBe(false);
+    if (!deep.ok) expect(deep.error).toMatchObject({ code: "INVALID_RULE", position: 6 + 4 * 16 + 3 });
+    // Parentheses inside a quoted attribute value are text.
+    expect(parseFeatureRule(`[data-x="${"(".repeat(40)}"]`).ok).toBe(true);
+  });
+});

@@ -48,6 +48,29 @@ function siblingSyntax(selector: string): { position: number; message: string } 
   return null;
 }
 
+/**
+ * Parentheses (`:not(`, `:is(`, `:has(` …) may nest this deep. css-select compiles each level with
+ * a large constant cost (a 4 KB selector of nested `:is(` took ~80 ms of CPU, found by fuzzing) and
+ * recurses per level; no real feature needs more than a few.
+ */
+export const MAX_SELECTOR_NESTING = 16;
+
+/** The position of the first parenthesis nested deeper than MAX_SELECTOR_NESTING outside strings, or null. */
+function tooDeep(selector: string): number | null {
+  let quote: string | null = null;
+  let depth = 0;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i] as string;
+    if (c === "\\") i++;
+    else if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "(" && ++depth > MAX_SELECTOR_NESTING) return i;
+    else if (c === ")") depth = Math.max(0, depth - 1);
+  }
+  return null;
+}
+
 /** Best-effort position of a css-select / css-what parse error inside the selector. */
 function errorPosition(selector: string, message: string): number | null {
   const tail = /^(?:Unmatched selector|Expected name, found): ?(.*)$/s.exec(message) ?? /^Expected name, found (.*)$/s.exec(message);
@@ -71,6 +94,8 @@ function errorPosition(selector: string, message: string): number | null {
 /** Parses and compiles a feature rule (a CSS selector list); errors carry a position when one can be found. */
 export function parseFeatureRule(selector: string): FeatureRuleResult<FeatureRule> {
   if (selector.trim().length === 0) return { ok: false, error: { code: "INVALID_RULE", message: "A feature rule cannot be empty", position: 0 } };
+  const deep = tooDeep(selector);
+  if (deep !== null) return { ok: false, error: { code: "INVALID_RULE", message: `Parentheses nest more than ${MAX_SELECTOR_NESTING} levels deep; simplify the selector`, position: deep } };
   const sibling = siblingSyntax(selector);
   if (sibling) return { ok: false, error: { code: "INVALID_RULE", ...sibling } };
   try {
