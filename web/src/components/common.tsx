@@ -2,7 +2,7 @@ import { Alert, Button, Group, Loader, Pagination, Stack, Table, Text, Title, Un
 import { useMemo, useState, type ReactNode } from "react";
 import type { ApiError } from "../api";
 import { Link } from "../router";
-import type { Loaded as LoadedState } from "../use-api";
+import { retryOf, type Loaded as LoadedState } from "../use-api";
 
 import { formatTime } from "./dates";
 
@@ -40,10 +40,18 @@ export function PageHeader(props: { title: string; description?: ReactNode; acti
   );
 }
 
-/** Shows an API error as the server said it (message, code, field at fault), with "Try again" when it can be retried. */
+/**
+ * Shows an API error as the server said it (message, code, field at fault), with "Try again" when
+ * it can be retried: `onRetry`, else the request that failed (every load and every change made
+ * through useApi and useMutation knows how to send itself again).
+ */
 export function ErrorNotice(props: { error: ApiError | undefined; title?: string; onRetry?: () => void; retrying?: boolean }) {
+  // The error whose Try again was pressed: the spinner turns until that error is replaced or gone.
+  const [pressed, setPressed] = useState<ApiError | null>(null);
   if (!props.error) return null;
   const e = props.error;
+  const retry = props.onRetry ?? retryOf(e);
+  const retrying = props.retrying ?? pressed === e;
   return (
     <Alert color="red" title={props.title ?? "Something went wrong"} role="alert" mb="md" styles={{ title: { color: "var(--mantine-color-text)" } }} data-testid="error-notice">
       <Group justify="space-between" align="flex-start" gap="sm">
@@ -54,8 +62,17 @@ export function ErrorNotice(props: { error: ApiError | undefined; title?: string
             {e.field ? ` · field ${e.field}` : ""}
           </Text>
         </Stack>
-        {props.onRetry && (
-          <Button size="xs" variant="white" color="red" onClick={props.onRetry} loading={props.retrying}>
+        {retry && (
+          <Button
+            size="xs"
+            variant="white"
+            color="red"
+            onClick={() => {
+              setPressed(e);
+              retry();
+            }}
+            loading={retrying}
+          >
             Try again
           </Button>
         )}

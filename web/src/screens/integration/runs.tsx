@@ -176,9 +176,17 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
             </Note>
           )}
           <Group justify="space-between" align="flex-end">
-            <Title order={2} size="h4">
-              Records not synced ({formatCell(r.errors.length)})
-            </Title>
+            <Stack gap={2}>
+              <Title order={2} size="h4">
+                Records not synced ({formatCell(r.errors.length)})
+              </Title>
+              {/* A notice is a record skipped for a data reason in a run that still did its work (ADR 0012); an error is one that failed. */}
+              {r.errors.length > 0 && (
+                <Text size="sm" c="dimmed" data-testid="sync-notices-note">
+                  {formatCell(r.errors.filter((e) => e.notice).length)} notices (skipped for data reasons: duplicated or unmatched link values, values the CRM refused) and {formatCell(r.errors.filter((e) => !e.notice).length)} errors.
+                </Text>
+              )}
+            </Stack>
             {codes.length > 1 && (
               <Select
                 label="Error code"
@@ -203,6 +211,7 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
                 <Table striped data-testid="run-errors">
                   <Table.Thead>
                     <Table.Tr>
+                      <Table.Th>Kind</Table.Th>
                       <Table.Th>Step</Table.Th>
                       <Table.Th>Object</Table.Th>
                       <Table.Th>Analytics id</Table.Th>
@@ -214,6 +223,7 @@ function SyncRunDetail(props: { params: Record<string, string> }) {
                   <Table.Tbody>
                     {errors.slice((page - 1) * PAGE, page * PAGE).map((e, i) => (
                       <Table.Tr key={`${e.code}-${e.key ?? ""}-${e.recordId ?? ""}-${i}`}>
+                        <Table.Td>{e.notice ? "Notice" : "Error"}</Table.Td>
                         <Table.Td>{e.step}</Table.Td>
                         <Table.Td>{e.object}</Table.Td>
                         <Table.Td>{e.key ?? "—"}</Table.Td>

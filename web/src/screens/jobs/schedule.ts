@@ -61,7 +61,9 @@ export function summaryWords(kind: string, run: JobRun): string {
   }
   if (kind === "rule") {
     const msg = typeof s["message"] === "string" && s["message"] ? ` · ${s["message"]}` : "";
-    return `read ${num(s["rowsRead"])} rows, wrote ${num(s["rowsWritten"])}, ${num(s["errors"])} errors${msg}`;
+    // A rule run that succeeded skipped its refused rows as notices (ADR 0012), as `pendulum rules` says.
+    const skipped = run.status === "success" ? `${num(run.notices)} notices` : `${num(s["errors"])} errors`;
+    return `read ${num(s["rowsRead"])} rows, wrote ${num(s["rowsWritten"])}, ${skipped}${msg}`;
   }
   return "";
 }

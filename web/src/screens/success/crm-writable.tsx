@@ -97,7 +97,8 @@ export function CrmWritableCard() {
                   }
                 }}
                 error={newObjectError}
-                w={260}
+                maw={260}
+                style={{ flex: "1 1 160px" }}
               />
               <Button variant="default" mt={24} onClick={addObject} disabled={newObject.trim() === ""}>
                 Add object
@@ -131,10 +132,10 @@ function ObjectFields(props: { object: string; fields: string[]; connected: bool
       ...described.data.fields.filter((f) => f.updateable || f.name === "Id" || props.fields.includes(f.name)).map((f) => ({ value: f.name, label: f.label && f.label !== f.name ? `${f.label} (${f.name})` : f.name })),
       ...props.fields.filter((f) => !known.has(f)).map((f) => ({ value: f, label: `${f} (not in the CRM)` })),
     ];
-    return <MultiSelect label={label} data={data} value={props.fields} onChange={props.onChange} searchable clearable hidePickedOptions nothingFoundMessage="No such field" error={props.error} style={{ flex: 1 }} maxDropdownHeight={260} />;
+    return <MultiSelect label={label} data={data} value={props.fields} onChange={props.onChange} searchable clearable hidePickedOptions nothingFoundMessage="No such field" error={props.error} style={{ flex: 1, minWidth: 0 }} maxDropdownHeight={260} />;
   }
   return (
-    <Stack gap={4} style={{ flex: 1 }}>
+    <Stack gap={4} style={{ flex: 1, minWidth: 0 }}>
       {described.error && <ErrorNotice error={described.error} title="The CRM's field list could not be loaded" onRetry={described.reload} />}
       <TagsInput label={label} description="API names; press Enter after each" value={props.fields} onChange={props.onChange} error={props.error} />
     </Stack>

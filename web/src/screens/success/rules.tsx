@@ -70,7 +70,7 @@ export function RulesScreen() {
                 if (run === null) return <StatusBadge status={null} />;
                 return (
                   <Group gap={6} wrap="nowrap">
-                    <StatusBadge status={run.status} />
+                    <StatusBadge status={run.status} notices={run.notices} />
                     <Link to={`/success/rules/${encodeURIComponent(r.id)}/runs/${encodeURIComponent(run.id)}`}>{formatTime(run.startedAt)}</Link>
                   </Group>
                 );
@@ -119,11 +119,13 @@ export function RuleRunsScreen(props: { params: Record<string, string> }) {
           empty="This rule has not run yet."
           columns={[
             { key: "startedAt", label: "Started", render: (r) => <Link to={`/success/rules/${encodeURIComponent(id)}/runs/${encodeURIComponent(r.id)}`}>{formatTime(r.startedAt)}</Link> },
-            { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} /> },
+            { key: "status", label: "Status", render: (r) => <StatusBadge status={r.status} notices={r.notices} /> },
             { key: "ruleDate", label: "Rule date" },
             { key: "rowsRead", label: "Rows read", align: "right" },
             { key: "rowsWritten", label: "Written", align: "right" },
-            { key: "errorCount", label: "Row errors", align: "right" },
+            // A run that succeeded lists its skipped rows as notices; a partial or failed run's rows are errors (ADR 0012).
+            { key: "notices", label: "Notices", align: "right", render: (r) => (r.status === "success" ? formatCell(r.notices) : "—"), sortValue: (r) => (r.status === "success" ? r.notices : 0) },
+            { key: "errorCount", label: "Row errors", align: "right", render: (r) => (r.status === "success" ? "—" : formatCell(r.errorCount)), sortValue: (r) => (r.status === "success" ? 0 : r.errorCount) },
             { key: "duration", label: "Took", render: duration, sortValue: (r) => (r.finishedAt ?? r.startedAt) - r.startedAt },
             { key: "message", label: "Message" },
           ]}
@@ -141,22 +143,24 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
   const r = run.data;
   if (run.error) return <ErrorNotice error={run.error} title="This run could not be loaded" onRetry={run.reload} />;
   if (!r) return <Loading />;
+  // Rows skipped in a run that succeeded are its notices; in a partial or failed run they are errors.
+  const notices = r.status === "success";
   return (
     <>
       <PageHeader
         title={`Run of ${formatTime(r.startedAt)}`}
         back={{ to: `/success/rules/${encodeURIComponent(id)}/runs`, label: "Run history" }}
         description={<>A run of <Link to={`/success/rules/${encodeURIComponent(id)}`}>{r.ruleName}</Link></>}
-        badge={<StatusBadge status={r.status} />}
+        badge={<StatusBadge status={r.status} notices={r.notices} />}
       />
       <Panel title="Summary">
         <FieldGrid
           items={[
-            { label: "Status", value: <StatusBadge status={r.status} /> },
+            { label: "Status", value: <StatusBadge status={r.status} notices={r.notices} /> },
             { label: "Rule date", value: formatDay(r.ruleDate) },
             { label: "Rows read", value: formatCell(r.rowsRead) },
             { label: "Records written", value: formatCell(r.rowsWritten) },
-            { label: "Row errors", value: formatCell(r.errorCount) },
+            notices ? { label: "Notices", value: formatCell(r.notices) } : { label: "Row errors", value: formatCell(r.errorCount) },
             { label: "Took", value: duration(r) },
             { label: "Finished", value: formatTime(r.finishedAt) },
             { label: "Run id", value: r.id },
@@ -199,10 +203,16 @@ export function RuleRunDetail(props: { params: Record<string, string> }) {
         </Panel>
       </SimpleGrid>
       <RunRows ruleId={id} runId={r.id} />
-      <Panel title={`Row errors (${r.errorCount.toLocaleString("en-US")})`} testId="run-errors">
+      {/* A run that did its work skipped these rows for data reasons and still succeeded: they are its notices (ADR 0012), as the API and CLI say. */}
+      <Panel title={`${notices ? "Notices" : "Row errors"} (${r.errorCount.toLocaleString("en-US")})`} testId="run-errors">
+        {notices && r.errorCount > 0 && (
+          <Text size="sm" mb="xs" data-testid="run-notices-note">
+            The run succeeded with {r.notices.toLocaleString("en-US")} notice{r.notices === 1 ? "" : "s"}: these rows were skipped for data reasons (a value the target refused) while the rest were written.
+          </Text>
+        )}
         {r.errorCount > r.errors.length && (
           <Text size="sm" c="dimmed" mb="xs">
-            The first {r.errors.length.toLocaleString("en-US")} of {r.errorCount.toLocaleString("en-US")} errors are kept.
+            The first {r.errors.length.toLocaleString("en-US")} of {r.errorCount.toLocaleString("en-US")} {notices ? "notices" : "errors"} are kept.
           </Text>
         )}
         <DataTable

@@ -154,7 +154,7 @@ function SchemeForm(props: { scheme: Scheme; onSaved(): void }) {
   }
   return (
     <form onSubmit={submit}>
-      <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0 }}>
+      <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
         <Stack gap="xs">
           {save.error && !/^ranges\[/.test(save.error.field ?? "") && save.error.field !== "type" && <ErrorNotice error={save.error} />}
           <NativeSelect

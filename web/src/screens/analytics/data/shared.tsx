@@ -218,7 +218,9 @@ export function IdSearch(props: { kind: Kind; value: string; onChange(v: string)
           value={props.value}
           onChange={(e) => props.onChange(e.currentTarget.value)}
           error={fieldError(props.error, "id") ?? (props.error && props.error.status !== 404 ? props.error.message : undefined)}
-          w={380}
+          // As wide as the search wants on a desk, narrower on a phone rather than off its side.
+          maw={380}
+          style={{ flex: "1 1 220px" }}
           type="search"
         />
         <Tooltip label={`Open the ${props.kind} with this exact id`}>

@@ -8,11 +8,11 @@ import { parseScalar, scalarText } from "../shared";
 function ValueInput(props: { label: string; value: FilterValue | undefined; onChange(v: FilterValue): void; error?: string }) {
   const relative = props.value !== null && typeof props.value === "object";
   return (
-    <Group gap={6} align="flex-start" wrap="nowrap">
+    <Group gap={6} align="flex-start" wrap="wrap">
       {relative ? (
-        <NumberInput label={`${props.label} (days from the rule date)`} value={(props.value as { ruleDate: number }).ruleDate} onChange={(v) => props.onChange({ ruleDate: Number(v) || 0 })} w={200} error={props.error} />
+        <NumberInput label={`${props.label} (days from the rule date)`} value={(props.value as { ruleDate: number }).ruleDate} onChange={(v) => props.onChange({ ruleDate: Number(v) || 0 })} w={200} maw="100%" error={props.error} />
       ) : (
-        <TextInput label={props.label} value={scalarText(props.value)} onChange={(e) => props.onChange(parseScalar(e.currentTarget.value))} w={200} error={props.error} />
+        <TextInput label={props.label} value={scalarText(props.value)} onChange={(e) => props.onChange(parseScalar(e.currentTarget.value))} w={200} maw="100%" error={props.error} />
       )}
       <Checkbox label="Rule date" mt={32} checked={relative} onChange={(e) => props.onChange(e.currentTarget.checked ? { ruleDate: 0 } : "")} />
     </Group>
@@ -31,8 +31,8 @@ export function FiltersEditor(props: { filters: Filter[]; fields: string[]; erro
         const noValue = f.operator === "exists" || f.operator === "notExists";
         const e = fieldError(props.error, `filters[${i}]`);
         return (
-          <Group key={i} align="flex-start" role="group" aria-label={`Filter ${i + 1}`} wrap="nowrap">
-            <Autocomplete label="Field" data={props.fields} value={f.field} onChange={(field) => set(i, { ...f, field })} error={e} w={240} />
+          <Group key={i} align="flex-start" role="group" aria-label={`Filter ${i + 1}`} wrap="wrap">
+            <Autocomplete label="Field" data={props.fields} value={f.field} onChange={(field) => set(i, { ...f, field })} error={e} w={240} maw="100%" />
             <NativeSelect
               label="Condition"
               data={OPERATORS.map((o) => ({ value: o.value, label: o.label }))}

@@ -9,7 +9,7 @@ export function ValueSourceInput(props: { label: string; value: ValueSource; sho
   const v = props.value;
   const kind = "field" in v ? "field" : "constant" in v ? "constant" : "ruleDate";
   return (
-    <Group gap={6} align="flex-start" wrap="nowrap">
+    <Group gap={6} align="flex-start" wrap="wrap">
       <NativeSelect
         label={`${props.label} from`}
         data={[
@@ -23,9 +23,9 @@ export function ValueSourceInput(props: { label: string; value: ValueSource; sho
           props.onChange(k === "field" ? { field: "" } : k === "constant" ? { constant: "" } : { ruleDate: 0 });
         }}
       />
-      {"field" in v && <Autocomplete label={props.label} data={props.show} value={v.field} onChange={(field) => props.onChange({ field })} error={props.error} w={260} />}
-      {"constant" in v && <TextInput label={props.label} value={scalarText(v.constant)} onChange={(e) => props.onChange({ constant: parseScalar(e.currentTarget.value) })} error={props.error} w={200} />}
-      {"ruleDate" in v && <NumberInput label={`${props.label} (days)`} value={v.ruleDate} onChange={(n) => props.onChange({ ruleDate: Number(n) || 0 })} error={props.error} w={140} />}
+      {"field" in v && <Autocomplete label={props.label} data={props.show} value={v.field} onChange={(field) => props.onChange({ field })} error={props.error} w={260} maw="100%" />}
+      {"constant" in v && <TextInput label={props.label} value={scalarText(v.constant)} onChange={(e) => props.onChange({ constant: parseScalar(e.currentTarget.value) })} error={props.error} w={200} maw="100%" />}
+      {"ruleDate" in v && <NumberInput label={`${props.label} (days)`} value={v.ruleDate} onChange={(n) => props.onChange({ ruleDate: Number(n) || 0 })} error={props.error} w={140} maw="100%" />}
     </Group>
   );
 }
@@ -43,8 +43,8 @@ export function MappingsEditor(props: { mappings: Mapping[]; targets: string[]; 
         const at = `${props.at}.mappings[${i}]`;
         const { to, identifier, ...source } = m;
         return (
-          <Group key={i} align="flex-start" wrap="nowrap" role="group" aria-label={`Mapping ${i + 1}`}>
-            <Autocomplete label="Target field" data={props.targets} value={to} onChange={(v) => set(i, { to: v, ...source, ...(identifier ? { identifier } : {}) } as Mapping)} error={fieldError(props.error, `${at}.to`)} w={260} />
+          <Group key={i} align="flex-start" wrap="wrap" role="group" aria-label={`Mapping ${i + 1}`}>
+            <Autocomplete label="Target field" data={props.targets} value={to} onChange={(v) => set(i, { to: v, ...source, ...(identifier ? { identifier } : {}) } as Mapping)} error={fieldError(props.error, `${at}.to`)} w={260} maw="100%" />
             <ValueSourceInput label="Value" value={source as ValueSource} show={props.show} onChange={(v) => set(i, { to, ...v, ...(identifier ? { identifier } : {}) } as Mapping)} error={fieldError(props.error, `${at}.field`, `${at}.constant`, `${at}.ruleDate`)} />
             {props.identifiers && <Checkbox label="Identifier" mt={32} checked={identifier ?? false} onChange={(e) => set(i, { ...m, identifier: e.currentTarget.checked })} />}
             <ActionIcon variant="subtle" color="red" mt={28} aria-label={`Remove mapping ${i + 1}`} onClick={() => props.onChange(props.mappings.filter((_, j) => j !== i))} disabled={props.mappings.length === 1}>

@@ -133,7 +133,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
         description={ruleId ? <Link to={`/success/rules/${encodeURIComponent(ruleId)}/runs`}>Run history</Link> : undefined}
       />
       <form onSubmit={onSubmit} aria-label="Rule">
-        <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0 }}>
+        <fieldset disabled={!canEdit} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
           <Panel title="Rule">
             <Group grow align="flex-start">
               <TextInput label="Rule name" required value={draft.name} onChange={(e) => change({ ...draft, name: e.currentTarget.value })} error={fieldError(err, "name")} />

@@ -20,9 +20,9 @@ export function SchedulePanel(props: { schedule: ScheduleDraft | null; onChange(
               value={schedule.text}
               onChange={(e) => props.onChange({ ...schedule, text: e.currentTarget.value })}
               error={fieldError(error, "schedule", "name")}
-              w={520}
+              w={520} maw="100%"
             />
-            <TextInput label="Time zone" value={schedule.timeZone} onChange={(e) => props.onChange({ ...schedule, timeZone: e.currentTarget.value })} w={200} error={fieldError(error, "timeZone")} />
+            <TextInput label="Time zone" value={schedule.timeZone} onChange={(e) => props.onChange({ ...schedule, timeZone: e.currentTarget.value })} w={200} maw="100%" error={fieldError(error, "timeZone")} />
           </Group>
           {error && !fieldError(error, "schedule", "name", "timeZone") && <ErrorNotice error={error} title="The schedule was not saved" />}
           {props.chains.length > 0 && (
