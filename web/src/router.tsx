@@ -56,12 +56,13 @@ export function navigate(to: string, options: { replace?: boolean } = {}): boole
 
 /**
  * Asks before the screen is left while `message` is set (unsaved changes): in-app links, back and
- * forward, and closing or reloading the tab.
+ * forward, and closing or reloading the tab. A function is asked at the moment of leaving (a form
+ * just saved may leave at once, before it re-renders).
  */
-export function useLeaveGuard(message: string | null): void {
+export function useLeaveGuard(message: string | null | (() => string | null)): void {
   useEffect(() => {
     if (message === null) return;
-    const guard = () => message;
+    const guard = typeof message === "function" ? message : () => message;
     guards.add(guard);
     return () => {
       guards.delete(guard);

@@ -4,6 +4,7 @@ import { ApiError, api } from "../../api";
 import { useCanEdit } from "../../auth";
 import { ErrorNotice, Loading, PageHeader, formatTime } from "../../components/common";
 import { StatusBadge } from "../../components/status-badge";
+import { useUnsavedChanges } from "../../components/unsaved";
 import { navigate } from "../../router";
 import { fieldError, useApi, useMutation } from "../../use-api";
 import { GuideMetricsPanel } from "./metrics";
@@ -106,6 +107,7 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
   const [draft, setDraft] = useState<GuideInput>(() => (g ? toDraft(g) : BLANK));
   const [local, setLocal] = useState<ApiError | undefined>(undefined);
   const [savedAt, setSavedAt] = useState<number | undefined>(undefined);
+  const unsaved = useUnsavedChanges(draft, "This guide");
   const save = useMutation((body: GuideInput) => (g ? api<Guide>(`/guides/${encodeURIComponent(g.id)}`, { method: "PUT", body: { ...body, status: g.status } }) : api<Guide>("/guides", { body: { ...body, status: "draft" } })));
   const setStatus = useMutation((status: Status) => api<Guide>(`/guides/${encodeURIComponent(g?.id ?? "")}/status`, { method: "PATCH", body: { status } }));
   const error = local ?? save.error;
@@ -148,6 +150,7 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
     if (saved) {
       // The stored version (content sanitised) becomes the draft; a status change alone keeps unsaved edits.
       setDraft(toDraft(saved));
+      unsaved.markSaved();
       setSavedAt(Date.now());
       props.onSaved(saved);
     }
@@ -162,6 +165,7 @@ function GuideEditor(props: { guide?: Guide; onSaved(g: Guide): void; tabs?: Rea
     <>
       <PageHeader
         title={title}
+        badge={unsaved.mark}
         back={{ to: "/guides", label: "All guides" }}
         description={g ? <>Guide id <Code>{g.id}</Code> · updated {formatTime(g.updatedAt)}</> : "Write the content, choose who sees it and where, and check it in the preview."}
         actions={

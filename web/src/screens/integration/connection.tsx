@@ -1,3 +1,4 @@
+import { useUnsavedMark } from "../../components/unsaved";
 import { Button, Card, Checkbox, Code, Collapse, Group, Modal, NumberInput, PasswordInput, Progress, Radio, ScrollArea, SegmentedControl, Select, SimpleGrid, Stack, Stepper, Switch, Table, Text, TextInput, Title } from "@mantine/core";
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { api } from "../../api";
@@ -360,6 +361,7 @@ function LinkStep(props: { onNext(): void }) {
   const options = (o: ObjectInfo | undefined) => (o?.fields ?? []).filter((f) => f.name === "Id" || LINKABLE.has(f.type)).map((f) => ({ value: f.name, label: `${f.label} (${f.name})${f.externalId ? " · external id" : ""}` }));
   const accountOptions = useMemo(() => options(accounts.data), [accounts.data]);
   const contactOptions = useMemo(() => options(contacts.data), [contacts.data]);
+  const unsaved = useUnsavedMark(saved.data !== undefined && field !== null && (field !== saved.data.accountField || (visitorField ?? null) !== (saved.data.visitorField ?? null)), "The account link");
   if ((saved.loading && !saved.data) || (accounts.loading && !accounts.data)) return <Loading label="Reading the CRM's fields…" />;
   const current = checked && checked.field === field ? checked : null;
 
@@ -423,6 +425,7 @@ function LinkStep(props: { onNext(): void }) {
             Save link
           </Button>
         )}
+        {unsaved.mark}
         {savedNote && (
           <Button variant="light" onClick={props.onNext}>
             Next: pull fields
@@ -550,10 +553,11 @@ function PullStep() {
     }, 1000);
     return () => window.clearTimeout(t);
   }, [run]);
-  if ((saved.loading && !saved.data) || (accounts.loading && !accounts.data)) return <Loading label="Reading the CRM's fields…" />;
   const selected = chosen ?? [];
+  const dirty = saved.data !== undefined && chosen !== null && JSON.stringify([...selected].sort()) !== JSON.stringify([...saved.data.accountFields].sort());
+  const unsaved = useUnsavedMark(dirty, "The pull fields");
+  if ((saved.loading && !saved.data) || (accounts.loading && !accounts.data)) return <Loading label="Reading the CRM's fields…" />;
   const fields = (accounts.data?.fields ?? []).filter((f) => f.name !== "Id" && (showStandard || f.name.endsWith("__c") || selected.includes(f.name)));
-  const dirty = saved.data !== undefined && JSON.stringify([...selected].sort()) !== JSON.stringify([...saved.data.accountFields].sort());
   const pullError = pull.error;
   return (
     <Stack mt="md">
@@ -603,6 +607,7 @@ function PullStep() {
           <Button variant="default" loading={pull.busy || run?.status === "running"} disabled={dirty} onClick={() => void pull.run(undefined).then((r) => r && setRun(r))}>
             Pull now
           </Button>
+          {unsaved.mark}
           {dirty && <Text size="xs" c="dimmed">Save the fields before pulling.</Text>}
         </Group>
       )}

@@ -1,3 +1,4 @@
+import { TitleWithMark, useUnsavedChanges } from "../../components/unsaved";
 import { Alert, Button, Card, Checkbox, Group, Modal, MultiSelect, Select, Stack, Switch, Table, Text, TextInput, Textarea, Timeline, Title } from "@mantine/core";
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../../api";
@@ -295,19 +296,23 @@ function ScheduleModal(props: { job: Job; onClose(): void; onSaved(): void }) {
   const [schedule, setSchedule] = useState(j.schedule ?? "");
   const [timeZone, setTimeZone] = useState(j.timeZone);
   const [enabled, setEnabled] = useState(j.enabled);
+  const unsaved = useUnsavedChanges({ schedule: schedule.trim(), timeZone, enabled }, "This schedule");
+  const cancel = () => unsaved.mayClose() && props.onClose();
   const save = useMutation((body: JobBody) => api<Job>(`/jobs/${encodeURIComponent(j.id)}`, { method: "PUT", body }));
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (await save.run({ name: j.name, kind: j.kind, params: j.params, schedule: schedule.trim() || null, timeZone, enabled })) props.onSaved();
+    if (!(await save.run({ name: j.name, kind: j.kind, params: j.params, schedule: schedule.trim() || null, timeZone, enabled }))) return;
+    unsaved.markSaved();
+    props.onSaved();
   }
   return (
-    <Modal opened onClose={props.onClose} title={`Schedule of ${j.name}`} closeButtonProps={{ "aria-label": "Close" }} size="lg">
+    <Modal opened onClose={cancel} title={<TitleWithMark title={`Schedule of ${j.name}`} unsaved={unsaved} />} closeButtonProps={{ "aria-label": "Close" }} size="lg">
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}
           <ScheduleFields schedule={schedule} setSchedule={setSchedule} timeZone={timeZone} setTimeZone={setTimeZone} enabled={enabled} setEnabled={setEnabled} error={save.error} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
+            <Button variant="default" onClick={cancel}>
               Cancel
             </Button>
             <Button type="submit" loading={save.busy}>

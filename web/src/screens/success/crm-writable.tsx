@@ -1,3 +1,4 @@
+import { useUnsavedMark } from "../../components/unsaved";
 import { ActionIcon, Button, Group, MultiSelect, Stack, TagsInput, Text, TextInput } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api } from "../../api";
@@ -34,6 +35,7 @@ export function CrmWritableCard() {
     const before = new Map((saved.data?.objects ?? []).map((o) => [o.object, [...o.fields].sort().join(",")]));
     return removed.some((r) => before.has(r)) || rows.some((o) => (before.get(o.object) ?? "") !== [...o.fields].sort().join(","));
   }, [saved.data, rows, removed]);
+  const unsaved = useUnsavedMark(changed, "The writable CRM fields");
 
   function setFields(object: string, fields: string[]) {
     setDone(false);
@@ -65,7 +67,7 @@ export function CrmWritableCard() {
     }
   }
   return (
-    <Panel title="CRM fields rules may write" testId="crm-writable">
+    <Panel title="CRM fields rules may write" testId="crm-writable" badge={unsaved.mark}>
       <Text size="sm" c="dimmed" mb="sm">
         A rule's Load to CRM action writes only the objects and fields listed here. {connected ? "Pick fields from the connected CRM." : "Connect a CRM to pick from its fields; until then type the API names."}
       </Text>

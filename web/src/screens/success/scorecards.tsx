@@ -1,3 +1,4 @@
+import { TitleWithMark, useUnsavedChanges } from "../../components/unsaved";
 import { ActionIcon, Button, ColorSwatch, Group, Modal, NativeSelect, NumberInput, Progress, SimpleGrid, Stack, Text, TextInput } from "@mantine/core";
 import type { HealthSummary } from "../../../../src/success/index.js";
 import { useState, type FormEvent } from "react";
@@ -141,6 +142,7 @@ function SchemeForm(props: { scheme: Scheme; onSaved(): void }) {
   const canEdit = useCanEdit();
   const [form, setForm] = useState<Scheme>(props.scheme);
   const [saved, setSaved] = useState(false);
+  const unsaved = useUnsavedChanges(form, "The score scheme");
   const save = useMutation((body: Scheme) => api("/success/scorecard/scheme", { method: "PUT", body }));
   const setRange = (i: number, patch: Partial<Scheme["ranges"][number]>) => setForm({ ...form, ranges: form.ranges.map((r, j) => (j === i ? { ...r, ...patch } : r)) });
   async function submit(e: FormEvent) {
@@ -149,6 +151,7 @@ function SchemeForm(props: { scheme: Scheme; onSaved(): void }) {
     const body = { ...form, ranges: form.ranges.map((r) => ({ label: r.label, from: r.from, to: r.to, ...(r.colour ? { colour: r.colour } : {}) })) };
     if ((await save.run(body)) !== undefined) {
       setSaved(true);
+      unsaved.markSaved();
       props.onSaved();
     }
   }
@@ -188,6 +191,7 @@ function SchemeForm(props: { scheme: Scheme; onSaved(): void }) {
               <Button type="submit" size="xs" loading={save.busy}>
                 Save scheme
               </Button>
+              {unsaved.mark}
               {saved && (
                 <Text size="sm" c="#1e6b2e" aria-live="polite">
                   Saved.
@@ -205,16 +209,19 @@ function GroupForm(props: { group: ScorecardGroup | "new"; onClose(): void; onSa
   const g = props.group === "new" ? null : props.group;
   const [name, setName] = useState(g?.name ?? "");
   const [weight, setWeight] = useState<string | number>(g?.weight ?? 1);
+  const unsaved = useUnsavedChanges({ name, weight }, "This group");
+  const cancel = () => unsaved.mayClose() && props.onClose();
   const save = useMutation((body: { name: string; weight: number }) => (g ? api(`/success/scorecard/groups/${encodeURIComponent(g.id)}`, { method: "PATCH", body }) : api("/success/scorecard/groups", { body })));
   async function submit(e: FormEvent) {
     e.preventDefault();
     if ((await save.run({ name, weight: Number(weight) })) !== undefined) {
+      unsaved.markSaved();
       props.onSaved();
       props.onClose();
     }
   }
   return (
-    <Modal opened onClose={props.onClose} title={g ? "Edit group" : "New group"}>
+    <Modal opened onClose={cancel} title={<TitleWithMark title={g ? "Edit group" : "New group"} unsaved={unsaved} />}>
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}
@@ -235,6 +242,8 @@ function MeasureForm(props: { measure: ScorecardMeasure | "new"; groups: Scoreca
   const [label, setLabel] = useState(m?.label ?? "");
   const [weight, setWeight] = useState<string | number>(m?.weight ?? 1);
   const [group, setGroup] = useState(m?.groupId ?? props.groups[0]?.id ?? "");
+  const unsaved = useUnsavedChanges({ name, label, weight, group }, "This measure");
+  const cancel = () => unsaved.mayClose() && props.onClose();
   const save = useMutation(() => {
     const common = { label: label || undefined, weight: Number(weight), group: group || null };
     return m ? api(`/success/scorecard/measures/${encodeURIComponent(m.id)}`, { method: "PATCH", body: common }) : api("/success/scorecard/measures", { body: { name, ...common } });
@@ -242,12 +251,13 @@ function MeasureForm(props: { measure: ScorecardMeasure | "new"; groups: Scoreca
   async function submit(e: FormEvent) {
     e.preventDefault();
     if ((await save.run(undefined)) !== undefined) {
+      unsaved.markSaved();
       props.onSaved();
       props.onClose();
     }
   }
   return (
-    <Modal opened onClose={props.onClose} title={m ? "Edit measure" : "New scorecard measure"}>
+    <Modal opened onClose={cancel} title={<TitleWithMark title={m ? "Edit measure" : "New scorecard measure"} unsaved={unsaved} />}>
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}

@@ -44,13 +44,16 @@ export function FieldGrid(props: { items: { label: string; value: ReactNode }[];
 }
 
 /** A titled panel of a screen. */
-export function Panel(props: { title: string; actions?: ReactNode; children: ReactNode; testId?: string }) {
+export function Panel(props: { title: string; actions?: ReactNode; children: ReactNode; testId?: string; badge?: ReactNode }) {
   return (
     <Paper withBorder p="md" radius="md" mb="md" data-testid={props.testId} component="section" aria-label={props.title}>
       <Group justify="space-between" mb="sm">
-        <Text component="h2" fw={700} size="lg" m={0}>
-          {props.title}
-        </Text>
+        <Group gap="sm">
+          <Text component="h2" fw={700} size="lg" m={0}>
+            {props.title}
+          </Text>
+          {props.badge}
+        </Group>
         {props.actions && <Group gap="xs">{props.actions}</Group>}
       </Group>
       {props.children}

@@ -1,3 +1,4 @@
+import { TitleWithMark, useUnsavedChanges, useUnsavedMark } from "../../components/unsaved";
 import { Button, Group, Modal, NativeSelect, Stack, Text, TextInput } from "@mantine/core";
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../api";
@@ -93,6 +94,7 @@ function ConfigForm(props: { config: UsageConfig; onSaved(): void }) {
   const [form, setForm] = useState(props.config);
   const [saved, setSaved] = useState(false);
   useEffect(() => setForm(props.config), [props.config]);
+  const unsaved = useUnsavedMark(JSON.stringify(form) !== JSON.stringify(props.config), "The usage configuration");
   const save = useMutation((body: UsageConfig) => api<UsageConfig>("/success/usage/config", { method: "PUT", body }));
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -145,6 +147,7 @@ function ConfigForm(props: { config: UsageConfig; onSaved(): void }) {
             Save configuration
           </Button>
         )}
+        {unsaved.mark && <div style={{ marginTop: 46 }}>{unsaved.mark}</div>}
         {saved && (
           <Text size="sm" c="#1e6b2e" mt={48} aria-live="polite">
             Saved.
@@ -161,19 +164,23 @@ function MeasureForm(props: { measure: UsageMeasure | "new"; onClose(): void; on
   const save = useMutation((m: UsageMeasure) =>
     isNew ? api("/success/usage/measures", { body: m }) : api(`/success/usage/measures/${encodeURIComponent(m.name)}`, { method: "PATCH", body: { label: m.label, type: m.type, aggregation: m.aggregation } }),
   );
+  const unsaved = useUnsavedChanges(form, "This measure");
   const close = () => {
     save.clear();
     props.onClose();
   };
+  // Cancel, the close button and Escape ask first when the form has changes; a save closes at once.
+  const cancel = () => unsaved.mayClose() && close();
   async function submit(e: FormEvent) {
     e.preventDefault();
     if ((await save.run(form)) !== undefined) {
+      unsaved.markSaved();
       props.onSaved();
       close();
     }
   }
   return (
-    <Modal opened onClose={close} title={isNew ? "New usage measure" : "Edit usage measure"}>
+    <Modal opened onClose={cancel} title={<TitleWithMark title={isNew ? "New usage measure" : "Edit usage measure"} unsaved={unsaved} />}>
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}

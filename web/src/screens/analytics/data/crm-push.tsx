@@ -1,3 +1,4 @@
+import { TitleWithMark, useUnsavedChanges } from "../../../components/unsaved";
 import { Alert, Anchor, Button, Group, Modal, Select, Stack, Switch, Table, Text } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../../api";
@@ -38,11 +39,15 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
   const [choice, setChoice] = useState<Record<string, string | null>>({});
   const [daily, setDaily] = useState(false);
   const [saved, setSaved] = useState<PushMapping | undefined>(undefined);
+  // What would be saved: the columns given a field, and the daily sync.
+  const unsaved = useUnsavedChanges({ fields: Object.entries(choice).filter(([, f]) => f), daily }, "This push mapping", props.opened);
+  const close = () => unsaved.mayClose() && props.onClose();
   useEffect(() => {
     if (!mappings.data) return;
     setChoice(Object.fromEntries((existing?.fields ?? []).map((f) => [f.column, f.field])));
     setDaily(existing?.dailySync ?? false);
-  }, [mappings.data, existing]);
+    unsaved.markSaved();
+  }, [mappings.data, existing, unsaved.markSaved]);
   const writable = useMemo(() => (fields.data?.fields ?? []).filter((f) => f.updateable && f.name.toLowerCase().startsWith(prefix.toLowerCase())), [fields.data, prefix]);
   const save = useMutation((body: { reportId: string; fields: { column: string; field: string }[]; dailySync: boolean }) =>
     existing ? api<PushMapping>(`/sync/push-mappings/${encodeURIComponent(existing.id)}`, { method: "PUT", body }) : api<PushMapping>("/sync/push-mappings", { body }),
@@ -54,6 +59,7 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
     const m = await save.run({ reportId: props.report.id, fields: chosen, dailySync: daily });
     if (m) {
       setSaved(m);
+      unsaved.markSaved();
       mappings.reload();
     }
   }
@@ -68,7 +74,7 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
   const placed = props.columns.some((c) => rowError(c));
   const loading = (connection.loading && !connection.data) || (connected && fields.loading && !fields.data) || (mappings.loading && !mappings.data);
   return (
-    <Modal opened={props.opened} onClose={props.onClose} title={`CRM push: ${props.report.name}`} size="xl" closeButtonProps={{ "aria-label": "Close the CRM push dialog" }}>
+    <Modal opened={props.opened} onClose={close} title={<TitleWithMark title={`CRM push: ${props.report.name}`} unsaved={unsaved} />} size="xl" closeButtonProps={{ "aria-label": "Close the CRM push dialog" }}>
       {loading ? (
         <Loading label="Loading the CRM's fields…" />
       ) : !connected ? (
@@ -152,7 +158,7 @@ export function CrmPushDialog(props: { opened: boolean; onClose(): void; report:
                     </Text>
                   )}
                 </span>
-                <Button variant="default" onClick={props.onClose}>
+                <Button variant="default" onClick={close}>
                   Close
                 </Button>
                 <Button type="submit" loading={save.busy} disabled={chosen.length === 0}>

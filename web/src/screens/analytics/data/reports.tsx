@@ -1,3 +1,4 @@
+import { useUnsavedChanges } from "../../../components/unsaved";
 import { Anchor, Badge, Button, Card, Group, MultiSelect, Select, SegmentedControl, Stack, Table, Text, TextInput, UnstyledButton } from "@mantine/core";
 import { useMemo, useState, type FormEvent } from "react";
 import { api, query } from "../../../api";
@@ -132,6 +133,7 @@ function ReportForm(props: { report: Report | undefined; defaultTimeZone: string
     columns: r?.columns ?? ["visitors", "minutes", "lastVisit"],
   }));
   const set = (patch: Partial<Draft>) => setDraft((d) => ({ ...d, ...patch }));
+  const unsaved = useUnsavedChanges(draft, "This report");
   const segments = useApi<{ segments: Segment[] }>("/segments");
   const choices = useColumnChoices(draft.kind, draft.columns);
   const zones = useMemo(timeZones, []);
@@ -141,13 +143,15 @@ function ReportForm(props: { report: Report | undefined; defaultTimeZone: string
     e.preventDefault();
     const range = draft.range === "custom" ? { from: draft.from, to: draft.to } : { last: Number(draft.range) };
     const saved = await save.run({ name: draft.name, kind: draft.kind, segmentId: draft.segmentId, range, timeZone: draft.timeZone, columns: draft.columns });
-    if (saved) navigate(`/reports/${saved.id}`);
+    if (!saved) return;
+    unsaved.markSaved();
+    navigate(`/reports/${saved.id}`);
   }
   const columnError = fieldError(save.error, "columns");
   const placed = columnError ?? fieldError(save.error, "name", "kind", "segmentId", "range", "timeZone");
   return (
     <>
-      <PageHeader title={r ? `Edit ${r.name}` : "New report"} back={r ? { to: `/reports/${encodeURIComponent(r.id)}`, label: r.name } : { to: "/reports", label: "All reports" }} description="Pick who the report lists, over which days, and which columns it shows." />
+      <PageHeader title={r ? `Edit ${r.name}` : "New report"} badge={unsaved.mark} back={r ? { to: `/reports/${encodeURIComponent(r.id)}`, label: r.name } : { to: "/reports", label: "All reports" }} description="Pick who the report lists, over which days, and which columns it shows." />
       <form onSubmit={submit}>
         <Stack maw={760}>
           {save.error && !placed && <ErrorNotice error={save.error} title="The report was not saved" />}

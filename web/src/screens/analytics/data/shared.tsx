@@ -1,3 +1,4 @@
+import { useUnsavedMark } from "../../../components/unsaved";
 import { Button, Group, Pagination, Stack, Table, Text, TextInput, Tooltip } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, type ApiError } from "../../../api";
@@ -124,6 +125,7 @@ export function CustomMetadataEditor(props: { kind: Kind; id: string; values: Me
     setRemoved([]);
   }, [initial]);
   const save = useMutation((body: Metadata) => api<Entity>(`/${plural(props.kind)}/${encodeURIComponent(props.id)}/metadata/custom`, { method: "PUT", body }));
+  const unsaved = useUnsavedMark(props.canEdit && (removed.length > 0 || JSON.stringify(rows) !== JSON.stringify(initial)), "The custom metadata");
   if (!props.canEdit) return <MetadataTable values={props.values} empty="No custom metadata." caption="Custom metadata" />;
   const update = (i: number, patch: Partial<Row>) => {
     setSaved(false);
@@ -189,6 +191,7 @@ export function CustomMetadataEditor(props: { kind: Kind; id: string; values: Me
           <Button type="submit" size="xs" loading={save.busy}>
             Save custom metadata
           </Button>
+          {unsaved.mark}
           <span aria-live="polite">
             {saved && (
               <Text span size="sm" fw={600} c="teal.9">

@@ -1,3 +1,4 @@
+import { useUnsavedMark } from "../../../components/unsaved";
 import { Alert, Button, Card, Code, CopyButton, Group, Modal, Select, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api } from "../../../api";
@@ -210,6 +211,7 @@ function SettingsForm(props: { app: AppView; canEdit: boolean; onSaved(): void }
   }, [props.app.settings.timeZone, props.app.settings.trackEventsCountAsActivity]);
   const save = useMutation((body: AppSettings) => api<AppView>(`/apps/${encodeURIComponent(props.app.id)}/settings`, { method: "PATCH", body }));
   const dirty = timeZone !== props.app.settings.timeZone || track !== props.app.settings.trackEventsCountAsActivity;
+  const unsaved = useUnsavedMark(dirty, "The app's settings");
   async function submit(e: FormEvent) {
     e.preventDefault();
     setSaved(false);
@@ -220,9 +222,12 @@ function SettingsForm(props: { app: AppView; canEdit: boolean; onSaved(): void }
   }
   return (
     <Card withBorder component="form" onSubmit={submit} aria-labelledby="app-settings-title">
-      <Title order={2} size="h4" mb="sm" id="app-settings-title">
-        Settings
-      </Title>
+      <Group gap="sm" mb="sm">
+        <Title order={2} size="h4" id="app-settings-title">
+          Settings
+        </Title>
+        {unsaved.mark}
+      </Group>
       <Stack maw={480}>
         {save.error && !save.error.field && <ErrorNotice error={save.error} />}
         <Select

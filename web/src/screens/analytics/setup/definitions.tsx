@@ -1,3 +1,4 @@
+import { TitleWithMark, useUnsavedChanges } from "../../../components/unsaved";
 import { ActionIcon, Alert, Button, Card, Code, Group, List, Loader, Modal, Stack, Text, TextInput, Title } from "@mantine/core";
 import { useState, type FormEvent, type ReactNode } from "react";
 import { api, type ApiError } from "../../../api";
@@ -202,6 +203,8 @@ export function Pages() {
 function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name: string, matchedUrls: number): void }) {
   const [name, setName] = useState(props.page?.name ?? "");
   const [rules, setRules] = useState<string[]>(props.page?.rules ?? [""]);
+  const unsaved = useUnsavedChanges({ name, rules }, "This page");
+  const close = () => unsaved.mayClose() && props.onClose();
   const filled = rules.map((r, i) => ({ r, i })).filter((x) => x.r.trim() !== "");
   const key = filled.length > 0 ? JSON.stringify(filled.map((x) => x.r)) : null;
   const preview = usePreview(key, (k, signal) => api<{ matchedUrls: number; sample: string[] }>("/pages/preview", { body: { rules: JSON.parse(k) as string[], limit: 20 }, signal }));
@@ -216,11 +219,13 @@ function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name
   async function submit(e: FormEvent) {
     e.preventDefault();
     const r = await save.run({ name, rules: filled.map((x) => x.r) });
-    if (r) props.onSaved(r.name, r.matchedUrls);
+    if (!r) return;
+    unsaved.markSaved();
+    props.onSaved(r.name, r.matchedUrls);
   }
   const shownError = save.error ?? preview.error;
   return (
-    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={props.onClose} title={props.page ? `Edit page ${props.page.name}` : "New page"} size="xl">
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={close} title={<TitleWithMark title={props.page ? `Edit page ${props.page.name}` : "New page"} unsaved={unsaved} />} size="xl">
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}
@@ -287,7 +292,7 @@ function PageEditor(props: { page: PageDef | null; onClose(): void; onSaved(name
             )}
           </PreviewCard>
           <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
+            <Button variant="default" onClick={close}>
               Cancel
             </Button>
             <Button type="submit" loading={save.busy}>
@@ -320,6 +325,8 @@ export function Features() {
 function FeatureEditor(props: { feature: FeatureDef | null; onClose(): void; onSaved(name: string, matchedElements: number): void }) {
   const [name, setName] = useState(props.feature?.name ?? "");
   const [selector, setSelector] = useState(props.feature?.selector ?? "");
+  const unsaved = useUnsavedChanges({ name, selector }, "This feature");
+  const close = () => unsaved.mayClose() && props.onClose();
   const key = selector.trim() === "" ? null : selector;
   const preview = usePreview(key, (k, signal) => api<{ matchedElements: number; sample: PathElement[][] }>("/features/preview", { body: { selector: k, limit: 20 }, signal }));
   const save = useMutation((body: { name: string; selector: string }) =>
@@ -328,11 +335,13 @@ function FeatureEditor(props: { feature: FeatureDef | null; onClose(): void; onS
   async function submit(e: FormEvent) {
     e.preventDefault();
     const r = await save.run({ name, selector });
-    if (r) props.onSaved(r.name, r.matchedElements);
+    if (!r) return;
+    unsaved.markSaved();
+    props.onSaved(r.name, r.matchedElements);
   }
   const selectorError = fieldError(save.error, "selector") ? save.error : fieldError(preview.error, "selector") ? preview.error : undefined;
   return (
-    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={props.onClose} title={props.feature ? `Edit feature ${props.feature.name}` : "New feature"} size="xl">
+    <Modal closeButtonProps={{ "aria-label": "Close" }} opened onClose={close} title={<TitleWithMark title={props.feature ? `Edit feature ${props.feature.name}` : "New feature"} unsaved={unsaved} />} size="xl">
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}
@@ -371,7 +380,7 @@ function FeatureEditor(props: { feature: FeatureDef | null; onClose(): void; onS
             )}
           </PreviewCard>
           <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
+            <Button variant="default" onClick={close}>
               Cancel
             </Button>
             <Button type="submit" loading={save.busy}>

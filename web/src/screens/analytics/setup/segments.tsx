@@ -3,6 +3,7 @@ import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { api, ApiError } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { DataTable, ErrorNotice, Loading, PageHeader, formatTime, Loaded } from "../../../components/common";
+import { useUnsavedChanges } from "../../../components/unsaved";
 import { Link, navigate } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import type { FeatureDef, PageDef } from "./definitions";
@@ -150,10 +151,13 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
   const [deleting, setDeleting] = useState(false);
   const [membersTick, setMembersTick] = useState(0);
 
+  // The tree's node ids are the editor's own: what counts is the name and the rules as they would be saved.
+  const unsaved = useUnsavedChanges({ name, tree: JSON.parse(JSON.stringify(tree, (k, v: unknown) => (k === "uid" ? undefined : v))) as unknown }, "This segment");
   useEffect(() => {
     if (!saved.data) return;
     setName(saved.data.name);
     if (saved.data.definition) setTree(fromDefinition(saved.data.definition));
+    unsaved.markSaved();
   }, [saved.data]);
 
   const { definition, complete } = useMemo(() => toDefinition(tree), [tree]);
@@ -173,6 +177,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
     }
     const r = await save.run({ name, definition });
     if (!r) return;
+    unsaved.markSaved();
     if (isNew) navigate(`/segments/${encodeURIComponent(r.id)}`, { replace: true });
     else {
       setNotice(`Saved ${r.name}.`);
@@ -215,7 +220,7 @@ export function SegmentEditor(props: { params: Record<string, string> }) {
 
   return (
     <>
-      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} back={{ to: "/segments", label: "All segments" }} />
+      <PageHeader title={isNew ? "New segment" : `Segment ${saved.data?.name ?? ""}`} back={{ to: "/segments", label: "All segments" }} badge={unsaved.mark} />
       <ErrorNotice error={defs.error} />
       {notice && (
         <Alert color="green" mb="md" withCloseButton closeButtonLabel="Dismiss" onClose={() => setNotice(null)} aria-live="polite">

@@ -1,9 +1,10 @@
-import { Badge, Button, Group, Text, TextInput, Textarea } from "@mantine/core";
+import { Button, Group, Text, TextInput, Textarea } from "@mantine/core";
 import { useEffect, useState, type FormEvent } from "react";
 import { api } from "../../../api";
 import { useCanEdit } from "../../../auth";
 import { ErrorNotice, Loading, PageHeader } from "../../../components/common";
-import { Link, useLeaveGuard } from "../../../router";
+import { useUnsavedMark } from "../../../components/unsaved";
+import { Link } from "../../../router";
 import { fieldError, useApi, useMutation } from "../../../use-api";
 import type { Rule, RuleInput, RulePreview, RuleRun } from "../rule-model";
 import { ruleSchedule } from "../rule-schedule";
@@ -49,7 +50,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
   const ruleChanged = draft !== null && base !== null && JSON.stringify(draft) !== JSON.stringify(base);
   const scheduleChanged = schedule !== null && jobs.data !== undefined && (schedule.text.trim() !== savedSchedule.text || (schedule.text.trim() !== "" && schedule.timeZone !== savedSchedule.timeZone));
   const unsaved = ruleChanged || scheduleChanged;
-  useLeaveGuard(unsaved ? "This rule has changes that are not saved. Leave and lose them?" : null);
+  const mark = useUnsavedMark(unsaved, "This rule").mark;
 
   const change = (next: RuleInput) => {
     setDraft(next);
@@ -122,13 +123,7 @@ export function RuleBuilder(props: { params: Record<string, string> }) {
     <>
       <PageHeader
         title={ruleId ? base?.name || draft.name || "Rule" : "New rule"}
-        badge={
-          unsaved ? (
-            <Badge color="#fcc419" autoContrast variant="filled" tt="none" data-testid="unsaved">
-              Unsaved changes
-            </Badge>
-          ) : undefined
-        }
+        badge={mark}
         back={{ to: "/success/rules", label: "All rules" }}
         description={ruleId ? <Link to={`/success/rules/${encodeURIComponent(ruleId)}/runs`}>Run history</Link> : undefined}
       />
