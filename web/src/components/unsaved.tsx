@@ -5,7 +5,7 @@ import { useLeaveGuard } from "../router";
 /** The one mark of a form whose changes are not saved, shown in its header (page or dialog). */
 export function UnsavedBadge() {
   return (
-    <Badge color="#fcc419" autoContrast variant="filled" tt="none" data-testid="unsaved">
+    <Badge component="span" color="#fcc419" autoContrast variant="filled" tt="none" data-testid="unsaved">
       Unsaved changes
     </Badge>
   );

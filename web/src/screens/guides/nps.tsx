@@ -150,7 +150,7 @@ export function NpsScreen() {
         <Title order={2} size="h5" mb="xs">
           Latest comments
         </Title>
-        {comments.length === 0 ? (
+        {!visitors.data ? null : comments.length === 0 ? (
           <Text size="sm" c="dimmed">
             No comments in this period.
           </Text>

@@ -436,7 +436,7 @@ function HistoryModal(props: { job: Job; onClose(): void }) {
       <ErrorNotice error={runs.error} onRetry={runs.reload} />
       {runs.loading && !runs.data ? (
         <Loading label="Loading runs…" />
-      ) : list.length === 0 ? (
+      ) : !runs.data ? null : list.length === 0 ? (
         <Text size="sm" c="dimmed">
           No runs yet.
         </Text>

@@ -66,7 +66,9 @@ function Overview() {
           )
         }
       </Loaded>
-      <PinnedReports reports={pinned} loading={reports.loading && !reports.data} />
+      <Loaded state={reports} label="Loading pinned reports…" errorTitle="The pinned reports could not be loaded">
+        {() => <PinnedReports reports={pinned} />}
+      </Loaded>
     </>
   );
 }
@@ -121,8 +123,7 @@ function ConnectionCard(props: { state: ConnectionView | undefined; failed: bool
   );
 }
 
-function PinnedReports(props: { reports: Report[]; loading: boolean }) {
-  if (props.loading) return <Loading label="Loading pinned reports…" />;
+function PinnedReports(props: { reports: Report[] }) {
   return (
     <section aria-label="Pinned reports">
       <Group justify="space-between" mb="xs">

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from "react";
 import { api } from "../../api";
 import { ErrorNotice } from "../../components/common";
 import { fieldError, useMutation } from "../../use-api";
-import { CustomerPicker, OwnerInput } from "./pickers";
+import { CustomerPicker, OwnerPicker } from "./pickers";
 import { PRIORITIES, type Cta } from "./shared";
 
 /** Opens a CTA by hand: the customer picked by name, an owner, a due date. */
@@ -33,7 +33,7 @@ export function NewCta(props: { onClose(): void; onCreated(): void; customer?: {
           </Group>
           <TextInput label="Reason" required value={form.reason} onChange={(e) => setForm({ ...form, reason: e.currentTarget.value })} error={fieldError(save.error, "reason")} />
           <Group grow align="flex-start">
-            <OwnerInput label="Owner" value={form.owner} onChange={(owner) => setForm({ ...form, owner })} error={fieldError(save.error, "owner")} />
+            <OwnerPicker label="Owner" value={form.owner} onChange={(owner) => setForm({ ...form, owner })} error={fieldError(save.error, "owner")} />
             <NumberInput label="Due in days" min={0} value={form.dueInDays} onChange={(v) => setForm({ ...form, dueInDays: v })} error={fieldError(save.error, "dueDate")} />
           </Group>
           <Textarea label="Comment" value={form.comment} onChange={(e) => setForm({ ...form, comment: e.currentTarget.value })} error={fieldError(save.error, "comment")} />

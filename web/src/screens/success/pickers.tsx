@@ -1,4 +1,4 @@
-import { Autocomplete, Select } from "@mantine/core";
+import { Select } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useMemo, useState } from "react";
 import { query } from "../../api";
@@ -41,17 +41,41 @@ export function CustomerPicker(props: { label: string; value: string; onChange(a
   );
 }
 
-/** A CTA owner: free text, suggesting the people CTAs are already assigned to and, for admins, Pendulum's users. */
-export function OwnerInput(props: { label: string; value: string; onChange(v: string): void; error?: string }) {
+/**
+ * Picks a CTA owner from Pendulum's users by name, searching as you type (the name a user signs in
+ * with, their email). People who already own CTAs without being users (set through the API or an
+ * older rule) are offered too, so an existing owner can be kept. The value is the owner's name.
+ */
+export function OwnerPicker(props: { label: string; value: string; onChange(v: string): void; error?: string; description?: string }) {
   const { me } = useAuth();
   const users = useApi<{ users: { email: string }[] }>(me?.role === "admin" ? "/users" : null);
   const ctas = useApi<{ ctas: Cta[] }>("/success/ctas?limit=200");
   const data = useMemo(() => {
-    const names = new Set<string>();
-    if (me?.kind === "user") names.add(me.name);
-    for (const u of users.data?.users ?? []) names.add(u.email);
-    for (const c of ctas.data?.ctas ?? []) if (c.owner) names.add(c.owner);
-    return [...names].sort();
-  }, [me, users.data, ctas.data]);
-  return <Autocomplete label={props.label} data={data} value={props.value} onChange={props.onChange} error={props.error} placeholder="Who works on it" />;
+    const people = new Set<string>();
+    if (me?.kind === "user") people.add(me.name);
+    for (const u of users.data?.users ?? []) people.add(u.email);
+    const others = new Set<string>();
+    for (const c of ctas.data?.ctas ?? []) if (c.owner && !people.has(c.owner)) others.add(c.owner);
+    if (props.value && !people.has(props.value)) others.add(props.value);
+    const item = (name: string) => ({ value: name, label: me?.kind === "user" && name === me.name ? `${name} (you)` : name });
+    return [
+      { group: "Users", items: [...people].sort().map(item) },
+      ...(others.size > 0 ? [{ group: "Other CTA owners", items: [...others].sort().map(item) }] : []),
+    ];
+  }, [me, users.data, ctas.data, props.value]);
+  return (
+    <Select
+      label={props.label}
+      description={props.description}
+      placeholder="Search users by name"
+      searchable
+      clearable
+      data={data}
+      value={props.value || null}
+      onChange={(v) => props.onChange(v ?? "")}
+      nothingFoundMessage={users.loading ? "Loading users…" : "No user by that name"}
+      error={props.error ?? (users.error ? `The users could not be loaded: ${users.error.message}` : undefined)}
+      data-testid="owner-picker"
+    />
+  );
 }

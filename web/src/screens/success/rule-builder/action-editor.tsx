@@ -3,6 +3,7 @@ import { useState, type ReactNode } from "react";
 import type { ApiError } from "../../../api";
 import { fieldError, useApi } from "../../../use-api";
 import { ACTION_TYPES, actionLabel, type ActionType, type RuleAction } from "../rule-model";
+import { OwnerPicker } from "../pickers";
 import { PRIORITIES, type CustomObject, type Scorecard } from "../shared";
 import { useTargets } from "./field-suggestions";
 import { MappingsEditor, ValueSourceInput } from "./mappings-editor";
@@ -70,7 +71,7 @@ export function ActionEditor(props: { index: number; action: RuleAction; show: s
           <TextInput label="Reason" required value={a.reason} onChange={(e) => props.onChange({ ...a, reason: e.currentTarget.value })} error={fe("reason")} />
           <NativeSelect label="Priority" data={[...PRIORITIES]} value={a.priority} onChange={(e) => props.onChange({ ...a, priority: e.currentTarget.value as (typeof PRIORITIES)[number] })} error={fe("priority")} />
           <NumberInput label="Due in days" min={0} max={3650} value={a.dueInDays} onChange={(v) => props.onChange({ ...a, dueInDays: Number(v) || 0 })} error={fe("dueInDays")} w={120} />
-          <TextInput label="Owner" value={a.owner ?? ""} onChange={(e) => props.onChange({ ...a, owner: e.currentTarget.value })} error={fe("owner")} />
+          <OwnerPicker label="Owner" value={a.owner ?? ""} onChange={(owner) => props.onChange({ ...a, owner: owner || undefined })} error={fe("owner")} />
           {accountField(a.accountField, (v) => props.onChange({ ...a, accountField: v }))}
           <TextInput label="Comment" value={a.comment ?? ""} onChange={(e) => props.onChange({ ...a, comment: e.currentTarget.value })} error={fe("comment")} />
         </Group>
