@@ -9,6 +9,16 @@ export type Loaded<T> = { data: T | undefined; error: ApiError | undefined; load
  */
 const retries = new WeakMap<ApiError, () => void>();
 
+/**
+ * The loads that failed and are still on screen. Try again on any load error reloads them all: a
+ * server that did not answer failed every request of the screen, and one click should bring the
+ * whole screen back rather than one panel at a time.
+ */
+const failedLoads = new Set<() => void>();
+const reloadFailed = (): void => {
+  for (const reload of [...failedLoads]) reload();
+};
+
 /** The way to try the request that failed with `error` again, when there is one. */
 export function retryOf(error: ApiError | undefined): (() => void) | undefined {
   return error ? retries.get(error) : undefined;
@@ -38,13 +48,15 @@ export function useApi<T>(path: string | null): Loaded<T> {
     setLoading(true);
     api<T>(path, { signal: controller.signal })
       .then((d) => {
+        failedLoads.delete(reload);
         setData(d);
         setError(undefined);
       })
       .catch((e: unknown) => {
         if (controller.signal.aborted) return;
         const error = asApiError(e);
-        retries.set(error, reload);
+        failedLoads.add(reload);
+        retries.set(error, reloadFailed);
         setError(error);
       })
       .finally(() => {
@@ -52,6 +64,12 @@ export function useApi<T>(path: string | null): Loaded<T> {
       });
     return () => controller.abort();
   }, [path, tick, reload]);
+  useEffect(
+    () => () => {
+      failedLoads.delete(reload);
+    },
+    [reload],
+  );
   return { data, error, loading, reload };
 }
 

@@ -90,7 +90,7 @@ export function Loaded<T>(props: { state: LoadedState<T>; label?: string; errorT
   const { state } = props;
   return (
     <>
-      <ErrorNotice error={state.error} title={props.errorTitle ?? "This could not be loaded"} onRetry={state.reload} retrying={state.loading} />
+      <ErrorNotice error={state.error} title={props.errorTitle ?? "This could not be loaded"} onRetry={retryOf(state.error) ?? state.reload} retrying={state.loading} />
       {state.data !== undefined ? props.children(state.data) : state.error ? null : <Loading label={props.label} />}
     </>
   );
