@@ -2,6 +2,7 @@ import { Button, FileInput, Group, Modal, NativeSelect, NumberInput, Paper, Simp
 import { useState, type FormEvent } from "react";
 import { api, ApiError, type ApiErrorBody } from "../../api";
 import { DataTable, ErrorNotice } from "../../components/common";
+import { TitleWithMark, useUnsavedChanges } from "../../components/unsaved";
 import { fieldError, useMutation } from "../../use-api";
 import type { Customer } from "./shared";
 
@@ -35,16 +36,19 @@ function createBody(f: NewCustomerForm): Record<string, unknown> {
 /** A modal form that adds one customer (Customer Info) keyed by its CRM Account id. */
 export function NewCustomerModal(props: { onClose(): void; onCreated(c: Customer): void }) {
   const [form, setForm] = useState<NewCustomerForm>(EMPTY);
+  const unsaved = useUnsavedChanges(form, "This customer");
   const save = useMutation((body: Record<string, unknown>) => api<Customer>("/success/customers", { body }));
   const set = <K extends keyof NewCustomerForm>(k: K, v: NewCustomerForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   async function submit(e: FormEvent) {
     e.preventDefault();
     const created = await save.run(createBody(form));
-    if (created) props.onCreated(created);
+    if (!created) return;
+    unsaved.markSaved();
+    props.onCreated(created);
   }
   const err = (field: string) => fieldError(save.error, field, `/${field}`);
   return (
-    <Modal opened onClose={props.onClose} title="New customer" size="lg">
+    <Modal opened onClose={() => unsaved.mayClose() && props.onClose()} title={<TitleWithMark title="New customer" unsaved={unsaved} />} size="lg">
       <form onSubmit={submit}>
         <Stack>
           {save.error && !save.error.field && <ErrorNotice error={save.error} />}
@@ -62,7 +66,7 @@ export function NewCustomerModal(props: { onClose(): void; onCreated(c: Customer
           </SimpleGrid>
           <TagsInput label="Tags" description="Press Enter after each tag" value={form.tags} onChange={(v) => set("tags", v)} error={err("tags")} />
           <Group justify="flex-end">
-            <Button variant="default" onClick={props.onClose}>
+            <Button variant="default" onClick={() => unsaved.mayClose() && props.onClose()}>
               Cancel
             </Button>
             <Button type="submit" loading={save.busy}>

@@ -2,6 +2,7 @@ import { Button, Group, Modal, NativeSelect, NumberInput, Stack, TextInput, Text
 import { useState, type FormEvent } from "react";
 import { api } from "../../api";
 import { ErrorNotice } from "../../components/common";
+import { TitleWithMark, useUnsavedChanges } from "../../components/unsaved";
 import { fieldError, useMutation } from "../../use-api";
 import { CustomerPicker, OwnerPicker } from "./pickers";
 import { PRIORITIES, type Cta } from "./shared";
@@ -9,6 +10,8 @@ import { PRIORITIES, type Cta } from "./shared";
 /** Opens a CTA by hand: the customer picked by name, an owner, a due date. */
 export function NewCta(props: { onClose(): void; onCreated(): void; customer?: { accountId: string; name: string } }) {
   const [form, setForm] = useState({ accountId: props.customer?.accountId ?? "", type: "Risk", reason: "", priority: "Medium", owner: "", dueInDays: 7 as string | number, comment: "" });
+  const unsaved = useUnsavedChanges(form, "This CTA");
+  const cancel = () => unsaved.mayClose() && props.onClose();
   const save = useMutation(() => {
     const due = Number(form.dueInDays);
     const dueDate = Number.isFinite(due) && form.dueInDays !== "" ? new Date(Date.now() + due * 86_400_000).toISOString().slice(0, 10) : null;
@@ -17,12 +20,13 @@ export function NewCta(props: { onClose(): void; onCreated(): void; customer?: {
   async function submit(e: FormEvent) {
     e.preventDefault();
     if ((await save.run(undefined)) !== undefined) {
+      unsaved.markSaved();
       props.onCreated();
       props.onClose();
     }
   }
   return (
-    <Modal opened onClose={props.onClose} title="New CTA">
+    <Modal opened onClose={cancel} title={<TitleWithMark title="New CTA" unsaved={unsaved} />}>
       <form onSubmit={submit}>
         <Stack>
           {save.error && !fieldError(save.error, "accountId", "type", "reason", "priority", "owner", "dueDate", "comment") && <ErrorNotice error={save.error} />}
