@@ -4,6 +4,7 @@ import { appsCommand } from "./commands/apps.js";
 import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
 import { jobsCommand } from "./commands/jobs.js";
+import { migrateRecordsCommand } from "./commands/migrate-records.js";
 import { reportCommand } from "./commands/report.js";
 import { rulesCommand } from "./commands/rules.js";
 import { syncCommand } from "./commands/sync.js";
@@ -15,7 +16,7 @@ import { DataDirLockedError } from "../server/index.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, syncCommand, rulesCommand, jobsCommand, crmCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, syncCommand, rulesCommand, jobsCommand, crmCommand, migrateRecordsCommand];
 }
 
 function topHelp(all: Command[]): string {

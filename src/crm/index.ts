@@ -7,7 +7,7 @@ import { all, exec } from "./sql.js";
 
 export type { CrmOptions } from "./services.js";
 export type { FaultSettings, FaultKind } from "./faults.js";
-export { addCustomField, ensureCrmSchema, loadObjects, type NewCustomField } from "./schema.js";
+export { addCustomField, ensureCrmSchema, ensureCustomColumns, loadObjects, type NewCustomField } from "./schema.js";
 export { CUSTOM_FIELD_TYPES } from "./metadata.js";
 export { normalizeId, to18 } from "./ids.js";
 

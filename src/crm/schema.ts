@@ -133,6 +133,37 @@ export async function loadObjects(db: Db): Promise<Map<string, ObjectDef>> {
   return out;
 }
 
+/**
+ * Gives each object's table the columns (and indexes) of the custom fields recorded in
+ * `crm_fields` that it lacks. A workspace copied to another engine (`pendulum migrate-records`)
+ * brings its field rows but not the columns `addCustomField` once added; this adds them with the
+ * target engine's column types. Returns how many columns it added.
+ */
+export async function ensureCustomColumns(db: Db): Promise<number> {
+  const pg = onPostgres(db);
+  let added = 0;
+  for (const obj of (await loadObjects(db)).values()) {
+    const columns = pg
+      ? await all(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, [obj.table])
+      : await all(db, `SELECT name FROM pragma_table_info('${obj.table}')`);
+    const existing = new Set(columns.map((r) => String(r["name"]).toLowerCase()));
+    for (const f of obj.fields) {
+      if (!f.custom || existing.has(f.name.toLowerCase())) continue;
+      await exec(db, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`);
+      await indexCustomColumn(db, obj.table, f.name, f.unique, f.externalId);
+      added++;
+    }
+  }
+  return added;
+}
+
+/** The index a unique or external-id custom field gets, so lookups and upserts by it stay fast. */
+async function indexCustomColumn(db: Db, table: string, name: string, unique: boolean, externalId: boolean): Promise<void> {
+  const index = q(`${table}_${name.toLowerCase()}`);
+  if (unique) await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS ${index} ON ${q(table)} (${q(name)})`);
+  else if (externalId) await exec(db, `CREATE INDEX IF NOT EXISTS ${index} ON ${q(table)} (${q(name)})`);
+}
+
 /** What a caller asks for when adding a custom field. */
 export type NewCustomField = {
   object: string;
@@ -202,9 +233,7 @@ export async function addCustomField(db: Kysely<object>, input: NewCustomField, 
       [id, developerName, obj.name, `${obj.name}.${input.name}`, type, def.label, length, precision, scale, externalId ? 1 : 0, unique ? 1 : 0, input.picklist ? JSON.stringify(input.picklist) : null, stamp, stamp, stamp],
     );
     await exec(trx, `ALTER TABLE ${q(obj.table)} ADD COLUMN ${q(input.name)} ${columnType(def, onPostgres(trx) ? "postgres" : "sqlite")}`);
-    const index = q(`${obj.table}_${input.name.toLowerCase()}`);
-    if (unique) await exec(trx, `CREATE UNIQUE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
-    else if (externalId) await exec(trx, `CREATE INDEX ${index} ON ${q(obj.table)} (${q(input.name)})`);
+    await indexCustomColumn(trx, obj.table, input.name, unique, externalId);
   });
   const reloaded = (await loadObjects(db)).get(obj.name.toLowerCase()) as ObjectDef;
   return { id, object: reloaded };

@@ -157,6 +157,17 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
   }
 }
 
+/**
+ * Runs every migration of the default composition on `records`, as a start does, but starts
+ * nothing, seeds nothing and serves nothing: `pendulum migrate-records` readies both ends of a
+ * copy with it (the SQLite it reads from, the PostgreSQL it writes to).
+ */
+export async function migrateDefaultRecords(config: Config, records: Records, events: DuckDbEventStore): Promise<void> {
+  const ctx: ModuleContext = { config, records, events, clock: Date.now, announce: () => undefined, signal: () => undefined, onSignal: () => undefined };
+  const modules: PendulumModule[] = Object.values(await composeDefault(ctx));
+  await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
+}
+
 async function seedAuth(config: Config, auth: AuthStore, announce: (line: string) => void): Promise<void> {
   if ((await auth.userCount()) === 0) {
     const email = config.adminEmail ?? "admin@pendulum.local";
