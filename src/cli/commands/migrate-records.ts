@@ -61,7 +61,7 @@ export const migrateRecordsCommand: Command = {
     delete env["PENDULUM_DATABASE_URL"];
     const config = loadConfig(env, io.cwd);
     try {
-      return await move(config, to, target, batch, io);
+      return await move(config, dir !== undefined ? "--data-dir" : "PENDULUM_DATA_DIR", to, target, batch, io);
     } catch (e) {
       if (e instanceof MoveRefused) {
         io.err(e.message);
@@ -72,10 +72,10 @@ export const migrateRecordsCommand: Command = {
   },
 };
 
-async function move(config: ReturnType<typeof loadConfig>, url: string, target: string, batch: number, io: CliIo): Promise<number> {
+async function move(config: ReturnType<typeof loadConfig>, dirSetting: string, url: string, target: string, batch: number, io: CliIo): Promise<number> {
   const source = path.join(config.dataDir, "records.sqlite");
-  if (!fs.existsSync(config.dataDir)) throw new MoveRefused(`PENDULUM_DATA_DIR: there is no data folder at ${config.dataDir} (set --data-dir or PENDULUM_DATA_DIR to the folder Pendulum ran on)`);
-  if (!fs.existsSync(source)) throw new MoveRefused(`PENDULUM_DATA_DIR: ${config.dataDir} holds no records.sqlite, so there are no records to move (is it the folder Pendulum ran on?)`);
+  if (!fs.existsSync(config.dataDir)) throw new MoveRefused(`${dirSetting}: there is no data folder at ${config.dataDir} (set --data-dir or PENDULUM_DATA_DIR to the folder Pendulum ran on)`);
+  if (!fs.existsSync(source)) throw new MoveRefused(`${dirSetting}: ${config.dataDir} holds no records.sqlite, so there are no records to move (is it the folder Pendulum ran on?)`);
   const lock = lockDataDir(config.dataDir);
   let from: Records | undefined;
   let into: Records | undefined;
