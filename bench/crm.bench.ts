@@ -5,7 +5,7 @@ import jsforce from "jsforce";
 import { loadConfig } from "../src/config.js";
 import { createCrmModule } from "../src/crm/index.js";
 import { startComposed } from "../src/server/index.js";
-import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { benchRecordsEnv, printFigure, seconds, type BenchOptions } from "./lib.js";
 
 const CLIENT_ID = "bench_client_id_0123456789";
 const CLIENT_SECRET = "bench_client_secret_0123456789";
@@ -16,6 +16,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   const sample = opts.scale === "small" ? 200 : 1_000;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-crm-bench-"));
   const config = loadConfig({
+    ...(await benchRecordsEnv(dataDir)),
     PORT: "0",
     PENDULUM_DATA_DIR: dataDir,
     PENDULUM_LOG_LEVEL: "warn",

@@ -1,6 +1,9 @@
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import pg from "pg";
 
 /** One benchmark figure, printed as one line of JSON. */
 export type Figure = {
@@ -22,7 +25,9 @@ export function printFigure(f: Figure): void {
   out.value = round(out.value);
   if (out.baseline !== undefined) out.baseline = round(out.baseline);
   if (out.rss_mb === undefined) out.rss_mb = Math.round(process.memoryUsage().rss / 1048576);
-  console.log(JSON.stringify(out));
+  // Comparing engines: run.ts prints the figure once both passes have it.
+  if (records.collect) records.collect.push({ ...out, load_avg: loadAverage() });
+  else console.log(JSON.stringify(out));
 }
 
 export function round(n: number): number {
@@ -55,4 +60,67 @@ export function ensureBuiltServer(): void {
   console.error("[bench] building the server (dist/ is older than src/)");
   const r = spawnSync(process.execPath, [path.join("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"], { stdio: "inherit" });
   if (r.status !== 0) throw new Error("tsc -p tsconfig.build.json failed");
+}
+
+/** The load average over 1, 5 and 15 minutes, as `uptime` shows it, reported beside every compared figure. */
+export function loadAverage(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
+}
+
+/**
+ * Where this pass keeps its records. `npm run bench -- <names> --records postgres` runs each
+ * benchmark twice, on SQLite and then on PostgreSQL (run.ts sets `engine` before each pass), and
+ * every Pendulum a benchmark starts puts its records where `benchRecordsEnv` says.
+ */
+export const records: { engine: "sqlite" | "postgres"; collect?: Figure[]; made: string[] } = { engine: "sqlite", made: [] };
+
+/** The PostgreSQL server benchmarks make their databases on: a role that may create databases. */
+export function benchPostgresServer(): string {
+  const url = process.env["PENDULUM_BENCH_DATABASE_URL"];
+  return url && url.trim() !== "" ? url.trim() : "postgres://pendulum_test:pendulum_test@127.0.0.1:5432/postgres";
+}
+
+/**
+ * The environment a benchmark's Pendulum needs for its records: nothing on the SQLite pass (the
+ * data folder's file), a new empty database on the PostgreSQL pass. Always pins the engine, so a
+ * PENDULUM_DATABASE_URL in the shell never sends the SQLite pass to PostgreSQL.
+ */
+export async function benchRecordsEnv(key: string): Promise<Record<string, string>> {
+  if (records.engine === "sqlite") return { PENDULUM_DATABASE_URL: "" };
+  const server = benchPostgresServer();
+  const name = `pendulum_bench_${process.pid}_${createHash("sha256").update(key).digest("hex").slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  records.made.push(name);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return { PENDULUM_DATABASE_URL: url.toString() };
+}
+
+/** Drops the databases this run made (benchmarks remove their data folders themselves). */
+export async function dropBenchDatabases(): Promise<void> {
+  if (records.made.length === 0) return;
+  const admin = new pg.Client({ connectionString: benchPostgresServer() });
+  await admin.connect();
+  try {
+    for (const name of records.made.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/**
+ * How many times slower PostgreSQL is than SQLite on one figure (above 1: slower): the ratio of
+ * times, or of rates turned round (a rate in x/s is better when higher). Counts (API calls,
+ * records) should match, so their ratio is 1 when the engines agree.
+ */
+export function slowdown(unit: string, sqlite: number, postgres: number): number | undefined {
+  if (sqlite === 0 || postgres === 0) return undefined;
+  return round(unit.endsWith("/s") ? sqlite / postgres : postgres / sqlite);
 }

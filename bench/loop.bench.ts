@@ -5,7 +5,7 @@ import { loadConfig } from "../src/config.js";
 import { LOOP_JOB, setUpArticleLoop, type UsageLoader } from "../src/demo/index.js";
 import { type JobRun } from "../src/jobs/index.js";
 import { startPendulum } from "../src/server/index.js";
-import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { benchRecordsEnv, printFigure, seconds, type BenchOptions } from "./lib.js";
 import { dictionaries, eventsSql, scaleOf } from "./report.bench.js";
 
 const TOKEN = "bench_loop_admin_token_0123456789";
@@ -32,6 +32,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const log = (m: string): void => console.error(`[loop ${options.scale} +${seconds(started).toFixed(1)} s] ${m}`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-loop-bench-"));
   const config = loadConfig({
+    ...(await benchRecordsEnv(dataDir)),
     PORT: "0",
     PENDULUM_DATA_DIR: dataDir,
     PENDULUM_LOG_LEVEL: "warn",

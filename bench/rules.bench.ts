@@ -3,7 +3,7 @@ import { startTestPendulum } from "../test/harness.js";
 import jsforce from "jsforce";
 import { createSalesforceClient } from "../src/salesforce/index.js";
 import type { RuleRun } from "../src/success/index.js";
-import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { benchRecordsEnv, printFigure, seconds, type BenchOptions } from "./lib.js";
 import { RULE_ACCOUNT_TO_USAGE } from "../src/demo/rules.js";
 
 const LOGIN = { username: "bench-api@acme.test", password: "bench-Passw0rd-123", clientId: "3MVG9bench_client_0123456789", clientSecret: "bench-client-secret-0123456789" };
@@ -20,7 +20,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const customers = options.scale === "small" ? 50_000 : 200_000;
   // All of Pendulum, as npm start runs it: the rules reach the CRM through the connection made below.
   const p = await startTestPendulum({
-    env: { PENDULUM_CRM_USERNAME: LOGIN.username, PENDULUM_CRM_PASSWORD: LOGIN.password, PENDULUM_CRM_CLIENT_ID: LOGIN.clientId, PENDULUM_CRM_CLIENT_SECRET: LOGIN.clientSecret, PENDULUM_LOG_LEVEL: "error" },
+    env: { ...(await benchRecordsEnv(`rules-${customers}`)), PENDULUM_CRM_USERNAME: LOGIN.username, PENDULUM_CRM_PASSWORD: LOGIN.password, PENDULUM_CRM_CLIENT_ID: LOGIN.clientId, PENDULUM_CRM_CLIENT_SECRET: LOGIN.clientSecret, PENDULUM_LOG_LEVEL: "error" },
   });
   const url = p.url;
   const client = createSalesforceClient({ credentials: { loginUrl: url, grant: "password", ...LOGIN } });

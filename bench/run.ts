@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { BenchOptions } from "./lib.js";
+import { dropBenchDatabases, loadAverage, records, slowdown, type BenchOptions, type Figure } from "./lib.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = fs
@@ -12,7 +12,12 @@ const available = fs
 
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
-  console.log(`Usage: npm run bench -- [name ...] [--scale small|full]\n\nBenchmarks: ${available.join(", ")}\nWith no name, every benchmark runs. Each prints one JSON line per figure.`);
+  console.log(
+    `Usage: npm run bench -- [name ...] [--scale small|full] [--records postgres]\n\nBenchmarks: ${available.join(", ")}\nWith no name, every benchmark runs. Each prints one JSON line per figure.\n` +
+      `--records postgres runs each benchmark twice, records on SQLite and then on PostgreSQL (a new database per Pendulum on\n` +
+      `PENDULUM_BENCH_DATABASE_URL, default the test role on 127.0.0.1), and prints each PostgreSQL figure beside SQLite's with\n` +
+      `pg_slowdown (PostgreSQL's time / SQLite's, or SQLite's rate / PostgreSQL's) and the load average.`,
+  );
   process.exit(0);
 }
 const scaleAt = argv.indexOf("--scale");
@@ -21,7 +26,13 @@ if (scale !== "small" && scale !== "full") {
   console.error(`--scale must be small or full, got ${scale}`);
   process.exit(2);
 }
-const names = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--scale");
+const recordsAt = argv.indexOf("--records");
+const compare = recordsAt >= 0 ? argv[recordsAt + 1] : process.env["PENDULUM_BENCH_DATABASE_URL"] ? "postgres" : "sqlite";
+if (compare !== "sqlite" && compare !== "postgres") {
+  console.error(`--records must be sqlite or postgres, got ${compare}`);
+  process.exit(2);
+}
+const names = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--scale" && argv[i - 1] !== "--records");
 for (const n of names) {
   if (!available.includes(n)) {
     console.error(`Unknown benchmark "${n}". Available: ${available.join(", ")}`);
@@ -31,5 +42,33 @@ for (const n of names) {
 const options: BenchOptions = { scale, args: argv };
 for (const name of names.length > 0 ? names : available) {
   const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.ts`)).href)) as { run(o: BenchOptions): Promise<void> };
-  await mod.run(options);
+  if (compare === "sqlite") {
+    await mod.run(options);
+    continue;
+  }
+  // The same benchmark on both engines in this run, SQLite first; figures are paired by name.
+  const passes: Record<"sqlite" | "postgres", Figure[]> = { sqlite: [], postgres: [] };
+  for (const engine of ["sqlite", "postgres"] as const) {
+    records.engine = engine;
+    records.collect = passes[engine];
+    console.error(`[bench] ${name}: records on ${engine} (load average ${loadAverage().join(", ")})`);
+    try {
+      await mod.run(options);
+    } finally {
+      records.collect = undefined;
+      await dropBenchDatabases();
+    }
+  }
+  records.engine = "sqlite";
+  for (const f of passes.postgres) {
+    const s = passes.sqlite.find((x) => x.bench === f.bench);
+    const out: Figure = { ...f, engine: "postgres" };
+    if (s) {
+      out["sqlite_value"] = s.value;
+      out["sqlite_load_avg"] = s["load_avg"];
+      const factor = slowdown(f.unit, s.value, f.value);
+      if (factor !== undefined) out["pg_slowdown"] = factor;
+    }
+    console.log(JSON.stringify(out));
+  }
 }

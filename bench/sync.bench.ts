@@ -7,7 +7,7 @@ import { createCrmModule } from "../src/crm/index.js";
 import { createAnalyticsModule } from "../src/analytics/index.js";
 import { startComposed } from "../src/server/index.js";
 import { createSyncModule } from "../src/sync/index.js";
-import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { benchRecordsEnv, printFigure, seconds, type BenchOptions } from "./lib.js";
 
 const TOKEN = "bench_admin_token_0123456789";
 const CRM = { username: "bench-sync@pendulum.test", password: "bench-password-1", clientId: "bench_sync_client_0123456789", clientSecret: "bench_sync_secret_0123456789" };
@@ -25,6 +25,7 @@ export async function run(_opts: BenchOptions): Promise<void> {
   const sample = 2_000;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-sync-bench-"));
   const config = loadConfig({
+    ...(await benchRecordsEnv(dataDir)),
     PORT: "0",
     PENDULUM_DATA_DIR: dataDir,
     PENDULUM_LOG_LEVEL: "warn",
