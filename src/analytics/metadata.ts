@@ -191,10 +191,13 @@ export function createMetadataStore(records: Records) {
     async replaceCrm(appId: string, kind: EntityKind, values: Map<string, Metadata>): Promise<number> {
       const t = table(kind);
       let n = 0;
+      // One UPDATE … FROM (VALUES …) per chunk instead of one per entity: both engines name a
+      // VALUES list's columns column1, column2, so the statement is the same on each.
+      const rows = [...values].map(([id, m]) => sql`(${id}, ${JSON.stringify(m)})`);
       await db.transaction().execute(async (trx) => {
-        for (const [id, m] of values) {
-          const r = await trx.updateTable(t).set({ crm: JSON.stringify(m) }).where("app_id", "=", appId).where("id", "=", id).executeTakeFirst();
-          n += Number(r.numUpdatedRows);
+        for (const chunk of chunks(rows, SEEN_CHUNK)) {
+          const r = await sql`UPDATE ${sql.table(t)} SET crm = v.column2 FROM (VALUES ${sql.join(chunk)}) AS v WHERE ${sql.ref(`${t}.app_id`)} = ${appId} AND ${sql.ref(`${t}.id`)} = v.column1`.execute(trx);
+          n += Number(r.numAffectedRows ?? 0n);
         }
       });
       return n;
