@@ -52,8 +52,9 @@ export function serveCommand(name: "serve" | "start"): Command {
     booleanFlags: ["demo"],
     usage: `pendulum ${name} [--port N] [--data-dir DIR] [--demo [--demo-accounts N] [--demo-days D]]
 
-Runs Pendulum on the embedded stores (SQLite + DuckDB) in the data folder.
-Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
+Runs Pendulum on the embedded stores (SQLite + DuckDB) in the data folder; with
+PENDULUM_DATABASE_URL=postgres://… its records live in that PostgreSQL database instead.
+Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_DATABASE_URL, PENDULUM_DATABASE_POOL_SIZE, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
 PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
 PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET, PENDULUM_INGEST_MAX_BACKLOG,
@@ -68,7 +69,8 @@ guides and an NPS poll, then back-fills weeks of history by running the rules ov
 scores from usage, CTAs for red health) and records NPS answers and guide views from the visitors;
 it runs the chain once (pull, push, rule 1, rule 2, pull) with a progress bar per stage and prints
 a summary and the admin UI's screens to open. On a workspace that already has the chain
-it only runs it. Use a fresh --data-dir for the demo.`,
+it only runs it. Use a fresh --data-dir for the demo (and, with PENDULUM_DATABASE_URL, an empty
+database: the workspace is its records there plus the events in the folder).`,
     async run(args, io) {
       const env = { ...io.env };
       const port = args.flags.get("port");
