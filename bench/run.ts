@@ -66,6 +66,9 @@ for (const name of names.length > 0 ? names : available) {
     if (s) {
       out["sqlite_value"] = s.value;
       out["sqlite_load_avg"] = s["load_avg"];
+      // SQLite's own details (steps, counts) beside PostgreSQL's, to see where a slowdown sits.
+      const { bench: _name, value: _value, unit: _unit, load_avg: _load, ...details } = s;
+      out["sqlite"] = details;
       const factor = slowdown(f.unit, s.value, f.value);
       if (factor !== undefined) out["pg_slowdown"] = factor;
     }

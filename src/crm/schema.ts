@@ -23,6 +23,9 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
     if (pg) cols.push(`"_row" BIGSERIAL`);
     await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
+    // Every SOQL page is ORDER BY … "_row" LIMIT/OFFSET: without an index PostgreSQL sorts the
+    // whole table for each page (SQLite's rowid is the table's own order and costs nothing).
+    if (pg) await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${obj.table}_row`)} ON ${q(obj.table)} ("_row")`);
     // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
     const columns = pg
       ? await all(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, [obj.table])
@@ -106,6 +109,12 @@ export const crmMigrations: ModuleMigrations = {
   },
   // Issue 15: Bulk API 2.0 ingest jobs survive a restart.
   "crm-0004-bulk-jobs": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
+  // Issue 17: an index on PostgreSQL's insertion-order column, so paging never sorts the table.
+  "crm-0005-row-index": {
     async up(db: Kysely<unknown>) {
       await ensureCrmSchema(db);
     },
