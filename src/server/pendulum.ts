@@ -163,9 +163,12 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
  * copy with it (the SQLite it reads from, the PostgreSQL it writes to).
  */
 export async function migrateDefaultRecords(config: Config, records: Records, events: DuckDbEventStore): Promise<void> {
-  const ctx: ModuleContext = { config, records, events, clock: Date.now, announce: () => undefined, signal: () => undefined, onSignal: () => undefined };
+  // Alone on both ends for the copy: no other process, no leader, no signals to share.
+  const process = { shared: false, instanceId: "migrate-records", isLeader: () => false };
+  const leases = createLeases(records, process.instanceId, Date.now);
+  const ctx: ModuleContext = { config, records, events, clock: Date.now, process, leases, announce: () => undefined, signal: () => undefined, onSignal: () => undefined };
   const modules: PendulumModule[] = Object.values(await composeDefault(ctx));
-  await migrateRecords(records, [authMigrations, ...modules.map((m) => m.migrations ?? {})]);
+  await migrateRecords(records, [authMigrations, leaseMigrations, ...modules.map((m) => m.migrations ?? {})]);
 }
 
 async function seedAuth(config: Config, auth: AuthStore, announce: (line: string) => void): Promise<void> {
