@@ -6,3 +6,7 @@ export type { EventStore, EventType, StoredEvent, PathElement, DictionaryName, D
 export { engineOf, least, greatest, jsonMerge, jsonValueLike, likeIgnoringCase } from "./dialect.js";
 export { openCoordination, SIGNAL_CHANNEL, type Coordination, type CoordinationTimings } from "./coordination.js";
 export { createLeases, leaseMigrations, DEFAULT_LEASE_MS, type Lease, type Leases } from "./leases.js";
+export { openClickHouseEventStore, dropClickHouseDatabase } from "./events-clickhouse.js";
+export type { ClickHouseEventStore, ClickHouseOptions, ChRow } from "./events-clickhouse.js";
+export { chLiteral, chList, chIdentifier } from "./clickhouse-sql.js";
+export type { ChValue } from "./clickhouse-sql.js";
