@@ -173,7 +173,7 @@ export function localDaySql(range: LocalRange, column: string, unitMs: number, d
       const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / SLOT_MS} THEN ${(segs[i]?.offsetMinutes ?? 0) / 15}`);
       offset = `CASE ${whens.join(" ")} ELSE ${offset} END`;
     }
-    return `(${div(`${column} + ${offset}`, String(DAY_MS / SLOT_MS))})`;
+    return `(${div(`(${column} + ${offset})`, String(DAY_MS / SLOT_MS))})`;
   }
   const minutes = unitMs === 1 ? `(${div(column, String(MINUTE_MS))})` : `(${column} * ${unitMs / MINUTE_MS})`;
   let offset = String(segs[segs.length - 1]?.offsetMinutes ?? 0);
@@ -181,8 +181,8 @@ export function localDaySql(range: LocalRange, column: string, unitMs: number, d
     const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / unitMs} THEN ${segs[i]?.offsetMinutes ?? 0}`);
     offset = `CASE ${whens.join(" ")} ELSE ${offset} END`;
   }
-  return `(${div(`${minutes} + ${offset}`, "1440")})`;
+  return `(${div(`(${minutes} + ${offset})`, "1440")})`;
 }
 
 /** DuckDB's integer division. */
-const duckDbDiv = (a: string, b: string): string => `(${a}) // ${b}`;
+const duckDbDiv = (a: string, b: string): string => `${a} // ${b}`;
