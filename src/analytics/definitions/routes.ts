@@ -1,13 +1,14 @@
+import type { EventsEngine } from "../events-engine.js";
 import { Type } from "@sinclair/typebox";
 import { ApiError, Deleted } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { DuckDbEventStore, PathElement } from "../../store/index.js";
 import { definitionUsage, type DefinitionUsage } from "../metrics/index.js";
-import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../tagging/index.js";
+import { buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule } from "../tagging/index.js";
 import { FeatureList, FeaturePreview, FeatureSchema, PageList, PagePreview, PageSchema, SavedFeature, SavedPage } from "../responses.js";
 import type { DefinitionStore } from "./store.js";
 
-export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string; now(): number };
+export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; engine: EventsEngine; appId(id: string | undefined): string; now(): number };
 
 /** `?usageDays=N` on a list: each page or feature also gets its use over the last N days. */
 const ListQuery = Type.Object({
@@ -64,7 +65,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   const savePage = async (id: string | undefined, body: { name: string; rules: string[]; app?: string }) => {
     checkPageRules(body.rules);
     const page = await definitions.savePage({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, rules: body.rules });
-    const applied = await o.events.exclusive((conn) => applyPageRule(conn, page.id, page.rules));
+    const applied = await o.engine.applyPageRule(page.id, page.rules);
     return { ...page, matchedUrls: applied.ok ? applied.value.matched : 0 };
   };
   app.post("/pages", { schema: { tags: ["pages"], body: PageBody, response: { 201: SavedPage } } }, async (req, reply) => {
@@ -77,7 +78,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   });
   app.delete("/pages/:id", { schema: { tags: ["pages"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deletePage(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
-    await o.events.exclusive((conn) => removePage(conn, req.params.id));
+    await o.engine.removePage(req.params.id);
     return { deleted: true };
   });
   app.post(
@@ -116,7 +117,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   const saveFeature = async (id: string | undefined, body: { name: string; selector: string; app?: string }) => {
     checkSelector(body.selector);
     const feature = await definitions.saveFeature({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, selector: body.selector });
-    const applied = await o.events.exclusive((conn) => applyFeatureRule(conn, feature.id, feature.selector));
+    const applied = await o.engine.applyFeatureRule(feature.id, feature.selector);
     return { ...feature, matchedElements: applied.ok ? applied.value.matched : 0 };
   };
   app.post("/features", { schema: { tags: ["features"], body: FeatureBody, response: { 201: SavedFeature } } }, async (req, reply) => {
@@ -129,7 +130,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   });
   app.delete("/features/:id", { schema: { tags: ["features"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deleteFeature(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
-    await o.events.exclusive((conn) => removeFeature(conn, req.params.id));
+    await o.engine.removeFeature(req.params.id);
     return { deleted: true };
   });
   app.post(
