@@ -8,11 +8,14 @@ import { dropClickHouseDatabase, openClickHouseEventStore, type ClickHouseEventS
  */
 export const clickHouseTestUrl = process.env.PENDULUM_TEST_CLICKHOUSE_URL ?? "";
 
+const run = /^[a-z0-9]{1,16}$/.test(process.env.PENDULUM_TEST_CLICKHOUSE_RUN ?? "") ? `${process.env.PENDULUM_TEST_CLICKHOUSE_RUN}_` : "";
+
 /** Options for a fresh test database on the test server. */
 export function testClickHouseOptions(): ClickHouseOptions {
   return {
     url: clickHouseTestUrl,
-    database: `pendulum_t_${randomBytes(6).toString("hex")}`,
+    // The run's prefix (scripts/test-server-mode.sh) lets the script drop what a killed test left.
+    database: `pendulum_t_${run}${randomBytes(6).toString("hex")}`,
     ...(process.env.PENDULUM_TEST_CLICKHOUSE_USER ? { user: process.env.PENDULUM_TEST_CLICKHOUSE_USER } : {}),
     ...(process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD ? { password: process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD } : {}),
   };
