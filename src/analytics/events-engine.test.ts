@@ -102,3 +102,45 @@ describe.each(testEngines)("events engine on $name", ({ open }) => {
     }
   });
 });
+
+// Every other engine answers what DuckDB answers over the same events: usage series, rule usage, dictionary scans.
+describe.each(testEngines.filter((e) => e.name !== "duckdb"))("$name answers as DuckDB", ({ open }) => {
+  it("gives the same account usage, definition usage and dictionary values", async () => {
+    const duck = await testEngines[0]!.open();
+    const other = await open();
+    try {
+      const events = traffic(500);
+      for (const engine of [duck, other]) {
+        await engine.store.append(events, { urls: URLS, elements: ELEMENTS });
+        await engine.updateRollups({ fromId: 0, toId: 500 });
+        await engine.applyPageRule("p1", ["/p1/*"]);
+        await engine.applyPageRule("all", ["/**"]);
+        await engine.applyFeatureRule("f2", "button#b2");
+      }
+      for (const q of [
+        { appId: "app1", accountId: "acct-1", from: "2024-03-04", to: "2024-03-07", timeZone: "Europe/Berlin", trackEventsCountAsActivity: false },
+        { appId: "app1", accountId: "acct-3", from: "2024-03-05", to: "2024-03-06", timeZone: "America/New_York", trackEventsCountAsActivity: true },
+      ]) {
+        const usage = await duck.accountUsage(q);
+        expect(usage.days.some((d) => d.minutes > 0)).toBe(true);
+        expect(await other.accountUsage(q)).toEqual(usage);
+      }
+      for (const kind of ["pages", "features"] as const) {
+        const used = await duck.definitionUsage("app1", kind, T0 + 300 * MIN);
+        expect(used.size).toBeGreaterThan(0);
+        expect(await other.definitionUsage("app1", kind, T0 + 300 * MIN)).toEqual(used);
+      }
+      for (const name of ["urls", "elements"] as const) {
+        const values = async (engine: EventsEngine): Promise<string[]> => {
+          const out: string[] = [];
+          await engine.scanDictionary(name, (v) => out.push(v));
+          return out.sort();
+        };
+        expect(await values(other)).toEqual(await values(duck));
+      }
+    } finally {
+      await duck.close();
+      await other.close();
+    }
+  });
+});

@@ -1,9 +1,11 @@
-import type { ClickHouseEventStore, DictionaryEntry, DuckDbEventStore, EventStore } from "../store/index.js";
+import type { ClickHouseEventStore, DictionaryEntry, DictionaryName, DuckDbEventStore, EventStore } from "../store/index.js";
+import { accountUsage, type AccountUsage } from "./account-usage.js";
+import { clickHouseAccountUsage, clickHouseDefinitionUsage, scanClickHouseDictionary } from "./clickhouse/usage.js";
 import { applyClickHouseFeatureRule, applyClickHousePageRule, CLICKHOUSE_MAPPING_SCHEMA, currentMappingSql, mapNewClickHouseEntries, removeClickHouseItem } from "./clickhouse/mapping.js";
 import { clickHouseAccountMetrics, clickHouseRawAccountMetrics, clickHouseRawVisitorMetrics, clickHouseVisitorMetrics } from "./clickhouse/report.js";
 import { CLICKHOUSE_ROLLUP_SCHEMA, updateClickHouseRollups } from "./clickhouse/rollups.js";
-import { accountMetrics, ensureRollupTables, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./metrics/index.js";
-import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./metrics/index.js";
+import { accountMetrics, definitionUsage, ensureRollupTables, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./metrics/index.js";
+import type { AccountMetricsRow, DefinitionUsage, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./metrics/index.js";
 import {
   applyFeatureRule,
   applyPageRule,
@@ -55,7 +57,15 @@ export type EventsEngine = {
   rawAccountMetrics(q: MetricsQuery): Promise<MetricsResult<AccountMetricsRow>>;
   rawVisitorMetrics(q: VisitorMetricsQuery): Promise<MetricsResult<VisitorMetricsRow>>;
   behaviorCounts(q: BehaviorQuery): Promise<Map<string, number>>;
+  /** An account's daily series (the account page's usage chart). */
+  accountUsage(q: AccountUsageQuery): Promise<AccountUsage>;
+  /** Page views or feature clicks per page or feature since an instant (the lists beside each rule). */
+  definitionUsage(appId: string, kind: "pages" | "features", sinceMs: number): Promise<Map<string, DefinitionUsage>>;
+  /** Every value of a dictionary, streamed to `visit` (rule previews). */
+  scanDictionary(name: DictionaryName, visit: (value: string) => void): Promise<void>;
 };
+
+export type AccountUsageQuery = { appId: string; accountId: string; from: string; to: string; timeZone: string; trackEventsCountAsActivity: boolean };
 
 /** DuckDB: writes go through the store's writer (`exclusive`), reports through its readers, exactly as before the interface. */
 export function duckDbEventsEngine(store: DuckDbEventStore): EventsEngine {
@@ -89,6 +99,16 @@ export function duckDbEventsEngine(store: DuckDbEventStore): EventsEngine {
             : `SELECT ${who}, sum(r.events) FROM rollup_tracks r WHERE r.app_id = $1 AND r.name = $2${slotFilter}${accountFilter} GROUP BY 1`;
       const result = await store.reader.runAndReadAll(sql, [q.appId, q.id]);
       return new Map(result.getRowsJS().map(([id, n]) => [String(id), Number(n)]));
+    },
+    accountUsage: (q) => accountUsage(store.reader, q),
+    definitionUsage: (appId, kind, sinceMs) => definitionUsage(store.reader, appId, kind, sinceMs),
+    async scanDictionary(name, visit) {
+      const result = await store.reader.stream(`SELECT value FROM ${name === "urls" ? "urls" : "elements"}`);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (const v of chunk.getColumnValues(0)) visit(String(v));
+      }
     },
   };
 }
@@ -131,6 +151,9 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
             : `SELECT id, sum(clicks) AS n FROM (SELECT ${who} AS id, element_id, clicks FROM rollup_elements FINAL WHERE ${where}) ALL INNER JOIN ${currentMappingSql("feature", [q.id])} USING element_id GROUP BY id`;
       return new Map((await store.rows<{ id: string; n: unknown }>(sql)).map((r) => [String(r.id), Number(r.n)]));
     }),
+    accountUsage: after((q: AccountUsageQuery) => clickHouseAccountUsage(store, q)),
+    definitionUsage: after((appId: string, kind: "pages" | "features", sinceMs: number) => clickHouseDefinitionUsage(store, appId, kind, sinceMs)),
+    scanDictionary: (name, visit) => scanClickHouseDictionary(store, name, visit),
   };
 }
 

@@ -133,10 +133,10 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       await registerIngestRoutes(app, { apps, ingest: running().service, maxBodyBytes: ctx.config.ingest.maxBodyBytes, agentFile: options.agentFile ?? AGENT_FILE });
     },
     apiRoutes(app) {
-      registerDefinitionRoutes(app, { definitions, events: ctx.events, engine, appId, now: ctx.clock });
+      registerDefinitionRoutes(app, { definitions, engine, appId, now: ctx.clock });
       registerSegmentRoutes(app, { segments: segmentStore, service: segments, appId });
       registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
-      registerAccountUsageRoute(app, { events: ctx.events, apps, metadata, appId, now: ctx.clock });
+      registerAccountUsageRoute(app, { events: engine, apps, metadata, appId, now: ctx.clock });
       registerAnalyticsApi(app, { apps, metadata, ingest: running().service, events: ctx.events, flusher: running().flusher, baseUrl: () => ctx.config.baseUrl });
     },
   };
