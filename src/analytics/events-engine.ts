@@ -1,5 +1,7 @@
 import type { ClickHouseEventStore, DictionaryEntry, DictionaryName, DuckDbEventStore, EventStore } from "../store/index.js";
 import { accountUsage, type AccountUsage } from "./account-usage.js";
+import { CLICKHOUSE_CHECKPOINT_SCHEMA, clickHouseAfterFlush, clickHouseRecoverDerived } from "./clickhouse/derived.js";
+import { duckDbAfterFlush, duckDbRecoverDerived, type FlushedRange } from "./derived.js";
 import { clickHouseAccountUsage, clickHouseDefinitionUsage, scanClickHouseDictionary } from "./clickhouse/usage.js";
 import { applyClickHouseFeatureRule, applyClickHousePageRule, CLICKHOUSE_MAPPING_SCHEMA, currentMappingSql, mapNewClickHouseEntries, removeClickHouseItem } from "./clickhouse/mapping.js";
 import { clickHouseAccountMetrics, clickHouseRawAccountMetrics, clickHouseRawVisitorMetrics, clickHouseVisitorMetrics } from "./clickhouse/report.js";
@@ -43,6 +45,10 @@ export type EventsEngine = {
   readonly store: EventStore;
   /** Creates the derived tables (rollups, mappings) when missing. */
   ensureDerived(): Promise<void>;
+  /** After a flush: rollups for its events, mappings for its new dictionary entries, then their checkpoints. */
+  afterFlush(flushed: FlushedRange, rules: RuleSet): Promise<void>;
+  /** At start-up: creates the derived tables and redoes what a crash between a flush and its afterFlush left undone. */
+  recoverDerived(rules: () => RuleSet): Promise<void>;
   /** Brings the rollups up to date with events whose id is in (fromId, toId]; idempotent. */
   updateRollups(range: { fromId: number; toId: number }): Promise<{ slots: number }>;
   /** Maps new dictionary entries against every page and feature; idempotent. */
@@ -77,6 +83,8 @@ export function duckDbEventsEngine(store: DuckDbEventStore): EventsEngine {
         await ensureRollupTables(conn);
         await ensureMappingTables(conn);
       }),
+    afterFlush: (flushed, rules) => duckDbAfterFlush(store, flushed, rules),
+    recoverDerived: (rules) => duckDbRecoverDerived(store, rules),
     updateRollups: (range) => store.exclusive((conn) => updateRollups(conn, range)),
     mapNewDictionaryEntries: (urls, elements, rules) => store.exclusive((conn) => mapNewDictionaryEntries(conn, urls, elements, rules)),
     applyPageRule: (pageId, rules) => store.exclusive((conn) => applyPageRule(conn, pageId, rules)),
@@ -118,7 +126,7 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
   let ready: Promise<void> | undefined;
   const ensureDerived = (): Promise<void> => {
     ready ??= (async () => {
-      for (const statement of [...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA]) await store.command(statement);
+      for (const statement of [...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]) await store.command(statement);
     })();
     return ready;
   };
@@ -130,6 +138,8 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
     name: "clickhouse",
     store,
     ensureDerived,
+    afterFlush: after((flushed: FlushedRange, rules: RuleSet) => clickHouseAfterFlush(store, flushed, rules)),
+    recoverDerived: after((rules: () => RuleSet) => clickHouseRecoverDerived(store, rules)),
     updateRollups: after((range: { fromId: number; toId: number }) => updateClickHouseRollups(store, range)),
     mapNewDictionaryEntries: after((urls: readonly DictionaryEntry[], elements: readonly DictionaryEntry[], rules: RuleSet) => mapNewClickHouseEntries(store, urls, elements, rules)),
     applyPageRule: after((pageId: string, rules: readonly string[]) => applyClickHousePageRule(store, pageId, rules)),

@@ -62,7 +62,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
   const definitions = createDefinitionStore(ctx.records, ctx.clock);
   // Reports, segments and rule writes go through the engine interface (ADR 0017).
   const engine = eventsEngineOf(ctx.events);
-  const derived = createDerivedUpdater({ events: ctx.events, definitions });
+  const derived = createDerivedUpdater({ events: engine, definitions });
   const segmentStore = createSegmentStore(ctx.records, ctx.clock);
   const guideData = createGuideDataSlot();
   const segments = createSegmentService({ segments: segmentStore, metadata, events: engine, now: ctx.clock, guideData: guideData.get });

@@ -42,7 +42,7 @@ export function currentMappingSql(kind: Kind, items?: readonly string[]): string
  * insert; rule edits come from admins, one at a time.
  */
 let last = 0;
-const nextVersion = (): number => {
+export const nextVersion = (): number => {
   last = Math.max(last + 1, Date.now() * 1000);
   return last;
 };
