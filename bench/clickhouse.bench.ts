@@ -7,6 +7,7 @@ import { printFigure, seconds, type BenchOptions } from "./lib.js";
  * --scale small, 20 M at full) and 5,000 accounts, in a database of its own on
  * PENDULUM_TEST_CLICKHOUSE_URL (default http://127.0.0.1:8123), dropped afterwards. Figures:
  * - clickhouse.rollup_build: the flusher-written rollups for every event in one update;
+ * - clickhouse.flush_rollups: rollups of five 10,000-event flushes on top (the steady state);
  * - clickhouse.account_30d: the 30-day account report over rollups, baseline the same report
  *   over raw events in the same run;
  * - clickhouse.mv_insert: inserting the events into a copy of the events table with an
@@ -41,6 +42,25 @@ export async function run(o: BenchOptions): Promise<void> {
     await engine.updateRollups({ fromId: 0, toId: n });
     const rollupS = seconds(start);
     printFigure({ bench: "clickhouse.rollup_build", value: rollupS, unit: "s", events: n, events_per_s: Math.round(n / rollupS), load_s: Math.round(loadS * 10) / 10 });
+    // What the flusher does every second: 10,000 new events (the latest minutes), then their rollups.
+    const flushes = 5;
+    const chunk = 10_000;
+    let flushS = 0;
+    for (let f = 0; f < flushes; f++) {
+      const first = n + f * chunk;
+      await store.command(
+        `INSERT INTO events SELECT toInt64(${first} + number + 1) AS id, 'app1' AS app_id, arrayElement(['load', 'click', 'focus', 'track', 'click'], number % 5 + 1) AS type,
+           toInt64(${t0 + span - 3_600_000 + f * 60_000} + number) AS ts, concat('v', toString(number * 7919 % ${visitors})) AS visitor_id,
+           concat('acct-', toString(number * 7919 % ${visitors} % ${accounts})) AS account_id,
+           if(type = 'track', NULL, toUInt32(number % 50 + 1)) AS url_id, if(type = 'click', toUInt32(number % 200 + 1), NULL) AS element_id,
+           if(type = 'track', concat('event_', toString(number % 5)), NULL) AS name, NULL AS props, 't' AS tab_id, NULL AS title, ts AS received_at
+         FROM numbers(${chunk})`,
+      );
+      start = performance.now();
+      await engine.updateRollups({ fromId: first, toId: first + chunk });
+      flushS += seconds(start);
+    }
+    printFigure({ bench: "clickhouse.flush_rollups", value: (flushes * chunk) / flushS, unit: "events/s", events_before: n, per_flush_s: Math.round((flushS / flushes) * 1000) / 1000 });
     for (let p = 1; p <= 10; p++) await engine.applyPageRule(`page-${p}`, [`/p${p}/*`]);
     for (let f = 1; f <= 10; f++) await engine.applyFeatureRule(`feature-${f}`, `button#b${f}`);
     const q = {

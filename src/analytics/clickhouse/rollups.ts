@@ -41,46 +41,75 @@ const AGENT_TYPES = "('load','click','focus')";
 /** The slot of an event time, in ClickHouse. */
 export const slotOf = (ts: string): string => `toInt32(intDiv(${ts}, ${SLOT_MS}))`;
 
+/** Ids per rollup step: bounds the working tables when start-up recovery has a long way to go. */
+const STEP_IDS = 1_000_000;
+
+let tableSeq = 0;
+
 /**
  * Brings the rollups up to date with the events whose id is in (fromId, toId]. Like DuckDB's
  * updateRollups: every touched slot is recomputed from all of its events (deduplicated by id,
  * since a replayed flush may have stored an event twice until ClickHouse merges the parts).
+ * Long ranges go in steps of a million ids.
  */
 export async function updateClickHouseRollups(store: ClickHouseEventStore, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
-  if (range.toId <= range.fromId) return { slots: 0 };
-  const inRange = `id > ${chLiteral(range.fromId)} AND id <= ${chLiteral(range.toId)} AND type IN ${ROLLED_UP_TYPES}`;
-  const [bounds] = await store.rows<{ n: string; lo: number; hi: number }>(
-    `SELECT uniqExact(app_id, account_id, visitor_id, ${slotOf("ts")}) AS n, min(${slotOf("ts")}) AS lo, max(${slotOf("ts")}) AS hi FROM events WHERE ${inRange}`,
-  );
-  const count = Number(bounds?.n ?? 0);
-  if (count === 0 || bounds === undefined) return { slots: 0 };
-  const lo = Number(bounds.lo);
-  const hi = Number(bounds.hi);
-  const touched = `(app_id, account_id, visitor_id, ${slotOf("ts")}) IN (SELECT app_id, account_id, visitor_id, ${slotOf("ts")} FROM events WHERE ${inRange})`;
-  // The touched slots' events, each once; the slot bounds let ClickHouse skip partitions and granules.
-  const source = `(SELECT app_id, account_id, visitor_id, ${slotOf("ts")} AS slot, type, ts, url_id, element_id, name FROM events
-     WHERE ts >= ${lo * SLOT_MS} AND ts < ${(hi + 1) * SLOT_MS} AND type IN ${ROLLED_UP_TYPES} AND ${touched} LIMIT 1 BY id)`;
-  const version = chLiteral(range.toId);
-  const bit = `bitShiftLeft(toUInt16(1), toUInt8(intDiv(ts, 60000) % 15))`;
-  const KEY = "app_id, account_id, visitor_id, slot";
-  await store.command(
-    `INSERT INTO rollup_activity SELECT ${KEY}, toUInt32(count()), toUInt32(countIf(type = 'load')), toUInt32(countIf(type = 'click')),
-       toUInt32(countIf(type = 'track')), toUInt16(groupBitOrIf(${bit}, type IN ${AGENT_TYPES})), toUInt16(groupBitOrIf(${bit}, type = 'track')),
-       minIf(ts, type IN ('load','click')), maxIf(ts, type IN ('load','click')), ${version}
-     FROM ${source} GROUP BY ${KEY}`,
-  );
-  await store.command(
-    `INSERT INTO rollup_urls SELECT ${KEY}, assumeNotNull(url_id), toUInt32(count()), ${version} FROM ${source}
-     WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id`,
-  );
-  await store.command(
-    `INSERT INTO rollup_elements SELECT ${KEY}, assumeNotNull(element_id), toUInt32(count()), ${version} FROM ${source}
-     WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id`,
-  );
-  await store.command(
-    `INSERT INTO rollup_tracks SELECT ${KEY}, assumeNotNull(name), toUInt32(count()), ${version} FROM ${source}
-     WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name`,
-  );
-  await store.command(`INSERT INTO rollup_account_visitors SELECT DISTINCT app_id, account_id, visitor_id FROM events WHERE ${inRange}`);
-  return { slots: count };
+  let slots = 0;
+  for (let from = range.fromId; from < range.toId; from += STEP_IDS) {
+    slots += (await updateStep(store, from, Math.min(range.toId, from + STEP_IDS), range.toId)).slots;
+  }
+  return { slots };
+}
+
+/**
+ * One step. The touched slots and their events are read once into two Memory tables (the id
+ * filter reads every event's id: `id` is not in the sort key) that the five inserts then share;
+ * the tables are this call's own and dropped at the end.
+ */
+async function updateStep(store: ClickHouseEventStore, fromId: number, toId: number, version: number): Promise<{ slots: number }> {
+  const suffix = `${process.pid}_${Date.now()}_${tableSeq++}`;
+  const touched = `tmp_rollup_touched_${suffix}`;
+  const source = `tmp_rollup_source_${suffix}`;
+  try {
+    await store.command(
+      `CREATE TABLE ${touched} ENGINE = Memory AS SELECT DISTINCT app_id, account_id, visitor_id, ${slotOf("ts")} AS slot FROM events
+       WHERE id > ${chLiteral(fromId)} AND id <= ${chLiteral(toId)} AND type IN ${ROLLED_UP_TYPES}`,
+    );
+    const [bounds] = await store.rows<{ n: string; lo: number; hi: number }>(`SELECT count() AS n, min(slot) AS lo, max(slot) AS hi FROM ${touched}`);
+    const count = Number(bounds?.n ?? 0);
+    if (count === 0 || bounds === undefined) return { slots: 0 };
+    const lo = Number(bounds.lo);
+    const hi = Number(bounds.hi);
+    // The touched slots' events, each once; the slot bounds let ClickHouse skip partitions and granules.
+    await store.command(
+      `CREATE TABLE ${source} ENGINE = Memory AS SELECT app_id, account_id, visitor_id, ${slotOf("ts")} AS slot, type, ts, url_id, element_id, name FROM events
+       WHERE ts >= ${lo * SLOT_MS} AND ts < ${(hi + 1) * SLOT_MS} AND type IN ${ROLLED_UP_TYPES}
+         AND (app_id, account_id, visitor_id, ${slotOf("ts")}) IN (SELECT app_id, account_id, visitor_id, slot FROM ${touched}) LIMIT 1 BY id`,
+    );
+    const v = chLiteral(version);
+    const bit = `bitShiftLeft(toUInt16(1), toUInt8(intDiv(ts, 60000) % 15))`;
+    const KEY = "app_id, account_id, visitor_id, slot";
+    await store.command(
+      `INSERT INTO rollup_activity SELECT ${KEY}, toUInt32(count()), toUInt32(countIf(type = 'load')), toUInt32(countIf(type = 'click')),
+         toUInt32(countIf(type = 'track')), toUInt16(groupBitOrIf(${bit}, type IN ${AGENT_TYPES})), toUInt16(groupBitOrIf(${bit}, type = 'track')),
+         minIf(ts, type IN ('load','click')), maxIf(ts, type IN ('load','click')), ${v}
+       FROM ${source} GROUP BY ${KEY}`,
+    );
+    await store.command(
+      `INSERT INTO rollup_urls SELECT ${KEY}, assumeNotNull(url_id), toUInt32(count()), ${v} FROM ${source}
+       WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id`,
+    );
+    await store.command(
+      `INSERT INTO rollup_elements SELECT ${KEY}, assumeNotNull(element_id), toUInt32(count()), ${v} FROM ${source}
+       WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id`,
+    );
+    await store.command(
+      `INSERT INTO rollup_tracks SELECT ${KEY}, assumeNotNull(name), toUInt32(count()), ${v} FROM ${source}
+       WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name`,
+    );
+    await store.command(`INSERT INTO rollup_account_visitors SELECT DISTINCT app_id, account_id, visitor_id FROM ${touched}`);
+    return { slots: count };
+  } finally {
+    await store.command(`DROP TABLE IF EXISTS ${touched}`);
+    await store.command(`DROP TABLE IF EXISTS ${source}`);
+  }
 }
