@@ -21,7 +21,7 @@ if (scale !== "small" && scale !== "full") {
   console.error(`--scale must be small or full, got ${scale}`);
   process.exit(2);
 }
-const names = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--scale");
+const names = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--scale" && argv[i - 1] !== "--events");
 for (const n of names) {
   if (!available.includes(n)) {
     console.error(`Unknown benchmark "${n}". Available: ${available.join(", ")}`);
