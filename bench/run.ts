@@ -32,7 +32,7 @@ if (compare !== "sqlite" && compare !== "postgres") {
   console.error(`--records must be sqlite or postgres, got ${compare}`);
   process.exit(2);
 }
-const names = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--scale" && argv[i - 1] !== "--records");
+const names = argv.filter((a, i) => !a.startsWith("--") && !["--scale", "--records", "--events"].includes(argv[i - 1] ?? ""));
 for (const n of names) {
   if (!available.includes(n)) {
     console.error(`Unknown benchmark "${n}". Available: ${available.join(", ")}`);

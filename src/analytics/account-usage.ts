@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { Type } from "@sinclair/typebox";
 import { ApiError } from "../kernel/index.js";
 import type { HttpApp } from "../kernel/index.js";
-import type { DuckDbEventStore } from "../store/index.js";
+import type { EventsEngine } from "./events-engine.js";
 import type { AppStore } from "./apps.js";
 import type { MetadataStore } from "./metadata.js";
 import { ensureRollupTables } from "./metrics/index.js";
@@ -83,7 +83,7 @@ const UsageQuery = Type.Object(
 /** `GET /api/v1/accounts/:id/usage`: the account's daily usage over the last N days (today included). */
 export function registerAccountUsageRoute(
   app: HttpApp,
-  o: { events: DuckDbEventStore; apps: AppStore; metadata: MetadataStore; appId(id: string | undefined): string; now(): number },
+  o: { events: EventsEngine; apps: AppStore; metadata: MetadataStore; appId(id: string | undefined): string; now(): number },
 ): void {
   app.get(
     "/accounts/:id/usage",
@@ -108,7 +108,7 @@ export function registerAccountUsageRoute(
       if (!(await o.metadata.get(appId, "account", req.params.id))) throw new ApiError(404, "NOT_FOUND", `No account ${req.params.id} has been seen`, "id");
       const to = localDate(o.now(), timeZone);
       const from = dayDate(Date.parse(`${to}T00:00:00Z`) / DAY_MS - ((req.query.days ?? 30) - 1));
-      return accountUsage(o.events.reader, {
+      return o.events.accountUsage({
         appId,
         accountId: req.params.id,
         from,

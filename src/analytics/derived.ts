@@ -3,7 +3,8 @@ import type { DictionaryEntry, DuckDbEventStore } from "../store/index.js";
 import type { DefinitionStore } from "./definitions/index.js";
 import type { AfterFlush } from "./ingest/index.js";
 import { ensureRollupTables, updateRollups } from "./metrics/index.js";
-import { ensureMappingTables, mapNewDictionaryEntries } from "./tagging/index.js";
+import { ensureMappingTables, mapNewDictionaryEntries, type RuleSet } from "./tagging/index.js";
+import type { EventsEngine } from "./events-engine.js";
 
 type Checkpoint = "rollups" | "urls_mapped" | "elements_mapped";
 
@@ -30,48 +31,55 @@ async function entriesAfter(conn: DuckDBConnection, table: "urls" | "elements", 
   return r.getRowsJS().map(([i, v]) => ({ id: Number(i), value: String(v) }));
 }
 
+/** What one flush added: its event ids and the dictionary entries it created. */
+export type FlushedRange = { fromId: number; toId: number; newUrls: readonly DictionaryEntry[]; newElements: readonly DictionaryEntry[] };
+
 /**
- * Keeps what is derived from events current after each flush: the daily rollups and the page /
- * feature mappings of new dictionary entries. Each has a checkpoint, so a crash between the
- * append and the update is repaired by `recover` at start-up (both updates are idempotent).
+ * DuckDB: keeps what is derived from events current after each flush (the rollups and the page /
+ * feature mappings of new dictionary entries). Each has a checkpoint, so a crash between the
+ * append and the update is repaired by `duckDbRecoverDerived` at start-up (both updates are idempotent).
  */
-export function createDerivedUpdater(deps: { events: DuckDbEventStore; definitions: DefinitionStore }) {
+export const duckDbAfterFlush = (events: DuckDbEventStore, { fromId, toId, newUrls, newElements }: FlushedRange, rules: RuleSet): Promise<void> =>
+  events.exclusive(async (conn) => {
+    await updateRollups(conn, { fromId: fromId - 1, toId });
+    await writeCheckpoint(conn, "rollups", toId);
+    if (newUrls.length > 0 || newElements.length > 0) {
+      await mapNewDictionaryEntries(conn, newUrls, newElements, rules);
+      const lastUrl = newUrls.at(-1);
+      const lastElement = newElements.at(-1);
+      if (lastUrl) await writeCheckpoint(conn, "urls_mapped", lastUrl.id);
+      if (lastElement) await writeCheckpoint(conn, "elements_mapped", lastElement.id);
+    }
+  });
+
+/** DuckDB: creates the derived tables and catches up on anything a crash left behind. */
+export const duckDbRecoverDerived = (events: DuckDbEventStore, rules: () => RuleSet): Promise<void> =>
+  events.exclusive(async (conn) => {
+    await conn.run("CREATE TABLE IF NOT EXISTS analytics_checkpoints (name VARCHAR NOT NULL, id BIGINT NOT NULL)");
+    await ensureRollupTables(conn);
+    await ensureMappingTables(conn);
+    const maxId = Number((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM events")).getRowsJS()[0]?.[0] ?? 0);
+    const rolled = await readCheckpoint(conn, "rollups");
+    if (maxId > rolled) {
+      await updateRollups(conn, { fromId: rolled, toId: maxId });
+      await writeCheckpoint(conn, "rollups", maxId);
+    }
+    const urls = await entriesAfter(conn, "urls", await readCheckpoint(conn, "urls_mapped"));
+    const elements = await entriesAfter(conn, "elements", await readCheckpoint(conn, "elements_mapped"));
+    if (urls.length > 0 || elements.length > 0) {
+      await mapNewDictionaryEntries(conn, urls, elements, rules());
+      if (urls.length > 0) await writeCheckpoint(conn, "urls_mapped", (urls.at(-1) as DictionaryEntry).id);
+      if (elements.length > 0) await writeCheckpoint(conn, "elements_mapped", (elements.at(-1) as DictionaryEntry).id);
+    }
+  });
+
+/** Keeps rollups and mappings current after each flush, on whichever engine holds the events. */
+export function createDerivedUpdater(deps: { events: EventsEngine; definitions: DefinitionStore }) {
   const { events, definitions } = deps;
-
-  const afterFlush: AfterFlush = ({ fromId, toId, newUrls, newElements }) =>
-    events.exclusive(async (conn) => {
-      await updateRollups(conn, { fromId: fromId - 1, toId });
-      await writeCheckpoint(conn, "rollups", toId);
-      if (newUrls.length > 0 || newElements.length > 0) {
-        await mapNewDictionaryEntries(conn, newUrls, newElements, definitions.ruleSet());
-        const lastUrl = newUrls.at(-1);
-        const lastElement = newElements.at(-1);
-        if (lastUrl) await writeCheckpoint(conn, "urls_mapped", lastUrl.id);
-        if (lastElement) await writeCheckpoint(conn, "elements_mapped", lastElement.id);
-      }
-    });
-
+  const afterFlush: AfterFlush = (flushed) => events.afterFlush(flushed, definitions.ruleSet());
   return {
     afterFlush,
     /** Creates the derived tables and catches up on anything a crash left behind. */
-    recover: () =>
-      events.exclusive(async (conn) => {
-        await conn.run("CREATE TABLE IF NOT EXISTS analytics_checkpoints (name VARCHAR NOT NULL, id BIGINT NOT NULL)");
-        await ensureRollupTables(conn);
-        await ensureMappingTables(conn);
-        const maxId = Number((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM events")).getRowsJS()[0]?.[0] ?? 0);
-        const rolled = await readCheckpoint(conn, "rollups");
-        if (maxId > rolled) {
-          await updateRollups(conn, { fromId: rolled, toId: maxId });
-          await writeCheckpoint(conn, "rollups", maxId);
-        }
-        const urls = await entriesAfter(conn, "urls", await readCheckpoint(conn, "urls_mapped"));
-        const elements = await entriesAfter(conn, "elements", await readCheckpoint(conn, "elements_mapped"));
-        if (urls.length > 0 || elements.length > 0) {
-          await mapNewDictionaryEntries(conn, urls, elements, definitions.ruleSet());
-          if (urls.length > 0) await writeCheckpoint(conn, "urls_mapped", (urls.at(-1) as DictionaryEntry).id);
-          if (elements.length > 0) await writeCheckpoint(conn, "elements_mapped", (elements.at(-1) as DictionaryEntry).id);
-        }
-      }),
+    recover: () => events.recoverDerived(() => definitions.ruleSet()),
   };
 }

@@ -8,6 +8,7 @@ import { openIngestPipeline, registerIngestRoutes, type AfterFlush, type BulkLoa
 import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
 import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
 import { createDerivedUpdater } from "./derived.js";
+import { eventsEngineOf } from "./events-engine.js";
 import { createGuideDataSlot, type GuideDataSource } from "./guide-data.js";
 import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
 import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
@@ -59,12 +60,14 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
   ctx.onSignal("apps-changed", () => apps.load());
   const metadata = createMetadataStore(ctx.records);
   const definitions = createDefinitionStore(ctx.records, ctx.clock);
-  const derived = createDerivedUpdater({ events: ctx.events, definitions });
+  // Reports, segments and rule writes go through the engine interface (ADR 0017).
+  const engine = eventsEngineOf(ctx.events);
+  const derived = createDerivedUpdater({ events: engine, definitions });
   const segmentStore = createSegmentStore(ctx.records, ctx.clock);
   const guideData = createGuideDataSlot();
-  const segments = createSegmentService({ segments: segmentStore, metadata, events: ctx.events, now: ctx.clock, guideData: guideData.get });
+  const segments = createSegmentService({ segments: segmentStore, metadata, events: engine, now: ctx.clock, guideData: guideData.get });
   const reports = createReportStore(ctx.records, ctx.clock);
-  const reportService = createReportService({ events: ctx.events, apps, metadata, definitions, segments, now: ctx.clock, guideData: guideData.get });
+  const reportService = createReportService({ events: engine, apps, metadata, definitions, segments, now: ctx.clock, guideData: guideData.get });
   const appId = (id: string | undefined): string => {
     const found = id ? apps.get(id) : apps.list()[0];
     if (!found) throw new ApiError(404, "APP_NOT_FOUND", id ? `No app ${id}` : "No app exists yet; create one with POST /api/v1/apps", "app");
@@ -130,10 +133,10 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
       await registerIngestRoutes(app, { apps, ingest: running().service, maxBodyBytes: ctx.config.ingest.maxBodyBytes, agentFile: options.agentFile ?? AGENT_FILE });
     },
     apiRoutes(app) {
-      registerDefinitionRoutes(app, { definitions, events: ctx.events, appId, now: ctx.clock });
+      registerDefinitionRoutes(app, { definitions, engine, appId, now: ctx.clock });
       registerSegmentRoutes(app, { segments: segmentStore, service: segments, appId });
       registerReportRoutes(app, { reports, service: reportService, segments: segmentStore, appId, defaultTimeZone: (id) => apps.get(id)?.settings.timeZone ?? "UTC" });
-      registerAccountUsageRoute(app, { events: ctx.events, apps, metadata, appId, now: ctx.clock });
+      registerAccountUsageRoute(app, { events: engine, apps, metadata, appId, now: ctx.clock });
       registerAnalyticsApi(app, { apps, metadata, ingest: running().service, events: ctx.events, flusher: running().flusher, baseUrl: () => ctx.config.baseUrl });
     },
   };

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS elements (id INTEGER NOT NULL, value VARCHAR NOT NULL
  * `reader` and adds two more, for work that runs several queries side by side (an account report).
  */
 export type DuckDbEventStore = EventStore & {
+  engine: "duckdb";
   connection: DuckDBConnection;
   exclusive<T>(work: (conn: DuckDBConnection) => Promise<T>): Promise<T>;
   reader: DuckDBConnection;

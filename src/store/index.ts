@@ -7,3 +7,7 @@ export { engineOf, least, greatest, jsonMerge, jsonValueLike, likeIgnoringCase }
 export { openCoordination, SIGNAL_CHANNEL, type Coordination, type CoordinationTimings } from "./coordination.js";
 export { createLeases, leaseMigrations, DEFAULT_LEASE_MS, type Lease, type Leases } from "./leases.js";
 export { carrySequences, columnsOf, copyTable, countRows, emptyTables, foreignKeyOrder, recordTables, tablesWithRows, MIGRATION_TABLES, type CopyOptions } from "./copy.js";
+export { openClickHouseEventStore, dropClickHouseDatabase } from "./events-clickhouse.js";
+export type { ClickHouseEventStore, ClickHouseOptions, ChRow } from "./events-clickhouse.js";
+export { chLiteral, chList, chIdentifier } from "./clickhouse-sql.js";
+export type { ChValue } from "./clickhouse-sql.js";

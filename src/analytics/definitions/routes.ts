@@ -1,13 +1,14 @@
+import type { EventsEngine } from "../events-engine.js";
 import { Type } from "@sinclair/typebox";
 import { ApiError, Deleted } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
-import type { DuckDbEventStore, PathElement } from "../../store/index.js";
-import { definitionUsage, type DefinitionUsage } from "../metrics/index.js";
-import { applyFeatureRule, applyPageRule, buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule, removeFeature, removePage } from "../tagging/index.js";
+import type { PathElement } from "../../store/index.js";
+import type { DefinitionUsage } from "../metrics/index.js";
+import { buildElementChain, matchElementChain, matchUrl, parseFeatureRule, parseStoredPath, parseUrlRule } from "../tagging/index.js";
 import { FeatureList, FeaturePreview, FeatureSchema, PageList, PagePreview, PageSchema, SavedFeature, SavedPage } from "../responses.js";
 import type { DefinitionStore } from "./store.js";
 
-export type DefinitionRoutesOptions = { definitions: DefinitionStore; events: DuckDbEventStore; appId(id: string | undefined): string; now(): number };
+export type DefinitionRoutesOptions = { definitions: DefinitionStore; engine: EventsEngine; appId(id: string | undefined): string; now(): number };
 
 /** `?usageDays=N` on a list: each page or feature also gets its use over the last N days. */
 const ListQuery = Type.Object({
@@ -49,7 +50,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   /** Items of a list with `usage` added when asked (zeros for those without use in the window). */
   const withUsage = async <T extends { id: string }>(items: T[], appId: string, kind: "pages" | "features", days: number | undefined): Promise<(T & { usage?: DefinitionUsage & { days: number } })[]> => {
     if (days === undefined) return items;
-    const usage = await definitionUsage(o.events.reader, appId, kind, o.now() - days * DAY_MS);
+    const usage = await o.engine.definitionUsage(appId, kind, o.now() - days * DAY_MS);
     return items.map((i) => ({ ...i, usage: { days, ...(usage.get(i.id) ?? { events: 0, visitors: 0, accounts: 0 }) } }));
   };
   app.get("/pages", { schema: { tags: ["pages"], querystring: ListQuery, response: { 200: PageList } } }, async (req) => {
@@ -64,7 +65,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   const savePage = async (id: string | undefined, body: { name: string; rules: string[]; app?: string }) => {
     checkPageRules(body.rules);
     const page = await definitions.savePage({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, rules: body.rules });
-    const applied = await o.events.exclusive((conn) => applyPageRule(conn, page.id, page.rules));
+    const applied = await o.engine.applyPageRule(page.id, page.rules);
     return { ...page, matchedUrls: applied.ok ? applied.value.matched : 0 };
   };
   app.post("/pages", { schema: { tags: ["pages"], body: PageBody, response: { 201: SavedPage } } }, async (req, reply) => {
@@ -77,7 +78,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   });
   app.delete("/pages/:id", { schema: { tags: ["pages"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deletePage(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No page ${req.params.id}`, "id");
-    await o.events.exclusive((conn) => removePage(conn, req.params.id));
+    await o.engine.removePage(req.params.id);
     return { deleted: true };
   });
   app.post(
@@ -88,18 +89,12 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
       const compiled = req.body.rules.map((r) => parseUrlRule(r));
       const matches: string[] = [];
       let matched = 0;
-      const result = await o.events.reader.stream("SELECT value FROM urls");
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const v of chunk.getColumnValues(0)) {
-          const url = String(v);
-          if (compiled.some((c) => c.ok && matchUrl(c.value, url))) {
-            matched++;
-            if (matches.length < (req.body.limit ?? 20)) matches.push(url);
-          }
+      await o.engine.scanDictionary("urls", (url) => {
+        if (compiled.some((c) => c.ok && matchUrl(c.value, url))) {
+          matched++;
+          if (matches.length < (req.body.limit ?? 20)) matches.push(url);
         }
-      }
+      });
       return { matchedUrls: matched, sample: matches };
     },
   );
@@ -116,7 +111,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   const saveFeature = async (id: string | undefined, body: { name: string; selector: string; app?: string }) => {
     checkSelector(body.selector);
     const feature = await definitions.saveFeature({ ...(id ? { id } : {}), appId: o.appId(body.app), name: body.name, selector: body.selector });
-    const applied = await o.events.exclusive((conn) => applyFeatureRule(conn, feature.id, feature.selector));
+    const applied = await o.engine.applyFeatureRule(feature.id, feature.selector);
     return { ...feature, matchedElements: applied.ok ? applied.value.matched : 0 };
   };
   app.post("/features", { schema: { tags: ["features"], body: FeatureBody, response: { 201: SavedFeature } } }, async (req, reply) => {
@@ -129,7 +124,7 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
   });
   app.delete("/features/:id", { schema: { tags: ["features"], params: Id, response: { 200: Deleted } } }, async (req) => {
     if (!(await definitions.deleteFeature(req.params.id))) throw new ApiError(404, "NOT_FOUND", `No feature ${req.params.id}`, "id");
-    await o.events.exclusive((conn) => removeFeature(conn, req.params.id));
+    await o.engine.removeFeature(req.params.id);
     return { deleted: true };
   });
   app.post(
@@ -149,17 +144,12 @@ export function registerDefinitionRoutes(app: HttpApp, o: DefinitionRoutesOption
       // Each sample is a stored click path, innermost element first, as the agent sent it.
       const sample: PathElement[][] = [];
       let matched = 0;
-      const result = await o.events.reader.stream("SELECT value FROM elements");
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        for (const v of chunk.getColumnValues(0)) {
-          const path = parseStoredPath(String(v));
-          if (!path || path.length === 0 || !matchElementChain(parsed.value, buildElementChain(path))) continue;
-          matched++;
-          if (sample.length < (req.body.limit ?? 20)) sample.push(path);
-        }
-      }
+      await o.engine.scanDictionary("elements", (value) => {
+        const path = parseStoredPath(value);
+        if (!path || path.length === 0 || !matchElementChain(parsed.value, buildElementChain(path))) return;
+        matched++;
+        if (sample.length < (req.body.limit ?? 20)) sample.push(path);
+      });
       return { matchedElements: matched, sample };
     },
   );

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { testEngines } from "../../../test/engines.js";
 import type { StoredEvent } from "../../store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
 import { applyFeatureRule, applyPageRule } from "../tagging/index.js";
@@ -82,4 +83,33 @@ it("gives the same rows on one connection, on three, and to reports running at o
   expect(together[1]).toEqual(one);
   expect(together[3]).toEqual(one);
   expect(together[2]).toEqual(await rawAccountMetrics(store.connection, { ...query, pageIds: ["page-1"] }));
+});
+
+// The same traffic on every other engine (ClickHouse under npm run test:server-mode): the account
+// rows equal DuckDB's keyed report row for row, and its own report over raw events.
+describe.each(testEngines.filter((e) => e.name !== "duckdb"))("on $name", ({ open }) => {
+  it("gives the rows of DuckDB's keyed report, alone and with reports running at once", async () => {
+    const engine = await open();
+    try {
+      await engine.store.append(traffic(), {
+        urls: [1, 2, 3].map((n) => ({ id: n, value: `https://app.example.com/p${n}/view` })),
+        elements: [1, 2].map((n) => ({ id: n, value: JSON.stringify([{ tag: "button", id: `b${n}` }]) })),
+      });
+      await engine.updateRollups({ fromId: 0, toId: await engine.store.maxEventId() });
+      for (const n of [1, 2, 3]) await engine.applyPageRule(`page-${n}`, [`/p${n}/*`]);
+      for (const n of [1, 2]) await engine.applyFeatureRule(`feature-${n}`, `button#b${n}`);
+      const asked = { ...query, pageIds: ["page-3", "nope", "page-1", "page-3"], featureIds: ["feature-2"], trackNames: ["event_1", "never"] };
+      for (const q of [query, asked, { ...query, timeZone: "Asia/Kolkata", trackEventsCountAsActivity: true }]) {
+        const duck = await accountMetrics(store.readers, q);
+        expect(duck.ok && duck.rows.length).toBe(12);
+        expect(await engine.accountMetrics(q)).toEqual(duck);
+        expect(await engine.rawAccountMetrics(q)).toEqual(duck);
+      }
+      const together = await Promise.all([query, asked, query].map((q) => engine.accountMetrics(q)));
+      expect(together[0]).toEqual(together[2]);
+      expect(together[1]).toEqual(await accountMetrics(store.readers, asked));
+    } finally {
+      await engine.close();
+    }
+  });
 });

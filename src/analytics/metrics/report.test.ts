@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PathElement, StoredEvent } from "../../store/event-store.js";
-import { openDuckDbEventStore, type DuckDbEventStore } from "../../store/events-duckdb.js";
-import { applyFeatureRule, applyPageRule, removeFeature, removePage } from "../tagging/index.js";
-import { accountMetrics, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./index.js";
+import type { DuckDbEventStore } from "../../store/events-duckdb.js";
+import { testEngines } from "../../../test/engines.js";
+import type { EventsEngine } from "../events-engine.js";
+import { accountMetrics } from "./index.js";
 import type { AccountMetricsRow, MetricsQuery, VisitorMetricsRow } from "./types.js";
 
 const MIN = 60_000;
@@ -66,48 +67,50 @@ function fixture(): StoredEvent[] {
   ];
 }
 
-let store: DuckDbEventStore;
+let engine: EventsEngine & { close(): Promise<void> };
 const base: MetricsQuery = { appId: "app1", from: "2024-03-05", to: "2024-03-06", timeZone: "UTC", trackEventsCountAsActivity: false };
 
 async function load(events: StoredEvent[]): Promise<void> {
-  await store.append(events, { urls: URLS, elements: ELEMENTS });
-  await updateRollups(store.connection, { fromId: 0, toId: await store.maxEventId() });
+  await engine.store.append(events, { urls: URLS, elements: ELEMENTS });
+  await engine.updateRollups({ fromId: 0, toId: await engine.store.maxEventId() });
 }
 
 async function accounts(q: Partial<MetricsQuery> = {}): Promise<AccountMetricsRow[]> {
   const query = { ...base, ...q };
-  const r = await accountMetrics(store.connection, query);
-  const raw = await rawAccountMetrics(store.connection, query);
+  const r = await engine.accountMetrics(query);
+  const raw = await engine.rawAccountMetrics(query);
   if (!r.ok || !raw.ok) throw new Error("report failed");
   expect(r.rows).toEqual(raw.rows); // every golden case is also a rollup-vs-raw cross-check
-  // The server runs account reports on several reader connections at once: same rows.
-  expect(await accountMetrics(store.readers, query)).toEqual(r);
+  // DuckDB runs account reports on several reader connections at once: the same rows as on one.
+  if (engine.name === "duckdb") expect(await accountMetrics((engine.store as DuckDbEventStore).connection, query)).toEqual(r);
   return r.rows;
 }
 
 async function visitors(q: Partial<MetricsQuery> & { accountId?: string } = {}): Promise<VisitorMetricsRow[]> {
   const query = { ...base, ...q };
-  const r = await visitorMetrics(store.connection, query);
-  const raw = await rawVisitorMetrics(store.connection, query);
+  const r = await engine.visitorMetrics(query);
+  const raw = await engine.rawVisitorMetrics(query);
   if (!r.ok || !raw.ok) throw new Error("report failed");
   expect(r.rows).toEqual(raw.rows);
   return r.rows;
 }
 
+// Every golden case runs on each engine (ClickHouse when PENDULUM_TEST_CLICKHOUSE_URL is set): the same rows.
+describe.each(testEngines)("on $name", ({ open }) => {
 beforeEach(async () => {
-  store = await openDuckDbEventStore();
+  engine = await open();
 });
 afterEach(async () => {
-  await store.close();
+  await engine.close();
 });
 
 describe("account metrics (golden)", () => {
   beforeEach(async () => {
     await load(fixture());
-    await applyPageRule(store.connection, "home", ["/home"]);
-    await applyPageRule(store.connection, "settings", ["/app/*/settings?tab=billing"]);
-    await applyFeatureRule(store.connection, "save", "button#save");
-    await applyFeatureRule(store.connection, "help", "nav a");
+    await engine.applyPageRule("home", ["/home"]);
+    await engine.applyPageRule("settings", ["/app/*/settings?tab=billing"]);
+    await engine.applyFeatureRule("save", "button#save");
+    await engine.applyFeatureRule("help", "nav a");
   });
 
   it("computes every column for two accounts", async () => {
@@ -201,7 +204,7 @@ describe("account metrics (golden)", () => {
   it("keeps apps apart when the same accounts have events in two apps", async () => {
     const alone = await accounts({ pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup", "export"] });
     // app2: account A (the same id) with another visitor, and an account only app2 has.
-    await store.append(
+    await engine.store.append(
       [
         ev("load", T0 + 2 * MIN, "w1", "A", { appId: "app2", id: 1001 }),
         ev("click", T0 + 3 * MIN, "w1", "A", { appId: "app2", id: 1002, elementId: 1 }),
@@ -210,7 +213,7 @@ describe("account metrics (golden)", () => {
       ],
       {},
     );
-    await updateRollups(store.connection, { fromId: 1000, toId: 1004 });
+    await engine.updateRollups({ fromId: 1000, toId: 1004 });
     // app1's report is what it was; app2's has its own two accounts (both checked against raw events).
     expect(await accounts({ pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup", "export"] })).toEqual(alone);
     const other = await accounts({ appId: "app2", pageIds: ["home", "settings"], featureIds: ["save", "help"], trackNames: ["signup"] });
@@ -233,10 +236,10 @@ describe("account metrics (golden)", () => {
   });
 
   it("refuses unknown time zones and reversed ranges as values", async () => {
-    const bad = await accountMetrics(store.connection, { ...base, timeZone: "Mars/Olympus" });
+    const bad = await engine.accountMetrics({ ...base, timeZone: "Mars/Olympus" });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe("INVALID_TIME_ZONE");
-    const reversed = await accountMetrics(store.connection, { ...base, from: "2024-03-06", to: "2024-03-05" });
+    const reversed = await engine.accountMetrics({ ...base, from: "2024-03-06", to: "2024-03-05" });
     expect(!reversed.ok && reversed.error.code).toBe("INVALID_DATE_RANGE");
   });
 });
@@ -247,7 +250,7 @@ describe("feature clicks (golden)", () => {
   const elements = [...ELEMENTS, { id: 3, value: JSON.stringify(card) }];
   beforeEach(async () => {
     nextId = 1;
-    await store.append(
+    await engine.store.append(
       [
         ev("click", T0 + 1 * MIN, "vf", "F", { elementId: 1 }), // button#save: matches "save" and "button"
         ev("click", T0 + 2 * MIN, "vf", "F", { elementId: 2 }), // nav a: matches "help"
@@ -258,10 +261,10 @@ describe("feature clicks (golden)", () => {
       ],
       { urls: URLS, elements },
     );
-    await updateRollups(store.connection, { fromId: 0, toId: await store.maxEventId() });
-    await applyFeatureRule(store.connection, "save", "button#save");
-    await applyFeatureRule(store.connection, "button", "button");
-    await applyFeatureRule(store.connection, "help", "nav a");
+    await engine.updateRollups({ fromId: 0, toId: await engine.store.maxEventId() });
+    await engine.applyFeatureRule("save", "button#save");
+    await engine.applyFeatureRule("button", "button");
+    await engine.applyFeatureRule("help", "nav a");
   });
 
   it("counts a click once however many features it matches, and no click that matches none", async () => {
@@ -288,10 +291,10 @@ describe("feature clicks (golden)", () => {
   });
 
   it("follows feature rules retroactively: deleting the last matching feature leaves the clicks as Clicks only", async () => {
-    await removeFeature(store.connection, "help");
+    await engine.removeFeature("help");
     expect((await accounts())[0]).toMatchObject({ clicks: 5, featureClicks: 1 });
-    await removeFeature(store.connection, "save");
-    await removeFeature(store.connection, "button");
+    await engine.removeFeature("save");
+    await engine.removeFeature("button");
     expect((await accounts())[0]).toMatchObject({ clicks: 5, featureClicks: 0 });
   });
 });
@@ -336,35 +339,36 @@ describe("retroactive rules", () => {
 
   it("counts a feature defined after its clicks, recounts on edit, forgets on delete", async () => {
     expect(await featureClicks()).toEqual({ f1: 0 });
-    expect(await applyFeatureRule(store.connection, "f1", "form button")).toEqual({ ok: true, value: { scanned: 2, matched: 1 } });
+    expect(await engine.applyFeatureRule("f1", "form button")).toEqual({ ok: true, value: { scanned: 2, matched: 1 } });
     expect(await featureClicks()).toEqual({ f1: 1 });
-    await applyFeatureRule(store.connection, "f1", "body"); // both paths have a body ancestor
+    await engine.applyFeatureRule("f1", "body"); // both paths have a body ancestor
     expect(await featureClicks()).toEqual({ f1: 2 });
-    await applyFeatureRule(store.connection, "f1", "button#cancel");
+    await engine.applyFeatureRule("f1", "button#cancel");
     expect(await featureClicks()).toEqual({ f1: 0 });
-    await applyFeatureRule(store.connection, "f1", "a[href='/help']");
+    await engine.applyFeatureRule("f1", "a[href='/help']");
     expect(await featureClicks()).toEqual({ f1: 1 });
-    await removeFeature(store.connection, "f1");
+    await engine.removeFeature("f1");
     expect(await featureClicks()).toEqual({ f1: 0 });
   });
 
   it("counts a page defined after its loads, with wildcards, query parameters and several rules", async () => {
-    await applyPageRule(store.connection, "p1", ["/app/*/settings?tab=billing"]);
+    await engine.applyPageRule("p1", ["/app/*/settings?tab=billing"]);
     expect(await pageViews()).toEqual({ p1: 1 });
-    await applyPageRule(store.connection, "p1", ["/app/*/settings?tab=profile"]);
+    await engine.applyPageRule("p1", ["/app/*/settings?tab=profile"]);
     expect(await pageViews()).toEqual({ p1: 0 });
-    await applyPageRule(store.connection, "p1", ["/app/**", "//app.example.com/home?x"]);
+    await engine.applyPageRule("p1", ["/app/**", "//app.example.com/home?x"]);
     expect(await pageViews()).toEqual({ p1: 4 });
-    await removePage(store.connection, "p1");
+    await engine.removePage("p1");
     expect(await pageViews()).toEqual({ p1: 0 });
   });
 
   it("refuses a bad rule and keeps the previous mapping", async () => {
-    await applyPageRule(store.connection, "p1", ["/home"]);
-    const r = await applyPageRule(store.connection, "p1", ["/home", "/app/**/x"]);
+    await engine.applyPageRule("p1", ["/home"]);
+    const r = await engine.applyPageRule("p1", ["/home", "/app/**/x"]);
     expect(r).toMatchObject({ ok: false, error: { code: "INVALID_RULE", ruleIndex: 1, position: 5 } });
     expect(await pageViews()).toEqual({ p1: 3 });
-    const f = await applyFeatureRule(store.connection, "f1", "button +");
+    const f = await engine.applyFeatureRule("f1", "button +");
     expect(f.ok).toBe(false);
   });
+});
 });

@@ -161,8 +161,9 @@ function resolveRange(timeZone: string, from: string, to: string): RangeResult {
 /**
  * SQL for the local day number of a row, given an integer column counting `unitMs` units since
  * the epoch (a slot column, or `ts` with unitMs = 1). Only the range's few offsets appear.
+ * `div` spells integer division for the engine (DuckDB's `//`, ClickHouse's `intDiv`).
  */
-export function localDaySql(range: LocalRange, column: string, unitMs: number): string {
+export function localDaySql(range: LocalRange, column: string, unitMs: number, div: (a: string, b: string) => string = duckDbDiv): string {
   const segs = range.segments;
   if (unitMs === SLOT_MS) {
     // Offsets are whole slots (resolveRange refuses others): one addition and one integer
@@ -172,13 +173,16 @@ export function localDaySql(range: LocalRange, column: string, unitMs: number): 
       const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / SLOT_MS} THEN ${(segs[i]?.offsetMinutes ?? 0) / 15}`);
       offset = `CASE ${whens.join(" ")} ELSE ${offset} END`;
     }
-    return `((${column} + ${offset}) // ${DAY_MS / SLOT_MS})`;
+    return `(${div(`(${column} + ${offset})`, String(DAY_MS / SLOT_MS))})`;
   }
-  const minutes = unitMs === 1 ? `(${column} // ${MINUTE_MS})` : `(${column} * ${unitMs / MINUTE_MS})`;
+  const minutes = unitMs === 1 ? `(${div(column, String(MINUTE_MS))})` : `(${column} * ${unitMs / MINUTE_MS})`;
   let offset = String(segs[segs.length - 1]?.offsetMinutes ?? 0);
   if (segs.length > 1) {
     const whens = segs.slice(1).map((s, i) => `WHEN ${column} < ${s.startMs / unitMs} THEN ${segs[i]?.offsetMinutes ?? 0}`);
     offset = `CASE ${whens.join(" ")} ELSE ${offset} END`;
   }
-  return `((${minutes} + ${offset}) // 1440)`;
+  return `(${div(`(${minutes} + ${offset})`, "1440")})`;
 }
+
+/** DuckDB's integer division. */
+const duckDbDiv = (a: string, b: string): string => `${a} // ${b}`;

@@ -1,10 +1,10 @@
+import type { EventsEngine } from "../events-engine.js";
 import { ApiError } from "../../kernel/index.js";
-import type { DuckDbEventStore } from "../../store/index.js";
 import type { AppStore } from "../apps.js";
 import type { DefinitionStore } from "../definitions/index.js";
 import { GUIDES_NOT_LOADED, type EntityGuideCounts, type EntityNps, type GuideDataSource } from "../guide-data.js";
 import type { Entity, MetadataStore } from "../metadata.js";
-import { accountMetrics, localRange, visitorMetrics, type AccountMetricsRow, type VisitorMetricsRow } from "../metrics/index.js";
+import { localRange, type AccountMetricsRow, type VisitorMetricsRow } from "../metrics/index.js";
 import type { SegmentService } from "../segments/index.js";
 import { columnValue, isGuideColumn, resolveColumn, type Column, type ReportValue } from "./columns.js";
 import type { Report, ReportRange } from "./store.js";
@@ -45,7 +45,7 @@ async function guideValues(source: GuideDataSource | undefined, report: Report, 
 }
 
 /** Runs saved reports: metrics from rollups, metadata columns, NPS and guide columns, segment filter, sort and paging. */
-export function createReportService(deps: { events: DuckDbEventStore; apps: AppStore; metadata: MetadataStore; definitions: DefinitionStore; segments: SegmentService; now: () => number; guideData?: () => GuideDataSource | undefined }) {
+export function createReportService(deps: { events: EventsEngine; apps: AppStore; metadata: MetadataStore; definitions: DefinitionStore; segments: SegmentService; now: () => number; guideData?: () => GuideDataSource | undefined }) {
   const guideData = (): GuideDataSource | undefined => deps.guideData?.();
   const columnsOf = (report: Pick<Report, "kind" | "columns">): Column[] =>
     report.columns.map((id, i) => {
@@ -69,7 +69,7 @@ export function createReportService(deps: { events: DuckDbEventStore; apps: AppS
       // Only the track names the columns show: breaking down every name seen costs a grouping by name.
       const trackNames = columns.filter((c) => c.id.startsWith("trackEvents.")).map((c) => c.id.slice(12));
       const query = { appId: app.id, from: range.from, to: range.to, timeZone: report.timeZone, trackEventsCountAsActivity: app.settings.trackEventsCountAsActivity, pageIds, featureIds, trackNames };
-      const result = report.kind === "account" ? await accountMetrics(deps.events.readers, query) : await visitorMetrics(deps.events.reader, query);
+      const result = report.kind === "account" ? await deps.events.accountMetrics(query) : await deps.events.visitorMetrics(query);
       if (!result.ok) throw new ApiError(400, "INVALID_RANGE", result.error.message, "range");
       const entities = new Map<string, Entity>((await deps.metadata.all(app.id, report.kind)).map((e) => [e.id, e]));
       const members = await deps.segments.membersOf(app.id, report.segmentId, report.kind);

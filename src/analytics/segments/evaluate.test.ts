@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDuckDbEventStore, type DuckDbEventStore, type StoredEvent } from "../../store/index.js";
+import { duckDbEventsEngine } from "../events-engine.js";
 import type { Entity, Metadata } from "../metadata.js";
 import { ensureRollupTables, updateRollups } from "../metrics/index.js";
 import { applyFeatureRule, applyPageRule, ensureMappingTables } from "../tagging/index.js";
@@ -116,7 +117,7 @@ describe("behaviour rules agree with a brute-force scan of raw events", () => {
     accounts: accounts.map(entity),
     visitors: visitors.map(entity),
     links: [...links].map(([visitorId, accountId]) => ({ visitorId, accountId })),
-    conn: store.reader,
+    events: duckDbEventsEngine(store),
   });
   const matchesPage = (e: StoredEvent) => e.type === "load" && /\/reports\/[^/?#]+(\?|$)/.test(urls[(e.urlId as number) - 1] as string);
   const matchesFeature = (e: StoredEvent) => e.type === "click" && (e.elementId === 1);

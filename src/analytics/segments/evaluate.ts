@@ -1,5 +1,5 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
 import { ApiError } from "../../kernel/index.js";
+import type { EventsEngine } from "../events-engine.js";
 import { GUIDES_NOT_LOADED, type GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, Metadata, MetadataValue } from "../metadata.js";
 import { isoDateToDay, SLOT_MS } from "../metrics/time-zone.js";
@@ -14,7 +14,8 @@ export type SegmentData = {
   accounts: Entity[];
   visitors: Entity[];
   links: { visitorId: string; accountId: string }[];
-  conn: DuckDBConnection;
+  /** The events engine: behaviour rules count from its rollups. */
+  events: Pick<EventsEngine, "behaviorCounts">;
   /** NPS answers for `nps` rules; absent when the guides module is not loaded. */
   guideData?: GuideDataSource;
 };
@@ -130,7 +131,6 @@ export function metadataMatches(rule: MetadataRule, meta: Metadata, now: number)
 
 /** Counts per account or visitor of one behaviour, from the rollups (a window when given). */
 async function behaviorCounts(rule: BehaviorRule, kind: EntityKind, data: SegmentData): Promise<Map<string, number>> {
-  const who = kind === "account" ? "r.account_id" : "r.visitor_id";
   let fromSlot: number | null = null;
   if (rule.condition === "withinLastDays" || ((rule.condition === "atLeast" || rule.condition === "atMost" || rule.condition === "never") && rule.days !== undefined)) {
     fromSlot = Math.floor((data.now - (rule.days ?? 0) * DAY) / SLOT_MS);
@@ -140,17 +140,7 @@ async function behaviorCounts(rule: BehaviorRule, kind: EntityKind, data: Segmen
     if (day === null) return new Map();
     fromSlot = Math.floor((day * DAY) / SLOT_MS);
   }
-  const params: (string | number)[] = [data.appId, rule.id];
-  const slotFilter = fromSlot === null ? "" : ` AND r.slot >= ${Math.trunc(fromSlot)}`;
-  const accountFilter = kind === "account" ? " AND r.account_id <> ''" : "";
-  const sql =
-    rule.event === "page"
-      ? `SELECT ${who}, sum(r.loads) FROM rollup_urls r JOIN page_urls m ON m.url_id = r.url_id WHERE r.app_id = $1 AND m.page_id = $2${slotFilter}${accountFilter} GROUP BY 1`
-      : rule.event === "feature"
-        ? `SELECT ${who}, sum(r.clicks) FROM rollup_elements r JOIN feature_elements m ON m.element_id = r.element_id WHERE r.app_id = $1 AND m.feature_id = $2${slotFilter}${accountFilter} GROUP BY 1`
-        : `SELECT ${who}, sum(r.events) FROM rollup_tracks r WHERE r.app_id = $1 AND r.name = $2${slotFilter}${accountFilter} GROUP BY 1`;
-  const result = await data.conn.runAndReadAll(sql, params);
-  return new Map(result.getRowsJS().map(([id, n]) => [String(id), Number(n)]));
+  return data.events.behaviorCounts({ appId: data.appId, kind, event: rule.event, id: rule.id, fromSlot: fromSlot === null ? null : Math.trunc(fromSlot) });
 }
 
 function behaviorMatches(rule: BehaviorRule, n: number): boolean {

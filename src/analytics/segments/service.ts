@@ -1,4 +1,4 @@
-import type { DuckDbEventStore } from "../../store/index.js";
+import type { EventsEngine } from "../events-engine.js";
 import type { GuideDataSource } from "../guide-data.js";
 import type { Entity, EntityKind, MetadataStore } from "../metadata.js";
 import type { SegmentGroup } from "./definition.js";
@@ -9,7 +9,7 @@ import type { SegmentStore } from "./store.js";
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Segment membership: who is in a saved or ad-hoc segment right now. */
-export function createSegmentService(deps: { segments: SegmentStore; metadata: MetadataStore; events: DuckDbEventStore; now: () => number; guideData?: () => GuideDataSource | undefined }) {
+export function createSegmentService(deps: { segments: SegmentStore; metadata: MetadataStore; events: EventsEngine; now: () => number; guideData?: () => GuideDataSource | undefined }) {
   type Loaded = { accounts: Entity[]; visitors: Entity[]; links?: { visitorId: string; accountId: string }[] };
   const load = async (appId: string): Promise<Loaded> => {
     const [accounts, visitors] = await Promise.all([deps.metadata.all(appId, "account"), deps.metadata.all(appId, "visitor")]);
@@ -20,7 +20,7 @@ export function createSegmentService(deps: { segments: SegmentStore; metadata: M
     // Links are only read when a real definition needs them (`everyone` does not).
     data.links ??= await deps.metadata.links(appId);
     const guideData = deps.guideData?.();
-    return evaluateSegment(definition, kind, { appId, now: deps.now(), accounts: data.accounts, visitors: data.visitors, links: data.links, conn: deps.events.reader, ...(guideData ? { guideData } : {}) });
+    return evaluateSegment(definition, kind, { appId, now: deps.now(), accounts: data.accounts, visitors: data.visitors, links: data.links, events: deps.events, ...(guideData ? { guideData } : {}) });
   };
   const members = async (appId: string, definition: SegmentGroup | null, kind: EntityKind): Promise<Set<string>> => evaluate(appId, await load(appId), definition, kind);
   return {

@@ -138,7 +138,7 @@ async function appendPairs(conn: DuckDBConnection, table: MappingTable, pairs: r
   }
 }
 
-function compilePage(rules: readonly string[]): { ok: true; value: UrlRule[] } | { ok: false; error: PageRuleError } {
+export function compilePage(rules: readonly string[]): { ok: true; value: UrlRule[] } | { ok: false; error: PageRuleError } {
   const out: UrlRule[] = [];
   for (let r = 0; r < rules.length; r++) {
     const parsed = parseUrlRule(rules[r] as string);
@@ -148,12 +148,12 @@ function compilePage(rules: readonly string[]): { ok: true; value: UrlRule[] } |
   return { ok: true, value: out };
 }
 
-const urlMatchesAny = (rules: readonly UrlRule[], url: string): boolean => {
+export const urlMatchesAny = (rules: readonly UrlRule[], url: string): boolean => {
   const parts = splitUrl(url);
   return rules.some((r) => matchUrlParts(r, parts));
 };
 
-function elementMatches(rule: FeatureRule, json: string): boolean {
+export function elementMatches(rule: FeatureRule, json: string): boolean {
   const path = parseStoredPath(json);
   return path !== null && path.length > 0 && matchElementChain(rule, buildElementChain(path));
 }
@@ -208,6 +208,30 @@ export async function mapNewDictionaryEntries(
   rules: RuleSet,
 ): Promise<{ pageRows: number; featureRows: number }> {
   await ensureMappingTables(conn);
+  const { pagePairs, featurePairs } = matchNewEntries(newUrls, newElements, rules);
+  if (newUrls.length === 0 && newElements.length === 0) return { pageRows: 0, featureRows: 0 };
+  await conn.run("BEGIN TRANSACTION");
+  try {
+    await replaceForIds(conn, "page_urls", newUrls.map((e) => e.id), pagePairs);
+    await replaceForIds(conn, "feature_elements", newElements.map((e) => e.id), featurePairs);
+    await conn.run("COMMIT");
+  } catch (err) {
+    await conn.run("ROLLBACK");
+    throw err;
+  }
+  return { pageRows: pagePairs.length, featureRows: featurePairs.length };
+}
+
+/**
+ * The (page, URL id) and (feature, element id) pairs of new dictionary entries under every rule
+ * of the installation; rules that fail to parse are skipped (they were refused when saved).
+ * Shared by the engines: matching is TypeScript, only the writing of the pairs differs.
+ */
+export function matchNewEntries(
+  newUrls: readonly DictionaryEntry[],
+  newElements: readonly DictionaryEntry[],
+  rules: RuleSet,
+): { pagePairs: [string, number][]; featurePairs: [string, number][] } {
   const pagePairs: [string, number][] = [];
   if (newUrls.length > 0) {
     const pages = rules.pages.flatMap((p) => {
@@ -232,17 +256,7 @@ export async function mapNewDictionaryEntries(
       for (const f of features) if (matchElementChain(f.rule, chain)) featurePairs.push([f.featureId, entry.id]);
     }
   }
-  if (newUrls.length === 0 && newElements.length === 0) return { pageRows: 0, featureRows: 0 };
-  await conn.run("BEGIN TRANSACTION");
-  try {
-    await replaceForIds(conn, "page_urls", newUrls.map((e) => e.id), pagePairs);
-    await replaceForIds(conn, "feature_elements", newElements.map((e) => e.id), featurePairs);
-    await conn.run("COMMIT");
-  } catch (err) {
-    await conn.run("ROLLBACK");
-    throw err;
-  }
-  return { pageRows: pagePairs.length, featureRows: featurePairs.length };
+  return { pagePairs, featurePairs };
 }
 
 /** Replaces every row of the given dictionary ids, so a repeated call leaves one row per pair. */

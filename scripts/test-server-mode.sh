@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs the tests that have a ClickHouse variant with ClickHouse on: starts the machine's
+# clickhouse-server when it does not answer, points the tests at it (PENDULUM_TEST_CLICKHOUSE_URL),
+# and drops this run's databases afterwards (each test store makes its own, pendulum_t_<run>_…).
+# Arguments go to vitest instead of the default file list (e.g. one file to run alone).
+set -eu
+URL="${PENDULUM_TEST_CLICKHOUSE_URL:-http://127.0.0.1:8123}"
+
+answers() { curl -fsS "$URL/ping" >/dev/null 2>&1; }
+if ! answers && command -v service >/dev/null 2>&1 && [ -z "${PENDULUM_TEST_CLICKHOUSE_URL:-}" ]; then
+  service clickhouse-server start >/dev/null 2>&1 || true
+  i=0
+  while ! answers && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+fi
+if ! answers; then
+  echo "ClickHouse does not answer at $URL: install clickhouse-server and start it (service clickhouse-server start), or set PENDULUM_TEST_CLICKHOUSE_URL" >&2
+  exit 1
+fi
+
+FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts"
+RUN="r$$"
+status=0
+if [ $# -gt 0 ]; then
+  PENDULUM_TEST_CLICKHOUSE_URL="$URL" PENDULUM_TEST_CLICKHOUSE_RUN="$RUN" npx vitest run "$@" || status=$?
+else
+  # shellcheck disable=SC2086
+  PENDULUM_TEST_CLICKHOUSE_URL="$URL" PENDULUM_TEST_CLICKHOUSE_RUN="$RUN" npx vitest run $FILES || status=$?
+fi
+# A test killed half-way leaves its database behind: drop whatever this run made.
+for db in $(curl -fsS "$URL/" --data-binary "SELECT name FROM system.databases WHERE startsWith(name, 'pendulum_t_${RUN}_')" 2>/dev/null); do
+  curl -fsS "$URL/" --data-binary "DROP DATABASE IF EXISTS $db" >/dev/null || true
+done
+exit $status

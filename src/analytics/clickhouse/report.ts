@@ -1,0 +1,195 @@
+import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.js";
+import { byId, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
+import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
+import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
+import { currentMappingSql } from "./mapping.js";
+import { ROLLED_UP_TYPES } from "./rollups.js";
+
+/**
+ * Account and visitor reports on ClickHouse, over rollups or (the cross-check) raw events, giving
+ * the same rows as DuckDB's (metrics/report.ts). ClickHouse 18.16 has no window functions, so a
+ * visit is counted from each visitor's sorted array of active minutes: one visit for the first
+ * minute, one more for every gap of more than 30 minutes (`arrayDifference`).
+ */
+
+type Level = "account" | "visitor";
+type Source = "rollup" | "raw";
+type Scope = { appId: string; level: Level; range: LocalRange; track: boolean; accountId?: string };
+
+const intDiv = (a: string, b: string): string => `intDiv(${a}, ${b})`;
+const VISIT_GAP_MINUTES = 30;
+const AGENT_TYPES = "('load','click','focus')";
+const keyCol = (level: Level): string => (level === "account" ? "account_id" : "visitor_id");
+
+function accountFilter(scope: Scope): string {
+  if (scope.level === "account") return " AND account_id != ''";
+  return scope.accountId !== undefined ? ` AND account_id = ${chLiteral(scope.accountId)}` : "";
+}
+
+/** Rows of a rollup table in the report's range (FINAL: a recomputed slot's latest row). */
+function rollupRows(scope: Scope, table: string, columns: string): string {
+  const { range } = scope;
+  return `(SELECT ${columns} FROM ${table} FINAL WHERE app_id = ${chLiteral(scope.appId)} AND slot >= ${range.startSlot} AND slot < ${range.endSlot}${accountFilter(scope)})`;
+}
+
+/** The app's rolled-up events in the report's range, each once (a replayed flush may have stored one twice until a merge). */
+function rawRows(scope: Scope, extra = ""): string {
+  const { range } = scope;
+  return `(SELECT * FROM events WHERE app_id = ${chLiteral(scope.appId)} AND ts >= ${range.startMs} AND ts < ${range.endMs}
+           AND type IN ${ROLLED_UP_TYPES}${accountFilter(scope)}${extra} LIMIT 1 BY id)`;
+}
+
+/**
+ * The absolute minutes of a slot's activity mask, as an array. Written without a lambda that
+ * reads a column (18.16 cannot resolve one inside these expressions): each set bit becomes its
+ * power of two (`bitmaskToArray`), and a second array of the same length carries the slot's
+ * first minute.
+ */
+function minutesOfMask(mask: string, slot: string): string {
+  const bits = `bitmaskToArray(${mask})`;
+  return `arrayMap((p, o) -> o + toInt64(log2(p)), ${bits}, arrayResize(emptyArrayInt64(), length(${bits}), toInt64(${slot}) * 15))`;
+}
+
+/** Per account × visitor (account reports) or per visitor: the sorted active minutes, the local days, the counts. */
+function perUnitSql(source: Source, scope: Scope): string {
+  const unit = scope.level === "account" ? "account_id, visitor_id" : "visitor_id";
+  const { range, track } = scope;
+  if (source === "rollup") {
+    const mask = track ? "bitOr(agent_mask, track_mask)" : "agent_mask";
+    return `SELECT ${unit},
+              arraySort(groupUniqArrayArray(${minutesOfMask(mask, "slot")})) AS ms,
+              groupUniqArray(${localDaySql(range, "slot", SLOT_MS, intDiv)}) AS days,
+              sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
+              minIf(first_visit, first_visit > 0) AS fv, maxIf(last_visit, first_visit > 0) AS lv, countIf(first_visit > 0) AS hv
+            FROM ${rollupRows(scope, "rollup_activity", "*")} GROUP BY ${unit}`;
+  }
+  const active = track ? ROLLED_UP_TYPES : AGENT_TYPES;
+  return `SELECT ${unit},
+            arraySort(groupUniqArrayIf(intDiv(ts, 60000), type IN ${active})) AS ms,
+            groupUniqArray(${localDaySql(range, "ts", 1, intDiv)}) AS days,
+            count() AS events, countIf(type = 'load') AS loads, countIf(type = 'click') AS clicks, countIf(type = 'track') AS tracks,
+            minIf(ts, type IN ('load','click')) AS fv, maxIf(ts, type IN ('load','click')) AS lv, countIf(type IN ('load','click')) AS hv
+          FROM ${rawRows(scope)} GROUP BY ${unit}`;
+}
+
+const visitsOf = (ms: string): string => `(arrayCount(d -> d > ${VISIT_GAP_MINUTES}, arrayDifference(${ms})) + if(length(${ms}) > 0, 1, 0))`;
+
+/** One row per key with activity in the range: the core numbers. */
+function coreSql(source: Source, scope: Scope): string {
+  const perUnit = perUnitSql(source, scope);
+  if (scope.level === "visitor") {
+    return `SELECT visitor_id AS key, 1 AS visitors, length(ms) AS minutes, length(days) AS days_active, length(days) AS visitor_days,
+              events, loads, clicks, tracks, if(hv > 0, fv, NULL) AS fv, if(hv > 0, lv, NULL) AS lv, ${visitsOf("ms")} AS visits
+            FROM (${perUnit})`;
+  }
+  return `SELECT account_id AS key, count() AS visitors, sum(length(ms)) AS minutes, length(groupUniqArrayArray(days)) AS days_active,
+            sum(length(days)) AS visitor_days, sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
+            if(sum(hv) > 0, minIf(fv, hv > 0), NULL) AS fv, if(sum(hv) > 0, maxIf(lv, hv > 0), NULL) AS lv, sum(${visitsOf("ms")}) AS visits
+          FROM (${perUnit}) GROUP BY account_id`;
+}
+
+/** Every key the report lists (accounts or visitors ever seen), with its all-time visitor count. */
+function keysSql(source: Source, scope: Scope): string {
+  const key = keyCol(scope.level);
+  const app = chLiteral(scope.appId);
+  const from = source === "rollup" ? `rollup_account_visitors WHERE app_id = ${app}` : `events WHERE app_id = ${app} AND type IN ${ROLLED_UP_TYPES}`;
+  return `SELECT ${key} AS key, uniqExact(visitor_id) AS n FROM ${from}${accountFilter(scope)} GROUP BY key`;
+}
+
+/** Feature clicks per key: clicks on an element some feature matches, each counted once. */
+function featureClicksSql(source: Source, scope: Scope): string {
+  const key = keyCol(scope.level);
+  const features = `(SELECT element_id FROM ${currentMappingSql("feature")})`;
+  if (source === "rollup") return `SELECT ${key} AS key, sum(clicks) AS n FROM ${rollupRows(scope, "rollup_elements", "*")} WHERE element_id IN ${features} GROUP BY key`;
+  return `SELECT ${key} AS key, count() AS n FROM ${rawRows(scope)} WHERE type = 'click' AND element_id IN ${features} GROUP BY key`;
+}
+
+type Breakdown = "pages" | "features" | "tracks";
+
+/** (key, item, n) per page, feature or track name; only the asked-for items when given. */
+function breakdownSql(source: Source, scope: Scope, kind: Breakdown, items: readonly string[] | undefined): string {
+  const key = keyCol(scope.level);
+  if (kind === "tracks") {
+    const only = items === undefined ? "" : ` AND name IN ${chList(items)}`;
+    if (source === "rollup") return `SELECT ${key} AS key, name AS item, sum(events) AS n FROM ${rollupRows(scope, "rollup_tracks", "*")} WHERE 1${only} GROUP BY key, item`;
+    return `SELECT ${key} AS key, assumeNotNull(name) AS item, count() AS n FROM ${rawRows(scope)} WHERE type = 'track' AND name IS NOT NULL${only} GROUP BY key, item`;
+  }
+  const [mapKind, dict, n, type, item] = kind === "pages" ? (["page", "url_id", "loads", "load", "page_id"] as const) : (["feature", "element_id", "clicks", "click", "feature_id"] as const);
+  const left =
+    source === "rollup"
+      ? `(SELECT ${key} AS key, ${dict}, ${n} AS n FROM ${rollupRows(scope, kind === "pages" ? "rollup_urls" : "rollup_elements", "*")})`
+      : `(SELECT ${key} AS key, assumeNotNull(${dict}) AS ${dict}, 1 AS n FROM ${rawRows(scope)} WHERE type = '${type}' AND ${dict} IS NOT NULL)`;
+  return `SELECT key, ${item} AS item, sum(n) AS n FROM ${left} ALL INNER JOIN ${currentMappingSql(mapKind, items)} USING ${dict} GROUP BY key, item`;
+}
+
+type CoreRow = { key: string; visitors: unknown; minutes: unknown; days_active: unknown; visitor_days: unknown; events: unknown; loads: unknown; clicks: unknown; tracks: unknown; fv: unknown; lv: unknown; visits: unknown };
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+async function build(store: ClickHouseEventStore, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
+  const resolved = localRange(q.timeZone, q.from, q.to);
+  if (!resolved.ok) return resolved;
+  const scope: Scope = { appId: q.appId, level, range: resolved.value, track: q.trackEventsCountAsActivity, ...(level === "visitor" && q.accountId !== undefined ? { accountId: q.accountId } : {}) };
+  const byKey = async (sql: string): Promise<Map<string, number>> => new Map((await store.rows<{ key: string; n: unknown }>(sql)).map((r) => [String(r.key), Number(r.n)]));
+  const breakdown = async (kind: Breakdown, items: readonly string[] | undefined): Promise<Map<string, Record<string, number>>> => {
+    const out = new Map<string, Record<string, number>>();
+    if (items && items.length === 0) return out;
+    for (const r of await store.rows<{ key: string; item: string; n: unknown }>(breakdownSql(source, scope, kind, items))) {
+      const key = String(r.key);
+      let found = out.get(key);
+      if (!found) out.set(key, (found = {}));
+      found[String(r.item)] = Number(r.n);
+    }
+    return out;
+  };
+  const [keys, core, onFeatures, pages, features, tracks] = await Promise.all([
+    byKey(keysSql(source, scope)),
+    store.rows<CoreRow>(coreSql(source, scope)),
+    byKey(featureClicksSql(source, scope)),
+    breakdown("pages", q.pageIds),
+    breakdown("features", q.featureIds),
+    breakdown("tracks", q.trackNames),
+  ]);
+  const coreByKey = new Map<string, Core>();
+  for (const r of core) {
+    const key = String(r.key);
+    coreByKey.set(key, {
+      visitors: num(r.visitors),
+      minutes: num(r.minutes),
+      daysActive: num(r.days_active),
+      visitorDays: num(r.visitor_days),
+      events: num(r.events),
+      pageViews: num(r.loads),
+      clicks: num(r.clicks),
+      featureClicks: num(onFeatures.get(key)),
+      trackEvents: num(r.tracks),
+      firstVisit: numOrNull(r.fv),
+      lastVisit: numOrNull(r.lv),
+      visits: num(r.visits),
+    });
+  }
+  const built: Built[] = [...keys]
+    .map(([key, visitorsEver]) => {
+      const c = coreByKey.get(key) ?? emptyCore;
+      return { key, visitorsEver, core: c, fields: fieldsOf(c, withAll(pages.get(key), q.pageIds), withAll(features.get(key), q.featureIds), withAll(tracks.get(key), q.trackNames)) };
+    })
+    .sort(byId);
+  return { ok: true, rows: built };
+}
+
+async function accountRows(store: ClickHouseEventStore, source: Source, q: MetricsQuery): Promise<MetricsResult<AccountMetricsRow>> {
+  const r = await build(store, source, "account", q);
+  if (!r.ok) return r;
+  return { ok: true, rows: r.rows.map((b) => ({ accountId: b.key, visitors: b.core.visitors, visitorsEver: b.visitorsEver, visitorDays: b.core.visitorDays, ...b.fields })) };
+}
+
+async function visitorRows(store: ClickHouseEventStore, source: Source, q: VisitorMetricsQuery): Promise<MetricsResult<VisitorMetricsRow>> {
+  const r = await build(store, source, "visitor", q);
+  if (!r.ok) return r;
+  return { ok: true, rows: r.rows.map((b) => ({ visitorId: b.key, ...b.fields })) };
+}
+
+export const clickHouseAccountMetrics = (store: ClickHouseEventStore, q: MetricsQuery): Promise<MetricsResult<AccountMetricsRow>> => accountRows(store, "rollup", q);
+export const clickHouseVisitorMetrics = (store: ClickHouseEventStore, q: VisitorMetricsQuery): Promise<MetricsResult<VisitorMetricsRow>> => visitorRows(store, "rollup", q);
+export const clickHouseRawAccountMetrics = (store: ClickHouseEventStore, q: MetricsQuery): Promise<MetricsResult<AccountMetricsRow>> => accountRows(store, "raw", q);
+export const clickHouseRawVisitorMetrics = (store: ClickHouseEventStore, q: VisitorMetricsQuery): Promise<MetricsResult<VisitorMetricsRow>> => visitorRows(store, "raw", q);
