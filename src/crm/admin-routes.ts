@@ -91,11 +91,11 @@ export function registerAdminRoutes(app: HttpApp, svc: CrmServices): void {
   app.post("/crm/faults", { schema: { body: FaultBody, response: { 200: FaultSettings } } }, async (request) => svc.faults.configure(request.body));
   app.delete("/crm/faults", { schema: { response: { 200: FaultSettings } } }, async () => svc.faults.configure({ share: 0 }));
   app.get("/crm/faults", { schema: { response: { 200: FaultStatus } } }, async () => svc.faults.settings());
-  app.get("/crm/limits", { schema: { response: { 200: Usage } } }, async () => svc.limits.usage());
+  app.get("/crm/limits", { schema: { response: { 200: Usage } } }, async () => svc.limits.current());
   app.post("/crm/limits", { schema: { body: LimitsBody, response: { 200: Usage } } }, async (request) => {
     if (request.body.dailyApiRequests !== undefined) svc.limits.setAllocation(request.body.dailyApiRequests);
-    if (request.body.resetUsage) svc.limits.reset();
-    return svc.limits.usage();
+    if (request.body.resetUsage) await svc.limits.reset();
+    return svc.limits.current();
   });
   app.post("/crm/users", { schema: { body: UserBody, response: { 201: Type.Object({ id: Type.String() }) } } }, async (request, reply) => {
     const id = await svc.oauth.createUser(request.body).catch((e: unknown) => {

@@ -41,7 +41,7 @@ export function registerDataRoutes(api: HttpApp, svc: CrmServices): void {
   });
   api.get("/data/:version/limits", async (request) => {
     versionOf(request);
-    const u = svc.limits.usage();
+    const u = await svc.limits.current();
     return {
       DailyApiRequests: { Max: u.max, Remaining: Math.max(0, u.max - u.used) },
       DailyBulkV2QueryJobs: { Max: 10000, Remaining: 10000 },

@@ -2,7 +2,8 @@ import type { Kysely, Transaction } from "kysely";
 import { SfError } from "./errors.js";
 import { makeId, normalizeId } from "./ids.js";
 import { paramOf, q, type FieldDef, type ObjectDef } from "./metadata.js";
-import { loadObjects, nextCounter } from "./schema.js";
+import { catchUpIdSequence, loadObjects, nextCounter, takeCounters } from "./schema.js";
+import { lockKey } from "../store/index.js";
 import { all, exec, execUndoable, onPostgres, rowOrder, uniqueViolationColumn, type Db } from "./sql.js";
 import { fromCell, toCell, type Cell } from "./values.js";
 
@@ -32,6 +33,25 @@ const MAX_PARAMS_PER_STATEMENT = 20_000;
 const MAX_ROWS_PER_STATEMENT = 1000;
 /** Key values per `IN (…)` lookup. */
 const LOOKUP_CHUNK = 900;
+/** Ids a process draws from a table's sequence at a time on PostgreSQL (the unused rest is a gap after a restart, as Salesforce's ids have). */
+const ID_BLOCK = 20;
+
+/** The first key of the upsert locks ("PDLU"); the second is the bucket. */
+const UPSERT_LOCK_SPACE = 0x50444c55;
+const UPSERT_LOCK_BUCKETS = 128;
+
+/** The advisory lock (second key) that guards one external id value of one field; case-blind, as the lookup is. */
+function upsertBucket(obj: ObjectDef, f: FieldDef, value: Cell): number {
+  const key = `${obj.table}\u0000${f.name.toLowerCase()}\u0000${typeof value === "string" ? value.toLowerCase() : String(value)}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  // The field picks a block of buckets, so two fields' upserts rarely share a lock.
+  const field = lockKey(`${obj.table}.${f.name.toLowerCase()}`);
+  return ((field & ~(UPSERT_LOCK_BUCKETS - 1)) | ((h >>> 0) % UPSERT_LOCK_BUCKETS)) | 0;
+}
 
 /** SQLite's NOCASE folds ASCII letters only; keys of text external ids must fold the same way. */
 function nocaseKey(v: unknown): string {
@@ -51,18 +71,42 @@ export type CrmData = ReturnType<typeof createCrmData>;
 /** Builds the data layer over the records database. */
 export function createCrmData(db: Kysely<object>, clock: () => number) {
   let objects = new Map<string, ObjectDef>();
+  const pg = onPostgres(db);
+  // SQLite: the next counter per table (this process owns the records). PostgreSQL: counters this
+  // process drew from the table's sequence and has not used yet (other processes draw their own).
   const counters = new Map<string, number>();
+  const drawn = new Map<string, { ids: number[]; at: number }>();
   let dataVersion: number | string = -1;
 
   async function reload(): Promise<void> {
     objects = await loadObjects(db);
-    for (const o of objects.values()) if (!counters.has(o.table)) counters.set(o.table, await nextCounter(db, o.table));
+    for (const o of objects.values()) {
+      if (counters.has(o.table)) continue;
+      if (pg) await catchUpIdSequence(db, o.table);
+      counters.set(o.table, pg ? 0 : await nextCounter(db, o.table));
+    }
   }
 
-  function newId(obj: ObjectDef): string {
-    const n = counters.get(obj.table) ?? 1;
-    counters.set(obj.table, n + 1);
-    return makeId(obj.keyPrefix, n);
+  /**
+   * A fresh id of an object. On PostgreSQL, when this process holds none, it draws `want` (at
+   * least ID_BLOCK) from the table's sequence in one statement, so a batch of inserts costs one
+   * round trip and two processes never hand out the same id (ADR 0013).
+   */
+  async function newId(trx: Db, obj: ObjectDef, want = 1): Promise<string> {
+    if (!pg) {
+      const n = counters.get(obj.table) ?? 1;
+      counters.set(obj.table, n + 1);
+      return makeId(obj.keyPrefix, n);
+    }
+    let held = drawn.get(obj.table);
+    if (!held || held.at >= held.ids.length) {
+      const ids = await takeCounters(trx, obj.table, Math.max(want, ID_BLOCK));
+      // Another insert of this process may have drawn meanwhile: keep both blocks.
+      held = drawn.get(obj.table);
+      if (held && held.at < held.ids.length) held.ids.push(...ids);
+      else drawn.set(obj.table, (held = { ids, at: 0 }));
+    }
+    return makeId(obj.keyPrefix, held.ids[held.at++] as number);
   }
 
   function stamp(): string {
@@ -160,7 +204,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
   /** Inserts one record; returns its 18-char id. */
   async function insert(trx: Db, obj: ObjectDef, cells: Cells, userId: string): Promise<string> {
     missingRequired(obj, cells, true);
-    const id = newId(obj);
+    const id = await newId(trx, obj);
     const { cols, vals } = insertRow(obj, cells, id, stamp(), userId);
     try {
       await execUndoable(trx, `INSERT INTO ${q(obj.table)} (${cols.map(q).join(", ")}) VALUES (${vals.map(() => "?").join(", ")})`, vals);
@@ -218,6 +262,20 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return f;
   }
 
+  /**
+   * PostgreSQL: an upsert looks its key up and then inserts or updates; two processes upserting
+   * one new key at once would both find nothing and both insert. Each key value hashes to one of
+   * UPSERT_LOCK_BUCKETS advisory locks per field, held to the end of the caller's transaction, so
+   * the second waits, then finds the first's record and updates it. A batch takes its buckets in
+   * ascending order (two batches never wait on each other in a circle) and at most
+   * UPSERT_LOCK_BUCKETS of them, well inside the server's lock table. SQLite has one writer.
+   */
+  async function lockUpsertKeys(trx: Db, obj: ObjectDef, f: FieldDef, values: Cell[]): Promise<void> {
+    if (!pg || values.length === 0) return;
+    const buckets = new Set(values.map((v) => upsertBucket(obj, f, v)));
+    await exec(trx, `SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int[]) AS k`, [UPSERT_LOCK_SPACE, [...buckets].sort((a, b) => a - b)]);
+  }
+
   /** Upserts one record by an external id value: 300-style error on duplicates. */
   async function upsert(trx: Db, obj: ObjectDef, f: FieldDef, rawValue: unknown, cells: Cells, userId: string): Promise<{ id: string; created: boolean }> {
     if (f.name === "Id") {
@@ -226,6 +284,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     }
     const value = toCell(f, rawValue, typeof rawValue === "string");
     if (value === null) throw new SfError(400, "MISSING_ARGUMENT", `${f.name} not specified`, [f.name]);
+    // The key's lock lasts to the end of a transaction, so a lone upsert gets one of its own.
+    if (pg && !(trx as Kysely<object>).isTransaction) return db.transaction().execute((t) => upsert(t, obj, f, rawValue, cells, userId));
+    await lockUpsertKeys(trx, obj, f, [value]);
     const ids = await idsByExternal(trx, obj, f, value);
     if (ids.length > 1) throw new SfError(300, "MULTIPLE_CHOICES", `More than one record found for external id field ${f.name}: ${ids.join(", ")}`, [f.name]);
     const withKey: Cells = new Map(cells);
@@ -373,6 +434,8 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     const byKey = new Map<string, string[]>();
     if (keyField) {
       const values = [...wantKeys.values()];
+      if (pg && !(trx as Kysely<object>).isTransaction) throw new Error("writeMany upserts on PostgreSQL run inside a transaction (their key locks last to its end)");
+      await lockUpsertKeys(trx, obj, keyField, values);
       for (let at = 0; at < values.length; at += LOOKUP_CHUNK) {
         const slice = values.slice(at, at + LOOKUP_CHUNK);
         // rowid order is the order the one-record lookup (index on the key, then rowid) lists duplicates in.
@@ -421,18 +484,19 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       return true;
     };
     const updateOf = (i: number, rawId: string, cells: Cells): Planned => ({ at: i, kind: "update", id: checkedUpdateId(obj, rawId, cells), rawId, cells });
-    const insertOf = (i: number, cells: Cells): Planned => {
+    const insertOf = async (i: number, cells: Cells): Promise<Planned> => {
       missingRequired(obj, cells, true);
-      const id = newId(obj);
+      // Draws enough ids for the rest of the batch at once (PostgreSQL).
+      const id = await newId(trx, obj, items.length - i);
       return { at: i, kind: "insert", id, rawId: id, cells };
     };
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as ManyItem;
       let planned: Planned;
       try {
-        if (mode.kind === "insert") planned = insertOf(i, item.cells);
+        if (mode.kind === "insert") planned = await insertOf(i, item.cells);
         else if (mode.kind === "update") planned = updateOf(i, item.rawId ?? "", item.cells);
-        else if (!keyField) planned = item.rawValue === undefined || item.rawValue === null || item.rawValue === "" ? insertOf(i, item.cells) : updateOf(i, String(item.rawValue), item.cells);
+        else if (!keyField) planned = item.rawValue === undefined || item.rawValue === null || item.rawValue === "" ? await insertOf(i, item.cells) : updateOf(i, String(item.rawValue), item.cells);
         else {
           const kv = keyValues[i];
           if (kv && "error" in kv) throw kv.error;
@@ -445,7 +509,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
           withKey.set(keyField, value);
           if (ids.length === 1) planned = updateOf(i, ids[0] as string, withKey);
           else {
-            planned = insertOf(i, withKey);
+            planned = await insertOf(i, withKey);
             byKey.set(key, [planned.id]);
           }
         }

@@ -3,7 +3,6 @@ import { registerCrmRoutes } from "./routes.js";
 import { crmMigrations } from "./schema.js";
 import { createCrmServices, DEFAULT_CRM_OPTIONS, type CrmOptions } from "./services.js";
 import { registerAdminRoutes } from "./admin-routes.js";
-import { all, exec } from "./sql.js";
 
 export type { CrmOptions } from "./services.js";
 export type { FaultSettings, FaultKind } from "./faults.js";
@@ -38,13 +37,13 @@ export function createCrmModule(ctx: ModuleContext, overrides: Partial<CrmOption
       // Bulk ingest jobs a previous process left: known again, and resumed where they stopped.
       await svc.bulk.recover();
       const c = ctx.config.crm;
-      for (const line of await svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret })) ctx.announce(line);
-      const saved = await all(svc.data.db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);
-      if (saved[0]) svc.limits.restore(String(saved[0]["day"]), Number(saved[0]["used"]));
+      // Two processes starting on one empty PostgreSQL database would both create the org, API user and app.
+      const seeded = await ctx.records.withLock("crm-seed", () => svc.oauth.seed({ username: c.username, password: c.password, clientId: c.clientId, clientSecret: c.clientSecret }));
+      for (const line of seeded) ctx.announce(line);
+      await svc.limits.load();
     },
     async stop() {
-      const snap = svc.limits.snapshot();
-      await exec(svc.data.db, `INSERT INTO crm_api_usage (day, used) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET used = excluded.used`, [snap.day, snap.used]);
+      await svc.limits.save();
     },
     publicRoutes: (app) => registerCrmRoutes(app, svc),
     apiRoutes: (app) => registerAdminRoutes(app, svc),

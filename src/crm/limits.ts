@@ -1,10 +1,21 @@
+import { all, exec, onPostgres, type Db } from "./sql.js";
+
 /** The org's daily API request allocation, counted per UTC day like Salesforce's rolling 24 h budget (simplified). */
 export type ApiLimits = ReturnType<typeof createApiLimits>;
 
-/** Builds the counter; `allocation` may be changed at run time (admin API, tests). */
-export function createApiLimits(clock: () => number, allocation: number) {
+/**
+ * Builds the counter; `allocation` may be changed at run time (admin API, tests).
+ *
+ * On SQLite one process owns the records, so the count lives in memory and is saved at stop. On
+ * PostgreSQL several processes may serve one org: there the day's row in crm_api_usage is the
+ * count, and every request takes one with a single conditional upsert, so two processes racing
+ * for the last requests of the day neither lose a count nor both get the last one (ADR 0013).
+ */
+export function createApiLimits(clock: () => number, allocation: number, db: Db) {
+  const shared = onPostgres(db);
   let max = allocation;
   let day = "";
+  // On PostgreSQL: the count this process last saw (the header's figure), not the count itself.
   let used = 0;
   const today = (): string => new Date(clock()).toISOString().slice(0, 10);
   function roll(): void {
@@ -16,32 +27,65 @@ export function createApiLimits(clock: () => number, allocation: number) {
   }
   return {
     /** Counts one request; false when the allocation is already spent. */
-    take(): boolean {
+    async take(): Promise<boolean> {
       roll();
-      if (used >= max) return false;
-      used++;
+      if (!shared) {
+        if (used >= max) return false;
+        used++;
+        return true;
+      }
+      if (max <= 0) return false;
+      const rows = await all(
+        db,
+        `INSERT INTO crm_api_usage (day, used) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET used = crm_api_usage.used + 1 WHERE crm_api_usage.used < ? RETURNING used`,
+        [day, max],
+      );
+      const now = rows[0]?.["used"];
+      if (now === undefined) {
+        used = Math.max(used, max);
+        return false;
+      }
+      used = Number(now);
       return true;
     },
+    /** The count as this process last saw it (cheap: the limit header of every response). */
     usage(): { used: number; max: number } {
       roll();
       return { used, max };
     },
-    /** Restores the count persisted at the last stop (same day only). */
-    restore(savedDay: string, savedUsed: number): void {
+    /** The day's count as it stands (on PostgreSQL read from the shared row). */
+    async current(): Promise<{ used: number; max: number }> {
       roll();
-      if (savedDay === day) used = Math.max(used, savedUsed);
+      if (shared) {
+        const rows = await all(db, `SELECT used FROM crm_api_usage WHERE day = ?`, [day]);
+        used = Number(rows[0]?.["used"] ?? 0);
+      }
+      return { used, max };
     },
-    snapshot(): { day: string; used: number } {
+    /** Picks up the count the last stop saved (SQLite; on PostgreSQL the shared row is always current). */
+    async load(): Promise<void> {
       roll();
-      return { day, used };
+      if (shared) {
+        await this.current();
+        return;
+      }
+      const saved = await all(db, `SELECT day, used FROM crm_api_usage ORDER BY day DESC LIMIT 1`);
+      if (saved[0] && String(saved[0]["day"]) === day) used = Math.max(used, Number(saved[0]["used"]));
+    },
+    /** Saves the day's count at stop (SQLite only: on PostgreSQL a save would overwrite other processes' counts). */
+    async save(): Promise<void> {
+      roll();
+      if (shared) return;
+      await exec(db, `INSERT INTO crm_api_usage (day, used) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET used = excluded.used`, [day, used]);
     },
     setAllocation(n: number): void {
       max = n;
     },
     /** Starts the day's count again (tests and operators). */
-    reset(): void {
+    async reset(): Promise<void> {
       roll();
       used = 0;
+      if (shared) await exec(db, `UPDATE crm_api_usage SET used = 0 WHERE day = ?`, [day]);
     },
   };
 }

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import type { Kysely } from "kysely";
 import { KEY_PREFIX, makeId, to15 } from "./ids.js";
-import { nextCounter, profileId } from "./schema.js";
+import { profileId, takeCounter } from "./schema.js";
 import { all, exec } from "./sql.js";
 import { createLoginThrottle, type Kdf, type LoginThrottleLimits } from "../kernel/index.js";
 
@@ -120,7 +120,7 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
   async function ensureOrg(): Promise<string> {
     const rows = await all(db, `SELECT "Id" FROM crm_organization LIMIT 1`);
     if (rows[0]) return String(rows[0]["Id"]);
-    const id = makeId(KEY_PREFIX.Organization, await nextCounter(db, "crm_organization"));
+    const id = makeId(KEY_PREFIX.Organization, await takeCounter(db, "crm_organization"));
     const now = new Date(clock()).toISOString();
     await exec(
       db,
@@ -254,7 +254,7 @@ export function createOAuthServer(db: Kysely<object>, clock: () => number, optio
     },
     /** Adds a CRM user who can sign in with a password. */
     async createUser(input: { username: string; password: string; firstName?: string; lastName: string; email?: string }): Promise<string> {
-      const id = makeId(KEY_PREFIX.User, await nextCounter(db, "crm_user"));
+      const id = makeId(KEY_PREFIX.User, await takeCounter(db, "crm_user"));
       const now = new Date(clock()).toISOString();
       const name = [input.firstName, input.lastName].filter(Boolean).join(" ");
       await exec(

@@ -26,6 +26,8 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     // Every SOQL page is ORDER BY … "_row" LIMIT/OFFSET: without an index PostgreSQL sorts the
     // whole table for each page (SQLite's rowid is the table's own order and costs nothing).
     if (pg) await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${obj.table}_row`)} ON ${q(obj.table)} ("_row")`);
+    // Every process draws this table's id counters from one sequence (see takeCounters).
+    if (pg) await exec(db, `CREATE SEQUENCE IF NOT EXISTS ${q(idSequence(obj.table))}`);
     // Standard fields added in later releases (User.ProfileId, Organization.NamespacePrefix…) reach tables created before them.
     const columns = pg
       ? await all(db, `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ?`, [obj.table])
@@ -119,7 +121,54 @@ export const crmMigrations: ModuleMigrations = {
       await ensureCrmSchema(db);
     },
   },
+  // Issue 17: on PostgreSQL, one id sequence per object table shared by every process.
+  "crm-0006-id-sequences": {
+    async up(db: Kysely<unknown>) {
+      await ensureCrmSchema(db);
+    },
+  },
 };
+
+/** PostgreSQL: the sequence every process takes a table's id counters from. */
+export function idSequence(table: string): string {
+  return `${table}_ids`;
+}
+
+/**
+ * PostgreSQL: moves a table's id sequence past its largest id, for records that came without it
+ * (tables made before the sequences, records copied in by migrate-records). It draws the gap with
+ * nextval rather than calling setval: nextval only ever moves forward, so this is safe while
+ * another process draws ids from the same sequence, where a setval could hand out an id twice.
+ */
+export async function catchUpIdSequence(db: Db, table: string): Promise<void> {
+  const largest = (await nextCounter(db, table)) - 1;
+  if (largest <= 0) return;
+  const seq = `'${idSequence(table)}'`;
+  const rows = await all(db, `SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS n FROM ${q(idSequence(table))}`);
+  const gap = largest - Number(rows[0]?.["n"] ?? 0);
+  if (gap > 0) await exec(db, `SELECT max(nextval(${seq})) FROM generate_series(1, ?)`, [gap]);
+}
+
+/**
+ * `n` id counters of a table that nobody else holds. On PostgreSQL they come from the table's
+ * sequence (nextval never gives a value twice, whatever the connection or process, and ignores
+ * rollbacks); call catchUpIdSequence once per process first. On SQLite one process owns the
+ * records, so the counters follow the table's largest id.
+ */
+export async function takeCounters(db: Db, table: string, n: number): Promise<number[]> {
+  if (!onPostgres(db)) {
+    const first = await nextCounter(db, table);
+    return Array.from({ length: n }, (_, k) => first + k);
+  }
+  const rows = await all(db, `SELECT nextval('${idSequence(table)}') AS n FROM generate_series(1, ?)`, [n]);
+  return rows.map((r) => Number(r["n"]));
+}
+
+/** One fresh id counter for the rarely written tables (users, the organization, custom fields). */
+export async function takeCounter(db: Db, table: string): Promise<number> {
+  if (onPostgres(db)) await catchUpIdSequence(db, table);
+  return (await takeCounters(db, table, 1))[0] as number;
+}
 
 /**
  * The next free id counter of a table, read from its largest id. Fixed-width base62 in ASCII
@@ -219,7 +268,7 @@ export async function addCustomField(db: Kysely<object>, input: NewCustomField, 
   const stamp = new Date(now).toISOString();
   let id = "";
   await db.transaction().execute(async (trx) => {
-    id = makeId(KEY_PREFIX.CustomField, await nextCounter(trx, "crm_fields"));
+    id = makeId(KEY_PREFIX.CustomField, await takeCounter(trx, "crm_fields"));
     const def = customFieldDef({
       Id: id,
       DeveloperName: developerName,

@@ -15,7 +15,7 @@ export function authenticate(svc: CrmServices) {
       await reply.status(401).send(invalidSession().toBody());
       return;
     }
-    if (request.url.startsWith("/services/data/") && !svc.limits.take()) {
+    if (request.url.startsWith("/services/data/") && !(await svc.limits.take())) {
       await reply.status(403).send([{ message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" }]);
       return;
     }

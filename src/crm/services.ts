@@ -51,7 +51,7 @@ export function createCrmServices(db: Kysely<object>, config: Config, clock: () 
     queries,
     ops,
     oauth: createOAuthServer(db, clock, { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
-    limits: createApiLimits(clock, options.dailyApiRequests),
+    limits: createApiLimits(clock, options.dailyApiRequests, db),
     faults: createFaultInjector(options.faults),
     bulk: createBulkJobs(data, queries, clock),
     clock,

@@ -1,5 +1,5 @@
-export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl } from "./records.js";
-export type { Records, RecordsEngine, RecordsOptions, ModuleMigrations } from "./records.js";
+export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl, lockKey } from "./records.js";
+export type { Records, RecordsEngine, RecordsLock, RecordsOptions, ModuleMigrations } from "./records.js";
 export { openDuckDbEventStore } from "./events-duckdb.js";
 export type { DuckDbEventStore, DuckDbOptions } from "./events-duckdb.js";
 export type { EventStore, EventType, StoredEvent, PathElement, DictionaryName, DictionaryEntry } from "./event-store.js";

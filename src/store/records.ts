@@ -30,8 +30,18 @@ export type Records = {
   engine: RecordsEngine;
   /** Typed per module with `records.db.withTables<ModuleTables>()`. */
   db: Kysely<object>;
+  /**
+   * A named lock every process on these records shares, taken only when free and held until
+   * released (a sync run). SQLite: one process owns the file, so it is always granted.
+   */
+  tryLock(name: string): Promise<RecordsLock | undefined>;
+  /** Runs `fn` holding a named lock, waiting for it when another process holds it (seeding at start). */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 };
+
+/** A held records lock. */
+export type RecordsLock = { release(): Promise<void> };
 
 /** A module's migrations, keyed by a name that starts with the module's name. */
 export type ModuleMigrations = Record<string, Migration>;
@@ -62,7 +72,8 @@ export async function openRecords(options: RecordsOptions): Promise<Records> {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   const db = new Kysely<object>({ dialect: new TransactionalSqliteDialect({ database: sqlite }) });
-  return { engine: "sqlite", db, close: () => db.destroy() };
+  const granted: RecordsLock = { release: () => Promise.resolve() };
+  return { engine: "sqlite", db, tryLock: () => Promise.resolve(granted), withLock: (_name, fn) => fn(), close: () => db.destroy() };
 }
 
 /**
@@ -113,7 +124,78 @@ async function openPostgres(options: { url: string; poolSize?: number; variable?
     throw new Error(`${variable}: cannot reach PostgreSQL at ${target}: ${cause}`);
   }
   const db = new Kysely<object>({ dialect: new PostgresDialect({ pool }), plugins: [new PostgresColumnTypes()] });
-  return { engine: "postgres", db, close: () => db.destroy() };
+  const locks = postgresLocks(options.url, target);
+  return {
+    engine: "postgres",
+    db,
+    tryLock: locks.tryLock,
+    withLock: locks.withLock,
+    close: async () => {
+      await locks.closeAll();
+      await db.destroy();
+    },
+  };
+}
+
+/** The first key of every advisory lock Pendulum takes ("PDLM"), so its locks never meet another application's. */
+const LOCK_SPACE = 0x50444c4d;
+
+/** The second key of a named lock: FNV-1a of its name, as PostgreSQL's signed int4. */
+export function lockKey(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/**
+ * Named locks as PostgreSQL session advisory locks, each on a connection of its own outside the
+ * pool: a lock held for a whole sync run never takes a connection the run needs (a pool of one
+ * would deadlock), and when the process dies its connections close and the server frees its
+ * locks, so a crashed process never leaves a lock behind for a timeout to clear.
+ */
+function postgresLocks(url: string, target: string) {
+  const open = new Set<pg.Client>();
+  async function connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+    client.on("error", (e) => console.error(`pendulum: a PostgreSQL lock connection to ${target} failed: ${e.message}`));
+    await client.connect();
+    open.add(client);
+    return client;
+  }
+  async function end(client: pg.Client): Promise<void> {
+    if (!open.delete(client)) return;
+    await client.end().catch(() => undefined);
+  }
+  return {
+    async tryLock(name: string): Promise<RecordsLock | undefined> {
+      const client = await connect();
+      const got = await client.query<{ got: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS got", [LOCK_SPACE, lockKey(name)]).catch(async (e: unknown) => {
+        await end(client);
+        throw e;
+      });
+      if (!got.rows[0]?.got) {
+        await end(client);
+        return undefined;
+      }
+      // Closing the session frees its advisory locks; no unlock statement needed.
+      return { release: () => end(client) };
+    },
+    async withLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+      const client = await connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1, $2)", [LOCK_SPACE, lockKey(name)]);
+        return await fn();
+      } finally {
+        await end(client);
+      }
+    },
+    async closeAll(): Promise<void> {
+      await Promise.all([...open].map((c) => end(c)));
+    },
+  };
 }
 
 /** `host:port/database` of a PostgreSQL URL, with no password; throws naming the variable when it is no such URL. */

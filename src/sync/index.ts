@@ -53,7 +53,7 @@ export function createSyncModule(ctx: ModuleContext, deps: SyncDeps): SyncModule
   const store = createSyncStore(ctx.records, ctx.clock);
   const box = createSecretBox(loadSecretKey(ctx.config.secretKey, ctx.config.dataDir));
   const connection = createConnectionService({ store, box, now: ctx.clock, tuning: deps.tuning ?? {}, ...(deps.localCrm ? { localCrm: deps.localCrm } : {}) });
-  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent });
+  const runs = createRunService({ store, connection, analytics, now: ctx.clock, afterPull: () => ctx.signal("crm-pulled"), maxRefusedPercent: ctx.config.maxRefusedPercent, tryLock: (name) => ctx.records.tryLock(name) });
   let resumeTimer: NodeJS.Timeout | undefined;
   return {
     name: "sync",

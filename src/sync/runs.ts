@@ -5,6 +5,7 @@ import type { ConnectionService } from "./connection.js";
 import { createRunContext, RunInterrupted, type RunContext } from "./context.js";
 import { pullSide } from "./pull.js";
 import { pushMapping } from "./push.js";
+import type { RecordsLock } from "../store/index.js";
 import { emptyCounts, noticesOf, type LinkSettings, type PullSettings, type RunStatus, type SyncRun, type SyncStore } from "./store.js";
 
 /** What a run does: pull, push or both (both by default); `scheduled` pushes only mappings with daily sync on. */
@@ -13,8 +14,20 @@ export type RunOptions = { pull?: boolean; push?: boolean; scheduled?: boolean }
 export const DEFAULT_LINK: LinkSettings = { accountField: "Id" };
 export const DEFAULT_PULL: PullSettings = { accountFields: [], visitorFields: [] };
 
+/** The records lock a sync run holds from start to end (ADR 0013). */
+const RUN_LOCK = "sync-run";
+
 /** Runs syncs one at a time, records them, and resumes a run a crash left behind. */
-export function createRunService(deps: { store: SyncStore; connection: ConnectionService; analytics: AnalyticsModule; now: () => number; afterPull?: () => void; maxRefusedPercent: number }) {
+export function createRunService(deps: {
+  store: SyncStore;
+  connection: ConnectionService;
+  analytics: AnalyticsModule;
+  now: () => number;
+  afterPull?: () => void;
+  maxRefusedPercent: number;
+  /** The records' shared locks: one sync run at a time across every process on the records (Records.tryLock). */
+  tryLock: (name: string) => Promise<RecordsLock | undefined>;
+}) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
 
@@ -89,10 +102,20 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     return next;
   }
 
-  function launch(run: SyncRun, options: RunOptions): SyncRun {
+  /** The lock that makes a run the only one of every process on these records; released when it ends. */
+  async function runLock(): Promise<RecordsLock> {
+    const lock = await deps.tryLock(RUN_LOCK);
+    if (lock) return lock;
+    const other = (await store.runningRuns())[0];
+    throw new ApiError(409, "RUN_IN_PROGRESS", other ? `Sync run ${other.id} is running in another Pendulum process` : "A sync run is running in another Pendulum process", undefined, other ? { runId: other.id } : undefined);
+  }
+
+  function launch(run: SyncRun, options: RunOptions, lock: RecordsLock): SyncRun {
     const abort = new AbortController();
-    const done = execute(run, options, abort).finally(() => {
+    // The run's final state is saved before the lock goes, so whoever takes it next sees the run ended.
+    const done = execute(run, options, abort).finally(async () => {
       if (active?.id === run.id) active = undefined;
+      await lock.release().catch(() => undefined);
     });
     active = { id: run.id, done, abort };
     return run;
@@ -102,8 +125,15 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     /** Starts a run in the background; refuses while another one is running. */
     async start(options: RunOptions = {}): Promise<SyncRun> {
       if (active) throw new ApiError(409, "RUN_IN_PROGRESS", `Sync run ${active.id} is still running`, undefined, { runId: active.id });
-      const run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
-      return launch(run, options);
+      const lock = await runLock();
+      let run: SyncRun;
+      try {
+        run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
+      } catch (e) {
+        await lock.release();
+        throw e;
+      }
+      return launch(run, options, lock);
     },
     /** Runs a sync to its end (the jobs scheduler calls this). */
     async runSync(options: RunOptions = {}): Promise<SyncRun> {
@@ -120,11 +150,20 @@ export function createRunService(deps: { store: SyncStore; connection: Connectio
     /** Resumes runs a crash or shutdown left `running`: already-written records are not written again. */
     async resume(): Promise<SyncRun[]> {
       const out: SyncRun[] = [];
-      for (const run of await store.runningRuns()) {
+      for (const listed of await store.runningRuns()) {
         if (active) break;
+        // Another process is running a sync (perhaps this very run): it is not ours to resume.
+        const lock = await deps.tryLock(RUN_LOCK);
+        if (!lock) break;
+        // Read again under the lock: the process that held it may have finished the run meanwhile.
+        const run = await store.getRun(listed.id);
+        if (!run || run.status !== "running") {
+          await lock.release();
+          continue;
+        }
         const resumed = { ...run, resumed: run.resumed + 1 };
         await store.saveRun(resumed);
-        launch(resumed, {});
+        launch(resumed, {}, lock);
         out.push(await this.wait(run.id));
       }
       return out;
