@@ -30,6 +30,8 @@ export function createRunService(deps: {
 }) {
   const { store } = deps;
   let active: { id: string; done: Promise<SyncRun>; abort: AbortController } | undefined;
+  // Set from the first check until a run is launched, so two calls of this process never both pass the check.
+  let claiming = false;
 
   const appIdOf = (link: LinkSettings): string => {
     const a = deps.analytics;
@@ -125,15 +127,21 @@ export function createRunService(deps: {
     /** Starts a run in the background; refuses while another one is running. */
     async start(options: RunOptions = {}): Promise<SyncRun> {
       if (active) throw new ApiError(409, "RUN_IN_PROGRESS", `Sync run ${active.id} is still running`, undefined, { runId: active.id });
-      const lock = await runLock();
-      let run: SyncRun;
+      if (claiming) throw new ApiError(409, "RUN_IN_PROGRESS", "A sync run is starting");
+      claiming = true;
       try {
-        run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
-      } catch (e) {
-        await lock.release();
-        throw e;
+        const lock = await runLock();
+        let run: SyncRun;
+        try {
+          run = await store.createRun({ pull: options.pull ?? true, push: options.push ?? true });
+        } catch (e) {
+          await lock.release();
+          throw e;
+        }
+        return launch(run, options, lock);
+      } finally {
+        claiming = false;
       }
-      return launch(run, options, lock);
     },
     /** Runs a sync to its end (the jobs scheduler calls this). */
     async runSync(options: RunOptions = {}): Promise<SyncRun> {
@@ -151,20 +159,26 @@ export function createRunService(deps: {
     async resume(): Promise<SyncRun[]> {
       const out: SyncRun[] = [];
       for (const listed of await store.runningRuns()) {
-        if (active) break;
-        // Another process is running a sync (perhaps this very run): it is not ours to resume.
-        const lock = await deps.tryLock(RUN_LOCK);
-        if (!lock) break;
-        // Read again under the lock: the process that held it may have finished the run meanwhile.
-        const run = await store.getRun(listed.id);
-        if (!run || run.status !== "running") {
-          await lock.release();
-          continue;
+        if (active || claiming) break;
+        claiming = true;
+        let resumed: SyncRun | undefined;
+        try {
+          // Another process is running a sync (perhaps this very run): it is not ours to resume.
+          const lock = await deps.tryLock(RUN_LOCK);
+          if (!lock) break;
+          // Read again under the lock: the process that held it may have finished the run meanwhile.
+          const run = await store.getRun(listed.id);
+          if (!run || run.status !== "running") {
+            await lock.release();
+            continue;
+          }
+          resumed = { ...run, resumed: run.resumed + 1 };
+          await store.saveRun(resumed);
+          launch(resumed, {}, lock);
+        } finally {
+          claiming = false;
         }
-        const resumed = { ...run, resumed: run.resumed + 1 };
-        await store.saveRun(resumed);
-        launch(resumed, {}, lock);
-        out.push(await this.wait(run.id));
+        out.push(await this.wait(resumed.id));
       }
       return out;
     },

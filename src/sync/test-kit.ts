@@ -23,7 +23,7 @@ export type SyncModules = { crm: CrmModule; analytics: AnalyticsModule; sync: Sy
 export type SyncPendulum = TestPendulum<SyncModules> & { conn: jsforce.Connection; analytics: AnalyticsModule; sync: SyncModule; json<T>(path: string, init?: RequestInit): Promise<T> };
 
 /** Pendulum with the built-in CRM, analytics and sync; the sync reaches the CRM only through jsforce, over HTTP. */
-export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<CrmOptions>; parallel?: number; timeoutMs?: number; createFields?: boolean; port?: number } = {}): Promise<SyncPendulum> {
+export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<CrmOptions>; parallel?: number; timeoutMs?: number; createFields?: boolean; port?: number; env?: Record<string, string> } = {}): Promise<SyncPendulum> {
   const p = (await startTestPendulum({
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     compose: (ctx: ModuleContext): SyncModules => {
@@ -32,7 +32,7 @@ export async function startSyncPendulum(o: { dataDir?: string; crm?: Partial<Crm
       const sync = createSyncModule(ctx, { analytics, tuning: { retry: { attempts: 8, baseDelayMs: 5, maxDelayMs: 60 }, timeoutMs: o.timeoutMs ?? 5_000, pollMs: 20, parallel: o.parallel ?? 4 }, resumeDelayMs: 50 });
       return { crm, analytics, sync };
     },
-    env: { ...(o.port ? { PORT: String(o.port) } : {}), PENDULUM_CRM_USERNAME: SYNC_CRM.username, PENDULUM_CRM_PASSWORD: SYNC_CRM.password, PENDULUM_CRM_CLIENT_ID: SYNC_CRM.clientId, PENDULUM_CRM_CLIENT_SECRET: SYNC_CRM.clientSecret },
+    env: { ...o.env, ...(o.port ? { PORT: String(o.port) } : {}), PENDULUM_CRM_USERNAME: SYNC_CRM.username, PENDULUM_CRM_PASSWORD: SYNC_CRM.password, PENDULUM_CRM_CLIENT_ID: SYNC_CRM.clientId, PENDULUM_CRM_CLIENT_SECRET: SYNC_CRM.clientSecret },
   })) as SyncPendulum;
   p.analytics = p.modules.analytics;
   p.sync = p.modules.sync;
