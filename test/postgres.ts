@@ -32,7 +32,8 @@ export async function testDatabaseFor(key: string, serverUrl: string): Promise<s
     const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
     if (found.rowCount === 0) {
       try {
-        await admin.query(`CREATE DATABASE ${name}`);
+        // UTF-8 whatever the cluster's default (a cluster made under the C locale is SQL_ASCII, where ICU collations cannot exist).
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'`);
       } catch (e) {
         // Two starts on one data folder may race to create it; the loser finds it made (42P04).
         if ((e as { code?: string }).code !== "42P04" && (e as { code?: string }).code !== "23505") throw e;
