@@ -2,7 +2,8 @@ import type { CrmData } from "./data.js";
 import { SfError } from "./errors.js";
 import { q, type FieldDef, type ObjectDef } from "./metadata.js";
 import type { QueryEngine } from "./query.js";
-import { MAX_SEARCH_RECORDS, malformedSearch, type SearchRequest, type SearchScope, type SearchTarget, type SearchTerm } from "./sosl.js";
+import { onPostgres } from "./sql.js";
+import { globToRegex, MAX_SEARCH_RECORDS, malformedSearch, type SearchRequest, type SearchScope, type SearchTarget, type SearchTerm } from "./sosl.js";
 
 /** Field types a search reads: text a person would type into a search box. */
 const TEXT_TYPES = new Set<FieldDef["type"]>(["string", "textarea", "email", "url"]);
@@ -23,15 +24,16 @@ function searchedFields(obj: ObjectDef, scope: SearchScope): FieldDef[] {
  * The SQL condition "the term is found in these fields": each OR group needs every one of its
  * words somewhere among the fields, each word matched at word boundaries without regard to case.
  */
-function termCondition(term: SearchTerm, fields: FieldDef[]): { sql: string; params: unknown[] } {
-  if (fields.length === 0) return { sql: "0", params: [] };
+function termCondition(term: SearchTerm, fields: FieldDef[], pg: boolean): { sql: string; params: unknown[] } {
+  if (fields.length === 0) return { sql: "1 = 0", params: [] };
   const params: unknown[] = [];
   const groups = term.map((words) =>
     words
       .map((w) => {
         const anyField = fields.map((f) => {
-          params.push(w.glob);
-          return `(' ' || lower(coalesce(t.${q(f.name)}, '')) || ' ') GLOB ?`;
+          params.push(pg ? globToRegex(w.glob) : w.glob);
+          // PostgreSQL has no GLOB, and matches no regex under the case-blind (nondeterministic) collation.
+          return pg ? `((' ' || lower(coalesce(t.${q(f.name)}, '')) || ' ') COLLATE "C") ~ ?` : `(' ' || lower(coalesce(t.${q(f.name)}, '')) || ' ') GLOB ?`;
         });
         return `(${anyField.join(" OR ")})`;
       })
@@ -62,7 +64,7 @@ export async function runSearch(data: CrmData, queries: QueryEngine, request: Se
   const out: Array<Record<string, unknown>> = [];
   for (const { obj, target } of resolved) {
     if (left <= 0) break;
-    const rows = await queries.matching(soqlOf(obj, target), termCondition(request.term, searchedFields(obj, request.scope)), Math.min(left, target.limit ?? left), version);
+    const rows = await queries.matching(soqlOf(obj, target), termCondition(request.term, searchedFields(obj, request.scope), onPostgres(data.db)), Math.min(left, target.limit ?? left), version);
     out.push(...rows);
     left -= rows.length;
   }

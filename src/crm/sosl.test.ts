@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizeCrmPath } from "./slashes.js";
-import { parameterizedSearch, parameterizedSearchFromQuery, parseSosl, parseTerm } from "./sosl.js";
+import { globToRegex, parameterizedSearch, parameterizedSearchFromQuery, parseSosl, parseTerm } from "./sosl.js";
 
 describe("SOSL parsing", () => {
   it("reads the term, scope, RETURNING objects with their clauses and the overall LIMIT", () => {
@@ -27,6 +27,20 @@ describe("SOSL parsing", () => {
     ]);
     // A word that starts or ends with punctuation needs no word boundary there.
     expect(parseTerm("@acme.example")[0]?.[0]?.glob).toBe("*@acme.example[^a-z0-9]*");
+  });
+
+  it("spells each pattern as the anchored regex PostgreSQL runs, matching what SQLite's GLOB matches", () => {
+    const [acme, phrase, wild, literal] = (parseTerm('acme "big co." a?c* 50\\%\\*')[0] ?? []).map((w) => w.glob);
+    const matches = (glob: string | undefined, text: string): boolean => new RegExp(globToRegex(glob ?? ""), "s").test(` ${text.toLowerCase()} `);
+    expect(globToRegex(acme ?? "")).toBe("^.*[^a-z0-9]acme[^a-z0-9].*$");
+    expect(matches(acme, "ACME Corp")).toBe(true);
+    expect(matches(acme, "acmes")).toBe(false);
+    expect(matches(phrase, "a big co. here")).toBe(true);
+    expect(matches(phrase, "big cox")).toBe(false);
+    expect(matches(wild, "the abcde line")).toBe(true);
+    expect(matches(wild, "ac")).toBe(false);
+    expect(matches(literal, "up 50%* today")).toBe(true);
+    expect(matches(literal, "up 50%x today")).toBe(false);
   });
 
   it("refuses what it does not support with MALFORMED_SEARCH naming it", () => {

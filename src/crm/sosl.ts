@@ -47,6 +47,31 @@ function globOf(pieces: Piece[]): string {
   return head + body + tail;
 }
 
+/**
+ * The same pattern as a PostgreSQL regular expression, anchored as GLOB is (PostgreSQL has no
+ * GLOB): `*` any text, `?` one character, a bracket class as it is, any other character literal.
+ */
+export function globToRegex(glob: string): string {
+  let out = "^";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === "*") out += ".*";
+    else if (c === "?") out += ".";
+    else if (c === "[") {
+      // A class ends at the first "]" after its first member (so "[]]" and "[^]]" hold a "]").
+      let end = i + 1;
+      if (glob[end] === "^") end++;
+      end++;
+      while (end < glob.length && glob[end] !== "]") end++;
+      const members = glob.slice(i + 1, end);
+      // Inside a bracket expression only "\" is special in PostgreSQL's regex flavour.
+      out += `[${members.replace(/\\/g, "\\\\")}]`;
+      i = end;
+    } else out += /[a-z0-9\s]/i.test(c) || c.charCodeAt(0) > 127 ? c : `\\${c}`;
+  }
+  return `${out}$`;
+}
+
 /** Parses the text inside FIND {…} (or a parameterized search's q) into OR groups of words. */
 export function parseTerm(raw: string): SearchTerm {
   const groups: SearchTerm = [[]];
