@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
+import { testPostgresUrl } from "./postgres.js";
 
 // Issue 15, finding 8: inputs that made Pendulum answer 500 (and log a stack) must each get a 4xx
 // with a code, a message and the field at fault; on /services in Salesforce's error shape.
@@ -83,15 +84,22 @@ describe("inputs that used to answer 500", () => {
   });
 
   it("a thousand ORs (or nested parentheses) through a Bulk query, /query and /composite", async () => {
-    await expectSalesforce4xx(await crm("/jobs/query", { method: "POST", body: JSON.stringify({ operation: "query", query: manyOrs(1500) }) }));
+    const job = await crm("/jobs/query", { method: "POST", body: JSON.stringify({ operation: "query", query: manyOrs(1500) }) });
+    // SQLite cannot run 1,500 ORs (MALFORMED_QUERY, "too complex"); PostgreSQL runs them, as Salesforce would. Never a 500.
+    if (testPostgresUrl()) expect(job.status, await job.text()).toBe(200);
+    else await expectSalesforce4xx(job);
     // A GET URL is too short for a thousand ORs; parentheses nested a thousand deep fit.
     const nestedParens = `SELECT Id FROM Account WHERE ${"(".repeat(1000)}Name = 'a'${")".repeat(1000)}`;
     expect((await expectSalesforce4xx(await crm(`/query?q=${encodeURIComponent(nestedParens)}`)))[0]?.errorCode).toBe("MALFORMED_QUERY");
     const composite = await crm("/composite", { method: "POST", body: JSON.stringify({ compositeRequest: [{ method: "GET", url: `/services/data/v62.0/query?q=${encodeURIComponent(manyOrs(1500))}`, referenceId: "q" }] }) });
     expect(composite.status).toBe(200);
     const sub = ((await composite.json()) as { compositeResponse: { httpStatusCode: number; body: Salesforce4xx }[] }).compositeResponse[0];
-    expect(sub?.httpStatusCode).toBe(400);
-    expect(sub?.body[0]?.errorCode).toBe("MALFORMED_QUERY");
+    if (testPostgresUrl()) {
+      expect(sub?.httpStatusCode).toBe(200);
+    } else {
+      expect(sub?.httpStatusCode).toBe(400);
+      expect(sub?.body[0]?.errorCode).toBe("MALFORMED_QUERY");
+    }
   });
 
   it("a malformed JWT assertion", async () => {
