@@ -32,13 +32,23 @@ export function secondsPerCall(fn: () => unknown, trials = 7, minMs = 5, budgetM
   return best;
 }
 
-/** The ratio work(make(large)) / work(make(small)): about large/small when the work is linear. */
+/**
+ * The ratio work(make(large)) / work(make(small)): about large/small when the work is linear.
+ * A ratio over LINEAR_LIMIT is measured again, up to three times in all, and the least is kept:
+ * a collection or another thread's work landing in one measurement inflates it once, while
+ * quadratic work shows 256 every time (both engines' full suites on a shared machine saw a
+ * linear sanitiser case reach 95 once).
+ */
 export function growthRatio<T>(make: (size: number) => T, run: (input: T) => unknown, small: number, large: number): number {
   const a = make(small);
   const b = make(large);
   secondsPerCall(() => run(a), 1, 1); // warm the code paths up first
   secondsPerCall(() => run(b), 1, 1);
-  return secondsPerCall(() => run(b)) / secondsPerCall(() => run(a));
+  let ratio = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && ratio > LINEAR_LIMIT; attempt++) {
+    ratio = Math.min(ratio, secondsPerCall(() => run(b)) / secondsPerCall(() => run(a)));
+  }
+  return ratio;
 }
 
 /**
@@ -74,5 +84,9 @@ export async function growthRatioAsync<T>(make: (size: number) => T, run: (input
   const b = make(large);
   await secondsPerCallAsync(() => run(a), 1, 2);
   await secondsPerCallAsync(() => run(b), 1, 2);
-  return (await secondsPerCallAsync(() => run(b))) / (await secondsPerCallAsync(() => run(a)));
+  let ratio = Number.POSITIVE_INFINITY; // measured again when over the limit, as growthRatio does
+  for (let attempt = 0; attempt < 3 && ratio > LINEAR_LIMIT; attempt++) {
+    ratio = Math.min(ratio, (await secondsPerCallAsync(() => run(b))) / (await secondsPerCallAsync(() => run(a))));
+  }
+  return ratio;
 }
