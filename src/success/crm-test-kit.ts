@@ -1,5 +1,5 @@
 import jsforce from "jsforce";
-import { startSuccessPendulum, type SuccessPendulum } from "./test-kit.js";
+import { startSuccessPendulum, type SuccessPendulum } from "../../test/success-kit.js";
 
 /** The API user and connected app the built-in CRM seeds from PENDULUM_CRM_* on first start. */
 export const CRM_LOGIN = { username: "success-api@acme.test", password: "s3cret-Passw0rd-success", clientId: "3MVG9success_client_0123456789", clientSecret: "success-client-secret-0123456789" };

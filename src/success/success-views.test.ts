@@ -2,12 +2,12 @@
 // past rule dates, who moved this week, usage per period, what a run wrote, and previews of rules
 // that are not saved.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SuccessPendulum } from "./test-kit.js";
+import type { SuccessPendulum } from "../../test/success-kit.js";
 import type { Rule } from "./rules/definition.js";
 import type { RulePreview } from "./rules/rule-runner.js";
 import type { RuleRun } from "./rules/run-types.js";
 import type { HealthSummary } from "./scorecards/health.js";
-import { call, startSuccessPendulum } from "./test-kit.js";
+import { call, startSuccessPendulum } from "../../test/success-kit.js";
 
 // The server's clock: 2024-06-30 (a Sunday) at noon UTC.
 const NOW = Date.UTC(2024, 5, 30, 12);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKEN } from "../../../test/harness.js";
-import { call, startSuccessPendulum, type SuccessPendulum } from "../../success/test-kit.js";
+import { call, startSuccessPendulum, type SuccessPendulum } from "../../../test/success-kit.js";
 import { parseArgs } from "../args.js";
 import type { CliIo } from "../command.js";
 import { rulesCommand } from "./rules.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SyncRun } from "../../sync/index.js";
 import { startCrmSuccessPendulum, type CrmSuccessPendulum } from "../crm-test-kit.js";
-import { call } from "../test-kit.js";
+import { call } from "../../../test/success-kit.js";
 import type { Rule } from "./definition.js";
 import type { RuleRun } from "./run-types.js";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startCrmSuccessPendulum, type CrmSuccessPendulum } from "../crm-test-kit.js";
-import { call } from "../test-kit.js";
+import { call } from "../../../test/success-kit.js";
 import type { Rule } from "./definition.js";
 import type { RulePreview } from "./rule-runner.js";
 import type { RuleRun } from "./run-types.js";

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKEN } from "../../../test/harness.js";
 import type { CliIo } from "../../cli/command.js";
 import { main } from "../../cli/main.js";
-import type { SuccessPendulum } from "../test-kit.js";
-import { call, startSuccessPendulum } from "../test-kit.js";
+import type { SuccessPendulum } from "../../../test/success-kit.js";
+import { call, startSuccessPendulum } from "../../../test/success-kit.js";
 import type { Rule } from "./definition.js";
 import type { RuleRun } from "./run-types.js";
 

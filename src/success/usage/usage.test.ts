@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SuccessPendulum } from "../test-kit.js";
-import { call, startSuccessPendulum } from "../test-kit.js";
+import type { SuccessPendulum } from "../../../test/success-kit.js";
+import { call, startSuccessPendulum } from "../../../test/success-kit.js";
 
 let p: SuccessPendulum;
 beforeAll(async () => {

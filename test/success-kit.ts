@@ -1,9 +1,11 @@
-import { startTestPendulum, type TestPendulum } from "../../test/harness.js";
-import { createAnalyticsModule, type AnalyticsModule } from "../analytics/index.js";
-import { createCrmModule, type CrmModule } from "../crm/index.js";
-import type { ModuleContext, PendulumModule } from "../kernel/index.js";
-import { createSyncModule, type SyncModule } from "../sync/index.js";
-import { createSuccessModule, type SuccessModule } from "./module.js";
+// Success as the composition root wires it (analytics → sync → success): a cross-module kit, so it lives in test/,
+// not in src/success, which meets analytics only through the CRM.
+import { startTestPendulum, type TestPendulum } from "./harness.js";
+import { createAnalyticsModule, type AnalyticsModule } from "../src/analytics/index.js";
+import { createCrmModule, type CrmModule } from "../src/crm/index.js";
+import type { ModuleContext, PendulumModule } from "../src/kernel/index.js";
+import { createSyncModule, type SyncModule } from "../src/sync/index.js";
+import { createSuccessModule, type SuccessModule } from "../src/success/index.js";
 
 /** Success as the composition root wires it: its rules reach the CRM through the sync connection. */
 export type SuccessModules = { crm?: CrmModule; probe?: PendulumModule; analytics: AnalyticsModule; sync: SyncModule; success: SuccessModule };
