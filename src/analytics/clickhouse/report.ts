@@ -1,5 +1,5 @@
 import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.js";
-import { byId, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
+import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
 import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
 import { currentMappingSql } from "./mapping.js";
@@ -123,8 +123,6 @@ function breakdownSql(source: Source, scope: Scope, kind: Breakdown, items: read
 }
 
 type CoreRow = { key: string; visitors: unknown; minutes: unknown; days_active: unknown; visitor_days: unknown; events: unknown; loads: unknown; clicks: unknown; tracks: unknown; fv: unknown; lv: unknown; visits: unknown };
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 async function build(store: ClickHouseEventStore, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
   const resolved = localRange(q.timeZone, q.from, q.to);
@@ -153,20 +151,7 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
   const coreByKey = new Map<string, Core>();
   for (const r of core) {
     const key = String(r.key);
-    coreByKey.set(key, {
-      visitors: num(r.visitors),
-      minutes: num(r.minutes),
-      daysActive: num(r.days_active),
-      visitorDays: num(r.visitor_days),
-      events: num(r.events),
-      pageViews: num(r.loads),
-      clicks: num(r.clicks),
-      featureClicks: num(onFeatures.get(key)),
-      trackEvents: num(r.tracks),
-      firstVisit: numOrNull(r.fv),
-      lastVisit: numOrNull(r.lv),
-      visits: num(r.visits),
-    });
+    coreByKey.set(key, coreOf(r, onFeatures.get(key)));
   }
   const built: Built[] = [...keys]
     .map(([key, visitorsEver]) => {

@@ -3,7 +3,7 @@ import { ensureMappingTables } from "../tagging/index.js";
 import { ensureRollupTables } from "./rollups.js";
 import { WIDE_BREAKDOWN_MAX_ITEMS, breakdownSql, coreSql, featureClicksSql, keysSql, wideBreakdownSql, type Level, type ReportScope, type Source } from "./sql.js";
 import { buildKeyed } from "./keyed-report.js";
-import { byId, emptyCore, fieldsOf, withAll, type Built, type Core } from "./rows.js";
+import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "./rows.js";
 import { localRange } from "./time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "./types.js";
 
@@ -33,8 +33,6 @@ const rows = (conn: DuckDBConnection, sql: string, params: Params): Promise<JsRo
 const byKey = <T>(conn: DuckDBConnection, sql: string, params: Params): Promise<Record<string, T>> =>
   parsed(conn, `SELECT json_group_object(key, v) FROM (${sql}) q`, params, "{}");
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** Runs the four queries of one report (same for both sources) and joins them by key in TypeScript. */
 async function build(on: Connections, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
@@ -76,20 +74,7 @@ async function build(on: Connections, source: Source, level: Level, q: VisitorMe
 
   const coreByKey = new Map<string, Core>();
   for (const r of core) {
-    coreByKey.set(String(r.key), {
-      visitors: num(r.visitors),
-      minutes: num(r.minutes),
-      daysActive: num(r.days_active),
-      visitorDays: num(r.visitor_days),
-      events: num(r.events),
-      pageViews: num(r.loads),
-      clicks: num(r.clicks),
-      featureClicks: num(onFeatures[String(r.key)]),
-      trackEvents: num(r.tracks),
-      firstVisit: numOrNull(r.fv),
-      lastVisit: numOrNull(r.lv),
-      visits: num(r.visits),
-    });
+    coreByKey.set(String(r.key), coreOf(r, onFeatures[String(r.key)]));
   }
   const built: Built[] = Object.entries(keys)
     .map(([key, visitorsEver]) => {

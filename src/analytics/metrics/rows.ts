@@ -18,6 +18,27 @@ export type Core = {
   visits: number;
 };
 
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** One key's core figures as either engine's core query names them (counts may arrive as strings or bigints). */
+export function coreOf(r: Record<string, unknown>, featureClicks: unknown): Core {
+  return {
+    visitors: num(r["visitors"]),
+    minutes: num(r["minutes"]),
+    daysActive: num(r["days_active"]),
+    visitorDays: num(r["visitor_days"]),
+    events: num(r["events"]),
+    pageViews: num(r["loads"]),
+    clicks: num(r["clicks"]),
+    featureClicks: num(featureClicks),
+    trackEvents: num(r["tracks"]),
+    firstVisit: numOrNull(r["fv"]),
+    lastVisit: numOrNull(r["lv"]),
+    visits: num(r["visits"]),
+  };
+}
+
 /** A key with no activity in the range. */
 export const emptyCore: Core = {
   visitors: 0,
