@@ -23,39 +23,40 @@ const migrations: ModuleMigrations = {
   },
 };
 
-let dir: string;
-let source: Records;
-let target: Records;
-let targetName: string;
+// Needs a PostgreSQL server: `npm run test:postgres` (and CI) runs it; plain `npm test` skips it.
+describe.skipIf(!testPostgresUrl())("copying records from SQLite to PostgreSQL", () => {
+  let dir: string;
+  let source: Records;
+  let target: Records;
+  let targetName: string;
 
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-copy-"));
-  source = await openRecords({ engine: "sqlite", file: path.join(dir, "records.sqlite") });
-  await migrateRecords(source, [migrations]);
-  const url = await testDatabaseFor(`${dir}-copy-target`, SERVER);
-  targetName = new URL(url).pathname.slice(1);
-  target = await openRecords({ engine: "postgres", url, poolSize: 2 });
-  await migrateRecords(target, [migrations]);
-  // 5 parents, 7 children (the last one deleted again, so SQLite's AUTOINCREMENT mark is 7 while max(id) is 6), 3 pairs.
-  for (let i = 1; i <= 5; i++) await sql`INSERT INTO z_parent (id, name, score) VALUES (${`p${i}`}, ${`Parent ${i}`}, ${i / 4})`.execute(source.db);
-  for (let i = 1; i <= 7; i++) await sql`INSERT INTO a_child (parent_id, at) VALUES (${`p${(i % 5) + 1}`}, ${1_700_000_000_000 + i})`.execute(source.db);
-  await sql`DELETE FROM a_child WHERE id = 7`.execute(source.db);
-  for (const [k, v] of [["x", "1"], ["x", "2"], ["y", "1"]]) await sql`INSERT INTO m_pairs (k, v) VALUES (${k}, ${v})`.execute(source.db);
-}, 60_000);
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-copy-"));
+    source = await openRecords({ engine: "sqlite", file: path.join(dir, "records.sqlite") });
+    await migrateRecords(source, [migrations]);
+    const url = await testDatabaseFor(`${dir}-copy-target`, SERVER);
+    targetName = new URL(url).pathname.slice(1);
+    target = await openRecords({ engine: "postgres", url, poolSize: 2 });
+    await migrateRecords(target, [migrations]);
+    // 5 parents, 7 children (the last one deleted again, so SQLite's AUTOINCREMENT mark is 7 while max(id) is 6), 3 pairs.
+    for (let i = 1; i <= 5; i++) await sql`INSERT INTO z_parent (id, name, score) VALUES (${`p${i}`}, ${`Parent ${i}`}, ${i / 4})`.execute(source.db);
+    for (let i = 1; i <= 7; i++) await sql`INSERT INTO a_child (parent_id, at) VALUES (${`p${(i % 5) + 1}`}, ${1_700_000_000_000 + i})`.execute(source.db);
+    await sql`DELETE FROM a_child WHERE id = 7`.execute(source.db);
+    for (const [k, v] of [["x", "1"], ["x", "2"], ["y", "1"]]) await sql`INSERT INTO m_pairs (k, v) VALUES (${k}, ${v})`.execute(source.db);
+  }, 60_000);
 
-afterAll(async () => {
-  await source?.close();
-  await target?.close();
-  if (targetName?.startsWith(testDatabasePrefix())) {
-    const admin = new pg.Client({ connectionString: SERVER });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${targetName} WITH (FORCE)`);
-    await admin.end();
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await source?.close();
+    await target?.close();
+    if (targetName?.startsWith(testDatabasePrefix())) {
+      const admin = new pg.Client({ connectionString: SERVER });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${targetName} WITH (FORCE)`);
+      await admin.end();
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
-describe("copying records from SQLite to PostgreSQL", () => {
   it("orders tables by foreign key, copies every row in batches, and carries the id sequence", async () => {
     const tables = await recordTables(source.db);
     expect(tables).toEqual(["a_child", "m_pairs", "z_parent"]);
