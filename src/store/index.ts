@@ -11,3 +11,4 @@ export { openClickHouseEventStore, dropClickHouseDatabase } from "./events-click
 export type { ClickHouseEventStore, ClickHouseOptions, ChRow } from "./events-clickhouse.js";
 export { chLiteral, chList, chIdentifier } from "./clickhouse-sql.js";
 export type { ChValue } from "./clickhouse-sql.js";
+export { copyEvents, duckDbEventCounts, clickHouseEventCounts, clickHouseTablesWithRows, type CopiedEvents, type CopyEventsOptions } from "./copy-events.js";
