@@ -126,7 +126,8 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
   let ready: Promise<void> | undefined;
   const ensureDerived = (): Promise<void> => {
     ready ??= (async () => {
-      for (const statement of [...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]) await store.command(statement);
+      // createTables: on a cluster, rollups are sharded by account and the rest replicated (store/clickhouse-cluster.ts).
+      await store.createTables([...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]);
     })();
     return ready;
   };

@@ -1,9 +1,14 @@
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { clusterTable, type ClickHouseCluster } from "./clickhouse-cluster.js";
 import { chIdentifier, chLiteral } from "./clickhouse-sql.js";
 import type { DictionaryEntry, DictionaryName, EventStore, EventType, StoredEvent } from "./event-store.js";
 
-/** Where the ClickHouse events live: the server's HTTP URL, the database (created when missing) and credentials. */
-export type ClickHouseOptions = { url: string; database: string; user?: string; password?: string };
+/**
+ * Where the ClickHouse events live: the server's HTTP URL, the database (created when missing) and
+ * credentials; with `cluster`, the events and rollups are sharded over the cluster's servers and
+ * `url` is the one this process queries through (clickhouse-cluster.ts).
+ */
+export type ClickHouseOptions = { url: string; database: string; user?: string; password?: string; cluster?: ClickHouseCluster };
 
 /**
  * The SQL here is the subset ClickHouse 18.16 (Debian's package) and current releases both read
@@ -38,6 +43,13 @@ export type ClickHouseEventStore = EventStore & {
   command(sql: string): Promise<void>;
   /** Inserts objects as JSONEachRow (the client encodes the values: no SQL text is built). */
   insert(table: string, values: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Creates tables (`CREATE TABLE IF NOT EXISTS name (…) ENGINE = …` statements). On one server
+   * as written; on a cluster, sharded or replicated on every shard (clickhouse-cluster.ts).
+   */
+  createTables(statements: readonly string[]): Promise<void>;
+  /** The cluster the events are sharded over, when they are. */
+  cluster?: ClickHouseCluster;
 };
 
 const nullableNumber = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -82,17 +94,52 @@ export function clickHouseAdminClient(options: Omit<ClickHouseOptions, "database
   return createClient({ url: options.url, username: options.user ?? "default", password: options.password ?? "" });
 }
 
+/** The servers a clustered store writes its DDL and replicated rows to: every shard, and the entry server when it is not one. */
+function serversOf(options: ClickHouseOptions): string[] {
+  const key = (url: string): string => new URL(url).href;
+  const all = new Map<string, string>();
+  for (const url of [options.url, ...(options.cluster?.shards ?? [])]) if (!all.has(key(url))) all.set(key(url), url);
+  return [...all.values()];
+}
+
+/** Refuses a cluster the entry server does not know, or whose shard count differs from the URLs given. */
+async function checkCluster(client: ClickHouseClient, cluster: ClickHouseCluster, url: string): Promise<void> {
+  const result = await client.query({ query: `SELECT uniqExact(shard_num) AS n FROM system.clusters WHERE cluster = ${chLiteral(cluster.name)}`, format: "JSONEachRow" });
+  const [r] = await result.json<{ n: unknown }>();
+  const n = Number(r?.n ?? 0);
+  if (n === 0) throw new Error(`PENDULUM_CLICKHOUSE_CLUSTER: the ClickHouse server at ${url} has no cluster "${cluster.name}" in its remote_servers config`);
+  if (n !== cluster.shards.length) {
+    throw new Error(`PENDULUM_CLICKHOUSE_SHARDS lists ${cluster.shards.length} shard URLs but the cluster "${cluster.name}" has ${n} shards on ${url}: list one URL per shard`);
+  }
+}
+
 /** Opens the event store in `options.database`, creating the database and its tables when missing. */
 export async function openClickHouseEventStore(options: ClickHouseOptions): Promise<ClickHouseEventStore> {
   const database = chIdentifier(options.database);
-  const admin = clickHouseAdminClient(options);
-  try {
-    await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
-  } finally {
-    await admin.close();
+  const cluster = options.cluster;
+  const servers = cluster ? serversOf(options) : [options.url];
+  for (const url of servers) {
+    const admin = clickHouseAdminClient({ ...options, url });
+    try {
+      if (cluster && url === options.url) await checkCluster(admin, cluster, url);
+      await admin.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    } finally {
+      await admin.close();
+    }
   }
-  const client = createClient({ url: options.url, username: options.user ?? "default", password: options.password ?? "", database });
-  for (const statement of SCHEMA) await client.command({ query: statement });
+  const connect = (url: string): ClickHouseClient =>
+    createClient({
+      url,
+      username: options.user ?? "default",
+      password: options.password ?? "",
+      database,
+      // A Distributed insert returns once every shard has its rows, so a read right after sees them.
+      ...(cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
+    });
+  const client = connect(options.url);
+  // On a cluster: one client per server for the DDL and the replicated tables' rows.
+  const each = cluster ? servers.map((url) => (url === options.url ? client : connect(url))) : [client];
+  const sharded = new Set<string>();
 
   const rows = async <T extends ChRow>(sql: string): Promise<T[]> => {
     const result = await client.query({ query: sql, format: "JSONEachRow" });
@@ -103,8 +150,23 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
   };
   const insert = async (table: string, values: readonly Record<string, unknown>[]): Promise<void> => {
     if (values.length === 0) return;
-    await client.insert({ table: chIdentifier(table), values: [...values], format: "JSONEachRow" });
+    const name = chIdentifier(table);
+    // A sharded table's Distributed table places each row; a replicated table gets every row on each server.
+    const targets = cluster && !sharded.has(name) ? each : [client];
+    for (const c of targets) await c.insert({ table: name, values: [...values], format: "JSONEachRow" });
   };
+  const createTables = async (statements: readonly string[]): Promise<void> => {
+    for (const statement of statements) {
+      if (!cluster) {
+        await client.command({ query: statement });
+        continue;
+      }
+      const made = clusterTable(statement, cluster.name, database);
+      for (const c of each) for (const query of made.onEachShard) await c.command({ query });
+      if (made.sharded) sharded.add(made.name);
+    }
+  };
+  await createTables(SCHEMA);
 
   return {
     engine: "clickhouse",
@@ -113,6 +175,8 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
     rows,
     command,
     insert,
+    createTables,
+    ...(cluster ? { cluster } : {}),
     async append(events, dictionaries) {
       // Dictionaries first: an event is never visible before the entries its ids point at.
       await insert("urls", (dictionaries.urls ?? []).map((e) => ({ id: e.id, value: e.value })));
@@ -142,17 +206,19 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
       return Number(r?.n ?? 0);
     },
     async close() {
-      await client.close();
+      for (const c of each) await c.close();
     },
   };
 }
 
 /** Drops a database (tests' own databases). */
 export async function dropClickHouseDatabase(options: ClickHouseOptions): Promise<void> {
-  const admin = clickHouseAdminClient(options);
-  try {
-    await admin.command({ query: `DROP DATABASE IF EXISTS ${chIdentifier(options.database)}` });
-  } finally {
-    await admin.close();
+  for (const url of options.cluster ? serversOf(options) : [options.url]) {
+    const admin = clickHouseAdminClient({ ...options, url });
+    try {
+      await admin.command({ query: `DROP DATABASE IF EXISTS ${chIdentifier(options.database)}` });
+    } finally {
+      await admin.close();
+    }
   }
 }

@@ -12,3 +12,4 @@ export type { ClickHouseEventStore, ClickHouseOptions, ChRow } from "./events-cl
 export { chLiteral, chList, chIdentifier } from "./clickhouse-sql.js";
 export type { ChValue } from "./clickhouse-sql.js";
 export { copyEvents, duckDbEventCounts, clickHouseEventCounts, clickHouseTablesWithRows, type CopiedEvents, type CopyEventsOptions } from "./copy-events.js";
+export { clickHouseClusterOf, type ClickHouseCluster } from "./clickhouse-cluster.js";

@@ -100,8 +100,9 @@ function keysSql(source: Source, scope: Scope): string {
 function featureClicksSql(source: Source, scope: Scope): string {
   const key = keyCol(scope.level);
   const features = `(SELECT element_id FROM ${currentMappingSql("feature")})`;
-  if (source === "rollup") return `SELECT ${key} AS key, sum(clicks) AS n FROM ${rollupRows(scope, "rollup_elements", "*")} WHERE element_id IN ${features} GROUP BY key`;
-  return `SELECT ${key} AS key, count() AS n FROM ${rawRows(scope)} WHERE type = 'click' AND element_id IN ${features} GROUP BY key`;
+  // GLOBAL IN: the mapping is read once on the server queried and sent to each shard of a sharded store (a shard would look for it in its default database).
+  if (source === "rollup") return `SELECT ${key} AS key, sum(clicks) AS n FROM ${rollupRows(scope, "rollup_elements", "*")} WHERE element_id GLOBAL IN ${features} GROUP BY key`;
+  return `SELECT ${key} AS key, count() AS n FROM ${rawRows(scope)} WHERE type = 'click' AND element_id GLOBAL IN ${features} GROUP BY key`;
 }
 
 type Breakdown = "pages" | "features" | "tracks";

@@ -63,7 +63,9 @@ export async function updateClickHouseRollups(store: ClickHouseEventStore, range
 /**
  * One step. The touched slots and their events are read once into two Memory tables (the id
  * filter reads every event's id: `id` is not in the sort key) that the five inserts then share;
- * the tables are this call's own and dropped at the end.
+ * the tables are this call's own and dropped at the end. They exist only on the server this
+ * process queries, so the slot filter is `GLOBAL IN`: on a sharded store (events a Distributed
+ * table) the touched slots are sent along to every shard; on one server it is a plain IN.
  */
 async function updateStep(store: ClickHouseEventStore, fromId: number, toId: number, version: number): Promise<{ slots: number }> {
   const suffix = `${process.pid}_${Date.now()}_${tableSeq++}`;
@@ -83,7 +85,7 @@ async function updateStep(store: ClickHouseEventStore, fromId: number, toId: num
     await store.command(
       `CREATE TABLE ${source} ENGINE = Memory AS SELECT app_id, account_id, visitor_id, ${slotOf("ts")} AS slot, type, ts, url_id, element_id, name FROM events
        WHERE ts >= ${lo * SLOT_MS} AND ts < ${(hi + 1) * SLOT_MS} AND type IN ${ROLLED_UP_TYPES}
-         AND (app_id, account_id, visitor_id, ${slotOf("ts")}) IN (SELECT app_id, account_id, visitor_id, slot FROM ${touched}) LIMIT 1 BY id`,
+         AND (app_id, account_id, visitor_id, ${slotOf("ts")}) GLOBAL IN (SELECT app_id, account_id, visitor_id, slot FROM ${touched}) LIMIT 1 BY id`,
     );
     const v = chLiteral(version);
     const bit = `bitShiftLeft(toUInt16(1), toUInt8(intDiv(ts, 60000) % 15))`;

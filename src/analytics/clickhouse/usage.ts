@@ -21,6 +21,7 @@ export async function clickHouseAccountUsage(
   const mask = q.trackEventsCountAsActivity ? "bitOr(agent_mask, track_mask)" : "agent_mask";
   const where = `app_id = ${chLiteral(q.appId)} AND account_id = ${chLiteral(q.accountId)} AND slot >= ${range.startSlot} AND slot < ${range.endSlot}`;
   const day = localDaySql(range, "slot", SLOT_MS, intDiv);
+  // GLOBAL IN: on a sharded store the mapping is read here and sent to the shards (store/clickhouse-cluster.ts).
   const [found, onFeatures] = await Promise.all([
     store.rows<{ day: number; visitors: unknown; minutes: unknown; clicks: unknown; loads: unknown; events: unknown }>(
       `SELECT ${day} AS day, uniqExact(visitor_id) AS visitors, sum(length(bitmaskToArray(${mask}))) AS minutes, sum(clicks) AS clicks,
@@ -29,7 +30,7 @@ export async function clickHouseAccountUsage(
     ),
     store.rows<{ day: number; n: unknown }>(
       `SELECT ${day} AS day, sum(clicks) AS n FROM rollup_elements FINAL
-       WHERE ${where} AND element_id IN (SELECT element_id FROM ${currentMappingSql("feature")}) GROUP BY day`,
+       WHERE ${where} AND element_id GLOBAL IN (SELECT element_id FROM ${currentMappingSql("feature")}) GROUP BY day`,
     ),
   ]);
   const byDay = new Map(found.map((r) => [Number(r.day), r]));
