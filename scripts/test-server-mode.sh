@@ -17,7 +17,7 @@ if ! answers; then
   exit 1
 fi
 
-FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts src/store/copy-events.test.ts"
+FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts src/store/copy-events.test.ts test/clickhouse-shards.test.ts test/migrate-events.test.ts"
 RUN="r$$"
 status=0
 if [ $# -gt 0 ]; then

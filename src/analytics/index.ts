@@ -25,6 +25,7 @@ export type { Report, ReportResult, ReportRow, Column, ColumnType } from "./repo
 export type { SegmentGroup, SegmentRule } from "./segments/index.js";
 export type { BulkLoader, BulkLoadResult, BulkProgress, BulkSqlSource } from "./ingest/index.js";
 export type { EntityGuideCounts, EntityNps, GuideDataSource, NpsCategory } from "./guide-data.js";
+export { rebuildClickHouseDerived } from "./rebuild.js";
 
 /** The analytics module: apps, durable ingest, metadata; metrics and reports build on it. */
 export type AnalyticsModule = PendulumModule & {

@@ -4,6 +4,7 @@ import { appsCommand } from "./commands/apps.js";
 import { crmCommand } from "./commands/crm.js";
 import { importCommand } from "./commands/import.js";
 import { jobsCommand } from "./commands/jobs.js";
+import { migrateEventsCommand } from "./commands/migrate-events.js";
 import { migrateRecordsCommand } from "./commands/migrate-records.js";
 import { reportCommand } from "./commands/report.js";
 import { rulesCommand } from "./commands/rules.js";
@@ -16,7 +17,7 @@ import { DataDirLockedError } from "../server/index.js";
 
 /** Every `pendulum` command. */
 export function commands(): Command[] {
-  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, syncCommand, rulesCommand, jobsCommand, crmCommand, migrateRecordsCommand];
+  return [serveCommand("start"), serveCommand("serve"), appsCommand, tokensCommand, importCommand, reportCommand, syncCommand, rulesCommand, jobsCommand, crmCommand, migrateRecordsCommand, migrateEventsCommand];
 }
 
 function topHelp(all: Command[]): string {
