@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clickHouseEventsEngine, duckDbEventsEngine, type EventsEngine } from "../src/analytics/events-engine.js";
 import type { MetricsQuery } from "../src/analytics/metrics/index.js";
 import type { RuleSet } from "../src/analytics/tagging/index.js";
-import { openClickHouseEventStore, openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
+import { copyEvents, openClickHouseEventStore, openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
 import { clickHouseTestUrl, openTestClickHouseStore } from "./clickhouse.js";
 import { clickHouseServerMissing, startClickHouseCluster, type StartedCluster } from "./clickhouse-servers.js";
 
@@ -162,6 +162,29 @@ describe.skipIf(skipped !== undefined)(`events over two ClickHouse shards${skipp
       for (const c of clients) await c.close();
       await sharded.store.close();
       await singleStore.close();
+      await duckStore.close();
+    }
+  }, 300_000);
+
+  it("takes an embedded workspace's events through copyEvents (migrate-events) and then reports as DuckDB does", async () => {
+    const duckStore = await openDuckDbEventStore();
+    const duck = duckDbEventsEngine(duckStore);
+    const cluster = { name: servers.cluster, shards: servers.urls };
+    // Entered through the second shard this time: any server of the cluster serves.
+    const store = await openClickHouseEventStore({ url: servers.urls[1] as string, database: "pendulum_shards_copy", cluster });
+    try {
+      await load(duck);
+      expect(await copyEvents(duckStore, store, { batchRows: 128 })).toEqual({ urls: 3, elements: 2, events: 900 });
+      const moved = clickHouseEventsEngine(store);
+      const rules: RuleSet = { pages: [{ pageId: "p1", rules: ["/p2/*"] }, { pageId: "all", rules: ["/**"] }], features: [{ featureId: "f1", selector: "button#b1" }] };
+      await moved.recoverDerived(() => rules);
+      for (const q of QUERIES) {
+        const expected = await duck.accountMetrics(q);
+        expect(expected.ok && expected.rows.length).toBe(14);
+        expect(await moved.accountMetrics(q)).toEqual(expected);
+      }
+    } finally {
+      await store.close();
       await duckStore.close();
     }
   }, 300_000);
