@@ -158,6 +158,19 @@ describe.skipIf(skipped !== undefined)(`events over two ClickHouse shards${skipp
       expect(one.rollups.every((a) => one.events.includes(a))).toBe(true);
       expect(two.rollups.every((a) => two.events.includes(a))).toBe(true);
       expect([one.urls, two.urls]).toEqual([3, 3]);
+
+      // Another process's store, which did not create the rollup tables itself, still writes a sharded table's row once.
+      const other = await openClickHouseEventStore({ url: servers.urls[1] as string, database: "pendulum_shards", cluster });
+      try {
+        await other.insert("rollup_account_visitors", [{ app_id: "app9", account_id: "acct-x", visitor_id: "v-x" }]);
+        await other.insert("urls", [{ id: 4, value: "https://app.example.com/p4/view" }]);
+      } finally {
+        await other.close();
+      }
+      const onShards = async (sql: string): Promise<number[]> =>
+        Promise.all(clients.map(async (c) => Number((await (await c.query({ query: sql, format: "JSONEachRow" })).json<{ n: string }>())[0]?.n)));
+      expect((await onShards("SELECT count() AS n FROM rollup_account_visitors_local WHERE app_id = 'app9'")).reduce((a, b) => a + b, 0)).toBe(1);
+      expect(await onShards("SELECT count() AS n FROM urls WHERE id = 4")).toEqual([1, 1]);
     } finally {
       for (const c of clients) await c.close();
       await sharded.store.close();

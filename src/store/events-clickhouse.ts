@@ -139,7 +139,18 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
   const client = connect(options.url);
   // On a cluster: one client per server for the DDL and the replicated tables' rows.
   const each = cluster ? servers.map((url) => (url === options.url ? client : connect(url))) : [client];
-  const sharded = new Set<string>();
+  // Which tables are Distributed (sharded): known from createTables, else asked of the server once,
+  // so a table this process did not create (another process did) is never written to every shard.
+  const sharded = new Map<string, boolean>();
+  const isSharded = async (name: string): Promise<boolean> => {
+    const known = sharded.get(name);
+    if (known !== undefined) return known;
+    const result = await client.query({ query: `SELECT engine FROM system.tables WHERE database = ${chLiteral(database)} AND name = ${chLiteral(name)}`, format: "JSONEachRow" });
+    const [found] = await result.json<{ engine: string }>();
+    const answer = found?.engine === "Distributed";
+    if (found) sharded.set(name, answer);
+    return answer;
+  };
 
   const rows = async <T extends ChRow>(sql: string): Promise<T[]> => {
     const result = await client.query({ query: sql, format: "JSONEachRow" });
@@ -152,7 +163,7 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
     if (values.length === 0) return;
     const name = chIdentifier(table);
     // A sharded table's Distributed table places each row; a replicated table gets every row on each server.
-    const targets = cluster && !sharded.has(name) ? each : [client];
+    const targets = cluster && !(await isSharded(name)) ? each : [client];
     for (const c of targets) await c.insert({ table: name, values: [...values], format: "JSONEachRow" });
   };
   const createTables = async (statements: readonly string[]): Promise<void> => {
@@ -163,7 +174,7 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
       }
       const made = clusterTable(statement, cluster.name, database);
       for (const c of each) for (const query of made.onEachShard) await c.command({ query });
-      if (made.sharded) sharded.add(made.name);
+      sharded.set(made.name, made.sharded);
     }
   };
   await createTables(SCHEMA);
