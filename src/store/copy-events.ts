@@ -1,5 +1,5 @@
 import type { DuckDBValue } from "@duckdb/node-api";
-import { chIdentifier } from "./clickhouse-sql.js";
+import { chIdentifier, chLiteral } from "./clickhouse-sql.js";
 import type { DictionaryName, EventType, StoredEvent } from "./event-store.js";
 import type { ClickHouseEventStore } from "./events-clickhouse.js";
 import type { DuckDbEventStore } from "./events-duckdb.js";
@@ -110,7 +110,7 @@ export async function clickHouseEventCounts(store: ClickHouseEventStore): Promis
  */
 export async function clickHouseTablesWithRows(store: ClickHouseEventStore): Promise<string[]> {
   const tables = await store.rows<{ name: string; engine: string }>(
-    `SELECT name, engine FROM system.tables WHERE database = '${chIdentifier(store.database)}' AND (engine LIKE '%MergeTree' OR engine IN ('Distributed', 'Log', 'TinyLog', 'StripeLog')) ORDER BY name`,
+    `SELECT name, engine FROM system.tables WHERE database = ${chLiteral(store.database)} AND (engine LIKE '%MergeTree' OR engine IN ('Distributed', 'Log', 'TinyLog', 'StripeLog')) ORDER BY name`,
   );
   const distributed = new Set(tables.filter((t) => t.engine === "Distributed").map((t) => t.name));
   const full: string[] = [];
