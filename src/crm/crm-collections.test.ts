@@ -80,6 +80,24 @@ describe("sObject Collections", () => {
     expect(left.totalSize).toBe(0);
   });
 
+  it("updates a collection with a unique clash in the middle: the others written (allOrNone false), none (allOrNone true)", async () => {
+    const made = await conn.sobject("Account").create([{ Name: "UQ holder", Code__c: "UQ-HOLD" }, ...Array.from({ length: 5 }, (_, i) => ({ Name: `UQ ${i}`, Code__c: `UQ-${i}` }))]);
+    const holder = made[0]?.id as string;
+    const ids = made.slice(1).map((r) => r.id as string);
+    // Record 2 takes the holder's code (in other case: the index ignores case); the others take new codes and scores.
+    const batch = (round: number) => ids.map((Id, i) => ({ Id, Score__c: round * 10 + i, Code__c: i === 2 ? "uq-hold" : `UQ-${round}-${i}` }));
+    const res = await conn.sobject("Account").update(batch(1));
+    expect(res.map((r) => r.success)).toEqual([true, true, false, true, true]);
+    expect(res[2]).toMatchObject({ id: ids[2], success: false });
+    expect(res[2]?.errors[0]).toMatchObject({ statusCode: "DUPLICATE_VALUE", message: `duplicate value found: Code__c duplicates value on record with id: ${holder}`, fields: ["Code__c"] });
+    const after = async () => (await conn.sobject("Account").retrieve(ids)).map((r) => [r?.["Code__c"], r?.["Score__c"]]);
+    expect(await after()).toEqual([["UQ-1-0", 10], ["UQ-1-1", 11], ["UQ-2", null], ["UQ-1-3", 13], ["UQ-1-4", 14]]);
+
+    const all = await conn.sobject("Account").update(batch(2), { allOrNone: true });
+    expect(all.map((r) => (r.errors[0] as { statusCode?: string } | undefined)?.statusCode)).toEqual(["ALL_OR_NONE_OPERATION_ROLLED_BACK", "ALL_OR_NONE_OPERATION_ROLLED_BACK", "DUPLICATE_VALUE", "ALL_OR_NONE_OPERATION_ROLLED_BACK", "ALL_OR_NONE_OPERATION_ROLLED_BACK"]);
+    expect(await after()).toEqual([["UQ-1-0", 10], ["UQ-1-1", 11], ["UQ-2", null], ["UQ-1-3", 13], ["UQ-1-4", 14]]);
+  });
+
   it("deletes a collection", async () => {
     const res = await conn.sobject("Account").create([{ Name: "Del 1" }, { Name: "Del 2" }]);
     const del = await conn.sobject("Account").destroy(res.map((r) => r.id as string));

@@ -387,13 +387,85 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return out;
   }
 
+  /** The unique fields (each once) that planned rows set to a value. */
+  function uniqueFieldsOf(planned: Planned[]): FieldDef[] {
+    const found = new Set<FieldDef>();
+    for (const p of planned) for (const [f, v] of p.cells) if (f.unique && v !== null) found.add(f);
+    return [...found];
+  }
+
+  /**
+   * Decides, before writing, which planned rows a unique index would refuse, so one multi-row
+   * statement writes the rest with the outcome of writing them one at a time in order. The
+   * database itself says which stored record holds each new value (its own case-blind
+   * comparison, deleted records included, as the index does). Returns the refused rows (item
+   * position → the error the one-record path gives), or undefined when order could matter and the
+   * batch must go one record at a time: two rows of the batch setting one value, a value held by
+   * another record of the batch (a swap: one by one the first write fails, a multi-row statement
+   * might pass), or a row refused on two fields (which index reports first is the database's
+   * choice). Past the screen, the batch holds no value twice and takes none from its own records,
+   * so it passes in any row order exactly when each row passes one by one; a row written by
+   * another process meanwhile makes the statement fail, and the caller replays one at a time.
+   */
+  async function screenUniques(trx: Db, obj: ObjectDef, planned: Planned[], plannedIds: Set<string>, uniques: FieldDef[]): Promise<Map<number, SfError> | undefined> {
+    const table = q(obj.table);
+    const clash = new Map<number, { f: FieldDef; holder: string }>();
+    for (const f of uniques) {
+      const rows = planned.filter((p) => p.cells.has(f) && p.cells.get(f) !== null);
+      const seen = new Set<string>();
+      for (const p of rows) {
+        const key = nocaseKey(p.cells.get(f));
+        if (seen.has(key)) return undefined;
+        seen.add(key);
+      }
+      // v.column1 is the row's place in `rows`; the column's collation (left of =) decides equality on both engines.
+      const tuple = `(${pg ? "CAST(? AS BIGINT)" : "?"}, ${paramOf(f, pg ? "postgres" : "sqlite")})`;
+      for (let at = 0; at < rows.length; at += LOOKUP_CHUNK) {
+        const slice = rows.slice(at, at + LOOKUP_CHUNK);
+        const params: Cell[] = [];
+        slice.forEach((p, k) => params.push(at + k, p.cells.get(f) ?? null));
+        const holders = await all(trx, `SELECT v.column1 AS i, t."Id" AS id FROM ${table} AS t JOIN (VALUES ${slice.map(() => tuple).join(", ")}) AS v ON t.${q(f.name)} = v.column2`, params);
+        for (const h of holders) {
+          const p = rows[Number(h["i"])] as Planned;
+          const holder = String(h["id"]);
+          if (holder === p.id) continue;
+          if (plannedIds.has(holder) || clash.has(p.at)) return undefined;
+          clash.set(p.at, { f, holder });
+        }
+      }
+    }
+    const refused = new Map<number, SfError>();
+    if (clash.size === 0) return refused;
+    // One by one, an update of a record that is gone finds no row to write and says so; only a live one meets the index.
+    const updates = planned.filter((p) => p.kind === "update" && clash.has(p.at));
+    const live = new Set<string>();
+    for (let at = 0; at < updates.length; at += LOOKUP_CHUNK) {
+      const ids = updates.slice(at, at + LOOKUP_CHUNK).map((p) => p.id);
+      for (const r of await all(trx, `SELECT "Id" FROM ${table} WHERE "Id" IN (${ids.map(() => "?").join(", ")}) AND "IsDeleted" = 0`, ids)) live.add(String(r["Id"]));
+    }
+    for (const p of planned) {
+      const c = clash.get(p.at);
+      if (!c) continue;
+      refused.set(
+        p.at,
+        p.kind === "update" && !live.has(p.id)
+          ? new SfError(404, "ENTITY_IS_DELETED", `entity is deleted or does not exist: ${p.rawId}`)
+          : new SfError(400, "DUPLICATE_VALUE", `duplicate value found: ${c.f.name} duplicates value on record with id: ${c.holder}`, [c.f.name]),
+      );
+    }
+    return refused;
+  }
+
   /**
    * Writes many records of one object, with the same outcome, record by record, as calling
    * insert, update or upsert for each item in order — but with one `IN (…)` lookup per 900
    * upsert keys and multi-row writes instead of a lookup and a write per record (through Kysely,
-   * every statement is compiled afresh, so statement count is what costs). Call it inside a
-   * transaction: it uses a savepoint to undo a batch that SQLite refuses and then replays
-   * the rest one record at a time, so constraint errors are reported exactly as before.
+   * every statement is compiled afresh, so statement count is what costs, and on PostgreSQL each
+   * one is a round trip). Call it inside a transaction. A batch that sets a unique column is
+   * screened first (screenUniques: the records a unique index would refuse are reported and left
+   * out) and written under a savepoint; when the screen cannot settle the order, or the database
+   * refuses the batch after all, the rest goes one record at a time, so constraint errors are
+   * reported exactly as before. A batch without unique columns takes no savepoint on PostgreSQL.
    */
   async function writeMany(trx: Db, obj: ObjectDef, mode: ManyMode, items: ManyItem[], userId: string): Promise<ManyOutcome[]> {
     const out: ManyOutcome[] = [];
@@ -410,11 +482,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       return out;
     };
     const keyField = mode.kind === "upsert" && mode.field.name !== "Id" ? mode.field : undefined;
-    // A multi-row UPDATE visits rows in no set order, so a unique field (other than the upsert
-    // key, which an update rewrites to the value it was found by) could pass or fail where the
-    // one-by-one order would not; such items keep the one-by-one path.
-    const uniqueTouched = items.some((it) => [...it.cells.keys()].some((f) => f.unique && f !== keyField));
-    if (items.length < 2 || uniqueTouched) return oneByOne(0);
+    if (items.length < 2) return oneByOne(0);
 
     // Pass 1: the key values upserts match on, then the live records holding them. Updates by Id
     // need no lookup: the UPDATE's RETURNING says which records were live.
@@ -456,10 +524,31 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     const pendingIds = new Set<string>();
     const flush = async (): Promise<boolean> => {
       if (pending.length === 0) return true;
-      const statements = plannedStatements(obj, pending, userId);
-      // One statement undoes itself when SQLite refuses it; several need a savepoint, and so does
-      // any on PostgreSQL, where a refused statement aborts the whole transaction.
-      const guarded = statements.length > 1 || onPostgres(trx);
+      // Only a unique index can refuse a planned row (values, required fields and ids were checked
+      // above); a batch that sets a unique column is screened first, and what the screen cannot
+      // settle goes one record at a time.
+      const uniques = uniqueFieldsOf(pending);
+      let batch = pending;
+      if (uniques.length > 0) {
+        const refused = await screenUniques(trx, obj, pending, pendingIds, uniques);
+        if (!refused) return false;
+        for (const [at, error] of refused) {
+          out[at] = { ok: false, error };
+          // A refused upsert insert made no record: a later item with its key inserts (and is screened) again.
+          const p = pending.find((x) => x.at === at) as Planned;
+          if (keyField && p.kind === "insert") {
+            const key = nocaseKey(p.cells.get(keyField));
+            if (byKey.get(key)?.[0] === p.id) byKey.delete(key);
+          }
+        }
+        if (refused.size > 0) batch = pending.filter((p) => !refused.has(p.at));
+      }
+      const statements = plannedStatements(obj, batch, userId);
+      // A statement the database may refuse runs under a savepoint, so the batch can be undone and
+      // replayed one record at a time: on PostgreSQL a refused statement aborts the whole
+      // transaction, and on SQLite a second statement must not keep the first's rows. A batch
+      // without unique columns cannot be refused on PostgreSQL, and a savepoint there is two round trips.
+      const guarded = uniques.length > 0 || (!pg && statements.length > 1);
       const updated = new Set<string>();
       if (guarded) await exec(trx, "SAVEPOINT crm_write_many");
       try {
@@ -467,15 +556,17 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
           const { rows } = await exec(trx, st.text, st.params);
           if (st.returnsIds) for (const r of rows) updated.add(String(r["Id"]));
         }
-      } catch {
+      } catch (e) {
+        if (!guarded && pg) throw e;
         if (guarded) {
           await exec(trx, "ROLLBACK TO crm_write_many");
           await exec(trx, "RELEASE crm_write_many");
         }
+        for (const p of pending) delete out[p.at];
         return false;
       }
       if (guarded) await exec(trx, "RELEASE crm_write_many");
-      for (const p of pending) {
+      for (const p of batch) {
         if (p.kind === "insert" || updated.has(p.id)) out[p.at] = { ok: true, id: p.id, created: p.kind === "insert" };
         else out[p.at] = { ok: false, error: new SfError(404, "ENTITY_IS_DELETED", `entity is deleted or does not exist: ${p.rawId}`) };
       }
@@ -521,6 +612,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       if (pendingIds.has(planned.id)) {
         const from = (pending[0] as Planned).at;
         if (!(await flush())) return oneByOne(from);
+        // The flush may have refused the record this item named (an upsert's insert): decide the item again.
+        i--;
+        continue;
       }
       pending.push(planned);
       pendingIds.add(planned.id);
