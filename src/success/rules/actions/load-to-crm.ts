@@ -60,13 +60,12 @@ const idKey = (id: unknown) => String(id).slice(0, 15);
 /** The records' current values of the mapped fields, by id, so unchanged records are not written again. */
 async function currentValues(client: CrmClient, object: string, fields: string[], ids: string[]): Promise<Map<string, Record<string, unknown>>> {
   const select = `SELECT ${["Id", ...fields.filter((f) => f !== "Id")].join(", ")} FROM ${object}`;
+  // Never push(...rows) of a full read: spreading 50,000 records as arguments overflows the stack.
+  if (ids.length > FULL_READ_ABOVE) return new Map((await client.query(select)).map((r) => [idKey(r["Id"]), r]));
   const rows: Record<string, unknown>[] = [];
-  if (ids.length > FULL_READ_ABOVE) rows.push(...(await client.query(select)));
-  else {
-    for (let i = 0; i < ids.length; i += IN_CHUNK) {
-      const list = ids.slice(i, i + IN_CHUNK).map((id) => `'${id.replace(/[^A-Za-z0-9]/g, "")}'`);
-      rows.push(...(await client.query(`${select} WHERE Id IN (${list.join(", ")})`)));
-    }
+  for (let i = 0; i < ids.length; i += IN_CHUNK) {
+    const list = ids.slice(i, i + IN_CHUNK).map((id) => `'${id.replace(/[^A-Za-z0-9]/g, "")}'`);
+    for (const r of await client.query(`${select} WHERE Id IN (${list.join(", ")})`)) rows.push(r);
   }
   return new Map(rows.map((r) => [idKey(r["Id"]), r]));
 }
