@@ -93,4 +93,20 @@ describe("SOQL as jsforce's find() writes it", () => {
     const small = await conn.request<{ records: unknown[]; nextRecordsUrl: string }>({ method: "GET", url: "/services/data/v62.0/query?q=SELECT+Id+FROM+Account", headers: { "Sforce-Query-Options": "batchSize=300" } });
     expect(small.records).toHaveLength(300);
   });
+
+  it("pages in insertion order from where the last page ended: a record deleted meanwhile skips no other, a repeated locator gives its page again", async () => {
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push(...(await conn.sobject("Account").create(Array.from({ length: 200 }, (_, k) => ({ Name: `Keyset ${i * 200 + k}`, Industry: "Keyset" })))).map((r) => r.id as string));
+    type Page = { totalSize: number; done: boolean; records: Array<{ Id: string }>; nextRecordsUrl?: string };
+    const first = await conn.request<Page>({ method: "GET", url: "/services/data/v62.0/query?q=" + encodeURIComponent("SELECT Id FROM Account WHERE Industry = 'Keyset'"), headers: { "Sforce-Query-Options": "batchSize=200" } });
+    expect(first.records.map((r) => r.Id)).toEqual(made.slice(0, 200));
+    // Deleting a record of the first page would make an OFFSET of 200 skip the 201st record.
+    await conn.sobject("Account").destroy(made[10] as string);
+    const second = await conn.request<Page>(first.nextRecordsUrl as string);
+    expect(second.records.map((r) => r.Id)).toEqual(made.slice(200, 400));
+    const again = await conn.request<Page>(first.nextRecordsUrl as string);
+    expect(again.records.map((r) => r.Id)).toEqual(made.slice(200, 400));
+    const third = await conn.request<Page>(second.nextRecordsUrl as string);
+    expect(third.records.map((r) => r.Id)).toEqual(made.slice(400, 600));
+  });
 });
