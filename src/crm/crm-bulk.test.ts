@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type jsforce from "jsforce";
+import { sql } from "kysely";
+import { testPostgresUrl } from "../../test/postgres.js";
 import { startCrm, type CrmHarness } from "./test-kit.js";
 
 let crm: CrmHarness;
@@ -54,5 +56,22 @@ describe("Bulk API 2.0 through jsforce", () => {
     const last = await fetch(`${crm.url}/services/data/v62.0/jobs/query/${job.id}/results?locator=${next}&maxRecords=250`, { headers: { authorization: `Bearer ${conn.accessToken}` } });
     expect(last.headers.get("sforce-locator")).toBe("null");
     expect(last.headers.get("sforce-numberofrecords")).toBe("50");
+  });
+});
+
+// On PostgreSQL a table a Bulk job fills from nearly empty gets planner statistics as it grows
+// (CrmData.noteWrites): without them the next job's key lookups scan the whole table.
+describe.skipIf(!testPostgresUrl())("Bulk API 2.0 on PostgreSQL", () => {
+  it("refreshes a filling table's planner statistics, so later lookups plan with its real size", async () => {
+    const analysed = async (): Promise<number> => {
+      const r = await sql<{ n: string | number }>`SELECT analyze_count AS n FROM pg_stat_user_tables WHERE relname = 'crm_account'`.execute(crm.records.db);
+      return Number(r.rows[0]?.n ?? 0);
+    };
+    const before = await analysed();
+    const records = Array.from({ length: 2_500 }, (_, i) => ({ Name: `Stats ${i}`, Pendo_Id__c: `s-${i}` }));
+    const res = await conn.bulk2.loadAndWaitForResults({ object: "Account", operation: "insert", input: records, pollInterval: 50, pollTimeout: 60_000 });
+    expect(res.successfulResults).toHaveLength(2_500);
+    // At least one refresh (the table went from about 300 rows to 2,800); pg_stat counts a manual ANALYZE at once.
+    await expect.poll(analysed, { timeout: 10_000 }).toBeGreaterThan(before);
   });
 });

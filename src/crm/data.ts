@@ -72,6 +72,8 @@ export type CrmData = ReturnType<typeof createCrmData>;
 export function createCrmData(db: Kysely<object>, clock: () => number) {
   let objects = new Map<string, ObjectDef>();
   const pg = onPostgres(db);
+  // Rows written per table since its statistics were refreshed (noteWrites), and how many it had then.
+  const growth = new Map<string, { base: number; since: number }>();
   // SQLite: the next counter per table (this process owns the records). PostgreSQL: counters this
   // process drew from the table's sequence and has not used yet (other processes draw their own).
   const counters = new Map<string, number>();
@@ -703,8 +705,29 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       }
     },
     stamp,
+    /**
+     * After committed writes of `written` records to an object: on PostgreSQL, refreshes the
+     * planner's statistics once the table has about doubled since they were last taken. A table
+     * loaded from empty by a Bulk job has none until autovacuum comes round (a minute or more), and
+     * meanwhile the planner guesses its size from the first pages it saw: the next job's
+     * 900-key lookups then scan the whole table (measured at 50,000 Accounts: 130–180 ms a
+     * lookup, 54 ms once analysed). SQLite plans from its indexes and needs nothing.
+     */
+    async noteWrites(obj: ObjectDef, written: number): Promise<void> {
+      if (!pg || written <= 0) return;
+      const t = growth.get(obj.table) ?? { base: 0, since: 0 };
+      t.since += written;
+      growth.set(obj.table, t);
+      if (t.since < ANALYZE_AFTER_ROWS || t.since < t.base) return;
+      t.base += t.since;
+      t.since = 0;
+      await exec(db, `ANALYZE ${q(obj.table)}`, []);
+    },
   };
 }
+
+/** Rows written to a table (in this process) before its statistics are first refreshed. */
+const ANALYZE_AFTER_ROWS = 1000;
 
 /** Converts a thrown error into a failed save result; unexpected errors keep propagating. */
 export function failedResult(e: unknown, id: string | null = null): SaveResult {
