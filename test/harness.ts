@@ -25,6 +25,9 @@ export function testEnvironment(dataDir: string): Record<string, string> {
   };
 }
 
+/** Env for a test server whose events stay in its data folder's DuckDB even under `npm run test:server-mode` (a source to move, a reference to compare with). */
+export const FOLDER_EVENTS_ENV: Record<string, string> = { PENDULUM_CLICKHOUSE_URL: "", PENDULUM_CLICKHOUSE_DATABASE: "" };
+
 /** The data folder's DuckDB of an embedded test server, for tests that read it with SQL (fails in server mode). */
 export function duckDbEventsOf(p: { events: DuckDbEventStore | ClickHouseEventStore }): DuckDbEventStore {
   if (p.events.engine !== "duckdb") throw new Error("This test reads the data folder's DuckDB; its server runs in server mode (events on ClickHouse)");

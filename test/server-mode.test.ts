@@ -6,7 +6,7 @@ import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/command.js";
 import { INSTANCE_ID_SPAN } from "../src/store/index.js";
 import { clickHouseTestUrl } from "./clickhouse.js";
-import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
+import { FOLDER_EVENTS_ENV, startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
 import { testDatabaseFor, testPostgresUrl } from "./postgres.js";
 
 /**
@@ -73,7 +73,7 @@ describe.skipIf(!serverMode)("server mode: records on PostgreSQL, events on Clic
   beforeAll(async () => {
     server = await startTestPendulum();
     // Records on PostgreSQL, events in the folder's DuckDB (issue 17): the reference.
-    embedded = await startTestPendulum({ env: { PENDULUM_CLICKHOUSE_URL: "", PENDULUM_CLICKHOUSE_DATABASE: "" } });
+    embedded = await startTestPendulum({ env: FOLDER_EVENTS_ENV });
     await sendTraffic(server);
     await sendTraffic(embedded);
   }, 120_000);
