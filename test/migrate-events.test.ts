@@ -13,7 +13,7 @@ import type { CliIo } from "../src/cli/command.js";
 import { main } from "../src/cli/main.js";
 import { dropClickHouseDatabase, openClickHouseEventStore, openDuckDbEventStore } from "../src/store/index.js";
 import { clickHouseTestUrl, testClickHouseOptions } from "./clickhouse.js";
-import { startTestPendulum, type TestPendulum } from "./harness.js";
+import { FOLDER_EVENTS_ENV, startTestPendulum, type TestPendulum } from "./harness.js";
 
 const DAY = 86_400_000;
 const MIN = 60_000;
@@ -94,10 +94,14 @@ describe("pendulum migrate-events", () => {
     let appId: string;
     let ids: { page: string; feature: string };
     const target = testClickHouseOptions();
+    let recordsUrl: string | undefined;
 
     beforeAll(async () => {
-      const p = await startTestPendulum();
+      // Events in the folder's DuckDB (the move's source), also when the suite runs in server mode.
+      const p = await startTestPendulum({ env: FOLDER_EVENTS_ENV });
       dataDir = p.dataDir;
+      // Under test:server-mode the records are on PostgreSQL: the move reads the definitions there.
+      recordsUrl = p.config.database.url;
       try {
         const app = p.modules.analytics.apps.list()[0];
         if (!app) throw new Error("no app");
@@ -119,7 +123,7 @@ describe("pendulum migrate-events", () => {
     });
 
     it("moves the events, and ClickHouse then gives the same account report as DuckDB; a second move is refused", async () => {
-      const io = capture(process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD ? { CH_PASSWORD: process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD } : {});
+      const io = capture({ ...(process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD ? { CH_PASSWORD: process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD } : {}), ...(recordsUrl ? { PENDULUM_DATABASE_URL: recordsUrl } : {}) });
       const auth = [...(target.user ? ["--user", target.user] : []), ...(target.password ? ["--password-env", "CH_PASSWORD"] : [])];
       const code = await main(["migrate-events", "--to", target.url, "--database", target.database, "--data-dir", dataDir, "--batch", "50", ...auth], io);
       expect(io.errors).toEqual([]);
