@@ -66,3 +66,47 @@ describe("records engine settings", () => {
     expect(() => loadConfig({ PENDULUM_DATABASE_URL: "postgres://app:secret@db.example.com:6543" })).not.toThrow(/secret/);
   });
 });
+
+describe("events engine settings (server mode)", () => {
+  const PG = { PENDULUM_DATABASE_URL: "postgres://app:secret@db.example.com:5432/records" };
+
+  it("keeps events in the data folder by default and with records alone on PostgreSQL", () => {
+    expect(loadConfig({}).clickhouse).toBeUndefined();
+    expect(loadConfig(PG).clickhouse).toBeUndefined();
+  });
+
+  it("takes ClickHouse with PostgreSQL: URL, database (default pendulum), user and password", () => {
+    expect(loadConfig({ ...PG, PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123/" }).clickhouse).toEqual({ url: "http://ch.example.com:8123", database: "pendulum", user: undefined, password: undefined });
+    expect(
+      loadConfig({ ...PG, PENDULUM_CLICKHOUSE_URL: "https://ch.example.com", PENDULUM_CLICKHOUSE_DATABASE: "events_1", PENDULUM_CLICKHOUSE_USER: "pendulum", PENDULUM_CLICKHOUSE_PASSWORD: "s3cret" }).clickhouse,
+    ).toEqual({ url: "https://ch.example.com", database: "events_1", user: "pendulum", password: "s3cret" });
+  });
+
+  it("refuses ClickHouse without PostgreSQL, saying why", () => {
+    expect(() => loadConfig({ PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123" })).toThrow(
+      /PENDULUM_CLICKHOUSE_URL: is set \(ch\.example\.com:8123\) but PENDULUM_DATABASE_URL is not: events on ClickHouse are shared by many Pendulum processes, and their records must be shared too/,
+    );
+  });
+
+  it.each([
+    [{ PENDULUM_CLICKHOUSE_URL: "ch.example.com:8123" }, "PENDULUM_CLICKHOUSE_URL"],
+    [{ PENDULUM_CLICKHOUSE_URL: "tcp://ch.example.com:9000" }, "PENDULUM_CLICKHOUSE_URL"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123/pendulum" }, "PENDULUM_CLICKHOUSE_URL"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123", PENDULUM_CLICKHOUSE_DATABASE: "pendulum; DROP" }, "PENDULUM_CLICKHOUSE_DATABASE"],
+    [{ PENDULUM_CLICKHOUSE_DATABASE: "pendulum" }, "PENDULUM_CLICKHOUSE_DATABASE"],
+  ])("refuses %o naming %s", (env, variable) => {
+    try {
+      loadConfig({ ...PG, ...env });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as ConfigError).variable).toBe(variable);
+    }
+  });
+
+  it("never puts a password given in the URL into the error", () => {
+    const env = { ...PG, PENDULUM_CLICKHOUSE_URL: "http://app:hunter22@ch.example.com:8123" };
+    expect(() => loadConfig(env)).toThrow(/PENDULUM_CLICKHOUSE_URL: carries credentials: put them in PENDULUM_CLICKHOUSE_USER and PENDULUM_CLICKHOUSE_PASSWORD \(URL for ch\.example\.com:8123\)/);
+    expect(() => loadConfig(env)).not.toThrow(/hunter22/);
+  });
+});

@@ -45,11 +45,19 @@ export type Config = {
    */
   database: { url: string | undefined; poolSize: number };
   /**
+   * Server mode (ADR 0019): events on this ClickHouse instead of the data folder's DuckDB. Only
+   * with `database.url` (events shared by many processes need records shared too).
+   */
+  clickhouse: ClickHouseSettings | undefined;
+  /**
    * How far V8 lets the JS heap grow past what the last full GC kept, in percent (0 leaves V8's
    * own factor, up to 4x on a machine with GBs of memory). Set by `pendulum start` / `serve`.
    */
   heapGrowingPercent: number;
 };
+
+/** Where server mode keeps events: ClickHouse's HTTP interface, a database and credentials. */
+export type ClickHouseSettings = { url: string; database: string; user: string | undefined; password: string | undefined };
 
 /** A bad environment variable, named so an operator can fix it. */
 export class ConfigError extends Error {
@@ -130,6 +138,54 @@ function databaseUrl(env: Env, name: string): string | undefined {
   return raw;
 }
 
+/** `host:port` of an http(s) URL, for messages (never the credentials). */
+export function describeHttpUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === "https:" ? "443" : "80")}`;
+}
+
+/**
+ * PENDULUM_CLICKHOUSE_*: an http(s) URL with a host and no path (the database is its own
+ * setting), a database name ClickHouse takes unquoted; refused without PENDULUM_DATABASE_URL.
+ */
+function clickHouseSettings(env: Env, databaseUrl: string | undefined): ClickHouseSettings | undefined {
+  const name = "PENDULUM_CLICKHOUSE_URL";
+  const raw = text(env, name);
+  if (raw === undefined) {
+    for (const other of ["PENDULUM_CLICKHOUSE_DATABASE", "PENDULUM_CLICKHOUSE_USER", "PENDULUM_CLICKHOUSE_PASSWORD"]) {
+      if (text(env, other) !== undefined) throw new ConfigError(other, "is set but PENDULUM_CLICKHOUSE_URL is not (set the URL to keep events on ClickHouse, or unset this)");
+    }
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(name, "is not a URL (expected http://host:8123)");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigError(name, `expected an http:// or https:// URL of ClickHouse's HTTP interface (port 8123), got ${url.protocol}//${url.host}`);
+  }
+  if (!url.hostname) throw new ConfigError(name, "names no host (expected http://host:8123)");
+  if (url.username || url.password) {
+    throw new ConfigError(name, `carries credentials: put them in PENDULUM_CLICKHOUSE_USER and PENDULUM_CLICKHOUSE_PASSWORD (URL for ${url.host})`);
+  }
+  if (url.pathname.length > 1 || url.search) {
+    throw new ConfigError(name, `names a path (${url.host}${url.pathname}); the database goes in PENDULUM_CLICKHOUSE_DATABASE`);
+  }
+  const database = text(env, "PENDULUM_CLICKHOUSE_DATABASE") ?? "pendulum";
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(database)) {
+    throw new ConfigError("PENDULUM_CLICKHOUSE_DATABASE", `expected letters, digits and _ (not starting with a digit), got "${database}"`);
+  }
+  if (databaseUrl === undefined) {
+    throw new ConfigError(
+      name,
+      `is set (${url.host}) but PENDULUM_DATABASE_URL is not: events on ClickHouse are shared by many Pendulum processes, and their records must be shared too; set PENDULUM_DATABASE_URL to a PostgreSQL database, or unset PENDULUM_CLICKHOUSE_URL to keep events in the data folder`,
+    );
+  }
+  return { url: `${url.protocol}//${url.host}`, database, user: text(env, "PENDULUM_CLICKHOUSE_USER"), password: env.PENDULUM_CLICKHOUSE_PASSWORD || undefined };
+}
+
 /** Parses the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   const port = integer(env, "PORT", 3000, 0, 65535);
@@ -152,6 +208,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|KiB|MiB|GiB)$/i.test(memory)) {
     throw new ConfigError("PENDULUM_DUCKDB_MEMORY_LIMIT", `expected a size such as 1GB, got "${memory}"`);
   }
+  const database = {
+    url: databaseUrl(env, "PENDULUM_DATABASE_URL"),
+    poolSize: integer(env, "PENDULUM_DATABASE_POOL_SIZE", 10, 1, 200),
+  };
   return {
     port,
     host,
@@ -179,10 +239,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     duckdbMemoryLimit: memory,
     maxRefusedPercent: integer(env, "PENDULUM_MAX_REFUSED_PERCENT", DEFAULT_MAX_REFUSED_PERCENT, 0, 100),
-    database: {
-      url: databaseUrl(env, "PENDULUM_DATABASE_URL"),
-      poolSize: integer(env, "PENDULUM_DATABASE_POOL_SIZE", 10, 1, 200),
-    },
+    database,
+    clickhouse: clickHouseSettings(env, database.url),
     heapGrowingPercent: integer(env, "PENDULUM_HEAP_GROWING_PERCENT", DEFAULT_HEAP_GROWING_PERCENT, 0, 300),
   };
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { testEnvironment } from "./harness.js";
 import { testRecordsEnvironment } from "./postgres.js";
+import { testEventsEnvironment } from "./clickhouse.js";
 
 export type ChildServer = { url: string; child: ChildProcess; output: () => string; stop(signal?: NodeJS.Signals): Promise<number | null> };
 
@@ -19,6 +20,7 @@ export async function startChildServer(dataDir: string, env: Record<string, stri
       ...process.env,
       ...testEnvironment(dataDir),
       ...(await testRecordsEnvironment(dataDir)),
+      ...testEventsEnvironment(dataDir),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { dropClickHouseDatabase, openClickHouseEventStore, type ClickHouseEventStore, type ClickHouseOptions } from "../src/store/events-clickhouse.js";
 
 /**
@@ -32,4 +32,21 @@ export async function openTestClickHouseStore(): Promise<ClickHouseEventStore> {
       await dropClickHouseDatabase(options);
     },
   });
+}
+
+/**
+ * The environment a test server needs for server mode (ADR 0019): with both
+ * PENDULUM_TEST_DATABASE_URL and PENDULUM_TEST_CLICKHOUSE_URL set (npm run test:server-mode), a
+ * ClickHouse database of this data folder's own, named after it as its PostgreSQL database is, so
+ * a test that restarts Pendulum on the folder finds its events. The run's script drops them.
+ */
+export function testEventsEnvironment(dataDir: string): Record<string, string> {
+  const records = process.env.PENDULUM_TEST_DATABASE_URL ?? "";
+  if (clickHouseTestUrl === "" || records.trim() === "") return {};
+  return {
+    PENDULUM_CLICKHOUSE_URL: clickHouseTestUrl,
+    PENDULUM_CLICKHOUSE_DATABASE: `pendulum_t_${run}${createHash("sha256").update(dataDir).digest("hex").slice(0, 20)}`,
+    ...(process.env.PENDULUM_TEST_CLICKHOUSE_USER ? { PENDULUM_CLICKHOUSE_USER: process.env.PENDULUM_TEST_CLICKHOUSE_USER } : {}),
+    ...(process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD ? { PENDULUM_CLICKHOUSE_PASSWORD: process.env.PENDULUM_TEST_CLICKHOUSE_PASSWORD } : {}),
+  };
 }

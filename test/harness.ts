@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../src/config.js";
+import type { ClickHouseEventStore, DuckDbEventStore } from "../src/store/index.js";
 import { testRecordsEnvironment } from "./postgres.js";
+import { testEventsEnvironment } from "./clickhouse.js";
 import { composeDefault, startComposed, type Composition, type DefaultModules, type Modules, type Pendulum } from "../src/server/index.js";
 
 export const TEST_TOKEN = "pdl_test_admin_token_0123456789";
@@ -23,6 +25,12 @@ export function testEnvironment(dataDir: string): Record<string, string> {
   };
 }
 
+/** The data folder's DuckDB of an embedded test server, for tests that read it with SQL (fails in server mode). */
+export function duckDbEventsOf(p: { events: DuckDbEventStore | ClickHouseEventStore }): DuckDbEventStore {
+  if (p.events.engine !== "duckdb") throw new Error("This test reads the data folder's DuckDB; its server runs in server mode (events on ClickHouse)");
+  return p.events;
+}
+
 export type TestPendulum<M extends Modules = DefaultModules> = Pendulum<M> & { config: Config; dataDir: string; api(pathname: string, init?: RequestInit): Promise<Response> };
 
 export type TestOptions = { env?: Record<string, string>; dataDir?: string; clock?: () => number };
@@ -37,6 +45,8 @@ export async function startTestPendulum(options: TestOptions & { compose?: Compo
     PENDULUM_FLUSH_INTERVAL_MS: "50",
     // Under `npm run test:postgres`, a database of this data folder's own on the test server.
     ...(await testRecordsEnvironment(dataDir)),
+    // Under `npm run test:server-mode` (both test servers set), events on ClickHouse too.
+    ...testEventsEnvironment(dataDir),
     ...options.env,
   });
   const started = await startComposed(config, options.compose ?? composeDefault, { clock: options.clock, strictResponses: true });

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, it } from "vitest";
 import { openDuckDbEventStore } from "../src/store/index.js";
 import { startChildServer } from "./child-server.js";
-import { startTestPendulum, TEST_APP_KEY } from "./harness.js";
+import { duckDbEventsOf, startTestPendulum, TEST_APP_KEY } from "./harness.js";
 
 it("stores every acknowledged event exactly once after kill -9 mid-stream", async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-crash-"));
@@ -47,7 +47,7 @@ it("stores every acknowledged event exactly once after kill -9 mid-stream", asyn
   try {
     await p.modules.analytics.settle();
     const appId = p.modules.analytics.apps.list()[0]?.id as string;
-    const r = await p.events.connection.runAndReadAll(
+    const r = await duckDbEventsOf(p).connection.runAndReadAll(
       "SELECT CAST(json_extract(props, '$.n') AS BIGINT) AS n, count(*) AS c FROM events WHERE app_id = $1 AND name = 'tick' GROUP BY 1",
       [appId],
     );

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
 import { startChildServer } from "./child-server.js";
-import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "./harness.js";
+import { duckDbEventsOf, startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "./harness.js";
 
 // Exactly once across a crash, as a client sees it: batches are sent until the server is killed
 // with SIGKILL mid-stream, the server starts again on the same data folder, and every batch whose
@@ -91,7 +91,7 @@ async function retry(
 /** Stored events per request index (the `r` property) with their distinct `i`s. */
 async function storedPerRequest(p: TestPendulum, name: string): Promise<Map<number, { count: number; distinct: number }>> {
   const appId = p.modules.analytics.apps.list()[0]?.id as string;
-  const rows = await p.events.connection.runAndReadAll(
+  const rows = await duckDbEventsOf(p).connection.runAndReadAll(
     `SELECT CAST(json_extract(props, '$.r') AS BIGINT), count(*), count(DISTINCT CAST(json_extract(props, '$.i') AS BIGINT))
      FROM events WHERE app_id = $1 AND name = $2 GROUP BY 1`,
     [appId, name],

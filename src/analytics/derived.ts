@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { DictionaryEntry, DuckDbEventStore } from "../store/index.js";
+import type { DictionaryEntry, DuckDbEventStore, IdRange } from "../store/index.js";
 import type { DefinitionStore } from "./definitions/index.js";
 import type { AfterFlush } from "./ingest/index.js";
 import { ensureRollupTables, updateRollups } from "./metrics/index.js";
@@ -80,6 +80,6 @@ export function createDerivedUpdater(deps: { events: EventsEngine; definitions: 
   return {
     afterFlush,
     /** Creates the derived tables and catches up on anything a crash left behind. */
-    recover: () => events.recoverDerived(() => definitions.ruleSet()),
+    recover: (ids?: IdRange) => events.recoverDerived(() => definitions.ruleSet(), ids),
   };
 }

@@ -1,4 +1,4 @@
-import type { ClickHouseEventStore, DictionaryEntry, DictionaryName, DuckDbEventStore, EventStore } from "../store/index.js";
+import type { ClickHouseEventStore, DictionaryEntry, DictionaryName, DuckDbEventStore, EventStore, IdRange } from "../store/index.js";
 import { accountUsage, type AccountUsage } from "./account-usage.js";
 import { CLICKHOUSE_CHECKPOINT_SCHEMA, clickHouseAfterFlush, clickHouseRecoverDerived } from "./clickhouse/derived.js";
 import { duckDbAfterFlush, duckDbRecoverDerived, type FlushedRange } from "./derived.js";
@@ -47,8 +47,11 @@ export type EventsEngine = {
   ensureDerived(): Promise<void>;
   /** After a flush: rollups for its events, mappings for its new dictionary entries, then their checkpoints. */
   afterFlush(flushed: FlushedRange, rules: RuleSet): Promise<void>;
-  /** At start-up: creates the derived tables and redoes what a crash between a flush and its afterFlush left undone. */
-  recoverDerived(rules: () => RuleSet): Promise<void>;
+  /**
+   * At start-up: creates the derived tables and redoes what a crash between a flush and its
+   * afterFlush left undone, for this process's block of ids (`ids`; instance 0 when absent).
+   */
+  recoverDerived(rules: () => RuleSet, ids?: IdRange): Promise<void>;
   /** Brings the rollups up to date with events whose id is in (fromId, toId]; idempotent. */
   updateRollups(range: { fromId: number; toId: number }): Promise<{ slots: number }>;
   /** Maps new dictionary entries against every page and feature; idempotent. */
@@ -140,7 +143,7 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
     store,
     ensureDerived,
     afterFlush: after((flushed: FlushedRange, rules: RuleSet) => clickHouseAfterFlush(store, flushed, rules)),
-    recoverDerived: after((rules: () => RuleSet) => clickHouseRecoverDerived(store, rules)),
+    recoverDerived: after((rules: () => RuleSet, ids?: IdRange) => clickHouseRecoverDerived(store, rules, ids)),
     updateRollups: after((range: { fromId: number; toId: number }) => updateClickHouseRollups(store, range)),
     mapNewDictionaryEntries: after((urls: readonly DictionaryEntry[], elements: readonly DictionaryEntry[], rules: RuleSet) => mapNewClickHouseEntries(store, urls, elements, rules)),
     applyPageRule: after((pageId: string, rules: readonly string[]) => applyClickHousePageRule(store, pageId, rules)),

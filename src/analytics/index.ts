@@ -13,6 +13,8 @@ import { createGuideDataSlot, type GuideDataSource } from "./guide-data.js";
 import { createSegmentService, createSegmentStore, registerSegmentRoutes, segmentsMigrations, type SegmentService } from "./segments/index.js";
 import { createReportService, createReportStore, registerReportRoutes, reportsMigrations, type ReportService, type ReportStore } from "./reports/index.js";
 import { ApiError } from "../kernel/index.js";
+import { ingestInstanceMigrations, ingestInstanceOf } from "./ingest/instance.js";
+import { idRangeOf } from "../store/index.js";
 
 export type { App, AppSettings, AppStore } from "./apps.js";
 export type { Entity, EntityKind, Metadata, MetadataGroup, MetadataStore, MetadataValue } from "./metadata.js";
@@ -87,7 +89,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
 
   const mod: AnalyticsModule = {
     name: "analytics",
-    migrations: { ...appsMigrations, ...metadataMigrations, ...definitionsMigrations, ...segmentsMigrations, ...reportsMigrations },
+    migrations: { ...appsMigrations, ...metadataMigrations, ...definitionsMigrations, ...segmentsMigrations, ...reportsMigrations, ...ingestInstanceMigrations },
     apps,
     metadata,
     definitions,
@@ -107,7 +109,9 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
     async start() {
       await apps.load();
       await definitions.load();
-      await derived.recover();
+      // Server mode: this data folder's block of ids, registered once in the shared records (ADR 0019).
+      const ids = ctx.events.engine === "clickhouse" ? await ingestInstanceOf(ctx.records, ctx.config.dataDir, ctx.clock) : idRangeOf(0);
+      await derived.recover(ids);
       if (apps.list().length === 0) {
         const { app, trackSecret } = await apps.create({ name: "My app", ...(ctx.config.appKey ? { appKey: ctx.config.appKey } : {}), ...(ctx.config.trackSecret ? { trackSecret: ctx.config.trackSecret } : {}) });
         if (!ctx.config.appKey) ctx.announce(`Default app key (for the agent snippet): ${app.appKey}`);
@@ -118,6 +122,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
         keysDir: path.join(ctx.config.dataDir, "ingest-keys"),
         segmentBytes: ctx.config.ingest.segmentBytes,
         events: ctx.events,
+        ids,
         metadata,
         now: ctx.clock,
         flushIntervalMs: ctx.config.ingest.flushIntervalMs,

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { Coordination, DuckDbEventStore, Leases, ModuleMigrations, Records } from "../store/index.js";
+import type { ClickHouseEventStore, Coordination, DuckDbEventStore, Leases, ModuleMigrations, Records } from "../store/index.js";
 import type { HttpModule } from "./http.js";
 
 /**
@@ -20,7 +20,8 @@ export type ProcessRole = Pick<Coordination, "shared" | "instanceId" | "isLeader
 export type ModuleContext = {
   config: Config;
   records: Records;
-  events: DuckDbEventStore;
+  /** The data folder's DuckDB (embedded), or ClickHouse in server mode (ADR 0019); analytics picks its engine by `engine`. */
+  events: DuckDbEventStore | ClickHouseEventStore;
   clock: () => number;
   /** Messages for the operator on first start (generated secrets, next steps). */
   announce(line: string): void;

@@ -1,15 +1,18 @@
+import fs from "node:fs";
 import path from "node:path";
-import type { Config } from "../config.js";
+import { ConfigError, describeHttpUrl, type Config, type ClickHouseSettings } from "../config.js";
 import { DATA_SIGNALS, type DataSignal, type ModuleContext, type PendulumModule } from "../kernel/index.js";
 import {
   createLeases,
   leaseMigrations,
   migrateRecords,
   openCoordination,
+  openClickHouseEventStore,
   openDuckDbEventStore,
   openRecords,
   recordsOptionsOf,
   type Coordination,
+  type ClickHouseEventStore,
   type CoordinationTimings,
   type DuckDbEventStore,
   type Leases,
@@ -26,7 +29,8 @@ export type Pendulum<M extends Modules = DefaultModules> = {
   app: HttpApp;
   url: string;
   records: Records;
-  events: DuckDbEventStore;
+  /** DuckDB in the data folder, or ClickHouse in server mode (ADR 0019). */
+  events: DuckDbEventStore | ClickHouseEventStore;
   auth: AuthStore;
   /** How this process shares the workspace with others on the same PostgreSQL (leader, signals). */
   coordination: Coordination;
@@ -59,7 +63,7 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
   const announcements: string[] = [];
   const clock = options.clock ?? Date.now;
   let records: Records | undefined;
-  let events: DuckDbEventStore | undefined;
+  let events: DuckDbEventStore | ClickHouseEventStore | undefined;
   let coordination: Coordination | undefined;
   let leases: Leases | undefined;
   try {
@@ -69,7 +73,9 @@ export async function startComposed<M extends Modules>(config: Config, compose: 
     // connection carries the signals between them and the leader's lock (ADR 0018).
     coordination = await openCoordination(recordsOptions, records, options.coordination);
     leases = createLeases(records, coordination.instanceId, clock, options.leaseMs);
-    events = await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
+    // Server mode keeps events in ClickHouse and opens no events.duckdb; the folder keeps only
+    // this process's ingest log and keys (ADR 0019).
+    events = config.clickhouse ? await openServerEvents(config.clickhouse, config.dataDir) : await openDuckDbEventStore({ file: path.join(config.dataDir, "events.duckdb"), memoryLimit: config.duckdbMemoryLimit });
     const auth = createAuthStore(records, clock);
     const listeners = new Map<DataSignal, (() => void | Promise<void>)[]>();
     const deliver = (name: DataSignal): void => {
@@ -169,6 +175,24 @@ export async function migrateDefaultRecords(config: Config, records: Records, ev
   const ctx: ModuleContext = { config, records, events, clock: Date.now, process, leases, announce: () => undefined, signal: () => undefined, onSignal: () => undefined };
   const modules: PendulumModule[] = Object.values(await composeDefault(ctx));
   await migrateRecords(records, [authMigrations, leaseMigrations, ...modules.map((m) => m.migrations ?? {})]);
+}
+
+/** Opens ClickHouse, or stops the start naming the variable and the host (never the password). */
+async function openServerEvents(settings: ClickHouseSettings, dataDir: string): Promise<ClickHouseEventStore> {
+  // An embedded workspace's folder: its log's ids are instance 0's, and its events would stay behind.
+  if (fs.existsSync(path.join(dataDir, "events.duckdb"))) {
+    throw new ConfigError(
+      "PENDULUM_CLICKHOUSE_URL",
+      `the data folder ${dataDir} holds an embedded workspace's events (events.duckdb); server mode starts on a new, empty PENDULUM_DATA_DIR (move those events to ClickHouse with pendulum migrate-events)`,
+    );
+  }
+  try {
+    return await openClickHouseEventStore({ url: settings.url, database: settings.database, ...(settings.user ? { user: settings.user } : {}), ...(settings.password ? { password: settings.password } : {}) });
+  } catch (e) {
+    let cause = e instanceof Error ? e.message : String(e);
+    if (settings.password) cause = cause.split(settings.password).join("***");
+    throw new ConfigError("PENDULUM_CLICKHOUSE_URL", `cannot open ClickHouse at ${describeHttpUrl(settings.url)} (database ${settings.database}): ${cause}`);
+  }
 }
 
 async function seedAuth(config: Config, auth: AuthStore, announce: (line: string) => void): Promise<void> {

@@ -1,7 +1,7 @@
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
 import { clusterTable, type ClickHouseCluster } from "./clickhouse-cluster.js";
 import { chIdentifier, chLiteral } from "./clickhouse-sql.js";
-import type { DictionaryEntry, DictionaryName, EventStore, EventType, StoredEvent } from "./event-store.js";
+import type { DictionaryEntry, DictionaryName, EventStore, EventType, IdRange, StoredEvent } from "./event-store.js";
 
 /**
  * Where the ClickHouse events live: the server's HTTP URL, the database (created when missing) and
@@ -17,16 +17,17 @@ export type ClickHouseOptions = { url: string; database: string; user?: string; 
  *
  * Tables are ReplacingMergeTree keyed so that a repeated insert of the same event or dictionary
  * entry (a flush replayed after a crash) leaves one row once merged, and reads that must be exact
- * before a merge (counts, id reads) collapse repeats by id themselves.
+ * before a merge (counts, id reads) collapse repeats by id themselves. Dictionary ids are UInt64:
+ * in server mode each process numbers entries in its own block above 2^40 (ADR 0019).
  */
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (
      id Int64, app_id String, type String, ts Int64, visitor_id String, account_id String,
-     url_id Nullable(UInt32), element_id Nullable(UInt32), name Nullable(String), props Nullable(String),
+     url_id Nullable(UInt64), element_id Nullable(UInt64), name Nullable(String), props Nullable(String),
      tab_id Nullable(String), title Nullable(String), received_at Int64
    ) ENGINE = ReplacingMergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000))) ORDER BY (app_id, ts, id)`,
-  "CREATE TABLE IF NOT EXISTS urls (id UInt32, value String) ENGINE = ReplacingMergeTree ORDER BY id",
-  "CREATE TABLE IF NOT EXISTS elements (id UInt32, value String) ENGINE = ReplacingMergeTree ORDER BY id",
+  "CREATE TABLE IF NOT EXISTS urls (id UInt64, value String) ENGINE = ReplacingMergeTree ORDER BY id",
+  "CREATE TABLE IF NOT EXISTS elements (id UInt64, value String) ENGINE = ReplacingMergeTree ORDER BY id",
 ];
 
 /** A row as ClickHouse returns it in JSONEachRow: 64-bit integers come as strings. */
@@ -194,9 +195,14 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
       await insert("elements", (dictionaries.elements ?? []).map((e) => ({ id: e.id, value: e.value })));
       await insert("events", events.map(fromEvent));
     },
-    async maxEventId() {
-      const [r] = await rows<{ m: string }>("SELECT max(id) AS m FROM events");
-      return Number(r?.m ?? 0);
+    async maxEventId(within?: IdRange) {
+      if (within === undefined) {
+        const [r] = await rows<{ m: string }>("SELECT max(id) AS m FROM events");
+        return Number(r?.m ?? 0);
+      }
+      // Other processes' ids are in other blocks: only this block's highest is this flusher's checkpoint.
+      const [r] = await rows<{ m: string }>(`SELECT max(id) AS m FROM events WHERE id > ${chLiteral(within.base)} AND id < ${chLiteral(within.end)}`);
+      return Math.max(within.base, Number(r?.m ?? 0));
     },
     async dictionary(name: DictionaryName): Promise<DictionaryEntry[]> {
       const table = name === "urls" ? "urls" : "elements";

@@ -2,7 +2,8 @@ export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl, loc
 export type { Records, RecordsEngine, RecordsLock, RecordsOptions, ModuleMigrations } from "./records.js";
 export { openDuckDbEventStore } from "./events-duckdb.js";
 export type { DuckDbEventStore, DuckDbOptions } from "./events-duckdb.js";
-export type { EventStore, EventType, StoredEvent, PathElement, DictionaryName, DictionaryEntry } from "./event-store.js";
+export type { EventStore, EventType, StoredEvent, PathElement, DictionaryName, DictionaryEntry, IdRange } from "./event-store.js";
+export { idRangeOf, instanceOfId, INSTANCE_ID_BITS, INSTANCE_ID_SPAN, MAX_INGEST_INSTANCE } from "./event-store.js";
 export { engineOf, least, greatest, jsonMerge, jsonValueLike, likeIgnoringCase } from "./dialect.js";
 export { openCoordination, SIGNAL_CHANNEL, type Coordination, type CoordinationTimings } from "./coordination.js";
 export { createLeases, leaseMigrations, DEFAULT_LEASE_MS, type Lease, type Leases } from "./leases.js";

@@ -19,8 +19,8 @@ import {
  * the latest version of each pair with present = 1 (`currentMappingSql`, read with FINAL).
  */
 export const CLICKHOUSE_MAPPING_SCHEMA = [
-  "CREATE TABLE IF NOT EXISTS page_urls (page_id String, url_id UInt32, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (page_id, url_id)",
-  "CREATE TABLE IF NOT EXISTS feature_elements (feature_id String, element_id UInt32, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (feature_id, element_id)",
+  "CREATE TABLE IF NOT EXISTS page_urls (page_id String, url_id UInt64, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (page_id, url_id)",
+  "CREATE TABLE IF NOT EXISTS feature_elements (feature_id String, element_id UInt64, version UInt64, present UInt8) ENGINE = ReplacingMergeTree(version) ORDER BY (feature_id, element_id)",
 ];
 
 type Kind = "page" | "feature";

@@ -1,12 +1,16 @@
 import { chLiteral, type ClickHouseEventStore } from "../../store/index.js";
 import { SLOT_MS } from "../metrics/time-zone.js";
+import { nextVersion } from "./mapping.js";
 
 /**
  * Rollups on ClickHouse: the same rows as DuckDB's (metrics/rollups.ts) per app × account ×
  * visitor × 15-minute slot, written by the flusher (`updateClickHouseRollups`), which recomputes
  * every slot a range of new events touches from all of that slot's events. The tables are
- * ReplacingMergeTree with the flush's last event id as version: a recomputed slot replaces its
- * older row (reads use FINAL), so a replayed flush or a late event gives the same rows. ADR 0017
+ * ReplacingMergeTree versioned by the time the recomputation began to read (`nextVersion`): a
+ * recomputed slot replaces its older row (reads use FINAL), so a replayed flush or a late event
+ * gives the same rows. Not by event id: in server mode each process's ids are in its own block
+ * (ADR 0019), so a process with a higher block would win over a later recomputation of another
+ * that saw more events; the row whose read began last saw every event stored before it. ADR 0017
  * says why this and not materialised views (a replayed insert would be counted twice by a view).
  *
  * DuckDB's rows also carry visit links (prev_slot, *_prev_min) so its report needs no window;
@@ -27,8 +31,8 @@ export const CLICKHOUSE_ROLLUP_SCHEMA = [
     "events UInt32, loads UInt32, clicks UInt32, tracks UInt32, agent_mask UInt16, track_mask UInt16, first_visit Int64, last_visit Int64",
     ORDER,
   ),
-  table("rollup_urls", "url_id UInt32, loads UInt32", `${ORDER}, url_id`),
-  table("rollup_elements", "element_id UInt32, clicks UInt32", `${ORDER}, element_id`),
+  table("rollup_urls", "url_id UInt64, loads UInt32", `${ORDER}, url_id`),
+  table("rollup_elements", "element_id UInt64, clicks UInt32", `${ORDER}, element_id`),
   table("rollup_tracks", "name String, events UInt32", `${ORDER}, name`),
   // Every app × account × visitor ever seen: the rows a report lists and its "visitors ever".
   `CREATE TABLE IF NOT EXISTS rollup_account_visitors (app_id String, account_id String, visitor_id String)
@@ -55,7 +59,7 @@ let tableSeq = 0;
 export async function updateClickHouseRollups(store: ClickHouseEventStore, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
   let slots = 0;
   for (let from = range.fromId; from < range.toId; from += STEP_IDS) {
-    slots += (await updateStep(store, from, Math.min(range.toId, from + STEP_IDS), range.toId)).slots;
+    slots += (await updateStep(store, from, Math.min(range.toId, from + STEP_IDS))).slots;
   }
   return { slots };
 }
@@ -67,7 +71,9 @@ export async function updateClickHouseRollups(store: ClickHouseEventStore, range
  * process queries, so the slot filter is `GLOBAL IN`: on a sharded store (events a Distributed
  * table) the touched slots are sent along to every shard; on one server it is a plain IN.
  */
-async function updateStep(store: ClickHouseEventStore, fromId: number, toId: number, version: number): Promise<{ slots: number }> {
+async function updateStep(store: ClickHouseEventStore, fromId: number, toId: number): Promise<{ slots: number }> {
+  // Taken before the slot's events are read: a recomputation that reads later wins (see above).
+  const version = nextVersion();
   const suffix = `${process.pid}_${Date.now()}_${tableSeq++}`;
   const touched = `tmp_rollup_touched_${suffix}`;
   const source = `tmp_rollup_source_${suffix}`;

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
+import { duckDbEventsOf, startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
 import { type ImportEvent } from "../index.js";
 
 // The same history loaded two ways: POST /import on one server, the bulk loader on another. Every
@@ -133,12 +133,12 @@ describe("the bulk loader", () => {
 describe("after a crash mid-load", () => {
   it("drops the staging tables the load left behind when Pendulum starts again", async () => {
     const first = await startTestPendulum();
-    const conn = first.events.connection;
+    const conn = duckDbEventsOf(first).connection;
     await conn.run("CREATE TABLE bulk_staging_0a1b2c AS SELECT * FROM events LIMIT 0; CREATE TABLE bulk_staging_notes (x INTEGER)");
     await first.close();
     const again = await startTestPendulum({ dataDir: first.dataDir });
     try {
-      const tables = await again.events.connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'bulk_staging_') ORDER BY 1");
+      const tables = await duckDbEventsOf(again).connection.runAndReadAll("SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, 'bulk_staging_') ORDER BY 1");
       // Only names the loader makes (bulk_staging_<hex>) are dropped.
       expect(tables.getRowsJS()).toEqual([["bulk_staging_notes"]]);
     } finally {

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { listValue, type DuckDBConnection, type DuckDBListValue } from "@duckdb/node-api";
-import type { DuckDbEventStore } from "../../store/index.js";
+import type { ClickHouseEventStore, DuckDbEventStore, IdRange } from "../../store/index.js";
+import { ApiError } from "../../kernel/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import { rewindRollupCheckpoint } from "../derived.js";
@@ -24,8 +25,10 @@ export type BulkSqlSource = { urls: readonly string[]; elements: readonly string
 
 export type BulkProgress = (loaded: number) => void;
 
-type Deps = {
-  events: DuckDbEventStore;
+type Deps<S = DuckDbEventStore | ClickHouseEventStore> = {
+  events: S;
+  /** This process's block of ids (ADR 0019). */
+  ids: IdRange;
   metadata: MetadataStore;
   ingest: IngestService;
   log: IngestLog<AcceptedBatch>;
@@ -44,7 +47,15 @@ const CHUNK = 50_000;
  * and the rollups and page / feature mappings are rebuilt once for the whole block. Much faster
  * than POST /import for millions of events, with the same validation (JS events) and results.
  */
-export function createBulkLoader(deps: Deps) {
+export function createBulkLoader(deps: Deps): BulkLoader {
+  const { events } = deps;
+  if (events.engine === "duckdb") return duckDbBulkLoader({ ...deps, events });
+  const refuse = (): Promise<BulkLoadResult> =>
+    Promise.reject(new ApiError(501, "BULK_NOT_IN_SERVER_MODE", "The bulk loader writes to the data folder's DuckDB; in server mode (events on ClickHouse) send history through POST /api/v1/import (pendulum import) instead"));
+  return { importEvents: refuse, loadSql: refuse };
+}
+
+function duckDbBulkLoader(deps: Deps<DuckDbEventStore>) {
   const staging = async (): Promise<string> => {
     const table = `bulk_staging_${crypto.randomBytes(6).toString("hex")}`;
     await deps.events.exclusive((conn) => conn.run(`CREATE TABLE ${table} AS SELECT * FROM events LIMIT 0`));
@@ -193,7 +204,7 @@ export function createBulkLoader(deps: Deps) {
   };
 }
 
-export type BulkLoader = ReturnType<typeof createBulkLoader>;
+export type BulkLoader = ReturnType<typeof duckDbBulkLoader>;
 
 /**
  * Drops staging tables a load interrupted by a crash left behind. Called at start-up, when no

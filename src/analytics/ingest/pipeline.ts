@@ -1,4 +1,4 @@
-import type { DuckDbEventStore } from "../../store/index.js";
+import { idRangeOf, type ClickHouseEventStore, type DuckDbEventStore, type IdRange } from "../../store/index.js";
 import type { MetadataStore } from "../metadata.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { createBulkLoader, sweepBulkStaging, type BulkLoader } from "./bulk.js";
@@ -16,7 +16,10 @@ export type IngestPipelineDeps = {
   keysDir: string;
   /** Size at which a log segment is closed (64 MiB by default). */
   segmentBytes?: number;
-  events: DuckDbEventStore;
+  /** The data folder's DuckDB, or ClickHouse in server mode (the flusher only appends: any `EventStore`). */
+  events: DuckDbEventStore | ClickHouseEventStore;
+  /** This process's block of event and dictionary ids (ADR 0019): instance 0 when absent (embedded). */
+  ids?: IdRange;
   metadata: MetadataStore;
   now: () => number;
   flushIntervalMs: number;
@@ -55,8 +58,12 @@ const toStderr = (message: string, error?: unknown): void => {
  */
 export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<IngestPipeline> {
   const report = deps.report ?? toStderr;
-  const swept = await sweepBulkStaging(deps.events);
-  if (swept.length > 0) report(`pendulum: dropped ${swept.length} staging table(s) an interrupted bulk load left behind`);
+  const ids = deps.ids ?? idRangeOf(0);
+  // Bulk staging tables exist only in the folder's DuckDB (ClickHouse loads stage in memory).
+  if (deps.events.engine === "duckdb") {
+    const swept = await sweepBulkStaging(deps.events);
+    if (swept.length > 0) report(`pendulum: dropped ${swept.length} staging table(s) an interrupted bulk load left behind`);
+  }
 
   // Distinct track event names per app: the per-app name budget is checked against them.
   const eventNames = new Map<string, Set<string>>();
@@ -67,8 +74,9 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
   };
   for (const { appId, name } of await deps.metadata.allEventNames()) namesOf(appId).add(name);
 
-  const dictionaries = { urls: new Dictionary(await deps.events.dictionary("urls")), elements: new Dictionary(await deps.events.dictionary("elements")) };
-  const flushedId = await deps.events.maxEventId();
+  const dictionaries = { urls: new Dictionary(await deps.events.dictionary("urls"), ids), elements: new Dictionary(await deps.events.dictionary("elements"), ids) };
+  // The highest id of this process's own block: other processes' events are theirs to flush.
+  const flushedId = await deps.events.maxEventId(ids);
   // A retry can still be stored while one of its events passes the live age check: up to
   // maxEventAgeDays after it was first received, plus the day a visitor's clock may run ahead.
   const keys = await openKeyStore({ dir: deps.keysDir, windowDays: deps.maxEventAgeDays + 1, now: deps.now });
@@ -124,6 +132,7 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
   });
   const bulk = createBulkLoader({
     events: deps.events,
+    ids,
     metadata: deps.metadata,
     ingest: service,
     log,

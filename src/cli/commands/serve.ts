@@ -1,5 +1,6 @@
 import v8 from "node:v8";
-import { loadConfig } from "../../config.js";
+import { describeHttpUrl, loadConfig } from "../../config.js";
+import { describePostgresUrl } from "../../store/index.js";
 import { bulkUsage, DEMO_SIZE, runLoopDemo } from "../../demo/index.js";
 import { startPendulum, type Pendulum } from "../../server/index.js";
 import { flagText } from "../args.js";
@@ -54,7 +55,15 @@ export function serveCommand(name: "serve" | "start"): Command {
 
 Runs Pendulum on the embedded stores (SQLite + DuckDB) in the data folder; with
 PENDULUM_DATABASE_URL=postgres://… its records live in that PostgreSQL database instead.
-Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_DATABASE_URL, PENDULUM_DATABASE_POOL_SIZE, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
+Server mode: with PENDULUM_DATABASE_URL and PENDULUM_CLICKHOUSE_URL=http://host:8123 both set,
+events live in ClickHouse too (PENDULUM_CLICKHOUSE_DATABASE, default pendulum;
+PENDULUM_CLICKHOUSE_USER, PENDULUM_CLICKHOUSE_PASSWORD) and any number of processes serve one
+workspace. The data folder then holds only this process's ingest log and keys and stays locked
+to it: give every process on one machine its own PENDULUM_DATA_DIR (docs/scale-out.md).
+ClickHouse without PENDULUM_DATABASE_URL is refused.
+Environment: PORT, HOST, PENDULUM_DATA_DIR, PENDULUM_DATABASE_URL, PENDULUM_DATABASE_POOL_SIZE,
+PENDULUM_CLICKHOUSE_URL, PENDULUM_CLICKHOUSE_DATABASE, PENDULUM_CLICKHOUSE_USER,
+PENDULUM_CLICKHOUSE_PASSWORD, PENDULUM_API_TOKEN, PENDULUM_APP_KEY,
 PENDULUM_TRACK_SECRET, PENDULUM_ADMIN_EMAIL, PENDULUM_ADMIN_PASSWORD, PENDULUM_SECRET_KEY,
 PENDULUM_BASE_URL, PENDULUM_LOG_LEVEL, PENDULUM_CRM_USERNAME, PENDULUM_CRM_PASSWORD,
 PENDULUM_CRM_CLIENT_ID, PENDULUM_CRM_CLIENT_SECRET, PENDULUM_INGEST_MAX_BACKLOG,
@@ -89,7 +98,11 @@ database: the workspace is its records there plus the events in the folder).`,
       io.out(`Pendulum is running at ${p.url}`);
       io.out(`  admin UI:         ${p.url}/ (sign in as the admin user)`);
       io.out(`  API:              ${p.url}/api/v1 (OpenAPI at ${p.url}/api/v1/openapi.json)`);
-      io.out(`  data folder:      ${config.dataDir}`);
+      if (config.clickhouse) {
+        io.out(`  records:          PostgreSQL ${describePostgresUrl(config.database.url ?? "")}`);
+        io.out(`  events:           ClickHouse ${describeHttpUrl(config.clickhouse.url)}, database ${config.clickhouse.database} (server mode)`);
+        io.out(`  data folder:      ${config.dataDir} (only this process's ingest log and keys; give every process its own folder)`);
+      } else io.out(`  data folder:      ${config.dataDir}`);
       for (const line of p.announcements) io.out(`  ${line}`);
       if (withDemo) await demo(p, config.apiToken, env, io, { accounts: positive(flagText(args, "demo-accounts")), days: positive(flagText(args, "demo-days")) }, config.adminEmail ?? "the admin user");
       else {
