@@ -163,6 +163,8 @@ function clickHouseSettings(env: Env, databaseUrl: string | undefined): ClickHou
   } catch {
     throw new ConfigError(name, "is not a URL (expected http://host:8123)");
   }
+  // "host:9000" parses as a URL of scheme "host:": that is no URL of a server.
+  if ((url.protocol !== "http:" && url.protocol !== "https:" && !url.host) || !url.protocol) throw new ConfigError(name, "is not a URL (expected http://host:8123)");
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigError(name, `expected an http:// or https:// URL of ClickHouse's HTTP interface (port 8123), got ${url.protocol}//${url.host}`);
   }
