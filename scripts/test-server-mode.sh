@@ -22,7 +22,7 @@ fi
 
 # The engine tests (each store in a database of its own), then whole servers in server mode.
 FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts src/store/copy-events.test.ts test/clickhouse-shards.test.ts test/migrate-events.test.ts"
-FILES="$FILES test/server-mode.test.ts test/loop.test.ts src/analytics/reports/reports-api.test.ts"
+FILES="$FILES test/server-mode.test.ts test/loop.test.ts src/analytics/reports/reports-api.test.ts src/analytics/ingest/bulk.test.ts"
 RUN="r$$"
 status=0
 export PENDULUM_TEST_CLICKHOUSE_URL="$URL" PENDULUM_TEST_CLICKHOUSE_RUN="$RUN"

@@ -34,6 +34,9 @@ export async function openTestClickHouseStore(): Promise<ClickHouseEventStore> {
   });
 }
 
+/** Whether test servers start in server mode: both test servers named (npm run test:server-mode). */
+export const testServerMode = clickHouseTestUrl !== "" && (process.env.PENDULUM_TEST_DATABASE_URL ?? "").trim() !== "";
+
 /**
  * The environment a test server needs for server mode (ADR 0019): with both
  * PENDULUM_TEST_DATABASE_URL and PENDULUM_TEST_CLICKHOUSE_URL set (npm run test:server-mode), a
@@ -41,8 +44,7 @@ export async function openTestClickHouseStore(): Promise<ClickHouseEventStore> {
  * a test that restarts Pendulum on the folder finds its events. The run's script drops them.
  */
 export function testEventsEnvironment(dataDir: string): Record<string, string> {
-  const records = process.env.PENDULUM_TEST_DATABASE_URL ?? "";
-  if (clickHouseTestUrl === "" || records.trim() === "") return {};
+  if (!testServerMode) return {};
   return {
     PENDULUM_CLICKHOUSE_URL: clickHouseTestUrl,
     PENDULUM_CLICKHOUSE_DATABASE: `pendulum_t_${run}${createHash("sha256").update(dataDir).digest("hex").slice(0, 20)}`,

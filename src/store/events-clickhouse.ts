@@ -90,9 +90,16 @@ const fromEvent = (e: StoredEvent): Record<string, unknown> => ({
   received_at: e.receivedAt,
 });
 
+/**
+ * Idle keep-alive sockets are dropped well before the server's keep_alive_timeout (3 s before
+ * ClickHouse 23.11) and checked when taken: on a busy event loop the client's idle timer fires
+ * late, and a socket the server already closed fails the next request with "socket hang up".
+ */
+const KEEP_ALIVE = { idle_socket_ttl: 1500, eagerly_destroy_stale_sockets: true };
+
 /** A client for the server without a database selected (to create or drop one). */
 export function clickHouseAdminClient(options: Omit<ClickHouseOptions, "database">): ClickHouseClient {
-  return createClient({ url: options.url, username: options.user ?? "default", password: options.password ?? "" });
+  return createClient({ url: options.url, username: options.user ?? "default", password: options.password ?? "", keep_alive: KEEP_ALIVE });
 }
 
 /** The servers a clustered store writes its DDL and replicated rows to: every shard, and the entry server when it is not one. */
@@ -134,6 +141,7 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
       username: options.user ?? "default",
       password: options.password ?? "",
       database,
+      keep_alive: KEEP_ALIVE,
       // A Distributed insert returns once every shard has its rows, so a read right after sees them.
       ...(cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
     });

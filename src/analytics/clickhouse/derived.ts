@@ -62,3 +62,12 @@ export async function clickHouseRecoverDerived(store: ClickHouseEventStore, rule
     if (elements.length > 0) await writeCheckpoint(store, "elements_mapped", range, (elements.at(-1) as DictionaryEntry).id);
   }
 }
+
+/**
+ * Moves the rollups checkpoint of `id`'s instance back to `id` (never forward), so events a bulk
+ * load writes above it are rolled up by `clickHouseRecoverDerived` should the process stop first.
+ */
+export async function rewindClickHouseRollupCheckpoint(store: ClickHouseEventStore, id: number): Promise<void> {
+  const range = idRangeOf(instanceOfId(id));
+  if ((await readCheckpoint(store, "rollups", range)) > id) await writeCheckpoint(store, "rollups", range, id);
+}

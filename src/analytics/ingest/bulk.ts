@@ -1,7 +1,8 @@
 import crypto from "node:crypto";
-import { listValue, type DuckDBConnection, type DuckDBListValue } from "@duckdb/node-api";
+import { listValue, type DuckDBListValue } from "@duckdb/node-api";
 import type { ClickHouseEventStore, DuckDbEventStore, IdRange } from "../../store/index.js";
-import { ApiError } from "../../kernel/index.js";
+import { clickHouseBulkLoader } from "./bulk-clickhouse.js";
+import { seenIn } from "./bulk-seen.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import { rewindRollupCheckpoint } from "../derived.js";
@@ -10,7 +11,7 @@ import type { AfterFlush, Flusher } from "./flusher.js";
 import type { IngestLog } from "./log.js";
 import type { ImportEvent } from "./schema.js";
 import type { IngestService } from "./service.js";
-import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
+import type { MetadataStore } from "../metadata.js";
 
 /** What a bulk load wrote: how many events, under which ids, and where the time went. */
 export type BulkLoadResult = { events: number; fromId: number; toId: number; ms: { stage: number; insert: number; rollups: number } };
@@ -25,7 +26,7 @@ export type BulkSqlSource = { urls: readonly string[]; elements: readonly string
 
 export type BulkProgress = (loaded: number) => void;
 
-type Deps<S = DuckDbEventStore | ClickHouseEventStore> = {
+export type BulkDeps<S = DuckDbEventStore | ClickHouseEventStore> = {
   events: S;
   /** This process's block of ids (ADR 0019). */
   ids: IdRange;
@@ -47,32 +48,17 @@ const CHUNK = 50_000;
  * and the rollups and page / feature mappings are rebuilt once for the whole block. Much faster
  * than POST /import for millions of events, with the same validation (JS events) and results.
  */
-export function createBulkLoader(deps: Deps): BulkLoader {
+export function createBulkLoader(deps: BulkDeps): BulkLoader {
   const { events } = deps;
   if (events.engine === "duckdb") return duckDbBulkLoader({ ...deps, events });
-  const refuse = (): Promise<BulkLoadResult> =>
-    Promise.reject(new ApiError(501, "BULK_NOT_IN_SERVER_MODE", "The bulk loader writes to the data folder's DuckDB; in server mode (events on ClickHouse) send history through POST /api/v1/import (pendulum import) instead"));
-  return { importEvents: refuse, loadSql: refuse };
+  return clickHouseBulkLoader({ ...deps, events });
 }
 
-function duckDbBulkLoader(deps: Deps<DuckDbEventStore>) {
+function duckDbBulkLoader(deps: BulkDeps<DuckDbEventStore>) {
   const staging = async (): Promise<string> => {
     const table = `bulk_staging_${crypto.randomBytes(6).toString("hex")}`;
     await deps.events.exclusive((conn) => conn.run(`CREATE TABLE ${table} AS SELECT * FROM events LIMIT 0`));
     return table;
-  };
-
-  /** The visitors, accounts, links and event names the staged events show, for the metadata store. */
-  const seenIn = async (conn: DuckDBConnection, table: string, appId: string): Promise<SeenBatch> => {
-    const seen = emptySeenBatch(appId);
-    const rows = async (sql: string): Promise<unknown[][]> => (await conn.runAndReadAll(sql)).getRowsJS();
-    for (const [v, first, last] of await rows(`SELECT visitor_id, min(ts), max(ts) FROM ${table} GROUP BY visitor_id`)) seen.visitors.set(String(v), { first: Number(first), last: Number(last) });
-    for (const [a, first, last] of await rows(`SELECT account_id, min(ts), max(ts) FROM ${table} WHERE account_id <> '' GROUP BY account_id`)) seen.accounts.set(String(a), { first: Number(first), last: Number(last) });
-    for (const [v, a, first, last] of await rows(`SELECT visitor_id, account_id, min(ts), max(ts) FROM ${table} WHERE account_id <> '' GROUP BY ALL`)) {
-      seen.links.set(`${String(v)}\u0000${String(a)}`, { visitorId: String(v), accountId: String(a), first: Number(first), last: Number(last) });
-    }
-    for (const [n, first] of await rows(`SELECT name, min(ts) FROM ${table} WHERE type = 'track' AND name IS NOT NULL GROUP BY name`)) seen.eventNames.set(String(n), Number(first));
-    return seen;
   };
 
   /** Moves a staging table of ids 1..N into `events` under a fresh block of ids, then rebuilds what derives from it. */
