@@ -4,7 +4,7 @@ import type { ModuleContext, PendulumModule } from "../kernel/index.js";
 import { registerAccountUsageRoute } from "./account-usage.js";
 import { registerAnalyticsApi } from "./api-routes.js";
 import { appsMigrations, createAppStore, type AppStore } from "./apps.js";
-import { openIngestPipeline, registerIngestRoutes, type AfterFlush, type BulkLoader, type Flusher, type IngestPipeline, type IngestService } from "./ingest/index.js";
+import { createSharedKeys, logOwnerId, openIngestPipeline, registerIngestRoutes, sharedKeyMigrations, type AfterFlush, type BulkLoader, type Flusher, type IngestPipeline, type IngestService } from "./ingest/index.js";
 import { createMetadataStore, metadataMigrations, type MetadataStore } from "./metadata.js";
 import { createDefinitionStore, definitionsMigrations, registerDefinitionRoutes, type DefinitionStore } from "./definitions/index.js";
 import { createDerivedUpdater } from "./derived.js";
@@ -89,7 +89,7 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
 
   const mod: AnalyticsModule = {
     name: "analytics",
-    migrations: { ...appsMigrations, ...metadataMigrations, ...definitionsMigrations, ...segmentsMigrations, ...reportsMigrations, ...ingestInstanceMigrations },
+    migrations: { ...appsMigrations, ...metadataMigrations, ...definitionsMigrations, ...segmentsMigrations, ...reportsMigrations, ...ingestInstanceMigrations, ...sharedKeyMigrations },
     apps,
     metadata,
     definitions,
@@ -117,8 +117,15 @@ export function createAnalyticsModule(ctx: ModuleContext, options: { afterFlush?
         if (!ctx.config.appKey) ctx.announce(`Default app key (for the agent snippet): ${app.appKey}`);
         if (!ctx.config.trackSecret) ctx.announce(`Default app track secret (for POST /data/track; shown once): ${trackSecret}`);
       }
+      const logDir = path.join(ctx.config.dataDir, "ingest-log");
+      // Server mode (events on ClickHouse, records on PostgreSQL, many processes): idempotency keys
+      // are shared in PostgreSQL, so a batch retried against another process is stored once.
+      const sharedKeys = ctx.events.engine === "clickhouse"
+        ? createSharedKeys({ records: ctx.records, owner: logOwnerId(logDir), now: ctx.clock, windowDays: ctx.config.ingest.maxEventAgeDays + 1 })
+        : undefined;
       pipeline = await openIngestPipeline({
-        logDir: path.join(ctx.config.dataDir, "ingest-log"),
+        logDir,
+        ...(sharedKeys ? { sharedKeys } : {}),
         keysDir: path.join(ctx.config.dataDir, "ingest-keys"),
         segmentBytes: ctx.config.ingest.segmentBytes,
         events: ctx.events,

@@ -115,6 +115,10 @@ async function openPostgres(options: { url: string; poolSize?: number; variable?
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types: numberParsers, connectionTimeoutMillis: 10_000 });
   // An idle client that loses its server (a restart) must not crash the process; the pool drops it.
   pool.on("error", (e) => console.error(`pendulum: a PostgreSQL connection to ${target} failed: ${e.message}`));
+  // A connection lost while checked out (a query running, PostgreSQL restarting or cut off) fails
+  // that query, which its caller handles; pg also raises it as an 'error' event on the client,
+  // which the pool listens for only while the client is idle. Unheard, it would end the process.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     const client = await pool.connect();
     client.release();

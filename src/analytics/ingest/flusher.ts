@@ -37,7 +37,19 @@ export type FlusherOptions = {
  * few times smaller than the parsed objects, which bounds memory while DuckDB catches up with a
  * burst; they are parsed only when flushed, and held in reused slabs (see frame-arena.ts).
  */
-type Queued = { firstId: number; count: number; record?: LogRecord<AcceptedBatch>; frame?: HeldFrame };
+type Queued = {
+  firstId: number;
+  count: number;
+  record?: LogRecord<AcceptedBatch>;
+  frame?: HeldFrame;
+  /**
+   * Server mode: the record's keys are being claimed in the shared table (shared-keys.ts). A
+   * flush stops before it, so nothing after it is stored out of order, until `release` says
+   * whether to store it (`skip` when another process holds its keys).
+   */
+  held?: boolean;
+  skip?: boolean;
+};
 
 const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>((q.frame as HeldFrame).bytes)).payload;
 
@@ -51,6 +63,8 @@ export function createFlusher(options: FlusherOptions) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let flushedId = 0;
+  // Every id at or below this is stored or skipped (a record another process stores): what waiters wait for.
+  let settledId = 0;
   const maxQueued = options.maxQueuedEvents ?? 200_000;
   const chunkEvents = options.chunkEvents ?? 100_000;
   const partEvents = options.partEvents ?? 10_000;
@@ -121,7 +135,7 @@ export function createFlusher(options: FlusherOptions) {
 
   /** Flushes the queue in chunks of about `chunkEvents`, so a backlog never becomes one huge append. */
   const flushAll = async (): Promise<void> => {
-    while (queue.length > 0) await flushOnce();
+    while (queue.length > 0 && !(queue[0] as Queued).held) await flushOnce();
   };
 
   /**
@@ -172,14 +186,26 @@ export function createFlusher(options: FlusherOptions) {
   };
 
   const flushOnce = async (): Promise<void> => {
-    if (queue.length === 0) return;
+    if (queue.length === 0 || (queue[0] as Queued).held) return;
     let take = 0;
     let taken = 0;
-    while (take < queue.length && (take === 0 || taken < chunkEvents)) taken += (queue[take++] as Queued).count;
+    // Up to the first record still being claimed: stores stay in id order.
+    while (take < queue.length && !(queue[take] as Queued).held && (take === 0 || taken < chunkEvents)) taken += (queue[take++] as Queued).count;
     const records = queue.slice(0, take);
     queue = queue.slice(take);
     queuedEvents -= taken;
-    await storeParts(records);
+    const keep: Queued[] = [];
+    for (const r of records) {
+      if (!r.skip) keep.push(r);
+      else {
+        // Another process holds this record's keys and stores its events: never stored here.
+        backlogBytes -= bytesOf(r);
+        if (r.frame) arena.release(r.frame);
+      }
+    }
+    await storeParts(keep);
+    const lastTaken = records.at(-1) as Queued;
+    settledId = Math.max(settledId, flushedId, lastTaken.firstId + lastTaken.count - 1);
     if (options.afterFlush && flushedId > rolledId) {
       const newUrls = unmappedUrls;
       const newElements = unmappedElements;
@@ -191,7 +217,7 @@ export function createFlusher(options: FlusherOptions) {
     if (options.onFlushed) await options.onFlushed(flushedId);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i] as { id: number; resolve(): void };
-      if (w.id <= flushedId) {
+      if (w.id <= settledId) {
         waiters.splice(i, 1);
         w.resolve();
       }
@@ -214,13 +240,30 @@ export function createFlusher(options: FlusherOptions) {
     setFlushedId(id: number): void {
       flushedId = id;
       rolledId = id;
+      settledId = id;
     },
-    /** Queues a durable record (with its log frame when live); called by the log in id order. */
-    enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer): void {
-      queue.push(frame ? { firstId: record.firstId, count: record.count, frame: arena.hold(frame) } : { firstId: record.firstId, count: record.count, record });
+    /**
+     * Queues a durable record (with its log frame when live); called by the log in id order.
+     * `held`: not to be stored before `release` decides (its keys are being claimed).
+     */
+    enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer, held = false): void {
+      const q: Queued = frame ? { firstId: record.firstId, count: record.count, frame: arena.hold(frame) } : { firstId: record.firstId, count: record.count, record };
+      if (held) q.held = true;
+      queue.push(q);
       queuedEvents += record.count;
       if (frame) backlogBytes += frame.length;
       if (queuedEvents >= maxQueued && !running) tick();
+    },
+    /** Decides a held record: stored in its turn (`store`), or skipped because another process stores it. */
+    release(firstId: number, store: boolean): void {
+      // From the end: a record being claimed was appended a moment ago.
+      let q: Queued | undefined;
+      for (let i = queue.length - 1; i >= 0 && !q; i--) if ((queue[i] as Queued).firstId === firstId) q = queue[i];
+      if (!q?.held) return;
+      q.held = false;
+      if (!store) q.skip = true;
+      // Someone waits for it (settle, a test): do not leave them until the next interval.
+      if (waiters.length > 0 && queue[0] === q && !running) tick();
     },
     start(): void {
       timer = setInterval(tick, options.intervalMs);
@@ -233,7 +276,7 @@ export function createFlusher(options: FlusherOptions) {
     },
     /** Resolves once every event up to `id` is in the store. */
     waitFor(id: number): Promise<void> {
-      if (id <= flushedId) return Promise.resolve();
+      if (id <= settledId) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ id, resolve }));
     },
     flushedId: () => flushedId,

@@ -2,6 +2,8 @@
 // the bulk loader beside it, opened together by `openIngestPipeline` (ADR 0008).
 export { openIngestPipeline } from "./pipeline.js";
 export type { IngestPipeline, IngestPipelineDeps } from "./pipeline.js";
+export { createSharedKeys, logOwnerId, sharedKeyMigrations } from "./shared-keys.js";
+export type { ClaimRecord, SharedKeys } from "./shared-keys.js";
 export { idempotencyKey, registerIngestRoutes } from "./routes.js";
 export type { IngestRoutesOptions } from "./routes.js";
 export { answerOf } from "./service.js";

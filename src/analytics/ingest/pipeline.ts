@@ -4,10 +4,11 @@ import type { AcceptedBatch } from "./accepted.js";
 import { createBulkLoader, sweepBulkStaging, type BulkLoader } from "./bulk.js";
 import { Dictionary } from "./dictionary.js";
 import { createFlusher, type AfterFlush, type Flusher } from "./flusher.js";
-import { openIngestLog } from "./log.js";
+import { openIngestLog, type LogRecord } from "./log.js";
 import { createEventNameBudget } from "./event-name-budget.js";
 import { createIngestService, type IngestService } from "./service.js";
-import { openKeyStore, type KeyStore } from "./key-store.js";
+import { keysOf, openKeyStore, type KeyStore } from "./key-store.js";
+import type { SharedKeys } from "./shared-keys.js";
 
 export type IngestPipelineDeps = {
   /** The folder of the durable log (`<data>/ingest-log`). */
@@ -29,6 +30,15 @@ export type IngestPipelineDeps = {
   maxBacklogBytes: number;
   /** What derives from stored events (rollups, mappings): after each flush and each bulk load. */
   afterFlush: AfterFlush;
+  /**
+   * Server mode: the idempotency keys every process shares (PostgreSQL). A record with keys is
+   * claimed there once durable and stored only when this log holds its keys; at start-up the
+   * replay claims first and skips what another process claimed meanwhile. Absent: this
+   * process's key files decide alone (embedded mode).
+   */
+  sharedKeys?: SharedKeys;
+  /** How often records whose claim failed (PostgreSQL unreachable) are claimed again (1 s by default). */
+  reclaimIntervalMs?: number;
   /** Where start-up notes and flush failures go (stderr by default). */
   report?: (message: string, error?: unknown) => void;
 };
@@ -58,6 +68,7 @@ const toStderr = (message: string, error?: unknown): void => {
  */
 export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<IngestPipeline> {
   const report = deps.report ?? toStderr;
+  const shared = deps.sharedKeys;
   const ids = deps.ids ?? idRangeOf(0);
   // Bulk staging tables exist only in the folder's DuckDB (ClickHouse loads stage in memory).
   if (deps.events.engine === "duckdb") {
@@ -89,7 +100,8 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
     (r, frame) => {
       // Durable now, before the append resolves: a repeat arriving from here on is caught.
       keys.durable(r.payload, r.firstId + r.count - 1);
-      flusher.enqueue(r, frame);
+      // Server mode: held until its claim says whether this process stores it.
+      flusher.enqueue(r, frame, shared !== undefined && keysOf(r.payload).length > 0);
     },
     { ...(deps.segmentBytes ? { segmentBytes: deps.segmentBytes } : {}), onStored: (r) => keys.recovered(r.payload, r.firstId + r.count - 1) },
   );
@@ -109,18 +121,66 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
   });
   flusher.setFlushedId(flushedId);
   // Replay what was acknowledged but not yet in the event store when the last process stopped.
-  for (const r of unflushed) {
+  // Server mode: claim first. A record this log claimed before it died is still its own; one
+  // whose keys another process claimed meanwhile (a retry answered there) is skipped.
+  const replayMine = shared ? await claimInParts(shared, unflushed) : undefined;
+  let skipped = 0;
+  unflushed.forEach((r, i) => {
     for (const e of r.payload.events) if (e.type === "track" && e.name) namesOf(r.payload.appId).add(e.name);
     keys.recovered(r.payload, r.firstId + r.count - 1);
-    flusher.enqueue(r);
-  }
+    const mine = replayMine?.[i] ?? true;
+    flusher.enqueue(r, undefined, !mine);
+    if (!mine) {
+      flusher.release(r.firstId, false);
+      skipped++;
+    }
+  });
+  if (skipped > 0) report(`pendulum: ${skipped} logged batch(es) were not replayed: another process stored them (same idempotency key)`);
   keys.seal();
   if (unflushed.length > 0) await flusher.flushNow();
   // Keys of records stored before a crash that had not reached a key file yet.
   await keys.persistThrough(flushedId);
   flusher.start();
 
+  // Records whose claim failed (PostgreSQL unreachable): held, and claimed again until it answers.
+  let unclaimed: LogRecord<AcceptedBatch>[] = [];
+  const claimShared = async (records: readonly LogRecord<AcceptedBatch>[]): Promise<boolean[]> => {
+    const s = shared as SharedKeys;
+    const withKeys = records.filter((r) => keysOf(r.payload).length > 0);
+    let mine: boolean[];
+    try {
+      mine = await s.claim(withKeys.map((r) => ({ appId: r.payload.appId, keys: keysOf(r.payload), firstId: r.firstId })));
+    } catch (e) {
+      unclaimed.push(...withKeys);
+      throw e;
+    }
+    const byId = new Map<number, boolean>();
+    withKeys.forEach((r, i) => {
+      byId.set(r.firstId, mine[i] as boolean);
+      flusher.release(r.firstId, mine[i] as boolean);
+    });
+    return records.map((r) => byId.get(r.firstId) ?? true);
+  };
+  let reclaiming = false;
+  const reclaim = async (): Promise<void> => {
+    if (reclaiming || unclaimed.length === 0) return;
+    reclaiming = true;
+    const batch = unclaimed;
+    unclaimed = [];
+    try {
+      await claimShared(batch);
+    } catch (e) {
+      // claimShared put them back.
+      report("pendulum: claiming idempotency keys in PostgreSQL failed; will retry", e);
+    } finally {
+      reclaiming = false;
+    }
+  };
+  const reclaimTimer = shared ? setInterval(() => void reclaim(), deps.reclaimIntervalMs ?? 1000) : undefined;
+  reclaimTimer?.unref();
+
   const service = createIngestService({
+    ...(shared ? { claimShared } : {}),
     log,
     keys,
     now: deps.now,
@@ -154,9 +214,20 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
       await flusher.waitFor(last);
     },
     async stop() {
+      if (reclaimTimer) clearInterval(reclaimTimer);
       await flusher.stop();
       await log.close();
       await keys.close();
     },
   };
+}
+
+/** Claims the keys of replayed records a few thousand records at a time; per record, whether it is this log's. */
+async function claimInParts(shared: SharedKeys, records: readonly LogRecord<AcceptedBatch>[]): Promise<boolean[]> {
+  const mine: boolean[] = [];
+  for (let at = 0; at < records.length; at += 1000) {
+    const part = records.slice(at, at + 1000);
+    mine.push(...(await shared.claim(part.map((r) => ({ appId: r.payload.appId, keys: keysOf(r.payload), firstId: r.firstId })))));
+  }
+  return mine;
 }

@@ -4,7 +4,7 @@ import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import type { Claim, KeyStore } from "./key-store.js";
 import { acceptAgentBatchSliced, acceptImportRun, acceptTrackRun, checkImportUrls, runsOf, type IngestContext, type IngestMode, type Run } from "./validate.js";
-import { IngestLogUnavailableError, type IngestLog } from "./log.js";
+import { IngestLogUnavailableError, type IngestLog, type LogRecord } from "./log.js";
 import { NEW_NAMES_PER_APP_MINUTE, NEW_NAMES_PER_VISITOR_MINUTE, OVERFLOW_EVENT_NAME, type EventNameBudget } from "./event-name-budget.js";
 import { MAX_EVENT_NAMES_PER_APP, type AgentBatch, type ImportEvent, type TrackEvent } from "./schema.js";
 
@@ -24,6 +24,12 @@ export type IngestServiceDeps = {
   maxBacklogBytes: number;
   /** How fast live senders may add new event names (absent: only the app's total budget applies). */
   nameBudget?: EventNameBudget;
+  /**
+   * Server mode: claims the keys of records just made durable in the table every process shares,
+   * per record `false` when another process holds them (the record is then never stored here and
+   * its events are answered as duplicates). Throws when the claim cannot be made.
+   */
+  claimShared?: (records: readonly LogRecord<AcceptedBatch>[]) => Promise<boolean[]>;
 };
 
 /**
@@ -82,19 +88,42 @@ export function createIngestService(deps: IngestServiceDeps) {
     return s;
   };
 
-  const write = async (batches: AcceptedBatch[], newNames: Set<string>, appId: string, json?: string): Promise<number> => {
+  /** Writes records to the log; returns the last id and the events of records another process stores (duplicates). */
+  const write = async (batches: AcceptedBatch[], newNames: Set<string>, appId: string, json?: string): Promise<{ lastId: number; elsewhere: number }> => {
     const names = namesOf(appId);
     for (const n of newNames) names.add(n);
+    let records: LogRecord<AcceptedBatch>[];
     try {
-      let last = 0;
       // Appends are issued together so they share one group commit.
-      const records = await Promise.all(batches.map((b) => deps.log.append(b.events.length, b, batches.length === 1 ? json : undefined)));
-      for (const r of records) last = Math.max(last, r.firstId + r.count - 1);
-      return last;
+      records = await Promise.all(batches.map((b) => deps.log.append(b.events.length, b, batches.length === 1 ? json : undefined)));
     } catch (e) {
       if (e instanceof IngestLogUnavailableError) throw new ApiError(503, "INGEST_UNAVAILABLE", e.message);
       throw e;
     }
+    let last = 0;
+    for (const r of records) last = Math.max(last, r.firstId + r.count - 1);
+    if (!deps.claimShared) return { lastId: last, elsewhere: 0 };
+    // Durable here first, then claimed: a claim always names events some log holds (ADR 0008).
+    let mine: boolean[];
+    try {
+      mine = await deps.claimShared(records);
+    } catch (e) {
+      console.error("pendulum: claiming idempotency keys in PostgreSQL failed", e);
+      // Logged, so kept: the pipeline claims it again until it can, and a retry here is a duplicate.
+      throw new ApiError(
+        503,
+        "INGEST_UNAVAILABLE",
+        `The batch was written to this process's log but its idempotency key could not be checked in PostgreSQL (${e instanceof Error ? e.message : String(e)}); send it again after ${RETRY_AFTER_SECONDS} s with the same key, and it is stored once.`,
+        undefined,
+        undefined,
+        { "retry-after": String(RETRY_AFTER_SECONDS) },
+      );
+    }
+    let elsewhere = 0;
+    records.forEach((r, i) => {
+      if (!mine[i]) elsewhere += r.count;
+    });
+    return { lastId: last, elsewhere };
   };
 
   const context = (app: App): IngestContext & { folded: { count: number } } => ({
@@ -174,7 +203,9 @@ export function createIngestService(deps: IngestServiceDeps) {
         const { batch, newNames, json } = await acceptAgentBatchSliced(body, ctx, mode);
         admit();
         if (AGENT_BATCH_VALIDATED.hasSubscribers) AGENT_BATCH_VALIDATED.publish({ appId: app.id, events: batch.events.length });
-        const lastId = await write([batch], newNames, app.id, json);
+        const { lastId, elsewhere } = await write([batch], newNames, app.id, json);
+        // Another process claimed this batch id first (a retry sent to two processes): it stores it.
+        if (elsewhere > 0) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
         return { accepted: batch.events.length, lastId, duplicate: false, folded: ctx.folded.count };
       } finally {
         claim?.end();
@@ -193,7 +224,8 @@ export function createIngestService(deps: IngestServiceDeps) {
           if (keys.length > 0) batch.keys = keys;
           return batch;
         });
-        return { ...result(events.length, await write(batches, newNames, app.id), repeats), ...(ctx.folded.count > 0 ? { folded: ctx.folded.count } : {}) };
+        const { lastId, elsewhere } = await write(batches, newNames, app.id);
+        return { ...result(events.length, lastId, repeats + elsewhere), ...(ctx.folded.count > 0 ? { folded: ctx.folded.count } : {}) };
       } finally {
         claim.end();
       }
@@ -204,7 +236,8 @@ export function createIngestService(deps: IngestServiceDeps) {
       try {
         if (kept.length === 0) return result(events.length, 0, repeats);
         const { batches, newNames } = acceptImportRuns(app, kept);
-        return result(events.length, await write(batches, newNames, app.id), repeats);
+        const { lastId, elsewhere } = await write(batches, newNames, app.id);
+        return result(events.length, lastId, repeats + elsewhere);
       } finally {
         claim.end();
       }
