@@ -9,9 +9,9 @@ import { AgentBatch } from "./schema.js";
 const whole = new Ajv({ allErrors: false, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }).compile(AgentBatch);
 function oneGo(body: unknown): { field: string | undefined; message: string } | undefined {
   if (whole(body)) return undefined;
-  const first = whole.errors?.[0] ?? {};
-  const field = validationField(first);
-  return { field, message: `${field ?? "body"} ${first.message ?? "is invalid"}` };
+  const first = whole.errors?.[0];
+  const field = first ? validationField(first) : undefined;
+  return { field, message: `${field ?? "body"} ${first?.message ?? "is invalid"}` };
 }
 
 const ok = { batchId: "b1", visitor: { id: "v", role: "admin" }, account: { id: "a" }, events: [{ type: "load", ts: 1, url: "https://a/" }] };
