@@ -47,7 +47,9 @@ export async function run(options: BenchOptions): Promise<void> {
   const batches = options.scale === "small" ? 8 : 30;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-bench-health-"));
   ensureBuiltServer();
-  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true });
+  // BENCH_SERVER_NODE_ARGS reach the server alone (say "--cpu-prof --cpu-prof-dir=/tmp/prof"), as in ingest.bench.ts.
+  const nodeArgs = (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
+  const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true, nodeArgs });
   try {
     const bodies = Array.from({ length: batches + 2 }, (_, n) => heaviestBatch(n));
     // Warm-up: two batches (the JIT, the dictionaries' first growth), then the idle baseline.

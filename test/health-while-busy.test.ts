@@ -13,8 +13,9 @@ import { startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js
 // `pendulum.ingest.agent-batch-validated` channel), so that work does yield to other requests.
 // Done at one go, as before, it held the event loop and /health was answered only after it.
 // The server runs in this process: while its loop is held, so is the client's, which makes the
-// order exact. (JSON.parse and the schema check of the body still run in one go before the
-// handler; bench/health-busy.bench.ts prints /health's latency across the whole request.)
+// order exact. The schema check runs in the handler in slices too (batch-schema.ts), so it is
+// part of the work ordered here. (The body's JSON.parse still runs in one go before the handler;
+// bench/health-busy.bench.ts prints /health's latency across the whole request.)
 
 let p: TestPendulum;
 beforeAll(async () => {

@@ -1,7 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from "@duckdb/node-api";
+import { DuckDBDataChunk, DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from "@duckdb/node-api";
 import type { DictionaryEntry, DictionaryName, EventStore, EventType, StoredEvent } from "./event-store.js";
+
+/** Rows per data chunk handed to the appender: DuckDB's vector size, the most a chunk holds. */
+const CHUNK_ROWS = 2048;
+const EVENT_COLUMNS = 13;
+/** Appending runs this long at most before it lets the event loop turn (issue 15). */
+const APPEND_SLICE_MS = 10;
 
 export type DuckDbOptions = { file?: string; memoryLimit?: string; threads?: number };
 
@@ -81,8 +87,37 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
     a.flushSync();
   };
 
-  const nullableInt = (a: DuckDBAppender, v: number | null): void => (v === null ? a.appendNull() : a.appendInteger(v));
-  const nullableText = (a: DuckDBAppender, v: string | null): void => (v === null ? a.appendNull() : a.appendVarchar(v));
+  // Events go to the appender a data chunk at a time, column by column: the integer columns are
+  // written into typed arrays and copied across once per chunk, where appending row by row made
+  // about 14 native calls per event (issue 16). One chunk is reused for every append.
+  let chunk: DuckDBDataChunk | undefined;
+  const columns: DuckDBValue[][] = Array.from({ length: EVENT_COLUMNS }, () => []);
+
+  const fillChunk = (a: DuckDBAppender, events: readonly StoredEvent[], from: number, to: number): DuckDBDataChunk => {
+    if (!chunk) chunk = DuckDBDataChunk.create(Array.from({ length: a.columnCount }, (_, i) => a.columnType(i)));
+    const n = to - from;
+    for (const c of columns) c.length = n;
+    const [id, appId, type, ts, visitorId, accountId, urlId, elementId, name, props, tabId, title, receivedAt] = columns as [DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[], DuckDBValue[]];
+    for (let i = 0; i < n; i++) {
+      const e = events[from + i] as StoredEvent;
+      id[i] = BigInt(e.id);
+      appId[i] = e.appId;
+      type[i] = e.type;
+      ts[i] = BigInt(e.ts);
+      visitorId[i] = e.visitorId;
+      accountId[i] = e.accountId;
+      urlId[i] = e.urlId;
+      elementId[i] = e.elementId;
+      name[i] = e.name;
+      props[i] = e.props;
+      tabId[i] = e.tabId;
+      title[i] = e.title;
+      receivedAt[i] = BigInt(e.receivedAt);
+    }
+    chunk.reset();
+    chunk.setColumns(columns);
+    return chunk;
+  };
 
   const appendNow = async (events: readonly StoredEvent[], dictionaries: Partial<Record<DictionaryName, readonly DictionaryEntry[]>>): Promise<void> => {
     await connection.run("BEGIN TRANSACTION");
@@ -91,26 +126,31 @@ export async function openDuckDbEventStore(options: DuckDbOptions = {}): Promise
       await appendDictionary("elements", dictionaries.elements ?? []);
       if (events.length > 0) {
         const a = await appender("events");
-        for (const e of events) {
-          a.appendBigInt(BigInt(e.id));
-          a.appendVarchar(e.appId);
-          a.appendVarchar(e.type);
-          a.appendBigInt(BigInt(e.ts));
-          a.appendVarchar(e.visitorId);
-          a.appendVarchar(e.accountId);
-          nullableInt(a, e.urlId);
-          nullableInt(a, e.elementId);
-          nullableText(a, e.name);
-          nullableText(a, e.props);
-          nullableText(a, e.tabId);
-          nullableText(a, e.title);
-          a.appendBigInt(BigInt(e.receivedAt));
-          a.endRow();
+        let sliceStarted = performance.now();
+        for (let from = 0; from < events.length; from += CHUNK_ROWS) {
+          a.appendDataChunk(fillChunk(a, events, from, Math.min(events.length, from + CHUNK_ROWS)));
+          // A large append lets other requests in between chunks (issue 15: /health while busy);
+          // the transaction keeps the append all or nothing.
+          if (performance.now() - sliceStarted > APPEND_SLICE_MS) {
+            await new Promise((resolve) => setImmediate(resolve));
+            sliceStarted = performance.now();
+          }
         }
+        for (const c of columns) c.length = 0;
         a.flushSync();
       }
       await connection.run("COMMIT");
     } catch (err) {
+      // Rows an appender still buffers would reach the table at its next flush, outside this
+      // transaction: close the appenders (their rows land in it) before it is rolled back.
+      for (const a of appenders.values()) {
+        try {
+          a.closeSync();
+        } catch {
+          // The transaction is rolled back either way.
+        }
+      }
+      appenders.clear();
       await connection.run("ROLLBACK");
       throw err;
     }

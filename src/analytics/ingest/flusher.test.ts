@@ -117,4 +117,27 @@ describe("flusher", () => {
     const ids = (await events.events({ appId: "app", limit: 5000 })).map((e) => e.id);
     expect(ids).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
   });
+  it("lets the event loop turn between the parts of a flush (issue 15: /health while busy)", async () => {
+    events = await openDuckDbEventStore({});
+    records = await openRecords({ engine: "sqlite", memory: true });
+    await migrateRecords(records, [metadataMigrations]);
+    const store = events;
+    // When a part's append is done, a callback is queued for the event loop's next turn; the
+    // next part must not start before it runs.
+    const order: string[] = [];
+    const noting: DuckDbEventStore = {
+      ...store,
+      append: async (e, d) => {
+        order.push(`append ${e.length}`);
+        await store.append(e, d);
+        setImmediate(() => order.push("turn"));
+      },
+    };
+    const f = createFlusher({ events: noting, metadata: createMetadataStore(records), urls: new Dictionary(), elements: new Dictionary(), intervalMs: 60_000, maxQueuedEvents: 1_000_000, partEvents: 100 });
+    const now = Date.now();
+    for (let v = 0; v < 3; v++) f.enqueue({ firstId: 1 + v * 100, count: 100, payload: batch(v, 100, now + v * 1000) });
+    await f.flushNow();
+    expect(order.slice(0, 5)).toEqual(["append 100", "turn", "append 100", "turn", "append 100"]);
+    expect(await events.count("app")).toBe(300);
+  });
 });

@@ -51,6 +51,10 @@ type Queued = {
   skip?: boolean;
 };
 
+/** The flusher's synchronous stretches end after about this long, so other requests get a turn (issue 15). */
+const SLICE_MS = 10;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>((q.frame as HeldFrame).bytes)).payload;
 
 /** Moves durably logged batches into the event store in large chunks, about once per interval. */
@@ -77,10 +81,20 @@ export function createFlusher(options: FlusherOptions) {
   const bytesOf = (q: Queued): number => q.frame?.bytes.length ?? 0;
   const arena = createFrameArena();
 
-  const toStored = (records: Queued[]): { events: StoredEvent[]; seen: SeenBatch[] } => {
+  /**
+   * The part's events as stored and what they tell about visitors and accounts. Between records
+   * it lets the event loop turn once it has run SLICE_MS, so a part of large batches does not
+   * hold other requests (issue 15).
+   */
+  const toStored = async (records: Queued[]): Promise<{ events: StoredEvent[]; seen: SeenBatch[] }> => {
     const events: StoredEvent[] = [];
     const seenByApp = new Map<string, SeenBatch>();
+    let sliceStarted = performance.now();
     for (const r of records) {
+      if (performance.now() - sliceStarted > SLICE_MS) {
+        await nextTurn();
+        sliceStarted = performance.now();
+      }
       const b = payloadOf(r);
       let seen = seenByApp.get(b.appId);
       if (!seen) seenByApp.set(b.appId, (seen = emptySeenBatch(b.appId)));
@@ -157,7 +171,8 @@ export function createFlusher(options: FlusherOptions) {
           bytes += bytesOf(q);
         }
         const part = records.slice(done, end);
-        const { events, seen } = toStored(part);
+        if (done > 0) await nextTurn();
+        const { events, seen } = await toStored(part);
         const newUrls = options.urls.takePending();
         const newElements = options.elements.takePending();
         try {

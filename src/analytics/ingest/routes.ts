@@ -7,6 +7,7 @@ import { ApiError, refuseDeepBody } from "../../kernel/index.js";
 import type { HttpApp } from "../../kernel/index.js";
 import type { AppStore } from "../apps.js";
 import { answerOf, type IngestService } from "./service.js";
+import { checkAgentBatch, ingestValidatorCompiler } from "./batch-schema.js";
 import { AgentBatch, MAX_KEY_LENGTH, TrackEvent } from "./schema.js";
 
 export type IngestRoutesOptions = {
@@ -97,13 +98,16 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         bodyLimit: o.maxBodyBytes,
         onRequest: admit,
         schema: { tags: ["ingest"], summary: "Browser agent batch", querystring: Type.Object({ key: Type.Optional(Type.String({ maxLength: 128 })) }), body: AgentBatch, security: [] },
+        // The body is checked in the handler, a slice of events at a time (batch-schema.ts).
+        validatorCompiler: ingestValidatorCompiler,
       },
       async (request) => {
-        const key = request.query.key ?? request.body.key;
+        const body = await checkAgentBatch(request.body);
+        const key = request.query.key ?? body.key;
         if (!key) throw new ApiError(401, "APP_KEY_REQUIRED", "Send the app key as ?key= or in the body's key field.", "key");
         const app = o.apps.byAppKey(key);
         if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
-        const r = await o.ingest.agentBatch(app, request.body);
+        const r = await o.ingest.agentBatch(app, body);
         return r.duplicate ? { accepted: r.accepted, duplicate: true } : answerOf({ accepted: r.accepted, lastId: r.lastId, folded: r.folded });
       },
     );
