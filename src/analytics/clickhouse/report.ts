@@ -56,17 +56,18 @@ function perUnitSql(source: Source, scope: Scope): string {
     // first, so a slot is one row per unit (an account report's rows already are).
     const rows =
       scope.level === "account"
-        ? `(SELECT ${unit}, slot, ${mask} AS mask, events, loads, clicks, tracks, first_visit, last_visit FROM ${rollupRows(scope, "rollup_activity", "*")})`
-        : `(SELECT ${unit}, slot, groupBitOr(${mask}) AS mask, sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
-             minIf(first_visit, first_visit > 0) AS first_visit, maxIf(last_visit, first_visit > 0) AS last_visit
+        ? `(SELECT ${unit}, slot, ${mask} AS mask, events AS n_events, loads AS n_loads, clicks AS n_clicks, tracks AS n_tracks, first_visit AS first_v, last_visit AS last_v
+           FROM ${rollupRows(scope, "rollup_activity", "*")})`
+        : `(SELECT ${unit}, slot, groupBitOr(${mask}) AS mask, sum(events) AS n_events, sum(loads) AS n_loads, sum(clicks) AS n_clicks, sum(tracks) AS n_tracks,
+             minIf(first_visit, first_visit > 0) AS first_v, maxIf(last_visit, first_visit > 0) AS last_v
            FROM ${rollupRows(scope, "rollup_activity", "*")} GROUP BY ${unit}, slot)`;
     return `SELECT ${unit},
               sum(length(bitmaskToArray(mask))) AS minutes,
               arraySort(groupArrayIf(${maskEdge("mask", "slot", 1)}, mask != 0)) AS firsts,
               arraySort(groupArrayIf(${maskEdge("mask", "slot", -1)}, mask != 0)) AS lasts,
               groupUniqArray(${localDaySql(range, "slot", SLOT_MS, intDiv)}) AS days,
-              sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
-              minIf(first_visit, first_visit > 0) AS fv, maxIf(last_visit, first_visit > 0) AS lv, countIf(first_visit > 0) AS hv
+              sum(n_events) AS events, sum(n_loads) AS loads, sum(n_clicks) AS clicks, sum(n_tracks) AS tracks,
+              minIf(first_v, first_v > 0) AS fv, maxIf(last_v, first_v > 0) AS lv, countIf(first_v > 0) AS hv
             FROM ${rows} GROUP BY ${unit}`;
   }
   const active = track ? ROLLED_UP_TYPES : AGENT_TYPES;
@@ -108,7 +109,7 @@ function keysSql(source: Source, scope: Scope): string {
   return `SELECT ${key} AS key, uniqExact(visitor_id) AS n FROM ${from}${accountFilter(scope)} GROUP BY key`;
 }
 
-/** Feature clicks per key: clicks on an element some feature matches, each counted once. */
+/** Feature clicks per key over raw events: clicks on an element some feature matches, each counted once (rollups: featuresSql). */
 function featureClicksSql(source: Source, scope: Scope): string {
   const key = keyCol(scope.level);
   const features = `(SELECT element_id FROM ${currentMappingSql("feature")})`;
@@ -135,6 +136,21 @@ function breakdownSql(source: Source, scope: Scope, kind: Breakdown, items: read
   return `SELECT key, ${item} AS item, sum(n) AS n FROM ${left} ALL INNER JOIN ${currentMappingSql(mapKind, items)} USING ${dict} GROUP BY key, item`;
 }
 
+/**
+ * Rollups: feature clicks (each click once, on any feature) and the per-feature breakdown from one
+ * read of rollup_elements. Each element row is joined to the array of features matching it and
+ * array-joined (after the join: ClickHouse runs ARRAY JOIN before JOIN in one SELECT) to one entry for "some feature" (position 1) plus one per asked-for feature.
+ */
+function featuresSql(scope: Scope, items: readonly string[] | undefined): string {
+  const key = keyCol(scope.level);
+  const asked = items === undefined ? "fs" : items.length === 0 ? "emptyArrayString()" : `arrayFilter(f -> has(${chLiteral(items)}, f), fs)`;
+  const byElement = `(SELECT element_id, groupArray(feature_id) AS fs FROM ${currentMappingSql("feature")} GROUP BY element_id)`;
+  return `SELECT key, pos = 1 AS any_feature, item, sum(n) AS n
+          FROM (SELECT key, n, fs FROM (SELECT ${key} AS key, element_id, clicks AS n FROM ${rollupRows(scope, "rollup_elements", "*")}) ALL INNER JOIN ${byElement} USING element_id)
+          ARRAY JOIN arrayConcat([''], ${asked}) AS item, arrayEnumerate(arrayConcat([''], ${asked})) AS pos
+          GROUP BY key, any_feature, item`;
+}
+
 type CoreRow = { key: string; visitors: unknown; minutes: unknown; days_active: unknown; visitor_days: unknown; events: unknown; loads: unknown; clicks: unknown; tracks: unknown; fv: unknown; lv: unknown; visits: unknown };
 
 async function build(store: ClickHouseEventStore, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
@@ -153,12 +169,27 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
     }
     return out;
   };
-  const [keys, core, onFeatures, pages, features, tracks] = await Promise.all([
+  const featureParts = async (): Promise<[Map<string, number>, Map<string, Record<string, number>>]> => {
+    if (source === "raw") return Promise.all([byKey(featureClicksSql(source, scope)), breakdown("features", q.featureIds)]);
+    const clicks = new Map<string, number>();
+    const byFeature = new Map<string, Record<string, number>>();
+    for (const r of await store.rows<{ key: string; any_feature: unknown; item: string; n: unknown }>(featuresSql(scope, q.featureIds))) {
+      const key = String(r.key);
+      if (Number(r.any_feature) === 1) {
+        clicks.set(key, Number(r.n));
+        continue;
+      }
+      let found = byFeature.get(key);
+      if (!found) byFeature.set(key, (found = {}));
+      found[String(r.item)] = Number(r.n);
+    }
+    return [clicks, byFeature];
+  };
+  const [keys, core, [onFeatures, features], pages, tracks] = await Promise.all([
     byKey(keysSql(source, scope)),
     store.rows<CoreRow>(coreSql(source, scope)),
-    byKey(featureClicksSql(source, scope)),
+    featureParts(),
     breakdown("pages", q.pageIds),
-    breakdown("features", q.featureIds),
     breakdown("tracks", q.trackNames),
   ]);
   const coreByKey = new Map<string, Core>();
