@@ -87,7 +87,8 @@ export async function prepareClickHouse(
   }
   // A kept database whose rollups were never built (a run stopped after generating) gets them now.
   const [built] = await store.rows<{ n: string }>("SELECT count() AS n FROM rollup_activity");
-  if (!reuse || Number(built?.n ?? 0) === 0) {
+  const rebuild = !reuse || Number(built?.n ?? 0) === 0;
+  if (rebuild) {
     const t = performance.now();
     await rebuildClickHouseRollups(store);
     rebuildS = seconds(t);
@@ -98,7 +99,7 @@ export async function prepareClickHouse(
     "SELECT (SELECT count() FROM rollup_activity) + (SELECT count() FROM rollup_urls) + (SELECT count() FROM rollup_elements) + (SELECT count() FROM rollup_tracks) AS n",
   );
   const rollupRows = Number(counted?.n ?? 0);
-  log(`clickhouse: ${reuse ? "reused" : "built"} rollups (${rollupRows} rows) in ${rebuildS.toFixed(1)} s`);
+  log(`clickhouse: ${rebuild ? "built" : "reused"} rollups (${rollupRows} rows) in ${rebuildS.toFixed(1)} s`);
   return { engine, store, options, generateS, rebuildS, rollupRows, reused: reuse };
 }
 
