@@ -16,7 +16,11 @@ export type Figure = {
   [extra: string]: unknown;
 };
 
-export type BenchOptions = { scale: "small" | "full"; args: string[] };
+/**
+ * `engine`: where events live for the benchmarks that have a ClickHouse pass (`--engine clickhouse`
+ * runs DuckDB's pass and then ClickHouse's, printing ClickHouse's figures beside DuckDB's).
+ */
+export type BenchOptions = { scale: "small" | "full"; args: string[]; engine?: "duckdb" | "clickhouse" };
 
 /** Prints a figure in the shared shape; ratio = value / baseline unless given. */
 export function printFigure(f: Figure): void {

@@ -5,7 +5,8 @@ import { accountMetrics, rawAccountMetrics, updateRollups, type AccountMetricsRo
 import { applyFeatureRule, applyPageRule } from "../src/analytics/tagging/index.js";
 import type { DictionaryEntry } from "../src/store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../src/store/events-duckdb.js";
-import { printFigure, seconds, type BenchOptions } from "./lib.js";
+import { loadAverage, printFigure, seconds, type BenchOptions } from "./lib.js";
+import { runClickHousePass } from "./report-clickhouse.js";
 
 /**
  * The account report over rollups against the same report over raw events, and the time to
@@ -127,8 +128,56 @@ function optionValue(args: readonly string[], name: string): string | undefined 
   return arg === undefined ? undefined : arg.slice(prefix.length);
 }
 
-/** Runs the benchmark and prints report.account_30d and report.retroactive_feature_rule. */
+/** The rules and the 30-day query both engines' passes use. */
+function reportSetup(): { pageRules: { id: string; rules: string[] }[]; featureRules: { id: string; selector: string }[]; query: MetricsQuery } {
+  const pageRules = SECTIONS.map((section) => ({ id: `page-${section}`, rules: [`/${section}/**`] }));
+  const featureRules = SECTIONS.map((section, i) => ({ id: `feature-${i}`, selector: `div[data-section=${section}] .btn-${i}` }));
+  // The last 30 days of data, in a time zone with DST, every column and per-page/feature breakdowns.
+  const query: MetricsQuery = {
+    appId: "app1",
+    from: "2024-07-31",
+    to: "2024-08-29",
+    timeZone: "America/New_York",
+    trackEventsCountAsActivity: false,
+    pageIds: pageRules.map((r) => r.id),
+    featureIds: featureRules.map((r) => r.id),
+    trackNames: ["event_1", "event_2"],
+  };
+  return { pageRules, featureRules, query };
+}
+
+/**
+ * Runs the benchmark and prints report.account_30d and report.retroactive_feature_rule; with
+ * `--engine clickhouse`, then the same report on ClickHouse (bench/report-clickhouse.ts) beside
+ * DuckDB's figure. `--clickhouse-only` skips DuckDB's pass (to iterate on ClickHouse's).
+ */
 export async function run(options: BenchOptions): Promise<void> {
+  const s = scaleOf(options);
+  const duckdb = options.args.includes("--clickhouse-only") ? undefined : await runDuckDb(options);
+  if (options.engine !== "clickhouse") return;
+  const { pageRules, featureRules, query } = reportSetup();
+  const keep = optionValue(options.args, "keep-clickhouse");
+  const reuse = optionValue(options.args, "reuse-clickhouse");
+  if (keep !== undefined && reuse !== undefined) throw new Error("give --keep-clickhouse=DB or --reuse-clickhouse=DB, not both");
+  await runClickHousePass({
+    scale: s,
+    shape: { seed: SEED, start: START, day: DAY, eventsPerSession: EVENTS_PER_SESSION },
+    label: options.scale,
+    dictionaries: dictionaries(s),
+    pageRules,
+    featureRules,
+    query,
+    ...(duckdb ? { duckdb } : {}),
+    ...(keep !== undefined ? { keep } : {}),
+    ...(reuse !== undefined ? { reuse } : {}),
+    log: (m) => console.error(`[report ${options.scale}] ${m}`),
+    timed,
+    assertSame,
+  });
+}
+
+/** DuckDB's pass; returns its report figure for the ClickHouse pass to print beside its own. */
+async function runDuckDb(options: BenchOptions): Promise<{ value: number; baseline: number; loadAvg: number[] }> {
   const s = scaleOf(options);
   const keep = optionValue(options.args, "keep");
   const reuse = optionValue(options.args, "reuse");
@@ -151,14 +200,9 @@ export async function run(options: BenchOptions): Promise<void> {
     if (reuse !== undefined && events !== s.events) throw new Error(`--reuse: ${file(reuse)} holds ${events} events, not the ${s.events} of --scale ${options.scale}`);
     log(`${reuse === undefined ? "generated" : "reused"} ${events} events in ${seconds(t).toFixed(1)} s`);
 
-    const pageIds: string[] = [];
-    const featureIds: string[] = [];
-    for (const [i, section] of SECTIONS.entries()) {
-      pageIds.push(`page-${section}`);
-      await applyPageRule(conn, `page-${section}`, [`/${section}/**`]);
-      featureIds.push(`feature-${i}`);
-      await applyFeatureRule(conn, `feature-${i}`, `div[data-section=${section}] .btn-${i}`);
-    }
+    const { pageRules, featureRules, query } = reportSetup();
+    for (const r of pageRules) await applyPageRule(conn, r.id, r.rules);
+    for (const r of featureRules) await applyFeatureRule(conn, r.id, r.selector);
     t = performance.now();
     if (reuse === undefined) await updateRollups(conn, { fromId: 0, toId: await store.maxEventId() });
     // A server checkpoints as its write-ahead log grows; a fresh bulk build has not yet, and scans
@@ -175,17 +219,6 @@ export async function run(options: BenchOptions): Promise<void> {
     const rollupRows = (await conn.runAndReadAll("SELECT (SELECT count(*) FROM rollup_activity) + (SELECT count(*) FROM rollup_urls) + (SELECT count(*) FROM rollup_elements) + (SELECT count(*) FROM rollup_tracks)")).getRowsJS()[0]?.[0];
     log(`${reuse === undefined ? "built" : "reused"} rollups (${String(rollupRows)} rows) in ${seconds(t).toFixed(1)} s`);
 
-    // The last 30 days of data, in a time zone with DST, every column and per-page/feature breakdowns.
-    const query: MetricsQuery = {
-      appId: "app1",
-      from: "2024-07-31",
-      to: "2024-08-29",
-      timeZone: "America/New_York",
-      trackEventsCountAsActivity: false,
-      pageIds,
-      featureIds,
-      trackNames: ["event_1", "event_2"],
-    };
     const unwrap = async (p: Promise<Awaited<ReturnType<typeof accountMetrics>>>): Promise<AccountMetricsRow[]> => {
       const r = await p;
       if (!r.ok) throw new Error(r.error.message);
@@ -201,6 +234,7 @@ export async function run(options: BenchOptions): Promise<void> {
     for (let i = 0; i < 2; i++) await unwrap(accountMetrics(store.readers, query));
     // Seven report runs (0.3 s each) make the median steadier on a shared machine; the raw
     // baseline takes seconds per run, so three.
+    const loadAvg = loadAverage();
     const report = await timed(7, () => unwrap(accountMetrics(store.readers, query)));
     const baseline = await timed(3, () => unwrap(rawAccountMetrics(conn, query)));
     assertSame(report.last, baseline.last);
@@ -241,6 +275,7 @@ export async function run(options: BenchOptions): Promise<void> {
       clicks_counted_30d: viaRollups,
       goal: "<= 5 s",
     });
+    return { value: report.median, baseline: baseline.median, loadAvg };
   } finally {
     await store.close();
     if (keep === undefined && reuse === undefined) fs.rmSync(dir, { recursive: true, force: true });

@@ -3,6 +3,9 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dropBenchDatabases, loadAverage, records, slowdown, type BenchOptions, type Figure } from "./lib.js";
 
+/** Benchmarks with a ClickHouse pass (`--engine clickhouse`). */
+const CLICKHOUSE_PASSES = ["report"];
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = fs
   .readdirSync(here)
@@ -13,7 +16,9 @@ const available = fs
 const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
   console.log(
-    `Usage: npm run bench -- [name ...] [--scale small|full] [--records postgres]\n\nBenchmarks: ${available.join(", ")}\nWith no name, every benchmark runs. Each prints one JSON line per figure.\n` +
+    `Usage: npm run bench -- [name ...] [--scale small|full] [--records postgres] [--engine clickhouse]\n\nBenchmarks: ${available.join(", ")}\nWith no name, every benchmark runs. Each prints one JSON line per figure.\n` +
+      `--engine clickhouse adds a ClickHouse pass to the benchmarks that have one (${CLICKHOUSE_PASSES.join(", ")}): the same data generated inside\n` +
+      `ClickHouse on PENDULUM_TEST_CLICKHOUSE_URL (default http://127.0.0.1:8123), its figures printed beside DuckDB's from the same run.\n` +
       `--records postgres runs each benchmark twice, records on SQLite and then on PostgreSQL (a new database per Pendulum on\n` +
       `PENDULUM_BENCH_DATABASE_URL, default the test role on 127.0.0.1), and prints each PostgreSQL figure beside SQLite's with\n` +
       `pg_slowdown (PostgreSQL's time / SQLite's, or SQLite's rate / PostgreSQL's) and the load average.`,
@@ -32,15 +37,25 @@ if (compare !== "sqlite" && compare !== "postgres") {
   console.error(`--records must be sqlite or postgres, got ${compare}`);
   process.exit(2);
 }
-const names = argv.filter((a, i) => !a.startsWith("--") && !["--scale", "--records", "--events"].includes(argv[i - 1] ?? ""));
+const engineAt = argv.indexOf("--engine");
+const engine = engineAt >= 0 ? argv[engineAt + 1] : "duckdb";
+if (engine !== "duckdb" && engine !== "clickhouse") {
+  console.error(`--engine must be duckdb or clickhouse, got ${engine}`);
+  process.exit(2);
+}
+const names = argv.filter((a, i) => !a.startsWith("--") && !["--scale", "--records", "--events", "--engine"].includes(argv[i - 1] ?? ""));
 for (const n of names) {
   if (!available.includes(n)) {
     console.error(`Unknown benchmark "${n}". Available: ${available.join(", ")}`);
     process.exit(2);
   }
 }
-const options: BenchOptions = { scale, args: argv };
+const options: BenchOptions = { scale, args: argv, engine };
 for (const name of names.length > 0 ? names : available) {
+  if (engine === "clickhouse" && !CLICKHOUSE_PASSES.includes(name)) {
+    // ingest through a server-mode Pendulum needs server mode (issue 18, build 1), not merged yet.
+    console.error(`[bench] ${name}: no ClickHouse pass (benchmarks with one: ${CLICKHOUSE_PASSES.join(", ")}); running its DuckDB figures only`);
+  }
   const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.ts`)).href)) as { run(o: BenchOptions): Promise<void> };
   if (compare === "sqlite") {
     await mod.run(options);

@@ -6,9 +6,10 @@ import type { DictionaryEntry, DictionaryName, EventStore, EventType, IdRange, S
 /**
  * Where the ClickHouse events live: the server's HTTP URL, the database (created when missing) and
  * credentials; with `cluster`, the events and rollups are sharded over the cluster's servers and
- * `url` is the one this process queries through (clickhouse-cluster.ts).
+ * `url` is the one this process queries through (clickhouse-cluster.ts); `requestTimeoutMs` raises
+ * the client's 30 s limit for bulk work (a benchmark's generated events).
  */
-export type ClickHouseOptions = { url: string; database: string; user?: string; password?: string; cluster?: ClickHouseCluster };
+export type ClickHouseOptions = { url: string; database: string; user?: string; password?: string; cluster?: ClickHouseCluster; requestTimeoutMs?: number };
 
 /**
  * The SQL here is the subset ClickHouse 18.16 (Debian's package) and current releases both read
@@ -142,6 +143,7 @@ export async function openClickHouseEventStore(options: ClickHouseOptions): Prom
       password: options.password ?? "",
       database,
       keep_alive: KEEP_ALIVE,
+      ...(options.requestTimeoutMs !== undefined ? { request_timeout: options.requestTimeoutMs } : {}),
       // A Distributed insert returns once every shard has its rows, so a read right after sees them.
       ...(cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}),
     });

@@ -40,51 +40,64 @@ function rawRows(scope: Scope, extra = ""): string {
 }
 
 /**
- * The absolute minutes of a slot's activity mask, as an array. Written without a lambda that
- * reads a column (18.16 cannot resolve one inside these expressions): each set bit becomes its
- * power of two (`bitmaskToArray`), and a second array of the same length carries the slot's
- * first minute.
+ * The lowest and highest minute of a slot's mask, as absolute minutes. A visit cannot end inside a
+ * 15-minute slot (a gap there is at most 14 minutes), so visits only need each active slot's first
+ * and last minute: per row, not per minute, which is what makes the rollup report cheap.
  */
-function minutesOfMask(mask: string, slot: string): string {
-  const bits = `bitmaskToArray(${mask})`;
-  return `arrayMap((p, o) -> o + toInt64(log2(p)), ${bits}, arrayResize(emptyArrayInt64(), length(${bits}), toInt64(${slot}) * 15))`;
-}
+const maskEdge = (mask: string, slot: string, at: 1 | -1): string => `(toInt64(${slot}) * 15 + toInt64(log2(arrayElement(bitmaskToArray(${mask}), ${at}))))`;
 
-/** Per account × visitor (account reports) or per visitor: the sorted active minutes, the local days, the counts. */
+/** Per account × visitor (account reports) or per visitor: the sorted active minutes (raw) or slot edges (rollups), the local days, the counts. */
 function perUnitSql(source: Source, scope: Scope): string {
   const unit = scope.level === "account" ? "account_id, visitor_id" : "visitor_id";
   const { range, track } = scope;
   if (source === "rollup") {
     const mask = track ? "bitOr(agent_mask, track_mask)" : "agent_mask";
+    // A visitor report may see one visitor in two accounts in the same slot: merge those rows
+    // first, so a slot is one row per unit (an account report's rows already are).
+    const rows =
+      scope.level === "account"
+        ? `(SELECT ${unit}, slot, ${mask} AS mask, events AS n_events, loads AS n_loads, clicks AS n_clicks, tracks AS n_tracks, first_visit AS first_v, last_visit AS last_v
+           FROM ${rollupRows(scope, "rollup_activity", "*")})`
+        : `(SELECT ${unit}, slot, groupBitOr(${mask}) AS mask, sum(events) AS n_events, sum(loads) AS n_loads, sum(clicks) AS n_clicks, sum(tracks) AS n_tracks,
+             minIf(first_visit, first_visit > 0) AS first_v, maxIf(last_visit, first_visit > 0) AS last_v
+           FROM ${rollupRows(scope, "rollup_activity", "*")} GROUP BY ${unit}, slot)`;
     return `SELECT ${unit},
-              arraySort(groupUniqArrayArray(${minutesOfMask(mask, "slot")})) AS ms,
+              sum(length(bitmaskToArray(mask))) AS minutes,
+              arraySort(groupArrayIf(${maskEdge("mask", "slot", 1)}, mask != 0)) AS firsts,
+              arraySort(groupArrayIf(${maskEdge("mask", "slot", -1)}, mask != 0)) AS lasts,
               groupUniqArray(${localDaySql(range, "slot", SLOT_MS, intDiv)}) AS days,
-              sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
-              minIf(first_visit, first_visit > 0) AS fv, maxIf(last_visit, first_visit > 0) AS lv, countIf(first_visit > 0) AS hv
-            FROM ${rollupRows(scope, "rollup_activity", "*")} GROUP BY ${unit}`;
+              sum(n_events) AS events, sum(n_loads) AS loads, sum(n_clicks) AS clicks, sum(n_tracks) AS tracks,
+              minIf(first_v, first_v > 0) AS fv, maxIf(last_v, first_v > 0) AS lv, countIf(first_v > 0) AS hv
+            FROM ${rows} GROUP BY ${unit}`;
   }
   const active = track ? ROLLED_UP_TYPES : AGENT_TYPES;
   return `SELECT ${unit},
-            arraySort(groupUniqArrayIf(intDiv(ts, 60000), type IN ${active})) AS ms,
+            arraySort(groupUniqArrayIf(intDiv(ts, 60000), type IN ${active})) AS ms, length(ms) AS minutes, ms AS firsts, ms AS lasts,
             groupUniqArray(${localDaySql(range, "ts", 1, intDiv)}) AS days,
             count() AS events, countIf(type = 'load') AS loads, countIf(type = 'click') AS clicks, countIf(type = 'track') AS tracks,
             minIf(ts, type IN ('load','click')) AS fv, maxIf(ts, type IN ('load','click')) AS lv, countIf(type IN ('load','click')) AS hv
           FROM ${rawRows(scope)} GROUP BY ${unit}`;
 }
 
-const visitsOf = (ms: string): string => `(arrayCount(d -> d > ${VISIT_GAP_MINUTES}, arrayDifference(${ms})) + if(length(${ms}) > 0, 1, 0))`;
+/**
+ * Visits from the sorted first and last active minutes of each active stretch (a slot, or a minute
+ * over raw events): one for the first, one more for every gap of more than 30 minutes between one
+ * stretch's last minute and the next one's first.
+ */
+const visitsOf = (firsts: string, lasts: string): string =>
+  `(arrayCount(d -> d > ${VISIT_GAP_MINUTES}, arrayMap((f, l) -> f - l, arrayPopFront(${firsts}), arrayPopBack(${lasts}))) + if(length(${firsts}) > 0, 1, 0))`;
 
 /** One row per key with activity in the range: the core numbers. */
 function coreSql(source: Source, scope: Scope): string {
   const perUnit = perUnitSql(source, scope);
   if (scope.level === "visitor") {
-    return `SELECT visitor_id AS key, 1 AS visitors, length(ms) AS minutes, length(days) AS days_active, length(days) AS visitor_days,
-              events, loads, clicks, tracks, if(hv > 0, fv, NULL) AS fv, if(hv > 0, lv, NULL) AS lv, ${visitsOf("ms")} AS visits
+    return `SELECT visitor_id AS key, 1 AS visitors, minutes, length(days) AS days_active, length(days) AS visitor_days,
+              events, loads, clicks, tracks, if(hv > 0, fv, NULL) AS fv, if(hv > 0, lv, NULL) AS lv, ${visitsOf("firsts", "lasts")} AS visits
             FROM (${perUnit})`;
   }
-  return `SELECT account_id AS key, count() AS visitors, sum(length(ms)) AS minutes, length(groupUniqArrayArray(days)) AS days_active,
+  return `SELECT account_id AS key, count() AS visitors, sum(minutes) AS minutes, length(groupUniqArrayArray(days)) AS days_active,
             sum(length(days)) AS visitor_days, sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
-            if(sum(hv) > 0, minIf(fv, hv > 0), NULL) AS fv, if(sum(hv) > 0, maxIf(lv, hv > 0), NULL) AS lv, sum(${visitsOf("ms")}) AS visits
+            if(sum(hv) > 0, minIf(fv, hv > 0), NULL) AS fv, if(sum(hv) > 0, maxIf(lv, hv > 0), NULL) AS lv, sum(${visitsOf("firsts", "lasts")}) AS visits
           FROM (${perUnit}) GROUP BY account_id`;
 }
 
@@ -96,7 +109,7 @@ function keysSql(source: Source, scope: Scope): string {
   return `SELECT ${key} AS key, uniqExact(visitor_id) AS n FROM ${from}${accountFilter(scope)} GROUP BY key`;
 }
 
-/** Feature clicks per key: clicks on an element some feature matches, each counted once. */
+/** Feature clicks per key over raw events: clicks on an element some feature matches, each counted once (rollups: featuresSql). */
 function featureClicksSql(source: Source, scope: Scope): string {
   const key = keyCol(scope.level);
   const features = `(SELECT element_id FROM ${currentMappingSql("feature")})`;
@@ -123,6 +136,21 @@ function breakdownSql(source: Source, scope: Scope, kind: Breakdown, items: read
   return `SELECT key, ${item} AS item, sum(n) AS n FROM ${left} ALL INNER JOIN ${currentMappingSql(mapKind, items)} USING ${dict} GROUP BY key, item`;
 }
 
+/**
+ * Rollups: feature clicks (each click once, on any feature) and the per-feature breakdown from one
+ * read of rollup_elements. Each element row is joined to the array of features matching it and
+ * array-joined (after the join: ClickHouse runs ARRAY JOIN before JOIN in one SELECT) to one entry for "some feature" (position 1) plus one per asked-for feature.
+ */
+function featuresSql(scope: Scope, items: readonly string[] | undefined): string {
+  const key = keyCol(scope.level);
+  const asked = items === undefined ? "fs" : items.length === 0 ? "emptyArrayString()" : `arrayFilter(f -> has(${chLiteral(items)}, f), fs)`;
+  const byElement = `(SELECT element_id, groupArray(feature_id) AS fs FROM ${currentMappingSql("feature")} GROUP BY element_id)`;
+  return `SELECT key, pos = 1 AS any_feature, item, sum(n) AS n
+          FROM (SELECT key, n, fs FROM (SELECT ${key} AS key, element_id, clicks AS n FROM ${rollupRows(scope, "rollup_elements", "*")}) ALL INNER JOIN ${byElement} USING element_id)
+          ARRAY JOIN arrayConcat([''], ${asked}) AS item, arrayEnumerate(arrayConcat([''], ${asked})) AS pos
+          GROUP BY key, any_feature, item`;
+}
+
 type CoreRow = { key: string; visitors: unknown; minutes: unknown; days_active: unknown; visitor_days: unknown; events: unknown; loads: unknown; clicks: unknown; tracks: unknown; fv: unknown; lv: unknown; visits: unknown };
 
 async function build(store: ClickHouseEventStore, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
@@ -141,12 +169,27 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
     }
     return out;
   };
-  const [keys, core, onFeatures, pages, features, tracks] = await Promise.all([
+  const featureParts = async (): Promise<[Map<string, number>, Map<string, Record<string, number>>]> => {
+    if (source === "raw") return Promise.all([byKey(featureClicksSql(source, scope)), breakdown("features", q.featureIds)]);
+    const clicks = new Map<string, number>();
+    const byFeature = new Map<string, Record<string, number>>();
+    for (const r of await store.rows<{ key: string; any_feature: unknown; item: string; n: unknown }>(featuresSql(scope, q.featureIds))) {
+      const key = String(r.key);
+      if (Number(r.any_feature) === 1) {
+        clicks.set(key, Number(r.n));
+        continue;
+      }
+      let found = byFeature.get(key);
+      if (!found) byFeature.set(key, (found = {}));
+      found[String(r.item)] = Number(r.n);
+    }
+    return [clicks, byFeature];
+  };
+  const [keys, core, [onFeatures, features], pages, tracks] = await Promise.all([
     byKey(keysSql(source, scope)),
     store.rows<CoreRow>(coreSql(source, scope)),
-    byKey(featureClicksSql(source, scope)),
+    featureParts(),
     breakdown("pages", q.pageIds),
-    breakdown("features", q.featureIds),
     breakdown("tracks", q.trackNames),
   ]);
   const coreByKey = new Map<string, Core>();

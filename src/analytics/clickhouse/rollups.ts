@@ -93,31 +93,73 @@ async function updateStep(store: ClickHouseEventStore, fromId: number, toId: num
        WHERE ts >= ${lo * SLOT_MS} AND ts < ${(hi + 1) * SLOT_MS} AND type IN ${ROLLED_UP_TYPES}
          AND (app_id, account_id, visitor_id, ${slotOf("ts")}) GLOBAL IN (SELECT app_id, account_id, visitor_id, slot FROM ${touched}) LIMIT 1 BY id`,
     );
-    const v = chLiteral(version);
-    const bit = `bitShiftLeft(toUInt16(1), toUInt8(intDiv(ts, 60000) % 15))`;
-    const KEY = "app_id, account_id, visitor_id, slot";
-    await store.command(
-      `INSERT INTO rollup_activity SELECT ${KEY}, toUInt32(count()), toUInt32(countIf(type = 'load')), toUInt32(countIf(type = 'click')),
-         toUInt32(countIf(type = 'track')), toUInt16(groupBitOrIf(${bit}, type IN ${AGENT_TYPES})), toUInt16(groupBitOrIf(${bit}, type = 'track')),
-         minIf(ts, type IN ('load','click')), maxIf(ts, type IN ('load','click')), ${v}
-       FROM ${source} GROUP BY ${KEY}`,
-    );
-    await store.command(
-      `INSERT INTO rollup_urls SELECT ${KEY}, assumeNotNull(url_id), toUInt32(count()), ${v} FROM ${source}
-       WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id`,
-    );
-    await store.command(
-      `INSERT INTO rollup_elements SELECT ${KEY}, assumeNotNull(element_id), toUInt32(count()), ${v} FROM ${source}
-       WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id`,
-    );
-    await store.command(
-      `INSERT INTO rollup_tracks SELECT ${KEY}, assumeNotNull(name), toUInt32(count()), ${v} FROM ${source}
-       WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name`,
-    );
+    await insertFromSource(store, source, version);
     await store.command(`INSERT INTO rollup_account_visitors SELECT DISTINCT app_id, account_id, visitor_id FROM ${touched}`);
     return { slots: count };
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${touched}`);
     await store.command(`DROP TABLE IF EXISTS ${source}`);
   }
+}
+
+
+/** The rollup rows of every (app, account, visitor, slot) in `source` (events, each once), at `version`. */
+async function insertFromSource(store: ClickHouseEventStore, source: string, version: number): Promise<void> {
+  const v = chLiteral(version);
+  const bit = `bitShiftLeft(toUInt16(1), toUInt8(intDiv(ts, 60000) % 15))`;
+  const KEY = "app_id, account_id, visitor_id, slot";
+  await store.command(
+    `INSERT INTO rollup_activity SELECT ${KEY}, toUInt32(count()), toUInt32(countIf(type = 'load')), toUInt32(countIf(type = 'click')),
+       toUInt32(countIf(type = 'track')), toUInt16(groupBitOrIf(${bit}, type IN ${AGENT_TYPES})), toUInt16(groupBitOrIf(${bit}, type = 'track')),
+       minIf(ts, type IN ('load','click')), maxIf(ts, type IN ('load','click')), ${v}
+     FROM ${source} GROUP BY ${KEY}`,
+  );
+  await store.command(
+    `INSERT INTO rollup_urls SELECT ${KEY}, assumeNotNull(url_id), toUInt32(count()), ${v} FROM ${source}
+     WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id`,
+  );
+  await store.command(
+    `INSERT INTO rollup_elements SELECT ${KEY}, assumeNotNull(element_id), toUInt32(count()), ${v} FROM ${source}
+     WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id`,
+  );
+  await store.command(
+    `INSERT INTO rollup_tracks SELECT ${KEY}, assumeNotNull(name), toUInt32(count()), ${v} FROM ${source}
+     WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name`,
+  );
+}
+
+/** Days of events per rebuild step: bounds the Memory table (about 1.5 M events a week at the report benchmark's density). */
+const REBUILD_DAYS = 7;
+
+/**
+ * Rebuilds every rollup row from all events, set-based, a week of events at a time: the bulk
+ * path (a benchmark's generated events, or rollups lost with their tables), where the flusher's
+ * touched-slot path would first have to find every slot by id. Rows are written at the newest
+ * event id as version, so they replace whatever an earlier update wrote for the same slots.
+ */
+export async function rebuildClickHouseRollups(store: ClickHouseEventStore): Promise<{ slots: number }> {
+  const [span] = await store.rows<{ lo: unknown; hi: unknown; top: unknown; n: unknown }>(
+    `SELECT min(ts) AS lo, max(ts) AS hi, max(id) AS top, count() AS n FROM events WHERE type IN ${ROLLED_UP_TYPES}`,
+  );
+  if (span === undefined || Number(span.n) === 0) return { slots: 0 };
+  const version = Number(span.top);
+  const step = REBUILD_DAYS * 96 * SLOT_MS;
+  const first = Math.floor(Number(span.lo) / SLOT_MS) * SLOT_MS;
+  let slots = 0;
+  for (let from = first; from <= Number(span.hi); from += step) {
+    const source = `tmp_rollup_rebuild_${process.pid}_${Date.now()}_${tableSeq++}`;
+    try {
+      await store.command(
+        `CREATE TABLE ${source} ENGINE = Memory AS SELECT app_id, account_id, visitor_id, ${slotOf("ts")} AS slot, type, ts, url_id, element_id, name FROM events
+         WHERE ts >= ${chLiteral(from)} AND ts < ${chLiteral(from + step)} AND type IN ${ROLLED_UP_TYPES} LIMIT 1 BY id`,
+      );
+      await insertFromSource(store, source, version);
+      await store.command(`INSERT INTO rollup_account_visitors SELECT DISTINCT app_id, account_id, visitor_id FROM ${source}`);
+      const [n] = await store.rows<{ n: unknown }>(`SELECT count() AS n FROM (SELECT DISTINCT app_id, account_id, visitor_id, slot FROM ${source})`);
+      slots += Number(n?.n ?? 0);
+    } finally {
+      await store.command(`DROP TABLE IF EXISTS ${source}`);
+    }
+  }
+  return { slots };
 }
