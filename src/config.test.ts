@@ -80,6 +80,11 @@ describe("events engine settings (server mode)", () => {
     expect(
       loadConfig({ ...PG, PENDULUM_CLICKHOUSE_URL: "https://ch.example.com", PENDULUM_CLICKHOUSE_DATABASE: "events_1", PENDULUM_CLICKHOUSE_USER: "pendulum", PENDULUM_CLICKHOUSE_PASSWORD: "s3cret" }).clickhouse,
     ).toEqual({ url: "https://ch.example.com", database: "events_1", user: "pendulum", password: "s3cret" });
+    // Sharded: the cluster of the servers' remote_servers and every shard's URL; this process queries through its URL.
+    expect(loadConfig({ ...PG, PENDULUM_CLICKHOUSE_URL: "http://ch1:8123", PENDULUM_CLICKHOUSE_CLUSTER: "two", PENDULUM_CLICKHOUSE_SHARDS: "http://ch1:8123, http://ch2:8123" }).clickhouse?.cluster).toEqual({
+      name: "two",
+      shards: ["http://ch1:8123", "http://ch2:8123"],
+    });
   });
 
   it("refuses ClickHouse without PostgreSQL, saying why", () => {
@@ -94,6 +99,11 @@ describe("events engine settings (server mode)", () => {
     [{ PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123/pendulum" }, "PENDULUM_CLICKHOUSE_URL"],
     [{ PENDULUM_CLICKHOUSE_URL: "http://ch.example.com:8123", PENDULUM_CLICKHOUSE_DATABASE: "pendulum; DROP" }, "PENDULUM_CLICKHOUSE_DATABASE"],
     [{ PENDULUM_CLICKHOUSE_DATABASE: "pendulum" }, "PENDULUM_CLICKHOUSE_DATABASE"],
+    [{ PENDULUM_CLICKHOUSE_CLUSTER: "two" }, "PENDULUM_CLICKHOUSE_CLUSTER"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch1:8123", PENDULUM_CLICKHOUSE_SHARDS: "http://ch1:8123,http://ch2:8123" }, "PENDULUM_CLICKHOUSE_SHARDS"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch1:8123", PENDULUM_CLICKHOUSE_CLUSTER: "two" }, "PENDULUM_CLICKHOUSE_CLUSTER"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch1:8123", PENDULUM_CLICKHOUSE_CLUSTER: "two; DROP", PENDULUM_CLICKHOUSE_SHARDS: "http://ch1:8123" }, "PENDULUM_CLICKHOUSE_CLUSTER"],
+    [{ PENDULUM_CLICKHOUSE_URL: "http://ch1:8123", PENDULUM_CLICKHOUSE_CLUSTER: "two", PENDULUM_CLICKHOUSE_SHARDS: "http://ch1:8123,ch2:8123" }, "PENDULUM_CLICKHOUSE_SHARDS"],
   ])("refuses %o naming %s", (env, variable) => {
     try {
       loadConfig({ ...PG, ...env });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { DEFAULT_MAX_REFUSED_PERCENT } from "./kernel/index.js";
+import { clickHouseClusterOf, type ClickHouseCluster } from "./store/index.js";
 
 /** Pendulum's settings, parsed once from the environment. */
 export type Config = {
@@ -57,7 +58,8 @@ export type Config = {
 };
 
 /** Where server mode keeps events: ClickHouse's HTTP interface, a database and credentials. */
-export type ClickHouseSettings = { url: string; database: string; user: string | undefined; password: string | undefined };
+/** With `cluster`, events and rollups are sharded over its servers and `url` is the one this process queries through (ADR 0017). */
+export type ClickHouseSettings = { url: string; database: string; user: string | undefined; password: string | undefined; cluster?: ClickHouseCluster };
 
 /** A bad environment variable, named so an operator can fix it. */
 export class ConfigError extends Error {
@@ -152,7 +154,7 @@ function clickHouseSettings(env: Env, databaseUrl: string | undefined): ClickHou
   const name = "PENDULUM_CLICKHOUSE_URL";
   const raw = text(env, name);
   if (raw === undefined) {
-    for (const other of ["PENDULUM_CLICKHOUSE_DATABASE", "PENDULUM_CLICKHOUSE_USER", "PENDULUM_CLICKHOUSE_PASSWORD"]) {
+    for (const other of ["PENDULUM_CLICKHOUSE_DATABASE", "PENDULUM_CLICKHOUSE_USER", "PENDULUM_CLICKHOUSE_PASSWORD", "PENDULUM_CLICKHOUSE_CLUSTER", "PENDULUM_CLICKHOUSE_SHARDS"]) {
       if (text(env, other) !== undefined) throw new ConfigError(other, "is set but PENDULUM_CLICKHOUSE_URL is not (set the URL to keep events on ClickHouse, or unset this)");
     }
     return undefined;
@@ -185,7 +187,16 @@ function clickHouseSettings(env: Env, databaseUrl: string | undefined): ClickHou
       `is set (${url.host}) but PENDULUM_DATABASE_URL is not: events on ClickHouse are shared by many Pendulum processes, and their records must be shared too; set PENDULUM_DATABASE_URL to a PostgreSQL database, or unset PENDULUM_CLICKHOUSE_URL to keep events in the data folder`,
     );
   }
-  return { url: `${url.protocol}//${url.host}`, database, user: text(env, "PENDULUM_CLICKHOUSE_USER"), password: env.PENDULUM_CLICKHOUSE_PASSWORD || undefined };
+  let cluster: ClickHouseCluster | undefined;
+  try {
+    cluster = clickHouseClusterOf(env);
+  } catch (e) {
+    // Its messages start with the setting at fault ("VAR: …" or "VAR is …").
+    const message = (e as Error).message;
+    const m = /^(PENDULUM_CLICKHOUSE_[A-Z]+)(?::\s*|\s+)([\s\S]*)$/.exec(message);
+    throw new ConfigError(m?.[1] ?? "PENDULUM_CLICKHOUSE_SHARDS", m?.[2] ?? message);
+  }
+  return { url: `${url.protocol}//${url.host}`, database, user: text(env, "PENDULUM_CLICKHOUSE_USER"), password: env.PENDULUM_CLICKHOUSE_PASSWORD || undefined, ...(cluster ? { cluster } : {}) };
 }
 
 /** Parses the environment; throws ConfigError naming the first bad variable. */

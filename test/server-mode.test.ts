@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../src/cli/main.js";
 import type { CliIo } from "../src/cli/command.js";
 import { INSTANCE_ID_SPAN } from "../src/store/index.js";
+import { createClient } from "@clickhouse/client";
 import { clickHouseTestUrl } from "./clickhouse.js";
+import { clickHouseServerMissing, startClickHouseCluster, type StartedCluster } from "./clickhouse-servers.js";
 import { FOLDER_EVENTS_ENV, startTestPendulum, TEST_APP_KEY, type TestPendulum } from "./harness.js";
 import { testDatabaseFor, testPostgresUrl } from "./postgres.js";
 
@@ -187,5 +189,49 @@ describe("refusing to start", () => {
     expect(r.err).not.toContain("do-not-print-me");
     // Stopped before any store was made in the folder.
     expect(fs.existsSync(path.join(dataDir, "events.duckdb"))).toBe(false);
+  });
+});
+
+// Server mode on a sharded ClickHouse (PENDULUM_CLICKHOUSE_CLUSTER and _SHARDS): two servers this
+// test starts itself, events sharded by account, and the same report as DuckDB over the same events.
+const shardsSkipped = !serverMode ? "not in server mode" : clickHouseServerMissing;
+describe.skipIf(shardsSkipped !== undefined)(`server mode over two ClickHouse shards${shardsSkipped ? ` (skipped: ${shardsSkipped})` : ""}`, () => {
+  let cluster: StartedCluster | undefined;
+  let sharded: TestPendulum | undefined;
+  let embedded: TestPendulum | undefined;
+  beforeAll(async () => {
+    cluster = await startClickHouseCluster(2, "pendulum_server_mode");
+    sharded = await startTestPendulum({
+      env: { PENDULUM_CLICKHOUSE_URL: cluster.urls[0] as string, PENDULUM_CLICKHOUSE_DATABASE: "pendulum_sharded", PENDULUM_CLICKHOUSE_CLUSTER: cluster.cluster, PENDULUM_CLICKHOUSE_SHARDS: cluster.urls.join(",") },
+    });
+    embedded = await startTestPendulum({ env: FOLDER_EVENTS_ENV });
+    await sendTraffic(sharded);
+    await sendTraffic(embedded);
+  }, 180_000);
+  afterAll(async () => {
+    await sharded?.close();
+    await embedded?.close();
+    await cluster?.stop();
+  });
+
+  it("stores each account's events on one shard, both shards used, and reports as DuckDB does", async () => {
+    const s = sharded as TestPendulum;
+    expect(s.config.clickhouse?.cluster).toEqual({ name: "pendulum_server_mode", shards: cluster?.urls });
+    const perShard: number[] = [];
+    const accountsPerShard: string[][] = [];
+    for (const url of cluster?.urls ?? []) {
+      const client = createClient({ url, database: "pendulum_sharded" });
+      try {
+        const rows = await (await client.query({ query: "SELECT account_id, count() AS n FROM events_local GROUP BY account_id ORDER BY account_id", format: "JSONEachRow" })).json<{ account_id: string; n: string | number }>();
+        perShard.push(rows.reduce((sum, r) => sum + Number(r.n), 0));
+        accountsPerShard.push(rows.map((r) => r.account_id));
+      } finally {
+        await client.close();
+      }
+    }
+    expect(perShard.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(perShard.every((n) => n > 0)).toBe(true);
+    expect(accountsPerShard.flat().sort()).toEqual(["acct-a", "acct-b", "acct-c"]);
+    expect(await accountReport(s)).toEqual(await accountReport(embedded as TestPendulum));
   });
 });

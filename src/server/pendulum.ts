@@ -187,7 +187,13 @@ async function openServerEvents(settings: ClickHouseSettings, dataDir: string): 
     );
   }
   try {
-    return await openClickHouseEventStore({ url: settings.url, database: settings.database, ...(settings.user ? { user: settings.user } : {}), ...(settings.password ? { password: settings.password } : {}) });
+    return await openClickHouseEventStore({
+      url: settings.url,
+      database: settings.database,
+      ...(settings.user ? { user: settings.user } : {}),
+      ...(settings.password ? { password: settings.password } : {}),
+      ...(settings.cluster ? { cluster: settings.cluster } : {}),
+    });
   } catch (e) {
     let cause = e instanceof Error ? e.message : String(e);
     if (settings.password) cause = cause.split(settings.password).join("***");
