@@ -61,4 +61,6 @@ it("stores every acknowledged event exactly once after kill -9 mid-stream", asyn
   } finally {
     await p.close();
   }
-});
+  // A child process, a kill and a restart: minutes on a loaded machine (it timed out at 60 s under
+  // test:postgres at load average 15), seconds on a quiet one.
+}, 240_000);
