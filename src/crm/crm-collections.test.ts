@@ -50,6 +50,25 @@ describe("upsert by external id", () => {
 });
 
 describe("sObject Collections", () => {
+  it("updates text, numbers and nulls exactly, whatever characters the text holds", async () => {
+    // On PostgreSQL a Collections update sends each column as one array: these values must survive its quoting.
+    const texts = ['quote " inside', "back\\slash \\\" both", "{braces},and,commas", "NULL", "", "  spaces  ", "ünïcødé 日本 🙂", "line\nbreak\ttab", "'single'"];
+    await conn.tooling.sobject("CustomField").create({ FullName: "Account.Note__c", Metadata: { type: "Text", label: "Note", length: 100 } });
+    const made = (await conn.sobject("Account").create(texts.map((_, i) => ({ Name: `Chars ${i}` })))) as { id: string; success: boolean }[];
+    expect(made.every((r) => r.success)).toBe(true);
+    const updates = texts.map((t, i) => ({ Id: made[i]?.id as string, Name: `Chars ${i}`, Note__c: t, Score__c: i % 3 === 0 ? null : i * 1.5 - 4 }));
+    const res = (await conn.sobject("Account").update(updates)) as { success: boolean }[];
+    expect(res.filter((r) => !r.success)).toEqual([]);
+    const back = await conn.query<{ Id: string; Note__c: string | null; Score__c: number | null }>(`SELECT Id, Note__c, Score__c FROM Account WHERE Name LIKE 'Chars %'`);
+    const byId = new Map(back.records.map((r) => [r.Id, r]));
+    for (const [i, u] of updates.entries()) {
+      const r = byId.get(u.Id);
+      // Salesforce stores an empty text as null.
+      expect(r?.Note__c ?? "", `row ${i}`).toBe(texts[i]);
+      expect(r?.Score__c ?? null, `row ${i}`).toBe(u.Score__c);
+    }
+  });
+
   it("creates 200 records in one call and refuses 201", async () => {
     const records = Array.from({ length: 200 }, (_, i) => ({ Name: `Bulk ${i}`, Score__c: i / 10 }));
     const res = await conn.sobject("Account").create(records);
