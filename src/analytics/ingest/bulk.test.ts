@@ -1,3 +1,6 @@
+// The bulk loader end to end. Under `npm run test:server-mode` the same tests run in server mode, where
+// the loader stages in a scratch DuckDB and streams into ClickHouse (bulk-clickhouse.ts, with the
+// metadata of what it loaded read by bulk-seen.ts); plain `npm test` covers the DuckDB path (bulk.ts).
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duckDbEventsOf, startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
