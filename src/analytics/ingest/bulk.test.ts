@@ -1,6 +1,7 @@
 // The bulk loader end to end. Under `npm run test:server-mode` the same tests run in server mode, where
-// the loader stages in a scratch DuckDB and streams into ClickHouse (bulk-clickhouse.ts, with the
-// metadata of what it loaded read by bulk-seen.ts); plain `npm test` covers the DuckDB path (bulk.ts).
+// the loader stages in a scratch DuckDB and streams into ClickHouse (bulk-clickhouse.ts); plain
+// `npm test` covers the DuckDB path (bulk.ts). Both read the visitors, accounts and names the staged
+// events show with bulk-seen.ts, so its metadata checks here cover it on both.
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { duckDbEventsOf, startTestPendulum, TEST_APP_KEY, type TestPendulum } from "../../../test/harness.js";
