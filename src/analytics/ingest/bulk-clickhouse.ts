@@ -4,7 +4,7 @@ import type { ClickHouseEventStore } from "../../store/index.js";
 import type { App } from "../apps.js";
 import { rewindClickHouseRollupCheckpoint } from "../clickhouse/derived.js";
 import type { BulkDeps, BulkLoader, BulkLoadResult, BulkProgress, BulkSqlSource } from "./bulk.js";
-import { seenIn } from "./bulk-seen.js";
+import { appendStaged, seenIn } from "./bulk-seen.js";
 import type { ImportEvent } from "./schema.js";
 
 /** Rows per insert into ClickHouse: a JSONEachRow body of a few tens of MB at most. */
@@ -106,32 +106,7 @@ export function clickHouseBulkLoader(deps: BulkDeps<ClickHouseEventStore>): Bulk
         const flush = async (): Promise<void> => {
           const { batches } = deps.ingest.acceptImport(app, chunk);
           chunk = [];
-          const a = await conn.createAppender(table);
-          try {
-            for (const b of batches) {
-              for (const e of b.events) {
-                a.appendBigInt(BigInt(++n));
-                a.appendVarchar(b.appId);
-                a.appendVarchar(e.type);
-                a.appendBigInt(BigInt(e.ts));
-                a.appendVarchar(b.visitorId);
-                a.appendVarchar(b.accountId);
-                if (e.url === null) a.appendNull();
-                else a.appendBigInt(BigInt(urls.idOf(e.url)));
-                if (e.element === null) a.appendNull();
-                else a.appendBigInt(BigInt(elements.idOf(e.element)));
-                for (const v of [e.name, e.props, e.tab, e.title]) {
-                  if (v === null) a.appendNull();
-                  else a.appendVarchar(v);
-                }
-                a.appendBigInt(BigInt(b.receivedAt));
-                a.endRow();
-              }
-            }
-            a.flushSync();
-          } finally {
-            a.closeSync();
-          }
+          n = await appendStaged(conn, table, batches, { urls, elements }, n, "bigint");
           progress?.(n);
         };
         for (const e of events) {

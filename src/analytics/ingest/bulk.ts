@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import { listValue, type DuckDBListValue } from "@duckdb/node-api";
 import type { ClickHouseEventStore, DuckDbEventStore, IdRange } from "../../store/index.js";
 import { clickHouseBulkLoader } from "./bulk-clickhouse.js";
-import { seenIn } from "./bulk-seen.js";
+import { appendStaged, seenIn } from "./bulk-seen.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
 import { rewindRollupCheckpoint } from "../derived.js";
@@ -131,32 +131,7 @@ function duckDbBulkLoader(deps: BulkDeps<DuckDbEventStore>) {
         const { batches } = deps.ingest.acceptImport(app, chunk);
         chunk = [];
         await deps.events.exclusive(async (conn) => {
-          const a = await conn.createAppender(table);
-          try {
-            for (const b of batches) {
-              for (const e of b.events) {
-                a.appendBigInt(BigInt(++n));
-                a.appendVarchar(b.appId);
-                a.appendVarchar(e.type);
-                a.appendBigInt(BigInt(e.ts));
-                a.appendVarchar(b.visitorId);
-                a.appendVarchar(b.accountId);
-                if (e.url === null) a.appendNull();
-                else a.appendInteger(urls.idOf(e.url));
-                if (e.element === null) a.appendNull();
-                else a.appendInteger(elements.idOf(e.element));
-                for (const v of [e.name, e.props, e.tab, e.title]) {
-                  if (v === null) a.appendNull();
-                  else a.appendVarchar(v);
-                }
-                a.appendBigInt(BigInt(b.receivedAt));
-                a.endRow();
-              }
-            }
-            a.flushSync();
-          } finally {
-            a.closeSync();
-          }
+          n = await appendStaged(conn, table, batches, { urls, elements }, n, "integer");
         });
         progress?.(n);
       };

@@ -17,7 +17,7 @@ export type IngestPipelineDeps = {
   keysDir: string;
   /** Size at which a log segment is closed (64 MiB by default). */
   segmentBytes?: number;
-  /** The data folder's DuckDB, or ClickHouse in server mode (the flusher only appends: any `EventStore`). */
+  /** The data folder's DuckDB, or ClickHouse in server mode (the flusher only appends, so every `EventStore` will do). */
   events: DuckDbEventStore | ClickHouseEventStore;
   /** This process's block of event and dictionary ids (ADR 0019): instance 0 when absent (embedded). */
   ids?: IdRange;
