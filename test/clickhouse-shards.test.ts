@@ -5,6 +5,7 @@ import type { MetricsQuery } from "../src/analytics/metrics/index.js";
 import type { RuleSet } from "../src/analytics/tagging/index.js";
 import { copyEvents, openClickHouseEventStore, openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
 import { clickHouseTestUrl, openTestClickHouseStore } from "./clickhouse.js";
+import { engineTraffic, MINUTE, TRAFFIC_ELEMENTS, TRAFFIC_T0, TRAFFIC_URLS } from "./engines.js";
 import { clickHouseServerMissing, startClickHouseCluster, type StartedCluster } from "./clickhouse-servers.js";
 
 /**
@@ -16,35 +17,11 @@ import { clickHouseServerMissing, startClickHouseCluster, type StartedCluster } 
  */
 const skipped = clickHouseServerMissing ?? (clickHouseTestUrl === "" ? "PENDULUM_TEST_CLICKHOUSE_URL is not set (run it with npm run test:server-mode)" : undefined);
 
-const T0 = Date.UTC(2024, 2, 5, 8);
-const MIN = 60_000;
-
-/** Traffic over 14 accounts (and anonymous visitors), times jumping back and forth so later flushes reopen earlier slots. */
-function traffic(n: number): StoredEvent[] {
-  const out: StoredEvent[] = [];
-  for (let i = 1; i <= n; i++) {
-    const type = (["load", "click", "focus", "track", "load"] as const)[(i * 3) % 5] as StoredEvent["type"];
-    out.push({
-      id: i,
-      appId: i % 17 === 0 ? "app2" : "app1",
-      type,
-      ts: T0 + ((i * 53) % 1500) * MIN + (i % 7) * 1000,
-      visitorId: `v${(i * 5) % 23}`,
-      accountId: i % 11 === 0 ? "" : `acct-${(i * 3) % 14}`,
-      urlId: type === "track" ? null : 1 + (i % 3),
-      elementId: type === "click" ? 1 + (i % 2) : null,
-      name: type === "track" ? `t${i % 3}` : null,
-      props: null,
-      tabId: "t",
-      title: null,
-      receivedAt: T0,
-    });
-  }
-  return out;
-}
-
-const URLS = [1, 2, 3].map((id) => ({ id, value: `https://app.example.com/p${id}/view` }));
-const ELEMENTS = [1, 2].map((id) => ({ id, value: JSON.stringify([{ tag: "button", id: `b${id}` }, { tag: "body" }]) }));
+const T0 = TRAFFIC_T0;
+const MIN = MINUTE;
+const traffic = (n: number): StoredEvent[] => engineTraffic(n, { visitors: 23, accounts: 14 });
+const URLS = TRAFFIC_URLS;
+const ELEMENTS = TRAFFIC_ELEMENTS;
 
 /** The same history for every engine: rules first, flushes with their derived updates, a replayed flush, then rule edits (retroactive). */
 async function load(engine: EventsEngine): Promise<void> {

@@ -1,4 +1,5 @@
 import { clickHouseEventsEngine, duckDbEventsEngine, type EventsEngine } from "../src/analytics/events-engine.js";
+import type { StoredEvent } from "../src/store/index.js";
 import { openDuckDbEventStore } from "../src/store/events-duckdb.js";
 import { clickHouseTestUrl, openTestClickHouseStore } from "./clickhouse.js";
 
@@ -29,3 +30,39 @@ export const testEngines: TestEngine[] = [
         },
       ]),
 ];
+
+/** The start of the engine tests' traffic (a Tuesday morning in March 2024, UTC) and a minute. */
+export const TRAFFIC_T0 = Date.UTC(2024, 2, 5, 8);
+export const MINUTE = 60_000;
+
+/**
+ * Engine-test traffic in id order whose times jump back and forth, so later flushes land in
+ * slots earlier flushes rolled up: loads, clicks, focus and tracks of `visitors` visitors over
+ * `accounts` accounts (every 11th event anonymous, every 17th in app2), on the URL and element
+ * ids of TRAFFIC_URLS and TRAFFIC_ELEMENTS.
+ */
+export function engineTraffic(n: number, { visitors, accounts }: { visitors: number; accounts: number }): StoredEvent[] {
+  const out: StoredEvent[] = [];
+  for (let i = 1; i <= n; i++) {
+    const type = (["load", "click", "focus", "track", "load"] as const)[(i * 3) % 5] as StoredEvent["type"];
+    out.push({
+      id: i,
+      appId: i % 17 === 0 ? "app2" : "app1",
+      type,
+      ts: TRAFFIC_T0 + ((i * 53) % 1500) * MINUTE + (i % 7) * 1000,
+      visitorId: `v${(i * 5) % visitors}`,
+      accountId: i % 11 === 0 ? "" : `acct-${(i * 3) % accounts}`,
+      urlId: type === "track" ? null : 1 + (i % 3),
+      elementId: type === "click" ? 1 + (i % 2) : null,
+      name: type === "track" ? `t${i % 3}` : null,
+      props: null,
+      tabId: "t",
+      title: null,
+      receivedAt: TRAFFIC_T0,
+    });
+  }
+  return out;
+}
+
+export const TRAFFIC_URLS = [1, 2, 3].map((id) => ({ id, value: `https://app.example.com/p${id}/view` }));
+export const TRAFFIC_ELEMENTS = [1, 2].map((id) => ({ id, value: JSON.stringify([{ tag: "button", id: `b${id}` }, { tag: "body" }]) }));

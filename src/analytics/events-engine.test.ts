@@ -1,38 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { testEngines } from "../../test/engines.js";
+import { engineTraffic, MINUTE, testEngines, TRAFFIC_ELEMENTS, TRAFFIC_T0, TRAFFIC_URLS } from "../../test/engines.js";
 import type { StoredEvent } from "../store/index.js";
 import type { EventsEngine } from "./events-engine.js";
 import type { MetricsQuery } from "./metrics/index.js";
 
-const T0 = Date.UTC(2024, 2, 5, 8);
-const MIN = 60_000;
-
-/** Traffic in id order whose times jump back and forth: later flushes land in slots earlier flushes rolled up. */
-function traffic(n: number): StoredEvent[] {
-  const out: StoredEvent[] = [];
-  for (let i = 1; i <= n; i++) {
-    const type = (["load", "click", "focus", "track", "load"] as const)[(i * 3) % 5] as StoredEvent["type"];
-    out.push({
-      id: i,
-      appId: i % 17 === 0 ? "app2" : "app1",
-      type,
-      ts: T0 + ((i * 53) % 1500) * MIN + (i % 7) * 1000,
-      visitorId: `v${(i * 5) % 9}`,
-      accountId: i % 11 === 0 ? "" : `acct-${(i * 3) % 5}`,
-      urlId: type === "track" ? null : 1 + (i % 3),
-      elementId: type === "click" ? 1 + (i % 2) : null,
-      name: type === "track" ? `t${i % 3}` : null,
-      props: null,
-      tabId: "t",
-      title: null,
-      receivedAt: T0,
-    });
-  }
-  return out;
-}
-
-const URLS = [1, 2, 3].map((id) => ({ id, value: `https://app.example.com/p${id}/view` }));
-const ELEMENTS = [1, 2].map((id) => ({ id, value: JSON.stringify([{ tag: "button", id: `b${id}` }, { tag: "body" }]) }));
+const T0 = TRAFFIC_T0;
+const MIN = MINUTE;
+const traffic = (n: number): StoredEvent[] => engineTraffic(n, { visitors: 9, accounts: 5 });
+const URLS = TRAFFIC_URLS;
+const ELEMENTS = TRAFFIC_ELEMENTS;
 const query: MetricsQuery = { appId: "app1", from: "2024-03-05", to: "2024-03-06", timeZone: "Europe/Berlin", trackEventsCountAsActivity: false };
 
 describe.each(testEngines)("events engine on $name", ({ open }) => {
