@@ -3,7 +3,15 @@ import { accountUsage, type AccountUsage } from "./account-usage.js";
 import { CLICKHOUSE_CHECKPOINT_SCHEMA, clickHouseAfterFlush, clickHouseRecoverDerived } from "./clickhouse/derived.js";
 import { duckDbAfterFlush, duckDbRecoverDerived, type FlushedRange } from "./derived.js";
 import { clickHouseAccountUsage, clickHouseDefinitionUsage, scanClickHouseDictionary } from "./clickhouse/usage.js";
-import { applyClickHouseFeatureRule, applyClickHousePageRule, CLICKHOUSE_MAPPING_SCHEMA, currentMappingSql, mapNewClickHouseEntries, removeClickHouseItem } from "./clickhouse/mapping.js";
+import {
+  applyClickHouseFeatureRuleAndDays,
+  applyClickHousePageRuleAndDays,
+  CLICKHOUSE_DAY_SCHEMA,
+  mapNewClickHouseEntriesAndDays,
+  rebuildDaysIfMissing,
+  removeClickHouseItemAndDays,
+} from "./clickhouse/days.js";
+import { CLICKHOUSE_MAPPING_SCHEMA, currentMappingSql } from "./clickhouse/mapping.js";
 import { clickHouseAccountMetrics, clickHouseRawAccountMetrics, clickHouseRawVisitorMetrics, clickHouseVisitorMetrics } from "./clickhouse/report.js";
 import { CLICKHOUSE_ROLLUP_SCHEMA, updateClickHouseRollups } from "./clickhouse/rollups.js";
 import { accountMetrics, definitionUsage, ensureRollupTables, rawAccountMetrics, rawVisitorMetrics, updateRollups, visitorMetrics } from "./metrics/index.js";
@@ -130,7 +138,9 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
   const ensureDerived = (): Promise<void> => {
     ready ??= (async () => {
       // createTables: on a cluster, rollups are sharded by account and the rest replicated (store/clickhouse-cluster.ts).
-      await store.createTables([...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]);
+      await store.createTables([...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_DAY_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]);
+      // A store whose rollups predate the day tables gets them filled once.
+      await rebuildDaysIfMissing(store);
     })();
     return ready;
   };
@@ -145,11 +155,11 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
     afterFlush: after((flushed: FlushedRange, rules: RuleSet) => clickHouseAfterFlush(store, flushed, rules)),
     recoverDerived: after((rules: () => RuleSet, ids?: IdRange) => clickHouseRecoverDerived(store, rules, ids)),
     updateRollups: after((range: { fromId: number; toId: number }) => updateClickHouseRollups(store, range)),
-    mapNewDictionaryEntries: after((urls: readonly DictionaryEntry[], elements: readonly DictionaryEntry[], rules: RuleSet) => mapNewClickHouseEntries(store, urls, elements, rules)),
-    applyPageRule: after((pageId: string, rules: readonly string[]) => applyClickHousePageRule(store, pageId, rules)),
-    applyFeatureRule: after((featureId: string, selector: string) => applyClickHouseFeatureRule(store, featureId, selector)),
-    removePage: after((pageId: string) => removeClickHouseItem(store, "page", pageId)),
-    removeFeature: after((featureId: string) => removeClickHouseItem(store, "feature", featureId)),
+    mapNewDictionaryEntries: after((urls: readonly DictionaryEntry[], elements: readonly DictionaryEntry[], rules: RuleSet) => mapNewClickHouseEntriesAndDays(store, urls, elements, rules)),
+    applyPageRule: after((pageId: string, rules: readonly string[]) => applyClickHousePageRuleAndDays(store, pageId, rules)),
+    applyFeatureRule: after((featureId: string, selector: string) => applyClickHouseFeatureRuleAndDays(store, featureId, selector)),
+    removePage: after((pageId: string) => removeClickHouseItemAndDays(store, "page", pageId)),
+    removeFeature: after((featureId: string) => removeClickHouseItemAndDays(store, "feature", featureId)),
     accountMetrics: after((q: MetricsQuery) => clickHouseAccountMetrics(store, q)),
     visitorMetrics: after((q: VisitorMetricsQuery) => clickHouseVisitorMetrics(store, q)),
     rawAccountMetrics: after((q: MetricsQuery) => clickHouseRawAccountMetrics(store, q)),

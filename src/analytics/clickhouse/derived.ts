@@ -1,6 +1,7 @@
 import { chLiteral, idRangeOf, instanceOfId, type ClickHouseEventStore, type DictionaryEntry, type IdRange } from "../../store/index.js";
 import type { FlushedRange } from "../derived.js";
 import type { RuleSet } from "../tagging/index.js";
+import { mapNewClickHouseEntriesAndDays } from "./days.js";
 import { mapNewClickHouseEntries, nextVersion } from "./mapping.js";
 import { updateClickHouseRollups } from "./rollups.js";
 
@@ -35,8 +36,8 @@ async function entriesAfter(store: ClickHouseEventStore, table: "urls" | "elemen
 export async function clickHouseAfterFlush(store: ClickHouseEventStore, { fromId, toId, newUrls, newElements }: FlushedRange, rules: RuleSet): Promise<void> {
   // A flush's ids are all in its process's block.
   const range = idRangeOf(instanceOfId(toId));
-  await updateClickHouseRollups(store, { fromId: fromId - 1, toId });
-  await writeCheckpoint(store, "rollups", range, toId);
+  // Mapping first: the rollup update then rewrites the mapped day rows of the flush's days with
+  // its new URLs and elements already mapped (days.ts), so they need no pass of their own.
   if (newUrls.length > 0 || newElements.length > 0) {
     await mapNewClickHouseEntries(store, newUrls, newElements, rules);
     const lastUrl = newUrls.at(-1);
@@ -44,6 +45,8 @@ export async function clickHouseAfterFlush(store: ClickHouseEventStore, { fromId
     if (lastUrl) await writeCheckpoint(store, "urls_mapped", idRangeOf(instanceOfId(lastUrl.id)), lastUrl.id);
     if (lastElement) await writeCheckpoint(store, "elements_mapped", idRangeOf(instanceOfId(lastElement.id)), lastElement.id);
   }
+  await updateClickHouseRollups(store, { fromId: fromId - 1, toId });
+  await writeCheckpoint(store, "rollups", range, toId);
 }
 
 /** Repairs what a crash of this instance's process left between a flush and its afterFlush: its own block only. */
@@ -57,7 +60,8 @@ export async function clickHouseRecoverDerived(store: ClickHouseEventStore, rule
   const urls = await entriesAfter(store, "urls", await readCheckpoint(store, "urls_mapped", range), range);
   const elements = await entriesAfter(store, "elements", await readCheckpoint(store, "elements_mapped", range), range);
   if (urls.length > 0 || elements.length > 0) {
-    await mapNewClickHouseEntries(store, urls, elements, rules());
+    // Their events may have been rolled up before (a crash between the two steps): rewrite their days too.
+    await mapNewClickHouseEntriesAndDays(store, urls, elements, rules());
     if (urls.length > 0) await writeCheckpoint(store, "urls_mapped", range, (urls.at(-1) as DictionaryEntry).id);
     if (elements.length > 0) await writeCheckpoint(store, "elements_mapped", range, (elements.at(-1) as DictionaryEntry).id);
   }

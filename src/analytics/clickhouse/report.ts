@@ -2,6 +2,7 @@ import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.
 import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
 import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
+import { ANY_FEATURE, mappedDaysSql, splitRange, visitorDaysSql, type DaySplit } from "./days.js";
 import { currentMappingSql } from "./mapping.js";
 import { ROLLED_UP_TYPES } from "./rollups.js";
 
@@ -151,17 +152,56 @@ function featuresSql(scope: Scope, items: readonly string[] | undefined): string
           GROUP BY key, any_feature, item`;
 }
 
+/**
+ * Account reports over whole UTC days: rows of the day rollups for the days wholly inside the
+ * range, plus the same rows computed from the slot rollups for the partial days at its edges
+ * (days.ts). Exact in every time zone: a local day's slots are all on one side of an edge.
+ */
+function dayCoreSql(scope: Scope, split: DaySplit): string {
+  const app = chLiteral(scope.appId);
+  const v = scope.track ? "t" : "a";
+  const columns = `account_id, visitor_id, first_slot, last_slot, toUInt64(events) AS n_events, toUInt64(loads) AS n_loads, toUInt64(clicks) AS n_clicks, toUInt64(tracks) AS n_tracks,
+     fv AS n_fv, lv AS n_lv, toUInt64(hv) AS n_hv, toUInt64(minutes_${v}) AS n_minutes, first_${v} AS n_first, last_${v} AS n_last, toUInt64(gaps_${v}) AS n_gaps`;
+  const rows = `(SELECT ${columns} FROM (SELECT * FROM rollup_visitor_days FINAL WHERE app_id = ${app} AND day >= ${split.fromDay} AND day < ${split.toDay} AND account_id != '')
+      UNION ALL SELECT ${columns} FROM (${visitorDaysSql(`app_id = ${app} AND account_id != '' AND ${split.edges}`)}))`;
+  const day = (slot: string): string => localDaySql(scope.range, slot, SLOT_MS, intDiv);
+  const perVisitor = `SELECT account_id, visitor_id, sum(n_minutes) AS minutes,
+      arraySort(groupArrayIf(n_first, n_minutes > 0)) AS firsts, arraySort(groupArrayIf(n_last, n_minutes > 0)) AS lasts, sum(n_gaps) AS inner_gaps,
+      groupUniqArrayArray([${day("first_slot")}, ${day("last_slot")}]) AS days,
+      sum(n_events) AS events, sum(n_loads) AS loads, sum(n_clicks) AS clicks, sum(n_tracks) AS tracks,
+      minIf(n_fv, n_hv > 0) AS fv, maxIf(n_lv, n_hv > 0) AS lv, sum(n_hv) AS hv
+    FROM ${rows} GROUP BY account_id, visitor_id`;
+  return `SELECT account_id AS key, count() AS visitors, sum(minutes) AS minutes, length(groupUniqArrayArray(days)) AS days_active,
+            sum(length(days)) AS visitor_days, sum(events) AS events, sum(loads) AS loads, sum(clicks) AS clicks, sum(tracks) AS tracks,
+            if(sum(hv) > 0, minIf(fv, hv > 0), NULL) AS fv, if(sum(hv) > 0, maxIf(lv, hv > 0), NULL) AS lv, sum(${visitsOf("firsts", "lasts")} + inner_gaps) AS visits
+          FROM (${perVisitor}) GROUP BY account_id`;
+}
+
+/** (key, item, n) per page, or per feature with ANY_FEATURE for clicks on any feature, over whole days plus edges. */
+function dayMappedSql(scope: Scope, split: DaySplit, kind: "page" | "feature", items: readonly string[] | undefined): string {
+  const app = chLiteral(scope.appId);
+  const [table, item, n] = kind === "page" ? (["rollup_page_days", "page_id", "loads"] as const) : (["rollup_feature_days", "feature_id", "clicks"] as const);
+  const only = items === undefined ? "" : ` AND ${item} IN ${chList(items)}`;
+  return `SELECT key, item, sum(n) AS n FROM (
+            SELECT account_id AS key, ${item} AS item, toUInt64(${n}) AS n FROM ${table} FINAL WHERE app_id = ${app} AND day >= ${split.fromDay} AND day < ${split.toDay} AND account_id != ''${only}
+            UNION ALL SELECT account_id AS key, item, toUInt64(n) AS n FROM (${mappedDaysSql(kind, `app_id = ${app} AND account_id != '' AND ${split.edges}`, items)})
+          ) GROUP BY key, item HAVING n > 0`;
+}
+
 type CoreRow = { key: string; visitors: unknown; minutes: unknown; days_active: unknown; visitor_days: unknown; events: unknown; loads: unknown; clicks: unknown; tracks: unknown; fv: unknown; lv: unknown; visits: unknown };
 
 async function build(store: ClickHouseEventStore, source: Source, level: Level, q: VisitorMetricsQuery): Promise<MetricsResult<Built>> {
   const resolved = localRange(q.timeZone, q.from, q.to);
   if (!resolved.ok) return resolved;
   const scope: Scope = { appId: q.appId, level, range: resolved.value, track: q.trackEventsCountAsActivity, ...(level === "visitor" && q.accountId !== undefined ? { accountId: q.accountId } : {}) };
+  // Account reports spanning a whole UTC day read the day rollups (days.ts); the rest read slots.
+  const split = source === "rollup" && level === "account" ? splitRange(scope.range) : null;
   const byKey = async (sql: string): Promise<Map<string, number>> => new Map((await store.rows<{ key: string; n: unknown }>(sql)).map((r) => [String(r.key), Number(r.n)]));
   const breakdown = async (kind: Breakdown, items: readonly string[] | undefined): Promise<Map<string, Record<string, number>>> => {
     const out = new Map<string, Record<string, number>>();
     if (items && items.length === 0) return out;
-    for (const r of await store.rows<{ key: string; item: string; n: unknown }>(breakdownSql(source, scope, kind, items))) {
+    const sql = split !== null && kind === "pages" ? dayMappedSql(scope, split, "page", items) : breakdownSql(source, scope, kind, items);
+    for (const r of await store.rows<{ key: string; item: string; n: unknown }>(sql)) {
       const key = String(r.key);
       let found = out.get(key);
       if (!found) out.set(key, (found = {}));
@@ -173,7 +213,11 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
     if (source === "raw") return Promise.all([byKey(featureClicksSql(source, scope)), breakdown("features", q.featureIds)]);
     const clicks = new Map<string, number>();
     const byFeature = new Map<string, Record<string, number>>();
-    for (const r of await store.rows<{ key: string; any_feature: unknown; item: string; n: unknown }>(featuresSql(scope, q.featureIds))) {
+    const sql =
+      split === null
+        ? featuresSql(scope, q.featureIds)
+        : `SELECT key, item = '${ANY_FEATURE}' AS any_feature, item, n FROM (${dayMappedSql(scope, split, "feature", q.featureIds === undefined ? undefined : [ANY_FEATURE, ...q.featureIds])})`;
+    for (const r of await store.rows<{ key: string; any_feature: unknown; item: string; n: unknown }>(sql)) {
       const key = String(r.key);
       if (Number(r.any_feature) === 1) {
         clicks.set(key, Number(r.n));
@@ -187,7 +231,7 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
   };
   const [keys, core, [onFeatures, features], pages, tracks] = await Promise.all([
     byKey(keysSql(source, scope)),
-    store.rows<CoreRow>(coreSql(source, scope)),
+    store.rows<CoreRow>(split === null ? coreSql(source, scope) : dayCoreSql(scope, split)),
     featureParts(),
     breakdown("pages", q.pageIds),
     breakdown("tracks", q.trackNames),

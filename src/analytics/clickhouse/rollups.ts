@@ -1,5 +1,6 @@
 import { chLiteral, type ClickHouseEventStore } from "../../store/index.js";
 import { SLOT_MS } from "../metrics/time-zone.js";
+import { daySlots, dayOfSlot, rebuildDays, refreshMappedDays, refreshVisitorDays } from "./days.js";
 import { nextVersion } from "./mapping.js";
 
 /**
@@ -95,6 +96,12 @@ async function updateStep(store: ClickHouseEventStore, fromId: number, toId: num
     );
     await insertFromSource(store, source, version);
     await store.command(`INSERT INTO rollup_account_visitors SELECT DISTINCT app_id, account_id, visitor_id FROM ${touched}`);
+    // The day rollups of every day a touched slot is in, from the slot rows just written (days.ts).
+    const whole = daySlots(lo, hi);
+    await refreshVisitorDays(store, { days: `(SELECT app_id, account_id, visitor_id, ${dayOfSlot("slot")} FROM ${touched})`, ...whole });
+    const accountDays = `(SELECT DISTINCT app_id, account_id, ${dayOfSlot("slot")} FROM ${touched})`;
+    await refreshMappedDays(store, "page", { selection: { days: accountDays, ...whole } });
+    await refreshMappedDays(store, "feature", { selection: { days: accountDays, ...whole } });
     return { slots: count };
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${touched}`);
@@ -136,6 +143,7 @@ const REBUILD_DAYS = 7;
  * path (a benchmark's generated events, or rollups lost with their tables), where the flusher's
  * touched-slot path would first have to find every slot by id. Rows are written at the newest
  * event id as version, so they replace whatever an earlier update wrote for the same slots.
+ * The day rollups are then rewritten from all slot rows.
  */
 export async function rebuildClickHouseRollups(store: ClickHouseEventStore): Promise<{ slots: number }> {
   const [span] = await store.rows<{ lo: unknown; hi: unknown; top: unknown; n: unknown }>(
@@ -161,5 +169,7 @@ export async function rebuildClickHouseRollups(store: ClickHouseEventStore): Pro
       await store.command(`DROP TABLE IF EXISTS ${source}`);
     }
   }
+  // Once over all slot rows rather than per week: a week's steps need not start at a UTC midnight.
+  await rebuildDays(store);
   return { slots };
 }
