@@ -135,7 +135,10 @@ export async function refreshMappedDays(store: ClickHouseEventStore, kind: Mappe
   const { items, selection } = options;
   if (items !== undefined && items.length === 0) return;
   const onItems = items === undefined ? "" : ` AND ${item} IN ${chList(items)}`;
-  const onDays = selection === undefined ? "" : ` AND (app_id, account_id, day) GLOBAL IN ${selection.days}`;
+  const onDays =
+    selection === undefined
+      ? ""
+      : ` AND day >= ${chLiteral(Math.floor(selection.fromSlot / SLOTS_PER_DAY))} AND day < ${chLiteral(Math.ceil(selection.toSlot / SLOTS_PER_DAY))} AND (app_id, account_id, day) GLOBAL IN ${selection.days}`;
   const zero = nextVersion();
   await store.command(`INSERT INTO ${table} SELECT app_id, account_id, day, ${item}, 0, ${chLiteral(zero)} FROM ${table} FINAL WHERE 1${onItems}${onDays}`);
   const where = selection === undefined ? "1" : `${slotBounds(selection)} AND (app_id, account_id, ${dayOfSlot("slot")}) GLOBAL IN ${selection.days}`;
