@@ -101,6 +101,11 @@ describe.skipIf(clickHouseTestUrl === "")("ClickHouse day rollups", () => {
     await store.append(events.slice(300, 400), {});
     await engine.updateRollups({ fromId: 300, toId: 400 });
     await expectDaysMatchRaw(engine);
+    // A rule saved again unchanged rewrites no day row.
+    const stored = async (): Promise<number> => Number((await store.rows<{ n: unknown }>("SELECT count() AS n FROM rollup_page_days"))[0]?.n);
+    const rowsBefore = await stored();
+    await engine.applyPageRule("p1", ["/p1/*"]);
+    expect(await stored()).toBe(rowsBefore);
     // Rule edits apply retroactively; a removed page or feature keeps no count.
     await engine.applyPageRule("p1", ["/p1/*", "/p2/*"]);
     await engine.applyFeatureRule("f12", "button#b3");

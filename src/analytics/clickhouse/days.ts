@@ -1,7 +1,7 @@
 import { chList, chLiteral, type ClickHouseEventStore, type DictionaryEntry } from "../../store/index.js";
 import { SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { ApplyResult, FeatureRuleError, PageRuleError, RuleSet } from "../tagging/index.js";
-import { applyClickHouseFeatureRule, applyClickHousePageRule, currentMappingSql, mapNewClickHouseEntries, nextVersion, removeClickHouseItem } from "./mapping.js";
+import { applyClickHouseFeatureRule, applyClickHousePageRule, currentMappingSql, mapNewClickHouseEntries, mappedIds, nextVersion, removeClickHouseItem } from "./mapping.js";
 
 /**
  * Day rollups on ClickHouse: the slot rollups (rollups.ts) summed per UTC day, so a month's
@@ -140,7 +140,10 @@ export async function refreshMappedDays(store: ClickHouseEventStore, kind: Mappe
       ? ""
       : ` AND day >= ${chLiteral(Math.floor(selection.fromSlot / SLOTS_PER_DAY))} AND day < ${chLiteral(Math.ceil(selection.toSlot / SLOTS_PER_DAY))} AND (app_id, account_id, day) GLOBAL IN ${selection.days}`;
   const zero = nextVersion();
-  await store.command(`INSERT INTO ${table} SELECT app_id, account_id, day, ${item}, 0, ${chLiteral(zero)} FROM ${table} FINAL WHERE 1${onItems}${onDays}`);
+  // Rows that are zero already stay as they are (the filter on the count runs after FINAL, outside it).
+  await store.command(
+    `INSERT INTO ${table} SELECT app_id, account_id, day, ${item}, 0, ${chLiteral(zero)} FROM (SELECT * FROM ${table} FINAL WHERE 1${onItems}${onDays}) WHERE ${MAPPED[kind].n} > 0`,
+  );
   const where = selection === undefined ? "1" : `${slotBounds(selection)} AND (app_id, account_id, ${dayOfSlot("slot")}) GLOBAL IN ${selection.days}`;
   await store.command(`INSERT INTO ${table} SELECT app_id, account_id, day, item, n, ${chLiteral(nextVersion())} FROM (${mappedDaysSql(kind, where, items)})`);
 }
@@ -174,15 +177,24 @@ export async function mapNewClickHouseEntriesAndDays(
 
 /** A page rule applied (mapping.ts), then that page's day rows rewritten from every slot row. */
 export async function applyClickHousePageRuleAndDays(store: ClickHouseEventStore, pageId: string, rules: readonly string[]): Promise<ApplyResult<PageRuleError>> {
+  const before = await mappedIds(store, "page", pageId);
   const applied = await applyClickHousePageRule(store, pageId, rules);
-  if (applied.ok) await refreshMappedDays(store, "page", { items: [pageId] });
+  if (applied.ok && !sameIds(before, await mappedIds(store, "page", pageId))) await refreshMappedDays(store, "page", { items: [pageId] });
   return applied;
 }
 
+/** A rule saved again with the same matches (or edited without changing them) leaves its day rows as they are. */
+const sameIds = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  const set = new Set(a);
+  return b.every((id) => set.has(id));
+};
+
 /** A feature rule applied, then that feature's day rows and the any-feature rows rewritten. */
 export async function applyClickHouseFeatureRuleAndDays(store: ClickHouseEventStore, featureId: string, selector: string): Promise<ApplyResult<FeatureRuleError>> {
+  const before = await mappedIds(store, "feature", featureId);
   const applied = await applyClickHouseFeatureRule(store, featureId, selector);
-  if (applied.ok) await refreshMappedDays(store, "feature", { items: [featureId, ANY_FEATURE] });
+  if (applied.ok && !sameIds(before, await mappedIds(store, "feature", featureId))) await refreshMappedDays(store, "feature", { items: [featureId, ANY_FEATURE] });
   return applied;
 }
 

@@ -47,7 +47,8 @@ export const nextVersion = (): number => {
   return last;
 };
 
-async function currentIds(store: ClickHouseEventStore, kind: Kind, itemId: string): Promise<number[]> {
+/** The dictionary ids one page or feature currently matches. */
+export async function mappedIds(store: ClickHouseEventStore, kind: Kind, itemId: string): Promise<number[]> {
   const { table, item, dict } = SHAPE[kind];
   const rows = await store.rows<{ d: number }>(`SELECT ${dict} AS d FROM ${table} FINAL WHERE present = 1 AND ${item} = ${chLiteral(itemId)}`);
   return rows.map((r) => Number(r.d));
@@ -58,7 +59,7 @@ async function replaceItem(store: ClickHouseEventStore, kind: Kind, itemId: stri
   const { table, item, dict } = SHAPE[kind];
   const keep = new Set(ids);
   const version = nextVersion();
-  const gone = (await currentIds(store, kind, itemId)).filter((id) => !keep.has(id));
+  const gone = (await mappedIds(store, kind, itemId)).filter((id) => !keep.has(id));
   await store.insert(table, [
     ...ids.map((id) => ({ [item]: itemId, [dict]: id, version, present: 1 })),
     ...gone.map((id) => ({ [item]: itemId, [dict]: id, version, present: 0 })),
