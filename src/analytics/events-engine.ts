@@ -6,9 +6,8 @@ import { clickHouseAccountUsage, clickHouseDefinitionUsage, scanClickHouseDictio
 import {
   applyClickHouseFeatureRuleAndDays,
   applyClickHousePageRuleAndDays,
-  CLICKHOUSE_DAY_SCHEMA,
+  createDayTables,
   mapNewClickHouseEntriesAndDays,
-  rebuildDaysIfMissing,
   removeClickHouseItemAndDays,
 } from "./clickhouse/days.js";
 import { CLICKHOUSE_MAPPING_SCHEMA, currentMappingSql } from "./clickhouse/mapping.js";
@@ -138,9 +137,9 @@ export function clickHouseEventsEngine(store: ClickHouseEventStore): EventsEngin
   const ensureDerived = (): Promise<void> => {
     ready ??= (async () => {
       // createTables: on a cluster, rollups are sharded by account and the rest replicated (store/clickhouse-cluster.ts).
-      await store.createTables([...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_DAY_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]);
-      // A store whose rollups predate the day tables gets them filled once.
-      await rebuildDaysIfMissing(store);
+      await store.createTables([...CLICKHOUSE_ROLLUP_SCHEMA, ...CLICKHOUSE_MAPPING_SCHEMA, ...CLICKHOUSE_CHECKPOINT_SCHEMA]);
+      // After the slot rollups: a store whose rollups predate the day tables gets them filled once.
+      await createDayTables(store);
     })();
     return ready;
   };

@@ -125,7 +125,7 @@ describe.skipIf(clickHouseTestUrl === "")("ClickHouse day rollups", () => {
     await engine.mapNewDictionaryEntries(URLS, ELEMENTS, RULES);
     await engine.updateRollups({ fromId: 0, toId: 700 });
     const before = await engine.accountMetrics(queries[1] as MetricsQuery);
-    for (const t of ["rollup_visitor_days", "rollup_page_days", "rollup_feature_days"]) await store.command(`DROP TABLE ${t}`);
+    for (const t of ["rollup_visitor_days", "rollup_page_days", "rollup_feature_days", "rollup_track_days"]) await store.command(`DROP TABLE ${t}`);
     const reopened = clickHouseEventsEngine(store);
     await reopened.ensureDerived();
     expect(await reopened.accountMetrics(queries[1] as MetricsQuery)).toEqual(before);

@@ -16,7 +16,8 @@ import { applyClickHouseFeatureRule, applyClickHousePageRule, currentMappingSql,
  *   first and last slot.
  * - `rollup_page_days` / `rollup_feature_days`: page loads per page and clicks per feature per
  *   app × account × UTC day, mapped by the current rules (feature `''`: clicks on an element that
- *   some feature matches, each once), rewritten when a rule changes.
+ *   some feature matches, each once), rewritten when a rule changes; `rollup_track_days`: track
+ *   events per name.
  *
  * A report range cut at local midnights is whole UTC days plus at most two partial days at its
  * edges; the edges are computed from the slot rollups with the same SQL that fills these tables
@@ -36,6 +37,8 @@ export const CLICKHOUSE_DAY_SCHEMA = [
    ENGINE = ReplacingMergeTree(version) PARTITION BY ${PARTITION} ORDER BY (app_id, day, account_id, visitor_id)`,
   `CREATE TABLE IF NOT EXISTS rollup_page_days (app_id String, account_id String, day Int32, page_id String, loads UInt64, version UInt64)
    ENGINE = ReplacingMergeTree(version) PARTITION BY ${PARTITION} ORDER BY (app_id, day, account_id, page_id)`,
+  `CREATE TABLE IF NOT EXISTS rollup_track_days (app_id String, account_id String, day Int32, name String, events UInt64, version UInt64)
+   ENGINE = ReplacingMergeTree(version) PARTITION BY ${PARTITION} ORDER BY (app_id, day, account_id, name)`,
   `CREATE TABLE IF NOT EXISTS rollup_feature_days (app_id String, account_id String, day Int32, feature_id String, clicks UInt64, version UInt64)
    ENGINE = ReplacingMergeTree(version) PARTITION BY ${PARTITION} ORDER BY (app_id, day, account_id, feature_id)`,
 ];
@@ -77,10 +80,14 @@ export function visitorDaysSql(where: string): string {
                 FROM rollup_activity FINAL WHERE ${where} GROUP BY app_id, account_id, visitor_id, day)`;
 }
 
-export type MappedKind = "page" | "feature";
+/** Day rows per item: pages and features (mapped by their rules), and track event names. */
+export type MappedKind = "page" | "feature" | "track";
+/** The kinds whose day rows follow rules. */
+type RuleKind = "page" | "feature";
 const MAPPED = {
   page: { table: "rollup_page_days", item: "page_id", n: "loads", source: "rollup_urls", dict: "url_id" },
   feature: { table: "rollup_feature_days", item: "feature_id", n: "clicks", source: "rollup_elements", dict: "element_id" },
+  track: { table: "rollup_track_days", item: "name", n: "events", source: "rollup_tracks", dict: "name" },
 } as const;
 
 /** The item that stands for "any feature" in rollup_feature_days. */
@@ -95,6 +102,10 @@ export const ANY_FEATURE = "";
 export function mappedDaysSql(kind: MappedKind, where: string, items?: readonly string[]): string {
   const { n, source, dict } = MAPPED[kind];
   const rows = `(SELECT app_id, account_id, ${dayOfSlot("slot")} AS day, ${dict}, ${n} AS n FROM ${source} FINAL WHERE ${where})`;
+  if (kind === "track") {
+    const only = items === undefined ? "" : ` WHERE name IN ${chList(items)}`;
+    return `SELECT app_id, account_id, day, name AS item, sum(n) AS n FROM ${rows}${only} GROUP BY app_id, account_id, day, item`;
+  }
   if (kind === "page") {
     return `SELECT app_id, account_id, day, page_id AS item, sum(n) AS n FROM ${rows} ALL INNER JOIN ${currentMappingSql("page", items)} USING url_id GROUP BY app_id, account_id, day, item`;
   }
@@ -153,7 +164,7 @@ export async function refreshMappedDays(store: ClickHouseEventStore, kind: Mappe
  * entries get their mapped rows rewritten. The flusher maps a flush's new entries before it
  * updates that flush's rollups, which rewrites the same days; this is for the other callers.
  */
-export async function refreshMappedDaysOfEntries(store: ClickHouseEventStore, kind: MappedKind, ids: readonly number[]): Promise<void> {
+export async function refreshMappedDaysOfEntries(store: ClickHouseEventStore, kind: RuleKind, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
   const { source, dict } = MAPPED[kind];
   const [bounds] = await store.rows<{ n: unknown; lo: unknown; hi: unknown }>(`SELECT count() AS n, min(slot) AS lo, max(slot) AS hi FROM ${source} WHERE ${dict} IN ${chList(ids)}`);
@@ -199,7 +210,7 @@ export async function applyClickHouseFeatureRuleAndDays(store: ClickHouseEventSt
 }
 
 /** A page or feature removed: its day rows become zero (and the any-feature rows are rewritten). */
-export async function removeClickHouseItemAndDays(store: ClickHouseEventStore, kind: MappedKind, itemId: string): Promise<void> {
+export async function removeClickHouseItemAndDays(store: ClickHouseEventStore, kind: RuleKind, itemId: string): Promise<void> {
   await removeClickHouseItem(store, kind, itemId);
   await refreshMappedDays(store, kind, { items: kind === "page" ? [itemId] : [itemId, ANY_FEATURE] });
 }
@@ -214,16 +225,27 @@ export async function rebuildDays(store: ClickHouseEventStore): Promise<void> {
   await refreshVisitorDays(store);
   await refreshMappedDays(store, "page");
   await refreshMappedDays(store, "feature");
+  await refreshMappedDays(store, "track");
 }
 
-/** Fills the day tables when the slot rollups have rows and the visitor days none (a store created before them). */
-export async function rebuildDaysIfMissing(store: ClickHouseEventStore): Promise<boolean> {
-  const [r] = await store.rows<{ slots: unknown; days: unknown }>(
-    "SELECT (SELECT count() FROM (SELECT 1 FROM rollup_activity LIMIT 1)) AS slots, (SELECT count() FROM (SELECT 1 FROM rollup_visitor_days LIMIT 1)) AS days",
-  );
-  if (Number(r?.slots ?? 0) === 0 || Number(r?.days ?? 0) > 0) return false;
-  await rebuildDays(store);
-  return true;
+const DAY_TABLES = ["rollup_visitor_days", "rollup_page_days", "rollup_feature_days", "rollup_track_days"] as const;
+
+/**
+ * Creates the day tables; those that did not exist yet are filled from the slot rollups when there
+ * are any (a store whose rollups predate them). Returns the tables filled.
+ */
+export async function createDayTables(store: ClickHouseEventStore): Promise<string[]> {
+  const existing = await store.rows<{ name: string }>(`SELECT name FROM system.tables WHERE database = ${chLiteral(store.database)} AND name IN ${chList(DAY_TABLES)}`);
+  await store.createTables(CLICKHOUSE_DAY_SCHEMA);
+  const missing = DAY_TABLES.filter((t) => !existing.some((e) => e.name === t));
+  if (missing.length === 0) return [];
+  const [r] = await store.rows<{ n: unknown }>("SELECT count() AS n FROM (SELECT 1 FROM rollup_activity LIMIT 1)");
+  if (Number(r?.n ?? 0) === 0) return [];
+  for (const table of missing) {
+    if (table === "rollup_visitor_days") await refreshVisitorDays(store);
+    else await refreshMappedDays(store, table === "rollup_page_days" ? "page" : table === "rollup_feature_days" ? "feature" : "track");
+  }
+  return missing;
 }
 
 /**

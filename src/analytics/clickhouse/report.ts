@@ -2,7 +2,7 @@ import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.
 import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
 import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
-import { ANY_FEATURE, mappedDaysSql, splitRange, visitorDaysSql, type DaySplit } from "./days.js";
+import { ANY_FEATURE, mappedDaysSql, splitRange, visitorDaysSql, type DaySplit, type MappedKind } from "./days.js";
 import { currentMappingSql } from "./mapping.js";
 import { ROLLED_UP_TYPES } from "./rollups.js";
 
@@ -177,10 +177,16 @@ function dayCoreSql(scope: Scope, split: DaySplit): string {
           FROM (${perVisitor}) GROUP BY account_id`;
 }
 
-/** (key, item, n) per page, or per feature with ANY_FEATURE for clicks on any feature, over whole days plus edges. */
-function dayMappedSql(scope: Scope, split: DaySplit, kind: "page" | "feature", items: readonly string[] | undefined): string {
+const ITEM_DAY_TABLES = {
+  page: ["rollup_page_days", "page_id", "loads"],
+  feature: ["rollup_feature_days", "feature_id", "clicks"],
+  track: ["rollup_track_days", "name", "events"],
+} as const;
+
+/** (key, item, n) per page, per track name, or per feature with ANY_FEATURE for clicks on any feature, over whole days plus edges. */
+function dayMappedSql(scope: Scope, split: DaySplit, kind: MappedKind, items: readonly string[] | undefined): string {
   const app = chLiteral(scope.appId);
-  const [table, item, n] = kind === "page" ? (["rollup_page_days", "page_id", "loads"] as const) : (["rollup_feature_days", "feature_id", "clicks"] as const);
+  const [table, item, n] = ITEM_DAY_TABLES[kind];
   const only = items === undefined ? "" : ` AND ${item} IN ${chList(items)}`;
   return `SELECT key, item, sum(n) AS n FROM (
             SELECT account_id AS key, ${item} AS item, toUInt64(${n}) AS n FROM ${table} FINAL WHERE app_id = ${app} AND day >= ${split.fromDay} AND day < ${split.toDay} AND account_id != ''${only}
@@ -200,7 +206,7 @@ async function build(store: ClickHouseEventStore, source: Source, level: Level, 
   const breakdown = async (kind: Breakdown, items: readonly string[] | undefined): Promise<Map<string, Record<string, number>>> => {
     const out = new Map<string, Record<string, number>>();
     if (items && items.length === 0) return out;
-    const sql = split !== null && kind === "pages" ? dayMappedSql(scope, split, "page", items) : breakdownSql(source, scope, kind, items);
+    const sql = split === null || kind === "features" ? breakdownSql(source, scope, kind, items) : dayMappedSql(scope, split, kind === "pages" ? "page" : "track", items);
     for (const r of await store.rows<{ key: string; item: string; n: unknown }>(sql)) {
       const key = String(r.key);
       let found = out.get(key);

@@ -102,6 +102,7 @@ async function updateStep(store: ClickHouseEventStore, fromId: number, toId: num
     const accountDays = `(SELECT DISTINCT app_id, account_id, ${dayOfSlot("slot")} FROM ${touched})`;
     await refreshMappedDays(store, "page", { selection: { days: accountDays, ...whole } });
     await refreshMappedDays(store, "feature", { selection: { days: accountDays, ...whole } });
+    await refreshMappedDays(store, "track", { selection: { days: accountDays, ...whole } });
     return { slots: count };
   } finally {
     await store.command(`DROP TABLE IF EXISTS ${touched}`);
