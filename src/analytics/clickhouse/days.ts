@@ -46,8 +46,12 @@ export const CLICKHOUSE_DAY_SCHEMA = [
 /** The UTC day of a slot column, as the day tables store it. */
 export const dayOfSlot = (slot: string): string => `toInt32(intDiv(${slot}, ${SLOTS_PER_DAY}))`;
 
-/** The absolute minute of a slot's first (1) or last (-1) active minute in `mask`. */
-const maskEdge = (mask: string, at: 1 | -1): string => `(toInt64(slot) * 15 + toInt64(log2(arrayElement(bitmaskToArray(${mask}), ${at}))))`;
+/**
+ * The absolute minute of a slot's first (1) or last (-1) active minute in `mask`. A visit cannot
+ * end inside a 15-minute slot (a gap there is at most 14 minutes), so visits only need each active
+ * slot's first and last minute: per row, not per minute.
+ */
+export const maskEdge = (mask: string, at: 1 | -1, slot = "slot"): string => `(toInt64(${slot}) * 15 + toInt64(log2(arrayElement(bitmaskToArray(${mask}), ${at}))))`;
 
 /** Gaps of more than 30 minutes between consecutive stretches, given their sorted first and last minutes. */
 export const gapCount = (firsts: string, lasts: string): string =>

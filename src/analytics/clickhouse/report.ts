@@ -2,7 +2,7 @@ import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.
 import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
 import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
-import { ANY_FEATURE, mappedDaysSql, splitRange, visitorDaysSql, type DaySplit, type MappedKind } from "./days.js";
+import { ANY_FEATURE, gapCount, mappedDaysSql, maskEdge, splitRange, visitorDaysSql, type DaySplit, type MappedKind } from "./days.js";
 import { currentMappingSql } from "./mapping.js";
 import { ROLLED_UP_TYPES } from "./rollups.js";
 
@@ -18,7 +18,6 @@ type Source = "rollup" | "raw";
 type Scope = { appId: string; level: Level; range: LocalRange; track: boolean; accountId?: string };
 
 const intDiv = (a: string, b: string): string => `intDiv(${a}, ${b})`;
-const VISIT_GAP_MINUTES = 30;
 const AGENT_TYPES = "('load','click','focus')";
 const keyCol = (level: Level): string => (level === "account" ? "account_id" : "visitor_id");
 
@@ -40,13 +39,6 @@ function rawRows(scope: Scope, extra = ""): string {
            AND type IN ${ROLLED_UP_TYPES}${accountFilter(scope)}${extra} LIMIT 1 BY id)`;
 }
 
-/**
- * The lowest and highest minute of a slot's mask, as absolute minutes. A visit cannot end inside a
- * 15-minute slot (a gap there is at most 14 minutes), so visits only need each active slot's first
- * and last minute: per row, not per minute, which is what makes the rollup report cheap.
- */
-const maskEdge = (mask: string, slot: string, at: 1 | -1): string => `(toInt64(${slot}) * 15 + toInt64(log2(arrayElement(bitmaskToArray(${mask}), ${at}))))`;
-
 /** Per account × visitor (account reports) or per visitor: the sorted active minutes (raw) or slot edges (rollups), the local days, the counts. */
 function perUnitSql(source: Source, scope: Scope): string {
   const unit = scope.level === "account" ? "account_id, visitor_id" : "visitor_id";
@@ -64,8 +56,8 @@ function perUnitSql(source: Source, scope: Scope): string {
            FROM ${rollupRows(scope, "rollup_activity", "*")} GROUP BY ${unit}, slot)`;
     return `SELECT ${unit},
               sum(length(bitmaskToArray(mask))) AS minutes,
-              arraySort(groupArrayIf(${maskEdge("mask", "slot", 1)}, mask != 0)) AS firsts,
-              arraySort(groupArrayIf(${maskEdge("mask", "slot", -1)}, mask != 0)) AS lasts,
+              arraySort(groupArrayIf(${maskEdge("mask", 1)}, mask != 0)) AS firsts,
+              arraySort(groupArrayIf(${maskEdge("mask", -1)}, mask != 0)) AS lasts,
               groupUniqArray(${localDaySql(range, "slot", SLOT_MS, intDiv)}) AS days,
               sum(n_events) AS events, sum(n_loads) AS loads, sum(n_clicks) AS clicks, sum(n_tracks) AS tracks,
               minIf(first_v, first_v > 0) AS fv, maxIf(last_v, first_v > 0) AS lv, countIf(first_v > 0) AS hv
@@ -85,8 +77,7 @@ function perUnitSql(source: Source, scope: Scope): string {
  * over raw events): one for the first, one more for every gap of more than 30 minutes between one
  * stretch's last minute and the next one's first.
  */
-const visitsOf = (firsts: string, lasts: string): string =>
-  `(arrayCount(d -> d > ${VISIT_GAP_MINUTES}, arrayMap((f, l) -> f - l, arrayPopFront(${firsts}), arrayPopBack(${lasts}))) + if(length(${firsts}) > 0, 1, 0))`;
+const visitsOf = (firsts: string, lasts: string): string => `(${gapCount(firsts, lasts)} + if(length(${firsts}) > 0, 1, 0))`;
 
 /** One row per key with activity in the range: the core numbers. */
 function coreSql(source: Source, scope: Scope): string {
