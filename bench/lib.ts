@@ -66,6 +66,13 @@ export function ensureBuiltServer(): void {
   if (r.status !== 0) throw new Error("tsc -p tsconfig.build.json failed");
 }
 
+/** The value of `--name=value` among a benchmark's arguments, if given. */
+export function optionValue(args: readonly string[], name: string): string | undefined {
+  const prefix = `--${name}=`;
+  const arg = args.find((a) => a.startsWith(prefix));
+  return arg === undefined ? undefined : arg.slice(prefix.length);
+}
+
 /** The load average over 1, 5 and 15 minutes, as `uptime` shows it, reported beside every compared figure. */
 export function loadAverage(): number[] {
   return os.loadavg().map((l) => Math.round(l * 100) / 100);

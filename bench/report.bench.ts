@@ -5,7 +5,7 @@ import { accountMetrics, rawAccountMetrics, updateRollups, type AccountMetricsRo
 import { applyFeatureRule, applyPageRule } from "../src/analytics/tagging/index.js";
 import type { DictionaryEntry } from "../src/store/event-store.js";
 import { openDuckDbEventStore, type DuckDbEventStore } from "../src/store/events-duckdb.js";
-import { loadAverage, printFigure, seconds, type BenchOptions } from "./lib.js";
+import { loadAverage, optionValue, printFigure, seconds, type BenchOptions } from "./lib.js";
 import { runClickHousePass } from "./report-clickhouse.js";
 
 /**
@@ -121,12 +121,6 @@ async function timed<T>(runs: number, f: () => Promise<T>): Promise<{ median: nu
   return { median: sorted[Math.floor(sorted.length / 2)] as number, last: last as T, times };
 }
 
-/** The value of `--name=value` among the arguments, if given. */
-function optionValue(args: readonly string[], name: string): string | undefined {
-  const prefix = `--${name}=`;
-  const arg = args.find((a) => a.startsWith(prefix));
-  return arg === undefined ? undefined : arg.slice(prefix.length);
-}
 
 /** The rules and the 30-day query both engines' passes use. */
 function reportSetup(): { pageRules: { id: string; rules: string[] }[]; featureRules: { id: string; selector: string }[]; query: MetricsQuery } {

@@ -5,10 +5,10 @@ import path from "node:path";
 import { dropClickHouseDatabase } from "../src/store/index.js";
 import { startChildServer } from "../test/child-server.js";
 import { TEST_APP_KEY, TEST_TOKEN } from "../test/harness.js";
-import { benchRecordsEnv, dropBenchDatabases, ensureBuiltServer, loadAverage, printFigure, records, round, type BenchOptions } from "./lib.js";
+import { benchRecordsEnv, dropBenchDatabases, ensureBuiltServer, loadAverage, optionValue, printFigure, records, round, type BenchOptions } from "./lib.js";
 
 /**
- * `npm run bench -- server-mode [--scale small]`: one Pendulum process ingesting agent batches
+ * `npm run bench -- server-mode [--scale small] [--clickhouse-database=DB]`: one Pendulum process ingesting agent batches
  * with events on ClickHouse (server mode, ADR 0019) against the same process with events in its
  * data folder's DuckDB, both with records on PostgreSQL, in the same run. For each: events/s
  * acknowledged over HTTP (each after its log fsync), events/s stored (acknowledged events over
@@ -31,14 +31,14 @@ async function load(url: string, seconds: number, connections: number): Promise<
   return JSON.parse(out.trim().split("\n").at(-1) as string) as { acked: number; busy: number; failed: number; seconds: number };
 }
 
-async function pass(engine: "duckdb" | "clickhouse", seconds: number): Promise<Pass> {
+async function pass(engine: "duckdb" | "clickhouse", seconds: number, keepDatabase?: string): Promise<Pass> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pendulum-bench-server-${engine}-`));
   // A new PostgreSQL database for each pass's records (the PostgreSQL pass of lib.ts's helper).
   const engineBefore = records.engine;
   records.engine = "postgres";
   const recordsEnv = await benchRecordsEnv(dataDir);
   records.engine = engineBefore;
-  const clickhouse = { url: process.env["PENDULUM_BENCH_CLICKHOUSE_URL"] ?? "http://127.0.0.1:8123", database: `pendulum_bench_${process.pid}` };
+  const clickhouse = { url: process.env["PENDULUM_BENCH_CLICKHOUSE_URL"] ?? "http://127.0.0.1:8123", database: keepDatabase ?? `pendulum_bench_${process.pid}` };
   const eventsEnv = engine === "clickhouse" ? { PENDULUM_CLICKHOUSE_URL: clickhouse.url, PENDULUM_CLICKHOUSE_DATABASE: clickhouse.database } : { PENDULUM_CLICKHOUSE_URL: "", PENDULUM_CLICKHOUSE_DATABASE: "" };
   const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error", ...recordsEnv, ...eventsEnv }, { fromDist: true });
   try {
@@ -58,7 +58,7 @@ async function pass(engine: "duckdb" | "clickhouse", seconds: number): Promise<P
     await server.stop("SIGTERM");
     fs.rmSync(dataDir, { recursive: true, force: true });
     await dropBenchDatabases();
-    if (engine === "clickhouse") await dropClickHouseDatabase(clickhouse).catch(() => undefined);
+    if (engine === "clickhouse" && keepDatabase === undefined) await dropClickHouseDatabase(clickhouse).catch(() => undefined);
   }
 }
 
@@ -66,7 +66,10 @@ export async function run(options: BenchOptions): Promise<void> {
   const seconds = options.scale === "small" ? 5 : 15;
   ensureBuiltServer();
   const duck = await pass("duckdb", seconds);
-  const ch = await pass("clickhouse", seconds);
+  // `--clickhouse-database=DB`: ingest into an existing database (kept), e.g. the report
+  // benchmark's 20 M events (`npm run bench -- report --engine clickhouse --keep-clickhouse=DB`),
+  // so the flusher's rollup updates run against a full table.
+  const ch = await pass("clickhouse", seconds, optionValue(options.args, "clickhouse-database"));
   for (const [name, p] of [["duckdb", duck], ["clickhouse", ch]] as const) {
     const stored = p.acked / p.storedSeconds;
     const baseline = duck.acked / duck.storedSeconds;
