@@ -21,7 +21,7 @@ if ! answers; then
 fi
 
 # The engine tests (each store in a database of its own), then whole servers in server mode.
-FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/clickhouse/rollups.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts src/store/copy-events.test.ts test/clickhouse-shards.test.ts test/migrate-events.test.ts"
+FILES="src/store/clickhouse-sql.test.ts src/store/events-clickhouse.test.ts src/analytics/clickhouse/rollups.test.ts src/analytics/clickhouse/days.test.ts src/analytics/events-engine.test.ts src/analytics/metrics/report.test.ts src/analytics/metrics/keyed-report.test.ts src/store/copy-events.test.ts test/clickhouse-shards.test.ts test/migrate-events.test.ts"
 FILES="$FILES test/server-mode.test.ts test/loop.test.ts src/analytics/reports/reports-api.test.ts src/analytics/ingest/bulk.test.ts"
 # Ingest across processes (issue 18): ClickHouse cut off by a proxy, shared keys, two processes and a kill -9.
 FILES="$FILES src/analytics/ingest/clickhouse-outage.test.ts src/analytics/ingest/shared-keys.test.ts src/analytics/ingest/shared-pipeline.test.ts test/server-mode-processes.test.ts"
