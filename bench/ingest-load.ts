@@ -56,7 +56,7 @@ function connect(): Promise<{ send(bytes: Buffer): Promise<Answer>; close(): voi
     const socket = net.connect(Number(target.port), target.hostname);
     socket.setNoDelay(true);
     let waiting: { resolve(a: Answer): void; reject(e: Error): void } | undefined;
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
       const end = pending.indexOf("\r\n\r\n");
