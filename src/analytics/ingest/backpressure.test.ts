@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import diagnostics from "node:diagnostics_channel";
 import { startTestPendulum, TEST_APP_KEY, TEST_TRACK_SECRET, type TestPendulum } from "../../../test/harness.js";
 
 // A backlog bound of one byte and a flush interval of a minute: after one accepted batch the
@@ -76,5 +77,50 @@ describe("ingest backpressure", () => {
     const ids = (await p.events.events({ appId })).map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(7);
+  });
+});
+
+describe("ingest backpressure on batches in flight", () => {
+  // A bound of 2,000 bytes: one batch of a few KB goes in alone, but while it is validated, its
+  // body counts against the bound, so a second batch arriving meanwhile is refused.
+  let q: TestPendulum;
+  beforeAll(async () => {
+    q = await startTestPendulum({ env: { PENDULUM_INGEST_MAX_BACKLOG: "2000", PENDULUM_FLUSH_INTERVAL_MS: "60000" } });
+  });
+  afterAll(async () => {
+    await q.close();
+  });
+
+  it("counts a batch's body from admission until it is logged, never refusing a batch for its own bytes", async () => {
+    const a = q.modules.analytics;
+    const body = JSON.stringify({
+      batchId: "inflight-1",
+      visitor: { id: "vis-inflight" },
+      events: Array.from({ length: 40 }, (_, i) => ({ type: "load", ts: Date.now() - 1000 + i, url: `https://app.example.com/page/${i}`, title: "Page", tab: "t1" })),
+    });
+    expect(body.length).toBeGreaterThan(2000);
+    const seen: { inFlight: number; refused: string | undefined }[] = [];
+    const onValidated = (): void => {
+      let refused: string | undefined;
+      try {
+        a.ingest.admit();
+      } catch (e) {
+        refused = (e as { code?: string }).code;
+      }
+      seen.push({ inFlight: a.ingest.inFlightBytes(), refused });
+    };
+    diagnostics.subscribe("pendulum.ingest.agent-batch-validated", onValidated);
+    try {
+      const r = await fetch(`${q.url}/data/ingest?key=${TEST_APP_KEY}`, { method: "POST", headers: { "content-type": "text/plain" }, body });
+      expect(r.status).toBe(200);
+    } finally {
+      diagnostics.unsubscribe("pendulum.ingest.agent-batch-validated", onValidated);
+    }
+    // While it was validated, its body was in flight and a newcomer would have been refused.
+    expect(seen).toEqual([{ inFlight: Buffer.byteLength(body), refused: "INGEST_BUSY" }]);
+    // Logged: no longer in flight (the backlog now holds it until the flusher stores it).
+    expect(a.ingest.inFlightBytes()).toBe(0);
+    await a.flusher.flushNow();
+    expect(() => a.ingest.admit()).not.toThrow();
   });
 });

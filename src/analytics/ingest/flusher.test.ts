@@ -42,6 +42,8 @@ describe("flusher", () => {
       chunkEvents: 250,
       // Parts of whole records: 200 events, then the chunk's last 100.
       partEvents: 150,
+      // Every chunk's rollups at once, even while more is queued (the deferral is tested below).
+      afterFlushEveryMs: 0,
       afterFlush: async (x) => {
         flushed.push({ fromId: x.fromId, toId: x.toId, urls: x.newUrls.length });
       },
@@ -82,6 +84,45 @@ describe("flusher", () => {
     expect(await events.count("app")).toBe(1200);
     const ids = (await events.events({ appId: "app", limit: 5000 })).map((e) => e.id);
     expect(ids).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+  });
+
+  it("while catching up, tells afterFlush of many chunks at once, but never releases a waiter before its ids are rolled up", async () => {
+    events = await openDuckDbEventStore({});
+    records = await openRecords({ engine: "sqlite", memory: true });
+    await migrateRecords(records, [metadataMigrations]);
+    const flushed: [number, number, number][] = [];
+    const f = createFlusher({
+      events,
+      metadata: createMetadataStore(records),
+      urls: new Dictionary(),
+      elements: new Dictionary(),
+      intervalMs: 60_000,
+      maxQueuedEvents: 1_000_000,
+      chunkEvents: 250,
+      // Longer than the test: only catching up or a waiter makes afterFlush run.
+      afterFlushEveryMs: 600_000,
+      afterFlush: async (x) => {
+        flushed.push([x.fromId, x.toId, x.newUrls.length]);
+      },
+    });
+    const now = Date.now();
+    for (let v = 0; v < 12; v++) f.enqueue({ firstId: 1 + v * 100, count: 100, payload: batch(v, 100, now + v * 1000) });
+    // Someone waits for the first chunk's events (a bulk load, an import's answer): when they hear
+    // of them, what derives from them must be there.
+    let released: [number, number, number][] | undefined;
+    const waiting = f.waitFor(250).then(() => {
+      released = [...flushed];
+    });
+    await f.flushNow();
+    await waiting;
+    expect(released).toEqual([[1, 300, 4]]);
+    // Chunks 2 and 3 were deferred while more was queued; the last one (caught up) covers them,
+    // with nothing skipped and no dictionary entry lost.
+    expect(flushed).toEqual([
+      [1, 300, 4],
+      [301, 1200, 0],
+    ]);
+    expect(await events.count("app")).toBe(1200);
   });
 
   it("after a part fails, keeps the parts stored, stores the rest once on the next flush, and rolls up every id", async () => {

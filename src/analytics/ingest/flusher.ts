@@ -28,6 +28,14 @@ export type FlusherOptions = {
    */
   partEvents?: number;
   afterFlush?: AfterFlush;
+  /**
+   * While the flusher is behind (records still queued after a chunk), `afterFlush` is called at
+   * most this often, for every chunk stored since; once it has caught up, or when a waiter is
+   * about to be told its events are stored, it is called at once (5 s by default; 0: after every
+   * chunk). Its cost hardly grows with the range (about a second per call at load, measured in
+   * issue 16), so calling it per 100,000-event chunk halved what the flusher could store.
+   */
+  afterFlushEveryMs?: number;
   onFlushed?: (toId: number) => Promise<void>;
   onError?: (e: unknown) => void;
 };
@@ -72,6 +80,9 @@ export function createFlusher(options: FlusherOptions) {
   const maxQueued = options.maxQueuedEvents ?? 200_000;
   const chunkEvents = options.chunkEvents ?? 100_000;
   const partEvents = options.partEvents ?? 10_000;
+  const afterFlushEveryMs = options.afterFlushEveryMs ?? 5_000;
+  // When `afterFlush` last ran (or the flusher was made): a catch-up defers it until this is old enough.
+  let afterFlushAt = performance.now();
   // What `afterFlush` has not yet been told of: the ids after `rolledId`, and the dictionary
   // entries stored since (kept across a failed call, so no range or entry is skipped).
   let rolledId = 0;
@@ -221,14 +232,19 @@ export function createFlusher(options: FlusherOptions) {
     await storeParts(keep);
     const lastTaken = records.at(-1) as Queued;
     settledId = Math.max(settledId, flushedId, lastTaken.firstId + lastTaken.count - 1);
-    if (options.afterFlush && flushedId > rolledId) {
+    // Deferred only while more is queued behind this chunk and no waiter is about to be released:
+    // whoever hears that events are stored may read what derives from them.
+    const caughtUp = queue.length === 0 || (queue[0] as Queued).held === true;
+    const due = caughtUp || performance.now() - afterFlushAt >= afterFlushEveryMs || waiters.some((w) => w.id <= settledId);
+    if (options.afterFlush && flushedId > rolledId && due) {
       const newUrls = unmappedUrls;
       const newElements = unmappedElements;
       await options.afterFlush({ fromId: rolledId + 1, toId: flushedId, newUrls, newElements });
       unmappedUrls = unmappedUrls.slice(newUrls.length);
       unmappedElements = unmappedElements.slice(newElements.length);
+      afterFlushAt = performance.now();
     }
-    rolledId = flushedId;
+    if (!options.afterFlush || due) rolledId = flushedId;
     if (options.onFlushed) await options.onFlushed(flushedId);
     for (let i = waiters.length - 1; i >= 0; i--) {
       const w = waiters[i] as { id: number; resolve(): void };

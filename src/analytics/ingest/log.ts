@@ -30,12 +30,13 @@ export function parseFrame<T>(frame: Buffer): LogRecord<T> {
   return JSON.parse(frame.toString("utf8", HEADER)) as LogRecord<T>;
 }
 
+/** The text is encoded straight into the frame: one buffer per record, not a payload buffer copied into it. */
 function frame(json: string): Buffer {
-  const payload = Buffer.from(json, "utf8");
-  const buf = Buffer.allocUnsafe(HEADER + payload.length);
-  buf.writeUInt32LE(payload.length, 0);
-  buf.writeUInt32LE(zlib.crc32(payload), 4);
-  payload.copy(buf, HEADER);
+  const length = Buffer.byteLength(json, "utf8");
+  const buf = Buffer.allocUnsafe(HEADER + length);
+  buf.write(json, HEADER, "utf8");
+  buf.writeUInt32LE(length, 0);
+  buf.writeUInt32LE(zlib.crc32(buf.subarray(HEADER)), 4);
   return buf;
 }
 

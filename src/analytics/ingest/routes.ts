@@ -75,9 +75,12 @@ function trackSecret(request: FastifyRequest): string | undefined {
 export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions): Promise<void> {
   await root.register(async (scope) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    // Each body's size as received, for the service's bound on batches in flight.
+    const bodyBytes = new WeakMap<FastifyRequest, number>();
     app.removeAllContentTypeParsers();
     app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "buffer", bodyLimit: o.maxBodyBytes }, (request, body, done) => {
       try {
+        bodyBytes.set(request, (body as Buffer).length);
         done(null, parseBody(request, body as Buffer, o.maxBodyBytes));
       } catch (e) {
         done(e as Error, undefined);
@@ -107,7 +110,7 @@ export async function registerIngestRoutes(root: HttpApp, o: IngestRoutesOptions
         if (!key) throw new ApiError(401, "APP_KEY_REQUIRED", "Send the app key as ?key= or in the body's key field.", "key");
         const app = o.apps.byAppKey(key);
         if (!app) throw new ApiError(403, "INVALID_APP_KEY", "No app has this key; copy it from the app's install snippet.", "key");
-        const r = await o.ingest.agentBatch(app, body);
+        const r = await o.ingest.agentBatch(app, body, { live: true }, bodyBytes.get(request) ?? 0);
         return r.duplicate ? { accepted: r.accepted, duplicate: true } : answerOf({ accepted: r.accepted, lastId: r.lastId, folded: r.folded });
       },
     );

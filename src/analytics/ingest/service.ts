@@ -70,8 +70,11 @@ export function createIngestService(deps: IngestServiceDeps) {
    * Backpressure: refuses a live batch while the event store lags the log by more than the bound,
    * so the backlog held in memory stays bounded. Nothing was logged, so nothing was acknowledged.
    */
-  const admit = (): void => {
-    if (deps.backlogBytes() <= deps.maxBacklogBytes) return;
+  // Bytes of the agent batches being validated now (their request bodies): counted with the
+  // backlog, so many large batches validated at once cannot pile up in memory beyond the bound.
+  let inFlightBytes = 0;
+  const admit = (own = 0): void => {
+    if (deps.backlogBytes() + inFlightBytes - own <= deps.maxBacklogBytes) return;
     throw new ApiError(
       503,
       "INGEST_BUSY",
@@ -190,24 +193,30 @@ export function createIngestService(deps: IngestServiceDeps) {
 
   return {
     /** A browser agent batch. Returns the events accepted and the last event id (0 for a repeat). */
-    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }): Promise<{ accepted: number; lastId: number; duplicate: boolean; folded: number }> {
+    /** `bodyBytes`: the request body's size, counted as in flight from admission until it is logged. */
+    async agentBatch(app: App, body: AgentBatch, mode: IngestMode = { live: true }, bodyBytes = 0): Promise<{ accepted: number; lastId: number; duplicate: boolean; folded: number }> {
       // The repeat check comes first: a retry of a stored batch is a success even when its events
       // have grown too old for a live endpoint since, or while the backlog is over its bound.
       const claim = body.batchId === undefined ? undefined : await deps.keys.claim(app.id, [`b:${body.batchId}`]);
+      let own = 0;
       try {
         if (claim?.repeat[0]) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
         admit();
+        own = bodyBytes;
+        inFlightBytes += own;
         const ctx = context(app);
         // Validated a slice at a time, yielding between slices: a large batch does not hold the
-        // event loop (issue 15). The backlog is checked again after it (it may have grown meanwhile).
+        // event loop (issue 15). The backlog is checked again after it (it may have grown meanwhile);
+        // a batch is never refused for its own bytes, so one larger than the bound still goes in alone.
         const { batch, newNames, json } = await acceptAgentBatchSliced(body, ctx, mode);
-        admit();
+        admit(own);
         if (AGENT_BATCH_VALIDATED.hasSubscribers) AGENT_BATCH_VALIDATED.publish({ appId: app.id, events: batch.events.length });
         const { lastId, elsewhere } = await write([batch], newNames, app.id, json);
         // Another process claimed this batch id first (a retry sent to two processes): it stores it.
         if (elsewhere > 0) return { accepted: body.events.length, lastId: 0, duplicate: true, folded: 0 };
         return { accepted: batch.events.length, lastId, duplicate: false, folded: ctx.folded.count };
       } finally {
+        inFlightBytes -= own;
         claim?.end();
       }
     },
@@ -249,8 +258,10 @@ export function createIngestService(deps: IngestServiceDeps) {
         runsOf(events).map((run) => ({ run, keys: [] })),
       );
     },
-    /** Throws the 503 INGEST_BUSY ApiError (with Retry-After) while the backlog is over its bound. */
-    admit,
+    /** Throws the 503 INGEST_BUSY ApiError (with Retry-After) while the backlog and the batches in flight are over the bound. */
+    admit: (): void => admit(),
+    /** Bytes of the agent batches admitted and not yet logged (or refused). */
+    inFlightBytes: () => inFlightBytes,
   };
 }
 
