@@ -4,7 +4,7 @@ import { makeId, normalizeId } from "./ids.js";
 import { paramOf, q, type FieldDef, type ObjectDef } from "./metadata.js";
 import { catchUpIdSequence, loadObjects, nextCounter, takeCounters } from "./schema.js";
 import { lockKey } from "../store/index.js";
-import { all, exec, execUndoable, onPostgres, rowOrder, uniqueViolationColumn, type Db } from "./sql.js";
+import { all, exec, execPrepared, execUndoable, onPostgres, rowOrder, uniqueViolationColumn, type Db } from "./sql.js";
 import { fromCell, toCell, type Cell } from "./values.js";
 
 /** The per-record outcome Collections, Composite and Bulk report. */
@@ -555,7 +555,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       if (guarded) await exec(trx, "SAVEPOINT crm_write_many");
       try {
         for (const st of statements) {
-          const { rows } = await exec(trx, st.text, st.params);
+          const { rows } = await execPrepared(trx, st.text, st.params);
           if (st.returnsIds) for (const r of rows) updated.add(String(r["Id"]));
         }
       } catch (e) {

@@ -6,6 +6,15 @@ import { buildObject, columnType, CUSTOM_FIELD_NAME, CUSTOM_FIELD_OBJECT, CUSTOM
 import { all, exec, onPostgres, PG_NOCASE, rowOrder, type Db } from "./sql.js";
 
 /**
+ * How full PostgreSQL packs a record table's pages (percent). An update writes a new version of
+ * the row; with room left on its page and no indexed column changed it stays there (a HOT
+ * update) and no index gets a new entry. Packed full (the default, 100), every first update of a
+ * bulk-loaded record moves to another page and adds an entry to each of the table's indexes: a
+ * Collections update of 200 records took about a third longer for it (measured on 5,000 rows).
+ */
+const RECORD_FILLFACTOR = 80;
+
+/**
  * Creates the CRM's tables if they are missing. Idempotent, so both the migration and
  * `pendulum crm field add` (which may run before the server ever started) call it.
  */
@@ -22,7 +31,12 @@ export async function ensureCrmSchema(db: Db): Promise<void> {
     const cols = obj.fields.map((f) => (f.name === "Id" ? `"Id" TEXT${pg ? ` COLLATE "C"` : ""} PRIMARY KEY` : `${q(f.name)} ${columnType(f, pg ? "postgres" : "sqlite")}`));
     if (obj.name === "CustomField") cols.push(`"Picklist" TEXT`);
     if (pg) cols.push(`"_row" BIGSERIAL`);
-    await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})`);
+    await exec(db, `CREATE TABLE IF NOT EXISTS ${q(obj.table)} (${cols.join(", ")})${pg ? ` WITH (fillfactor = ${RECORD_FILLFACTOR})` : ""}`);
+    // Tables made before the setting get it too (it shapes the pages written from now on).
+    if (pg) {
+      const opts = await all(db, `SELECT 1 FROM pg_class WHERE oid = to_regclass(?) AND coalesce(reloptions, '{}') @> ARRAY[?]`, [obj.table, `fillfactor=${RECORD_FILLFACTOR}`]);
+      if (opts.length === 0) await exec(db, `ALTER TABLE ${q(obj.table)} SET (fillfactor = ${RECORD_FILLFACTOR})`);
+    }
     // Every SOQL page is ORDER BY … "_row" LIMIT/OFFSET: without an index PostgreSQL sorts the
     // whole table for each page (SQLite's rowid is the table's own order and costs nothing).
     if (pg) await exec(db, `CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${obj.table}_row`)} ON ${q(obj.table)} ("_row")`);

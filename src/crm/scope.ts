@@ -15,12 +15,14 @@ export function authenticate(svc: CrmServices) {
       await reply.status(401).send(invalidSession().toBody());
       return;
     }
-    if (request.url.startsWith("/services/data/") && !(await svc.limits.take())) {
+    // On PostgreSQL each is a round trip on its own pool connection: the budget and the
+    // custom-field check go out together (the check only reads, so a refused call loses nothing).
+    const [allowed] = await Promise.all([request.url.startsWith("/services/data/") ? svc.limits.take() : true, svc.data.refreshIfChanged()]);
+    if (!allowed) {
       await reply.status(403).send([{ message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" }]);
       return;
     }
     attachSession(request, session);
-    await svc.data.refreshIfChanged();
   };
 }
 

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import { engineOf } from "../store/index.js";
+import { engineOf, PREPARED_MARK } from "../store/index.js";
 
 /** Any Kysely handle (the records database or a transaction in it). */
 export type Db = Kysely<object> | Kysely<unknown>;
@@ -37,6 +37,15 @@ export async function exec(db: Db, text: string, params: readonly unknown[] = []
   const sqlText = engineOf(k) === "postgres" ? numberedPlaceholders(text) : text;
   const res = await k.executeQuery<Row>(CompiledQuery.raw(sqlText, [...params]));
   return { rows: res.rows, changes: Number(res.numAffectedRows ?? 0n) };
+}
+
+/**
+ * exec for a statement whose text repeats verbatim from call to call (a Collections call's
+ * multi-row write): on PostgreSQL each pool connection parses it once (a named prepared
+ * statement), then only binds and executes it.
+ */
+export async function execPrepared(db: Db, text: string, params: readonly unknown[] = []): Promise<{ rows: Row[]; changes: number }> {
+  return exec(db, onPostgres(db) ? `${PREPARED_MARK}${text}` : text, params);
 }
 
 /**

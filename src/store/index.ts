@@ -1,4 +1,4 @@
-export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl, lockKey } from "./records.js";
+export { openRecords, migrateRecords, recordsOptionsOf, describePostgresUrl, lockKey, PREPARED_MARK } from "./records.js";
 export type { Records, RecordsEngine, RecordsLock, RecordsOptions, ModuleMigrations } from "./records.js";
 export { openDuckDbEventStore } from "./events-duckdb.js";
 export type { DuckDbEventStore, DuckDbOptions } from "./events-duckdb.js";
