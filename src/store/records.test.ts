@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { sql, type Kysely } from "kysely";
+import { CompiledQuery, sql, type Kysely } from "kysely";
 import { afterEach, describe, expect, it, it as vitestIt } from "vitest";
 import { testDatabaseFor, testPostgresUrl } from "../../test/postgres.js";
-import { migrateRecords, openRecords, recordsOptionsOf, type Records } from "./records.js";
+import { migrateRecords, openRecords, PREPARED_MARK, recordsOptionsOf, type Records } from "./records.js";
 
 const opened: Records[] = [];
 afterEach(async () => {
@@ -121,6 +121,26 @@ describe("named locks across processes on PostgreSQL", () => {
     await after?.release();
     await waiting;
     expect(order).toEqual(["released", "waited"]);
+  });
+});
+
+describe("prepared statements on PostgreSQL", () => {
+  const it = testPostgresUrl() ? vitestIt : vitestIt.skip;
+  it("parses a marked statement once per connection and runs it again with new values; unmarked ones stay unnamed", async () => {
+    const url = await testDatabaseFor(`records.test prepared ${process.pid} ${Date.now()}`, testPostgresUrl() as string);
+    const r = await openRecords({ engine: "postgres", url, poolSize: 1 });
+    opened.push(r);
+    const marked = `${PREPARED_MARK}SELECT $1::int + $2::int AS n`;
+    const run = async (text: string, values: number[]): Promise<number> => Number((await r.db.executeQuery<{ n: number }>(CompiledQuery.raw(text, values))).rows[0]?.n);
+    expect(await run(marked, [1, 2])).toBe(3);
+    expect(await run(marked, [40, 2])).toBe(42);
+    expect(await run("SELECT $1::int * $2::int AS n", [6, 7])).toBe(42);
+    // One pool connection: the server lists exactly the marked statement, prepared once.
+    const listed = (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(r.db)).rows.map((x) => x.statement);
+    expect(listed).toEqual([marked]);
+    // A marked statement the server refuses leaves the connection usable and is parsed again next time.
+    await expect(run(`${PREPARED_MARK}SELECT $1::int / 0 AS n`, [1])).rejects.toThrow(/division by zero/);
+    expect(await run(marked, [2, 2])).toBe(4);
   });
 });
 
