@@ -628,6 +628,36 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     return out;
   }
 
+  /**
+   * Whether writeMany sends exactly one statement, and no savepoint, for these items on
+   * PostgreSQL: updates by Id of two or more distinct records that all set the same fields, none
+   * of them unique, few enough for one statement. Such a write is atomic on its own, so a caller
+   * that would undo nothing of it may leave out BEGIN and COMMIT (two round trips). Items whose
+   * Id is malformed or that leave a required field empty are refused before anything is sent
+   * and do not count.
+   */
+  function writesInOneStatement(obj: ObjectDef, mode: ManyMode, items: ManyItem[]): boolean {
+    if (!pg || mode.kind !== "update" || items.length < 2) return false;
+    let fields: FieldDef[] | undefined;
+    const ids = new Set<string>();
+    for (const item of items) {
+      let id: string;
+      try {
+        id = checkedUpdateId(obj, item.rawId ?? "", item.cells);
+      } catch {
+        continue;
+      }
+      if (ids.has(id)) return false;
+      ids.add(id);
+      const keys = [...item.cells.keys()];
+      if (keys.some((f) => f.unique)) return false;
+      if (!fields) fields = keys;
+      else if (keys.length !== fields.length || keys.some((f) => !(fields as FieldDef[]).includes(f))) return false;
+    }
+    if (!fields) return false;
+    return ids.size <= Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / (fields.length + 1))));
+  }
+
   /** Soft-deletes a record (IsDeleted = true keeps it for queryAll). */
   async function remove(trx: Db, obj: ObjectDef, rawId: string): Promise<string> {
     const id = normalizeId(rawId);
@@ -692,6 +722,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     update,
     upsert,
     writeMany,
+    writesInOneStatement,
     externalField,
     remove,
     retrieve,

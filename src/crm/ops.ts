@@ -86,8 +86,11 @@ export function createOps(data: CrmData, queries: QueryEngine) {
 
   /**
    * Collections that write records: every record is validated first (pure checks), then each
-   * object's records go to SQLite through data.writeMany in one transaction — with the
-   * results, record by record, of writing them one at a time in order.
+   * object's records go to the database through data.writeMany in one transaction — with the
+   * results, record by record, of writing them one at a time in order. A call that writes one
+   * statement and undoes nothing (not allOrNone) sends it without BEGIN and COMMIT on
+   * PostgreSQL: one statement is atomic by itself, and the two round trips were a tenth of a
+   * 200-record update's time.
    */
   async function writeCollection(
     count: number,
@@ -98,26 +101,35 @@ export function createOps(data: CrmData, queries: QueryEngine) {
     result: (i: number, outcome: ManyOutcome) => SaveResult,
   ): Promise<SaveResult[]> {
     if (count > MAX_COLLECTION) throw new SfError(400, "EXCEEDED_ID_LIMIT", `record limit reached. cannot submit more than ${MAX_COLLECTION} records into this call`);
-    let results: SaveResult[] = [];
-    const committed = await data.transaction(async (trx) => {
-      results = new Array<SaveResult>(count);
-      const groups = new Map<ObjectDef, { items: ManyItem[]; slots: number[] }>();
-      for (let i = 0; i < count; i++) {
-        try {
-          const { obj, item } = plan(i);
-          const g = groups.get(obj) ?? { items: [], slots: [] };
-          g.items.push(item);
-          g.slots.push(i);
-          groups.set(obj, g);
-        } catch (e) {
-          results[i] = result(i, { ok: false, error: e });
-        }
+    const planned = new Array<SaveResult>(count);
+    const groups = new Map<ObjectDef, { items: ManyItem[]; slots: number[] }>();
+    for (let i = 0; i < count; i++) {
+      try {
+        const { obj, item } = plan(i);
+        const g = groups.get(obj) ?? { items: [], slots: [] };
+        g.items.push(item);
+        g.slots.push(i);
+        groups.set(obj, g);
+      } catch (e) {
+        planned[i] = result(i, { ok: false, error: e });
       }
+    }
+    let results: SaveResult[] = [];
+    const writeAll = async (db: Db): Promise<void> => {
+      results = [...planned];
       // Objects live in separate tables with no cross-object effects, so writing them object by object is the same as in order.
       for (const [obj, g] of groups) {
-        const outcomes = await data.writeMany(trx, obj, mode, g.items, userId);
+        const outcomes = await data.writeMany(db, obj, mode, g.items, userId);
         outcomes.forEach((o, k) => (results[g.slots[k] as number] = result(g.slots[k] as number, o)));
       }
+    };
+    const only = groups.size === 1 ? [...groups][0] : undefined;
+    if (!allOrNone && only && data.writesInOneStatement(only[0], mode, only[1].items)) {
+      await writeAll(data.db);
+      return results;
+    }
+    const committed = await data.transaction(async (trx) => {
+      await writeAll(trx);
       if (allOrNone && results.some((r) => !r.success)) throw new Rollback();
       return true;
     });

@@ -87,6 +87,31 @@ describe("writeMany statements per batch", () => {
     expect(Number(rows[0]?.["n"])).toBe(60);
   });
 
+  it("says when a batch of updates is one statement (PostgreSQL), and such a batch written outside a transaction sends only that statement", async () => {
+    const s = await store();
+    const ids = await seedAccounts(s, 4);
+    const minutes = (i: number): ManyItem["cells"] => s.data.prepare(s.obj, { Minutes__c: i }, "update");
+    const items: ManyItem[] = ids.map((id, i) => ({ rawId: id, cells: minutes(i + 1) }));
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, items)).toBe(s.pg);
+    // A malformed Id is refused before anything is sent: still one statement for the rest.
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [...items, { rawId: "nope", cells: minutes(9) }])).toBe(s.pg);
+    // Not one statement: a record named twice, two field sets, a unique field, a single record, inserts.
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [...items, { rawId: ids[0] as string, cells: minutes(9) }])).toBe(false);
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [...items, { rawId: ids[0]?.slice(0, 15) as string, cells: minutes(9) }])).toBe(false);
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [items[0] as ManyItem, { rawId: ids[1] as string, cells: s.data.prepare(s.obj, { Name: "x" }, "update") }])).toBe(false);
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [items[0] as ManyItem, { rawId: ids[1] as string, cells: s.data.prepare(s.obj, { Minutes__c: 1, Code__c: "c" }, "update") }, { rawId: ids[2] as string, cells: s.data.prepare(s.obj, { Minutes__c: 1, Code__c: "d" }, "update") }])).toBe(false);
+    expect(s.data.writesInOneStatement(s.obj, { kind: "update" }, [items[0] as ManyItem])).toBe(false);
+    expect(s.data.writesInOneStatement(s.obj, { kind: "insert" }, items.map((it) => ({ cells: it.cells })))).toBe(false);
+    if (!s.pg) return;
+    const sent: string[] = [];
+    await exec(s.data.db, `UPDATE crm_account SET "IsDeleted" = 1 WHERE "Id" = ?`, [ids[3]]);
+    const outcomes = await s.data.writeMany(counting(s.data.db as unknown as Transaction<object>, sent), s.obj, { kind: "update" }, items, USER);
+    expect(sent).toHaveLength(1);
+    expect(codes(outcomes)).toEqual(["ok", "ok", "ok", "ENTITY_IS_DELETED"]);
+    const rows = await all(s.data.db, `SELECT "Minutes__c" AS m FROM crm_account WHERE "Id" IN (?, ?, ?) ORDER BY "Id"`, ids.slice(0, 3));
+    expect(rows.map((r) => Number(r["m"]))).toEqual([1, 2, 3]);
+  });
+
   it("refuses one unique clash in the middle of 60 updates, writes the 59 others, in a fixed few statements", async () => {
     const s = await store();
     const ids = await seedAccounts(s, 61);
