@@ -1,5 +1,6 @@
 import { clickHouseEventsEngine, duckDbEventsEngine, type EventsEngine } from "../src/analytics/events-engine.js";
-import type { StoredEvent } from "../src/store/index.js";
+import type { ClickHouseEventStore, StoredEvent } from "../src/store/index.js";
+import type { RuleSet } from "../src/analytics/tagging/index.js";
 import { openDuckDbEventStore } from "../src/store/events-duckdb.js";
 import { clickHouseTestUrl, openTestClickHouseStore } from "./clickhouse.js";
 
@@ -66,3 +67,16 @@ export function engineTraffic(n: number, { visitors, accounts }: { visitors: num
 
 export const TRAFFIC_URLS = [1, 2, 3].map((id) => ({ id, value: `https://app.example.com/p${id}/view` }));
 export const TRAFFIC_ELEMENTS = [1, 2].map((id) => ({ id, value: JSON.stringify([{ tag: "button", id: `b${id}` }, { tag: "body" }]) }));
+
+/**
+ * A fresh ClickHouse store and its engine with derived tables created and `rules` applied (the
+ * ClickHouse rollup tests' setup); the store's database is dropped by `store.close()`.
+ */
+export async function openRuledClickHouseEngine(rules: RuleSet): Promise<{ store: ClickHouseEventStore; engine: EventsEngine }> {
+  const store = await openTestClickHouseStore();
+  const engine = clickHouseEventsEngine(store);
+  await engine.ensureDerived();
+  for (const p of rules.pages) await engine.applyPageRule(p.pageId, p.rules);
+  for (const f of rules.features) await engine.applyFeatureRule(f.featureId, f.selector);
+  return { store, engine };
+}

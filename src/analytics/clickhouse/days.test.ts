@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clickHouseTestUrl, openTestClickHouseStore } from "../../../test/clickhouse.js";
+import { clickHouseTestUrl } from "../../../test/clickhouse.js";
+import { openRuledClickHouseEngine } from "../../../test/engines.js";
 import type { ClickHouseEventStore, StoredEvent } from "../../store/index.js";
 import { clickHouseEventsEngine, type EventsEngine } from "../events-engine.js";
 import { localRange, type MetricsQuery } from "../metrics/index.js";
@@ -78,11 +79,7 @@ describe.skipIf(clickHouseTestUrl === "")("ClickHouse day rollups", () => {
   let store: ClickHouseEventStore;
   let engine: EventsEngine;
   beforeEach(async () => {
-    store = await openTestClickHouseStore();
-    engine = clickHouseEventsEngine(store);
-    await engine.ensureDerived();
-    for (const p of RULES.pages) await engine.applyPageRule(p.pageId, p.rules);
-    for (const f of RULES.features) await engine.applyFeatureRule(f.featureId, f.selector);
+    ({ store, engine } = await openRuledClickHouseEngine(RULES));
   });
   afterEach(async () => {
     await store.close();

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { clickHouseTestUrl, openTestClickHouseStore } from "../../../test/clickhouse.js";
+import { clickHouseTestUrl } from "../../../test/clickhouse.js";
+import { openRuledClickHouseEngine } from "../../../test/engines.js";
 import type { ClickHouseEventStore, StoredEvent } from "../../store/index.js";
-import { clickHouseEventsEngine, type EventsEngine } from "../events-engine.js";
+import type { EventsEngine } from "../events-engine.js";
 import type { MetricsQuery } from "../metrics/index.js";
 import { rebuildClickHouseRollups } from "./rollups.js";
 
@@ -61,11 +62,7 @@ describe.skipIf(clickHouseTestUrl === "")("ClickHouse rollups", () => {
   let store: ClickHouseEventStore;
   let engine: EventsEngine;
   beforeEach(async () => {
-    store = await openTestClickHouseStore();
-    engine = clickHouseEventsEngine(store);
-    await engine.ensureDerived();
-    for (const p of RULES.pages) await engine.applyPageRule(p.pageId, p.rules);
-    for (const f of RULES.features) await engine.applyFeatureRule(f.featureId, f.selector);
+    ({ store, engine } = await openRuledClickHouseEngine(RULES));
   });
   afterEach(async () => {
     await store.close();
