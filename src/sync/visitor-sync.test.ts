@@ -1,5 +1,5 @@
-// Issue 16, finding 9: visitor-level sync (analytics visitors ↔ CRM Contacts) end to end, as an
-// admin sets it up through the API and as any Salesforce client sees the CRM (jsforce): the link
+// Issue 16, finding 9: visitor-level sync (analytics visitors ↔ CRM Contacts) end to end, the way an
+// admin sets it up through the API and every Salesforce client sees the CRM (jsforce): the link
 // by Email or by a Contact field, the link check with duplicates and orphans, the pull into the
 // visitors' `crm` metadata, the push of a visitor report to Pendo_ Contact fields, and an
 // unchanged second push that writes nothing.
