@@ -6,6 +6,7 @@ import { openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
 import { startChildServer } from "../test/child-server.js";
 import { TEST_APP_KEY, TEST_TOKEN } from "../test/harness.js";
 import { ensureBuiltServer, printFigure, type BenchOptions } from "./lib.js";
+import { run as runServerMode } from "./server-mode.bench.js";
 
 /** DuckDB's raw appender rate for events of the same shape: the ceiling ingest is compared with. */
 async function appenderRate(count: number): Promise<number> {
@@ -151,4 +152,7 @@ export async function run(options: BenchOptions): Promise<void> {
     await server.stop("SIGTERM");
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  // `--engine clickhouse`: then one process in server mode (events on ClickHouse) beside one with
+  // events in DuckDB, records on PostgreSQL for both, in this run (server-mode.bench.ts).
+  if (options.engine === "clickhouse") await runServerMode(options);
 }

@@ -4,7 +4,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { dropBenchDatabases, loadAverage, records, slowdown, type BenchOptions, type Figure } from "./lib.js";
 
 /** Benchmarks with a ClickHouse pass (`--engine clickhouse`). */
-const CLICKHOUSE_PASSES = ["report"];
+const CLICKHOUSE_PASSES = ["ingest", "report"];
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const available = fs
@@ -17,8 +17,9 @@ const argv = process.argv.slice(2);
 if (argv.includes("--help") || argv.includes("-h")) {
   console.log(
     `Usage: npm run bench -- [name ...] [--scale small|full] [--records postgres] [--engine clickhouse]\n\nBenchmarks: ${available.join(", ")}\nWith no name, every benchmark runs. Each prints one JSON line per figure.\n` +
-      `--engine clickhouse adds a ClickHouse pass to the benchmarks that have one (${CLICKHOUSE_PASSES.join(", ")}): the same data generated inside\n` +
-      `ClickHouse on PENDULUM_TEST_CLICKHOUSE_URL (default http://127.0.0.1:8123), its figures printed beside DuckDB's from the same run.\n` +
+      `--engine clickhouse adds a ClickHouse pass to the benchmarks that have one (${CLICKHOUSE_PASSES.join(", ")}), its figures printed beside\n` +
+      `DuckDB's from the same run: report generates the same data inside ClickHouse on PENDULUM_TEST_CLICKHOUSE_URL (default\n` +
+      `http://127.0.0.1:8123); ingest runs the server-mode benchmark (a server-mode process beside one with events in DuckDB).\n` +
       `--records postgres runs each benchmark twice, records on SQLite and then on PostgreSQL (a new database per Pendulum on\n` +
       `PENDULUM_BENCH_DATABASE_URL, default the test role on 127.0.0.1), and prints each PostgreSQL figure beside SQLite's with\n` +
       `pg_slowdown (PostgreSQL's time / SQLite's, or SQLite's rate / PostgreSQL's) and the load average.`,
@@ -53,7 +54,6 @@ for (const n of names) {
 const options: BenchOptions = { scale, args: argv, engine };
 for (const name of names.length > 0 ? names : available) {
   if (engine === "clickhouse" && !CLICKHOUSE_PASSES.includes(name)) {
-    // ingest through a server-mode Pendulum needs server mode (issue 18, build 1), not merged yet.
     console.error(`[bench] ${name}: no ClickHouse pass (benchmarks with one: ${CLICKHOUSE_PASSES.join(", ")}); running its DuckDB figures only`);
   }
   const mod = (await import(pathToFileURL(path.join(here, `${name}.bench.ts`)).href)) as { run(o: BenchOptions): Promise<void> };
