@@ -140,13 +140,17 @@ export async function refreshVisitorDays(store: ClickHouseEventStore, selection?
   await store.command(`INSERT INTO rollup_visitor_days SELECT *, ${chLiteral(nextVersion())} FROM (${visitorDaysSql(where)})`);
 }
 
+let tableSeq = 0;
+
 /**
  * Rewrites mapped day rows of `kind`: those of `items` (all items when absent) on the selected
- * account days (every day when absent). Rows there first become zero (a page that no longer
- * matches keeps no count), then the current counts replace them at a later version.
+ * account days (every day when absent), from the slot rollups and the current mapping. Only rows
+ * that change are written: a new or changed count, and a zero for a row that no longer matches.
+ * A rule edit touches every day of its item, and rows written again unchanged would be versions
+ * for every report's FINAL to merge until ClickHouse merges the parts.
  */
 export async function refreshMappedDays(store: ClickHouseEventStore, kind: MappedKind, options: { items?: readonly string[]; selection?: DaySelection } = {}): Promise<void> {
-  const { table, item } = MAPPED[kind];
+  const { table, item, n } = MAPPED[kind];
   const { items, selection } = options;
   if (items !== undefined && items.length === 0) return;
   const onItems = items === undefined ? "" : ` AND ${item} IN ${chList(items)}`;
@@ -154,13 +158,24 @@ export async function refreshMappedDays(store: ClickHouseEventStore, kind: Mappe
     selection === undefined
       ? ""
       : ` AND day >= ${chLiteral(Math.floor(selection.fromSlot / SLOTS_PER_DAY))} AND day < ${chLiteral(Math.ceil(selection.toSlot / SLOTS_PER_DAY))} AND (app_id, account_id, day) GLOBAL IN ${selection.days}`;
-  const zero = nextVersion();
-  // Rows that are zero already stay as they are (the filter on the count runs after FINAL, outside it).
-  await store.command(
-    `INSERT INTO ${table} SELECT app_id, account_id, day, ${item}, 0, ${chLiteral(zero)} FROM (SELECT * FROM ${table} FINAL WHERE 1${onItems}${onDays}) WHERE ${MAPPED[kind].n} > 0`,
-  );
+  // The rows there now (non-zero; the count filter runs after FINAL, outside it).
+  const current = `(SELECT app_id, account_id, day, item, old_n FROM (SELECT app_id, account_id, day, ${item} AS item, ${n} AS old_n FROM ${table} FINAL WHERE 1${onItems}${onDays}) WHERE old_n > 0)`;
   const where = selection === undefined ? "1" : `${slotBounds(selection)} AND (app_id, account_id, ${dayOfSlot("slot")}) GLOBAL IN ${selection.days}`;
-  await store.command(`INSERT INTO ${table} SELECT app_id, account_id, day, item, n, ${chLiteral(nextVersion())} FROM (${mappedDaysSql(kind, where, items)})`);
+  // The counts as they should be, once, in a Memory table of this call (on the server queried: GLOBAL below).
+  const fresh = `tmp_days_${process.pid}_${Date.now()}_${tableSeq++}`;
+  try {
+    await store.command(`CREATE TABLE ${fresh} ENGINE = Memory AS SELECT app_id, account_id, day, item, toUInt64(n) AS n FROM (${mappedDaysSql(kind, where, items)})`);
+    const version = chLiteral(nextVersion());
+    await store.command(
+      `INSERT INTO ${table} SELECT app_id, account_id, day, item, 0, ${version} FROM ${current}
+       WHERE (app_id, account_id, day, item) GLOBAL NOT IN (SELECT app_id, account_id, day, item FROM ${fresh})`,
+    );
+    await store.command(
+      `INSERT INTO ${table} SELECT app_id, account_id, day, item, n, ${version} FROM ${fresh} ALL LEFT JOIN ${current} USING (app_id, account_id, day, item) WHERE n != old_n`,
+    );
+  } finally {
+    await store.command(`DROP TABLE IF EXISTS ${fresh}`);
+  }
 }
 
 /**
