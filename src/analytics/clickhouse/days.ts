@@ -113,15 +113,26 @@ export function mappedDaysSql(kind: MappedKind, where: string, items?: readonly 
   if (kind === "page") {
     return `SELECT app_id, account_id, day, page_id AS item, sum(n) AS n FROM ${rows} ALL INNER JOIN ${currentMappingSql("page", items)} USING url_id GROUP BY app_id, account_id, day, item`;
   }
+  return featureItemsSql(rows, "app_id, account_id, day", items);
+}
+
+/**
+ * Clicks per feature and ANY_FEATURE (each click once, however many features match its element)
+ * by `keys`, from `rows`: a subquery of `keys`, element_id and n (clicks). One read of the rows:
+ * each is joined to the array of features matching its element (an element with no feature has
+ * no row), then array-joined to one entry per item; ClickHouse runs ARRAY JOIN before JOIN in one
+ * SELECT, hence the subquery. `items` as in mappedDaysSql. The day rollups and the slot report
+ * (report.ts) both count features this way.
+ */
+export function featureItemsSql(rows: string, keys: string, items?: readonly string[]): string {
   const features = items?.filter((i) => i !== ANY_FEATURE);
   const any = items === undefined || items.includes(ANY_FEATURE) ? `['${ANY_FEATURE}']` : "emptyArrayString()";
   const asked = features === undefined ? "fs" : features.length === 0 ? "emptyArrayString()" : `arrayFilter(f -> has(${chLiteral(features)}, f), fs)`;
-  // Every feature's elements (an element with no feature has no row), so ANY_FEATURE counts a click once however many features match.
   const byElement = `(SELECT element_id, groupArray(feature_id) AS fs FROM ${currentMappingSql("feature")} GROUP BY element_id)`;
-  return `SELECT app_id, account_id, day, item, sum(n) AS n
-          FROM (SELECT app_id, account_id, day, n, fs FROM ${rows} ALL INNER JOIN ${byElement} USING element_id)
+  return `SELECT ${keys}, item, sum(n) AS n
+          FROM (SELECT ${keys}, n, fs FROM ${rows} ALL INNER JOIN ${byElement} USING element_id)
           ARRAY JOIN arrayConcat(${any}, ${asked}) AS item
-          GROUP BY app_id, account_id, day, item`;
+          GROUP BY ${keys}, item`;
 }
 
 /**
@@ -132,11 +143,13 @@ export function mappedDaysSql(kind: MappedKind, where: string, items?: readonly 
  */
 export type DaySelection = { days: string; fromSlot: number; toSlot: number };
 
-const slotBounds = (s: DaySelection | undefined): string => (s === undefined ? "1" : `slot >= ${chLiteral(s.fromSlot)} AND slot < ${chLiteral(s.toSlot)}`);
+/** The slot rollup rows of the selected days (all rows without a selection); `key` names the columns the selection's tuples start with. */
+const selectedSlots = (s: DaySelection | undefined, key: string): string =>
+  s === undefined ? "1" : `slot >= ${chLiteral(s.fromSlot)} AND slot < ${chLiteral(s.toSlot)} AND (${key}, ${dayOfSlot("slot")}) GLOBAL IN ${s.days}`;
 
 /** Rewrites the visitor-day rows of the selected visitor days (all, without a selection) from the slot rollups. */
 export async function refreshVisitorDays(store: ClickHouseEventStore, selection?: DaySelection): Promise<void> {
-  const where = selection === undefined ? "1" : `${slotBounds(selection)} AND (app_id, account_id, visitor_id, ${dayOfSlot("slot")}) GLOBAL IN ${selection.days}`;
+  const where = selectedSlots(selection, "app_id, account_id, visitor_id");
   await store.command(`INSERT INTO rollup_visitor_days SELECT *, ${chLiteral(nextVersion())} FROM (${visitorDaysSql(where)})`);
 }
 
@@ -160,7 +173,7 @@ export async function refreshMappedDays(store: ClickHouseEventStore, kind: Mappe
       : ` AND day >= ${chLiteral(Math.floor(selection.fromSlot / SLOTS_PER_DAY))} AND day < ${chLiteral(Math.ceil(selection.toSlot / SLOTS_PER_DAY))} AND (app_id, account_id, day) GLOBAL IN ${selection.days}`;
   // The rows there now (non-zero; the count filter runs after FINAL, outside it).
   const current = `(SELECT app_id, account_id, day, item, old_n FROM (SELECT app_id, account_id, day, ${item} AS item, ${n} AS old_n FROM ${table} FINAL WHERE 1${onItems}${onDays}) WHERE old_n > 0)`;
-  const where = selection === undefined ? "1" : `${slotBounds(selection)} AND (app_id, account_id, ${dayOfSlot("slot")}) GLOBAL IN ${selection.days}`;
+  const where = selectedSlots(selection, "app_id, account_id");
   // The counts as they should be, once, in a Memory table of this call (on the server queried: GLOBAL below).
   const fresh = `tmp_days_${process.pid}_${Date.now()}_${tableSeq++}`;
   try {

@@ -2,7 +2,7 @@ import { chList, chLiteral, type ClickHouseEventStore } from "../../store/index.
 import { byId, coreOf, emptyCore, fieldsOf, withAll, type Built, type Core } from "../metrics/rows.js";
 import { localDaySql, localRange, SLOT_MS, type LocalRange } from "../metrics/time-zone.js";
 import type { AccountMetricsRow, MetricsQuery, MetricsResult, VisitorMetricsQuery, VisitorMetricsRow } from "../metrics/types.js";
-import { ANY_FEATURE, gapCount, mappedDaysSql, maskEdge, splitRange, visitorDaysSql, type DaySplit, type MappedKind } from "./days.js";
+import { ANY_FEATURE, featureItemsSql, gapCount, mappedDaysSql, maskEdge, splitRange, visitorDaysSql, type DaySplit, type MappedKind } from "./days.js";
 import { currentMappingSql } from "./mapping.js";
 import { ROLLED_UP_TYPES } from "./rollups.js";
 
@@ -128,19 +128,10 @@ function breakdownSql(source: Source, scope: Scope, kind: Breakdown, items: read
   return `SELECT key, ${item} AS item, sum(n) AS n FROM ${left} ALL INNER JOIN ${currentMappingSql(mapKind, items)} USING ${dict} GROUP BY key, item`;
 }
 
-/**
- * Rollups: feature clicks (each click once, on any feature) and the per-feature breakdown from one
- * read of rollup_elements. Each element row is joined to the array of features matching it and
- * array-joined (after the join: ClickHouse runs ARRAY JOIN before JOIN in one SELECT) to one entry for "some feature" (position 1) plus one per asked-for feature.
- */
+/** Rollups: feature clicks (ANY_FEATURE) and the asked-for features per key, from one read of rollup_elements (days.ts). */
 function featuresSql(scope: Scope, items: readonly string[] | undefined): string {
-  const key = keyCol(scope.level);
-  const asked = items === undefined ? "fs" : items.length === 0 ? "emptyArrayString()" : `arrayFilter(f -> has(${chLiteral(items)}, f), fs)`;
-  const byElement = `(SELECT element_id, groupArray(feature_id) AS fs FROM ${currentMappingSql("feature")} GROUP BY element_id)`;
-  return `SELECT key, pos = 1 AS any_feature, item, sum(n) AS n
-          FROM (SELECT key, n, fs FROM (SELECT ${key} AS key, element_id, clicks AS n FROM ${rollupRows(scope, "rollup_elements", "*")}) ALL INNER JOIN ${byElement} USING element_id)
-          ARRAY JOIN arrayConcat([''], ${asked}) AS item, arrayEnumerate(arrayConcat([''], ${asked})) AS pos
-          GROUP BY key, any_feature, item`;
+  const rows = `(SELECT ${keyCol(scope.level)} AS key, element_id, clicks AS n FROM ${rollupRows(scope, "rollup_elements", "*")})`;
+  return featureItemsSql(rows, "key", items === undefined ? undefined : [ANY_FEATURE, ...items]);
 }
 
 /**
