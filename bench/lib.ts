@@ -114,13 +114,34 @@ export async function benchRecordsEnv(key: string): Promise<Record<string, strin
   return { PENDULUM_DATABASE_URL: url.toString() };
 }
 
+/**
+ * Drops one benchmark database. FORCE ends our own connections, but an autovacuum worker still in
+ * the database (after a benchmark that wrote many rows) belongs to the server, which a role
+ * without pg_signal_backend may not end: then wait for it and try again, and at worst leave the
+ * database behind with a warning rather than lose the figures of the benchmarks still to run.
+ */
+async function dropWhenFree(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      if (attempt >= 20) {
+        console.error(`[bench] could not drop database ${name}: ${err instanceof Error ? err.message : String(err)}; drop it by hand`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 /** Drops the databases this run made (benchmarks remove their data folders themselves). */
 export async function dropBenchDatabases(): Promise<void> {
   if (records.made.length === 0) return;
   const admin = new pg.Client({ connectionString: benchPostgresServer() });
   await admin.connect();
   try {
-    for (const name of records.made.splice(0)) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const name of records.made.splice(0)) await dropWhenFree(admin, name);
   } finally {
     await admin.end();
   }

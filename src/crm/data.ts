@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from "kysely";
 import { SfError } from "./errors.js";
 import { makeId, normalizeId } from "./ids.js";
-import { paramOf, q, type FieldDef, type ObjectDef } from "./metadata.js";
+import { arrayParamOf, paramOf, q, type FieldDef, type ObjectDef } from "./metadata.js";
 import { catchUpIdSequence, loadObjects, nextCounter, takeCounters } from "./schema.js";
 import { lockKey } from "../store/index.js";
 import { all, exec, execPrepared, execUndoable, onPostgres, rowOrder, uniqueViolationColumn, type Db } from "./sql.js";
@@ -313,7 +313,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
    * The multi-row statements for planned writes: INSERT … VALUES (…),(…) and
    * UPDATE … FROM (VALUES …) RETURNING "Id" (the ids that come back are the records that were live).
    */
-  function plannedStatements(obj: ObjectDef, planned: Planned[], userId: string): Array<{ text: string; params: Cell[]; returnsIds: boolean }> {
+  function plannedStatements(obj: ObjectDef, planned: Planned[], userId: string): Array<{ text: string; params: Array<Cell | Cell[]>; returnsIds: boolean }> {
     const now = stamp();
     const table = q(obj.table);
     // Inserts keep their order (rowid order is what unordered queries and paging follow), so
@@ -343,7 +343,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
         updates.set(sig, group);
       }
     }
-    const out: Array<{ text: string; params: Cell[]; returnsIds: boolean }> = [];
+    const out: Array<{ text: string; params: Array<Cell | Cell[]>; returnsIds: boolean }> = [];
     if (newRows.length > 0) {
       const cols = insertCols;
       // Only booleans have a column default (0, NOT NULL); every other column defaults to null.
@@ -368,10 +368,26 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
         if (fields.includes(first) || fields.includes(last)) sets.push(`"Name" = trim(${part(first)} || ' ' || ${part(last)})`);
       }
       for (const f of fields) sets.push(`${q(f.name)} = ${column(f)}`);
+      if (pg) {
+        // PostgreSQL: one array per column, zipped by unnest, so the statement's text and its
+        // parameter count are the same for any number of rows (one prepared statement, planned
+        // once, binding a few arrays instead of hundreds of values). The `"Id" = ANY(…)` term
+        // repeats the join key as an index condition: without it the planner, seeing the join
+        // alone, hashes the whole table (a sequential scan per call) once the row estimate makes
+        // that look cheaper than one index probe per row.
+        const arrays = ["CAST(? AS TEXT[])", ...fields.map((f) => arrayParamOf(f))];
+        const names = ["column1", ...fields.map((f) => column(f).slice(2))];
+        const text = `UPDATE ${table} SET ${sets.join(", ")} FROM unnest(${arrays.join(", ")}) AS v(${names.join(", ")}) WHERE ${table}."Id" = ANY(CAST(? AS TEXT[])) AND ${table}."Id" = v.column1 AND ${table}."IsDeleted" = 0 RETURNING ${table}."Id"`;
+        for (let at = 0; at < rows.length; at += MAX_ROWS_PER_STATEMENT) {
+          const slice = rows.slice(at, at + MAX_ROWS_PER_STATEMENT);
+          const ids = slice.map((p) => p.id);
+          const params: Array<Cell | Cell[]> = [now, userId, now, ids, ...fields.map((f) => slice.map((p) => p.cells.get(f) ?? null)), ids];
+          out.push({ text, params, returnsIds: true });
+        }
+        continue;
+      }
       const per = Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMS_PER_STATEMENT / (fields.length + 1))));
-      // PostgreSQL types a VALUES list from its first row alone, so each column says its type.
-      const engine = onPostgres(db) ? "postgres" : "sqlite";
-      const tuple = `(${["?", ...fields.map((f) => paramOf(f, engine))].join(", ")})`;
+      const tuple = `(${["?", ...fields.map(() => "?")].join(", ")})`;
       for (let at = 0; at < rows.length; at += per) {
         const slice = rows.slice(at, at + per);
         const params: Cell[] = [now, userId, now];

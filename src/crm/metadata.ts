@@ -315,6 +315,11 @@ export function paramOf(f: FieldDef, engine: "sqlite" | "postgres"): string {
   }
 }
 
+/** A PostgreSQL parameter holding an array of one field's values (element type as in paramOf). */
+export function arrayParamOf(f: FieldDef): string {
+  return paramOf(f, "postgres").replace(/\)$/, "[])");
+}
+
 /** Quotes an identifier already checked against the field name pattern. */
 export function q(identifier: string): string {
   return `"${identifier.replace(/"/g, '""')}"`;
