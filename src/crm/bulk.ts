@@ -239,7 +239,7 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
         if ((job.state as JobState) === "Aborted") return;
         const chunk = rows.slice(at, at + CHUNK);
         const before = { processed: job.processed, failed: job.failed };
-        let written = 0;
+        let created = 0;
         try {
           await data.transaction(async (trx) => {
             const outcomes = await processChunk(trx, job, header, chunk);
@@ -259,7 +259,7 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
             }
             // The chunk's results and the job's counts commit with its records, or not at all.
             await exec(trx, `INSERT INTO crm_bulk_results (job_id, first_row, success, failures) VALUES (?, ?, ?, ?)`, [job.id, at, JSON.stringify(success), JSON.stringify(failures)]);
-            written = success.length;
+            created = success.filter((r) => r[1] === "true").length;
             job.modstamp = stamp();
             await saveJob(job, trx);
             return true;
@@ -268,8 +268,8 @@ export function createBulkJobs(data: CrmData, queries: QueryEngine, clock: () =>
           Object.assign(job, before);
           throw e;
         }
-        // A table a job fills from empty gets planner statistics before its next lookups (PostgreSQL).
-        await data.noteWrites(job.object, written);
+        // A table a job fills from empty gets planner statistics as it grows (PostgreSQL); updates do not grow it.
+        await data.noteWrites(job.object, created);
         // Let other requests (polls, other clients) in between chunks.
         await new Promise((r) => setImmediate(r));
       }
