@@ -748,18 +748,34 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
   return {
     db,
     reload,
-    /** Reloads metadata when another connection (e.g. `pendulum crm field add`) changed the file. */
-    async refreshIfChanged(): Promise<void> {
+    /**
+     * Reloads metadata when another connection (e.g. `pendulum crm field add`) changed the file.
+     * On PostgreSQL a statement given as `alongside` (one that returns a `used` column, such as
+     * the API budget's take) runs in the same round trip, and its `used` is returned; every API
+     * call makes both, and a round trip costs the process more than either statement.
+     */
+    async refreshIfChanged(alongside?: { sql: string; params: unknown[] }): Promise<unknown> {
       // SQLite counts other connections' commits; PostgreSQL has no such counter, so there the
       // custom-field table's size and newest stamp say whether a field came or went.
-      const rows = onPostgres(db)
-        ? await all(db, `SELECT count(*) AS n, max("SystemModstamp") AS m, max("_row") AS r FROM crm_fields`)
-        : await all(db, "PRAGMA data_version");
-      const v = onPostgres(db) ? JSON.stringify(rows[0] ?? {}) : Number(rows[0]?.["data_version"]);
+      const fieldsVersion = `SELECT count(*) AS n, max("SystemModstamp") AS m, max("_row") AS r FROM crm_fields`;
+      let alongsideUsed: unknown;
+      let v: string | number;
+      if (onPostgres(db)) {
+        const rows = alongside
+          ? await all(db, `WITH spent AS (${alongside.sql}) SELECT (SELECT used FROM spent) AS used, f.n, f.m, f.r FROM (${fieldsVersion}) AS f`, alongside.params)
+          : await all(db, fieldsVersion);
+        const row = rows[0] ?? {};
+        alongsideUsed = row["used"];
+        v = JSON.stringify({ n: row["n"], m: row["m"], r: row["r"] });
+      } else {
+        if (alongside) throw new Error("refreshIfChanged runs a statement alongside only on PostgreSQL");
+        v = Number((await all(db, "PRAGMA data_version"))[0]?.["data_version"]);
+      }
       if (v !== dataVersion) {
         dataVersion = v;
         await reload();
       }
+      return alongsideUsed;
     },
     objects: () => [...objects.values()],
     object: (name: string): ObjectDef | undefined => objects.get(name.toLowerCase()),

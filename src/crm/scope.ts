@@ -15,9 +15,14 @@ export function authenticate(svc: CrmServices) {
       await reply.status(401).send(invalidSession().toBody());
       return;
     }
-    // On PostgreSQL each is a round trip on its own pool connection: the budget and the
-    // custom-field check go out together (the check only reads, so a refused call loses nothing).
-    const [allowed] = await Promise.all([request.url.startsWith("/services/data/") ? svc.limits.take() : true, svc.data.refreshIfChanged()]);
+    // On PostgreSQL the budget's take and the custom-field check are one statement, one round
+    // trip (the check only reads, so a refused call loses nothing).
+    const spend = request.url.startsWith("/services/data/") ? svc.limits.takeStatement() : true;
+    let allowed: boolean;
+    if (typeof spend === "boolean") {
+      await svc.data.refreshIfChanged();
+      allowed = spend;
+    } else allowed = svc.limits.settle(await svc.data.refreshIfChanged(spend));
     if (!allowed) {
       await reply.status(403).send([{ message: "TotalRequests Limit exceeded.", errorCode: "REQUEST_LIMIT_EXCEEDED" }]);
       return;
