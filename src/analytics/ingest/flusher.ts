@@ -1,8 +1,7 @@
-import type { EventStore, StoredEvent } from "../../store/index.js";
+import type { EventStore, EventType, StoredEvent } from "../../store/index.js";
 import type { AcceptedBatch } from "./accepted.js";
 import { Dictionary } from "./dictionary.js";
-import { createFrameArena, type HeldFrame } from "./frame-arena.js";
-import { parseFrame, type LogRecord } from "./log.js";
+import type { LogRecord } from "./log.js";
 import { emptySeenBatch, type MetadataStore, type SeenBatch } from "../metadata.js";
 
 /**
@@ -41,15 +40,45 @@ export type FlusherOptions = {
 };
 
 /**
- * A queued record: either parsed (replayed at start-up) or kept as its log frame. Frames are a
- * few times smaller than the parsed objects, which bounds memory while DuckDB catches up with a
- * burst; they are parsed only when flushed, and held in reused slabs (see frame-arena.ts).
+ * A record's events in columns, made when it is queued: dictionary ids instead of URL and path
+ * text, the per-record fields once. It is what the flusher stores, so nothing is parsed a second
+ * time (the log frame is the durable copy, read again only on replay), and it is a few times
+ * smaller than the parsed objects and about half the frame: plain arrays, on V8's heap, rather
+ * than one external buffer per record (issue 16, build 8).
+ */
+type Columns = {
+  appId: string;
+  visitorId: string;
+  accountId: string;
+  visitorMeta?: AcceptedBatch["visitorMeta"];
+  accountMeta?: AcceptedBatch["accountMeta"];
+  receivedAt: number;
+  /** Per event: its type (as an index into TYPES), time, dictionary ids (-1: none) and the fields that are mostly null. */
+  types: number[];
+  ts: number[];
+  urlIds: number[];
+  elementIds: number[];
+  names: (string | null)[];
+  props: (string | null)[];
+  tabs: (string | null)[];
+  titles: (string | null)[];
+};
+
+const TYPES: readonly EventType[] = ["load", "click", "focus", "track", "guide"];
+const TYPE_INDEX = new Map<string, number>(TYPES.map((t, i) => [t, i]));
+
+/**
+ * A queued record: its columns, or (while its keys are being claimed in server mode) the parsed
+ * record, turned into columns once it is released to be stored: a skipped record never adds
+ * dictionary entries.
  */
 type Queued = {
   firstId: number;
   count: number;
+  columns?: Columns;
   record?: LogRecord<AcceptedBatch>;
-  frame?: HeldFrame;
+  /** Bytes of its log frame (0 for a replayed record): what the backlog bound counts. */
+  bytes: number;
   /**
    * Server mode: the record's keys are being claimed in the shared table (shared-keys.ts). A
    * flush stops before it, so nothing after it is stored out of order, until `release` says
@@ -62,8 +91,6 @@ type Queued = {
 /** The flusher's synchronous stretches end after about this long, so other requests get a turn (issue 15). */
 const SLICE_MS = 10;
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-const payloadOf = (q: Queued): AcceptedBatch => (q.record ?? parseFrame<AcceptedBatch>((q.frame as HeldFrame).bytes)).payload;
 
 /** Moves durably logged batches into the event store in large chunks, about once per interval. */
 export function createFlusher(options: FlusherOptions) {
@@ -89,8 +116,26 @@ export function createFlusher(options: FlusherOptions) {
   let unmappedUrls: { id: number; value: string }[] = [];
   let unmappedElements: { id: number; value: string }[] = [];
   const waiters: { id: number; resolve(): void }[] = [];
-  const bytesOf = (q: Queued): number => q.frame?.bytes.length ?? 0;
-  const arena = createFrameArena();
+
+  /** A record's columns; its URLs and element paths get their dictionary ids here (new ones are stored with the next part). */
+  const columnsOf = (b: AcceptedBatch): Columns => {
+    const n = b.events.length;
+    const c: Columns = { appId: b.appId, visitorId: b.visitorId, accountId: b.accountId, receivedAt: b.receivedAt, types: new Array<number>(n), ts: new Array<number>(n), urlIds: new Array<number>(n), elementIds: new Array<number>(n), names: new Array<string | null>(n), props: new Array<string | null>(n), tabs: new Array<string | null>(n), titles: new Array<string | null>(n) };
+    if (b.visitorMeta) c.visitorMeta = b.visitorMeta;
+    if (b.accountMeta) c.accountMeta = b.accountMeta;
+    for (let i = 0; i < n; i++) {
+      const e = b.events[i] as AcceptedBatch["events"][number];
+      c.types[i] = TYPE_INDEX.get(e.type) ?? 0;
+      c.ts[i] = e.ts;
+      c.urlIds[i] = e.url === null ? -1 : options.urls.idOf(e.url);
+      c.elementIds[i] = e.element === null ? -1 : options.elements.idOf(e.element);
+      c.names[i] = e.name;
+      c.props[i] = e.props;
+      c.tabs[i] = e.tab;
+      c.titles[i] = e.title;
+    }
+    return c;
+  };
 
   /**
    * The part's events as stored and what they tell about visitors and accounts. Between records
@@ -106,33 +151,40 @@ export function createFlusher(options: FlusherOptions) {
         await nextTurn();
         sliceStarted = performance.now();
       }
-      const b = payloadOf(r);
+      const b = r.columns;
+      // Only a skipped record has none, and skipped records never reach a part.
+      if (!b) continue;
       let seen = seenByApp.get(b.appId);
       if (!seen) seenByApp.set(b.appId, (seen = emptySeenBatch(b.appId)));
       let first = Infinity;
       let last = -Infinity;
-      b.events.forEach((e, i) => {
+      for (let i = 0; i < b.ts.length; i++) {
         const id = r.firstId + i;
-        if (id <= flushedId) return;
-        if (e.ts < first) first = e.ts;
-        if (e.ts > last) last = e.ts;
-        if (e.type === "track" && e.name !== null && !seen.eventNames.has(e.name)) seen.eventNames.set(e.name, e.ts);
+        if (id <= flushedId) continue;
+        const ts = b.ts[i] as number;
+        const type = TYPES[b.types[i] as number] as EventType;
+        const name = b.names[i] as string | null;
+        const urlId = b.urlIds[i] as number;
+        const elementId = b.elementIds[i] as number;
+        if (ts < first) first = ts;
+        if (ts > last) last = ts;
+        if (type === "track" && name !== null && !seen.eventNames.has(name)) seen.eventNames.set(name, ts);
         events.push({
           id,
           appId: b.appId,
-          type: e.type,
-          ts: e.ts,
+          type,
+          ts,
           visitorId: b.visitorId,
           accountId: b.accountId,
-          urlId: e.url === null ? null : options.urls.idOf(e.url),
-          elementId: e.element === null ? null : options.elements.idOf(e.element),
-          name: e.name,
-          props: e.props,
-          tabId: e.tab,
-          title: e.title,
+          urlId: urlId < 0 ? null : urlId,
+          elementId: elementId < 0 ? null : elementId,
+          name,
+          props: b.props[i] as string | null,
+          tabId: b.tabs[i] as string | null,
+          title: b.titles[i] as string | null,
           receivedAt: b.receivedAt,
         });
-      });
+      }
       if (first === Infinity) continue;
       const mark = (map: Map<string, { first: number; last: number; agent?: Record<string, string | number | boolean | null> }>, id: string, agent: AcceptedBatch["visitorMeta"]): void => {
         const s = map.get(id);
@@ -179,7 +231,7 @@ export function createFlusher(options: FlusherOptions) {
         while (end < records.length && (end === done || n < partEvents)) {
           const q = records[end++] as Queued;
           n += q.count;
-          bytes += bytesOf(q);
+          bytes += q.bytes;
         }
         const part = records.slice(done, end);
         if (done > 0) await nextTurn();
@@ -198,8 +250,6 @@ export function createFlusher(options: FlusherOptions) {
         for (const u of newUrls) unmappedUrls.push(u);
         for (const el of newElements) unmappedElements.push(el);
         backlogBytes -= bytes;
-        // Stored: the frames' bytes are not read again, so their slabs can be written over.
-        for (const r of part) if (r.frame) arena.release(r.frame);
         const last = part.at(-1) as Queued;
         flushedId = Math.max(flushedId, last.firstId + last.count - 1);
         done = end;
@@ -225,8 +275,7 @@ export function createFlusher(options: FlusherOptions) {
       if (!r.skip) keep.push(r);
       else {
         // Another process holds this record's keys and stores its events: never stored here.
-        backlogBytes -= bytesOf(r);
-        if (r.frame) arena.release(r.frame);
+        backlogBytes -= r.bytes;
       }
     }
     await storeParts(keep);
@@ -274,15 +323,15 @@ export function createFlusher(options: FlusherOptions) {
       settledId = id;
     },
     /**
-     * Queues a durable record (with its log frame when live); called by the log in id order.
-     * `held`: not to be stored before `release` decides (its keys are being claimed).
+     * Queues a durable record; called by the log in id order. `frameBytes`: its log frame's size
+     * when live (what the backlog bound counts), 0 when replayed. `held`: not to be stored before
+     * `release` decides (its keys are being claimed).
      */
-    enqueue(record: LogRecord<AcceptedBatch>, frame?: Buffer, held = false): void {
-      const q: Queued = frame ? { firstId: record.firstId, count: record.count, frame: arena.hold(frame) } : { firstId: record.firstId, count: record.count, record };
-      if (held) q.held = true;
+    enqueue(record: LogRecord<AcceptedBatch>, frameBytes = 0, held = false): void {
+      const q: Queued = held ? { firstId: record.firstId, count: record.count, record, bytes: frameBytes, held } : { firstId: record.firstId, count: record.count, columns: columnsOf(record.payload), bytes: frameBytes };
       queue.push(q);
       queuedEvents += record.count;
-      if (frame) backlogBytes += frame.length;
+      backlogBytes += frameBytes;
       if (queuedEvents >= maxQueued && !running) tick();
     },
     /** Decides a held record: stored in its turn (`store`), or skipped because another process stores it. */
@@ -292,7 +341,9 @@ export function createFlusher(options: FlusherOptions) {
       for (let i = queue.length - 1; i >= 0 && !q; i--) if ((queue[i] as Queued).firstId === firstId) q = queue[i];
       if (!q?.held) return;
       q.held = false;
-      if (!store) q.skip = true;
+      if (store && q.record) q.columns = columnsOf(q.record.payload);
+      else if (!store) q.skip = true;
+      delete q.record;
       // Someone waits for it (settle, a test): do not leave them until the next interval.
       if (waiters.length > 0 && queue[0] === q && !running) tick();
     },

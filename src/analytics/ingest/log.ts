@@ -25,11 +25,6 @@ export class IngestLogUnavailableError extends Error {
   }
 }
 
-/** The record a frame holds (header skipped). */
-export function parseFrame<T>(frame: Buffer): LogRecord<T> {
-  return JSON.parse(frame.toString("utf8", HEADER)) as LogRecord<T>;
-}
-
 /** The text is encoded straight into the frame: one buffer per record, not a payload buffer copied into it. */
 function frame(json: string): Buffer {
   const length = Buffer.byteLength(json, "utf8");

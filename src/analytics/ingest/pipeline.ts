@@ -101,7 +101,7 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
       // Durable now, before the append resolves: a repeat arriving from here on is caught.
       keys.durable(r.payload, r.firstId + r.count - 1);
       // Server mode: held until its claim says whether this process stores it.
-      flusher.enqueue(r, frame, shared !== undefined && keysOf(r.payload).length > 0);
+      flusher.enqueue(r, frame.length, shared !== undefined && keysOf(r.payload).length > 0);
     },
     { ...(deps.segmentBytes ? { segmentBytes: deps.segmentBytes } : {}), onStored: (r) => keys.recovered(r.payload, r.firstId + r.count - 1) },
   );
@@ -129,7 +129,7 @@ export async function openIngestPipeline(deps: IngestPipelineDeps): Promise<Inge
     for (const e of r.payload.events) if (e.type === "track" && e.name) namesOf(r.payload.appId).add(e.name);
     keys.recovered(r.payload, r.firstId + r.count - 1);
     const mine = replayMine?.[i] ?? true;
-    flusher.enqueue(r, undefined, !mine);
+    flusher.enqueue(r, 0, !mine);
     if (!mine) {
       flusher.release(r.firstId, false);
       skipped++;
