@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AgentBatch } from "./schema.js";
-import { ACCEPT_SLICE_UNITS, acceptAgentBatch, acceptAgentBatchSliced, type IngestContext } from "./validate.js";
+import type { PathElement } from "../../store/index.js";
+import { ACCEPT_SLICE_UNITS, acceptAgentBatch, acceptAgentBatchSliced, canonicalPath, type IngestContext } from "./validate.js";
 
 const NOW = Date.UTC(2026, 0, 10);
 const ctx = (): IngestContext => ({ appId: "app", now: NOW, maxAgeDays: 30, knownEventNames: new Set(["Known"]) });
@@ -58,5 +59,47 @@ describe("acceptAgentBatchSliced", () => {
     (b.events[170] as { ts: number }).ts = NOW + 3 * 86_400_000;
     await expect(acceptAgentBatchSliced(b, ctx(), { live: true })).rejects.toMatchObject({ status: 400, code: "EVENT_IN_FUTURE", field: "events[170].ts" });
     expect(() => acceptAgentBatch(b, ctx(), { live: true })).toThrow(expect.objectContaining({ code: "EVENT_IN_FUTURE", field: "events[170].ts" }));
+  });
+});
+
+describe("canonicalPath", () => {
+  // The form stored before it was written out piece by piece: dictionary values must not change,
+  // or a path already stored would get a second id.
+  const reference = (path: readonly PathElement[]): string =>
+    JSON.stringify(
+      path.map((e) => {
+        const out: PathElement = { tag: e.tag.toLowerCase() };
+        if (e.id) out.id = e.id;
+        if (e.classes && e.classes.length > 0) out.classes = [...e.classes];
+        if (e.attrs && Object.keys(e.attrs).length > 0) out.attrs = Object.fromEntries(Object.entries(e.attrs).sort(([a], [b]) => a.localeCompare(b)));
+        if (e.text) out.text = e.text;
+        return out;
+      }),
+    );
+
+  it("gives exactly the text of the canonical elements passed to JSON.stringify", () => {
+    const paths: PathElement[][] = [
+      [],
+      [{ tag: "SPAN", text: "Save" }, { tag: "button", id: "b1", classes: ["btn", "primary"] }, { tag: "div", classes: [] }],
+      [{ tag: "a", id: "", text: "", attrs: {} }],
+      [{ tag: "input", attrs: { type: "text", "data-x": 'q"uote\\', "2": "n", "10": "m", b: "é\u2028" } }],
+      [{ tag: "Div", id: "x\ny", classes: ["a\"b", "ü"], attrs: { z: "1", a: "2" }, text: "tab\there 🙂" }],
+    ];
+    for (const p of paths) expect(canonicalPath(p)).toBe(reference(p));
+    // Random shapes over the same fields.
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    const word = (): string => ["", "x", "Save", "b-1", "\"", "10", "ä", "a b"][rnd(8)] as string;
+    for (let k = 0; k < 300; k++) {
+      const path = Array.from({ length: rnd(5) }, (): PathElement => {
+        const e: PathElement = { tag: ["DIV", "span", "Button", "svg"][rnd(4)] as string };
+        if (rnd(2)) e.id = word();
+        if (rnd(2)) e.classes = Array.from({ length: rnd(3) }, word);
+        if (rnd(3) === 0) e.attrs = Object.fromEntries(Array.from({ length: rnd(3) }, () => [word() || "k", word()]));
+        if (rnd(2)) e.text = word();
+        return e;
+      });
+      expect(canonicalPath(path)).toBe(reference(path));
+    }
   });
 });

@@ -80,18 +80,28 @@ function checkName(name: string | undefined, field: string, names: Set<string>, 
   return name;
 }
 
-/** Element paths are stored in one canonical form so equal paths share one dictionary id. */
+/**
+ * Element paths are stored in one canonical form so equal paths share one dictionary id: per
+ * element `tag` (lower case), then `id`, `classes` and `attrs` (keys sorted) when not empty, then
+ * `text`, as JSON. Written out piece by piece rather than as a copy of each element passed to
+ * JSON.stringify: every click goes through here, and the copies were a visible share of ingest's
+ * CPU and garbage (issue 16). The text is exactly what JSON.stringify gives for that copy
+ * (validate.test.ts compares them).
+ */
 export function canonicalPath(path: readonly PathElement[]): string {
-  return JSON.stringify(
-    path.map((e) => {
-      const out: PathElement = { tag: e.tag.toLowerCase() };
-      if (e.id) out.id = e.id;
-      if (e.classes && e.classes.length > 0) out.classes = [...e.classes];
-      if (e.attrs && Object.keys(e.attrs).length > 0) out.attrs = Object.fromEntries(Object.entries(e.attrs).sort(([a], [b]) => a.localeCompare(b)));
-      if (e.text) out.text = e.text;
-      return out;
-    }),
-  );
+  let out = "[";
+  for (let i = 0; i < path.length; i++) {
+    const e = path[i] as PathElement;
+    if (i > 0) out += ",";
+    out += `{"tag":${JSON.stringify(e.tag.toLowerCase())}`;
+    if (e.id) out += `,"id":${JSON.stringify(e.id)}`;
+    if (e.classes && e.classes.length > 0) out += `,"classes":${JSON.stringify(e.classes)}`;
+    // Rare: through an object, so keys that look like array indexes come first as JSON.stringify puts them.
+    if (e.attrs && Object.keys(e.attrs).length > 0) out += `,"attrs":${JSON.stringify(Object.fromEntries(Object.entries(e.attrs).sort(([a], [b]) => a.localeCompare(b))))}`;
+    if (e.text) out += `,"text":${JSON.stringify(e.text)}`;
+    out += "}";
+  }
+  return `${out}]`;
 }
 
 function acceptEvent(e: AgentEvent, i: number, ctx: IngestContext, mode: IngestMode, newNames: Set<string>, visitorId: string): AcceptedEvent {
