@@ -11,14 +11,20 @@
 // id and a whole agent body (the same bytes the agent sends for 100 events).
 import net from "node:net";
 
-const [url, key, secondsArg, concurrencyArg] = process.argv.slice(2);
+const [url, key, secondsArg, concurrencyArg, visitorsArg] = process.argv.slice(2);
 const seconds = Number(secondsArg ?? 10);
 const concurrency = Number(concurrencyArg ?? 16);
+// How many distinct visitors send the batches (200 by default: the 200 prebuilt bodies, each its
+// own visitor). With more, each request's visitor id (fixed width) is rewritten in place too.
+const visitors = Number(visitorsArg ?? 200);
+const spread = visitors > 200;
 const target = new URL(`${url}/data/ingest?key=${key}`);
 
 const pages = ["/home", "/reports", "/reports/42", "/settings/billing", "/users", "/dashboards/main"];
 /** A batch id long enough for any worker and sequence number; rewritten in place per request. */
 const ID_DIGITS = 16;
+/** Digits of a visitor id rewritten in place (when `visitors` > 200). */
+const VISITOR_DIGITS = 8;
 function body(visitor: number): string {
   const now = Date.now();
   const events = Array.from({ length: 100 }, (_, i) => {
@@ -27,22 +33,22 @@ function body(visitor: number): string {
     if (i % 10 === 9) return { type: "track", ts: now - 100 + i, url: page, name: `Event ${i % 5}`, props: { n: i } };
     return { type: i % 3 === 0 ? "load" : "focus", ts: now - 100 + i, url: page, title: "Page", tab: "t1" };
   });
-  return JSON.stringify({ batchId: "0".repeat(ID_DIGITS), visitor: { id: `v${visitor}`, role: "user" }, account: { id: `a${visitor % 500}` }, events });
+  return JSON.stringify({ batchId: "0".repeat(ID_DIGITS), visitor: { id: spread ? `v${"0".repeat(VISITOR_DIGITS)}` : `v${visitor}`, role: "user" }, account: { id: `a${visitor % 500}` }, events });
 }
 
-/** One whole request (headers + body) and where its batch id's digits sit. */
-type Request = { bytes: Buffer; idAt: number };
+/** One whole request (headers + body) and where its batch id's (and visitor id's) digits sit. */
+type Request = { bytes: Buffer; idAt: number; visitorAt: number };
 function request(visitor: number): Request {
   const json = body(visitor);
   const head = `POST ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: keep-alive\r\n\r\n`;
   const bytes = Buffer.from(head + json, "utf8");
-  return { bytes, idAt: Buffer.byteLength(head) + json.indexOf(`"batchId":"`) + `"batchId":"`.length };
+  return { bytes, idAt: Buffer.byteLength(head) + json.indexOf(`"batchId":"`) + `"batchId":"`.length, visitorAt: Buffer.byteLength(head) + json.indexOf(`"visitor":{"id":"v`) + `"visitor":{"id":"v`.length };
 }
 const requests = Array.from({ length: 200 }, (_, v) => request(v));
 
-/** Writes `n` as ID_DIGITS decimal digits (zero-padded) into `buf` at `at`. */
-function writeId(buf: Buffer, at: number, n: number): void {
-  for (let i = ID_DIGITS - 1; i >= 0; i--) {
+/** Writes `n` as `digits` decimal digits (zero-padded) into `buf` at `at`. */
+function writeId(buf: Buffer, at: number, n: number, digits = ID_DIGITS): void {
+  for (let i = digits - 1; i >= 0; i--) {
     buf[at + i] = 48 + (n % 10);
     n = Math.floor(n / 10);
   }
@@ -98,13 +104,15 @@ await Promise.all(
   Array.from({ length: concurrency }, async (_, worker) => {
     const conn = await connect();
     // Each loop has its own copies, so rewriting the id never touches a request still being written.
-    const own = requests.map((r) => ({ bytes: Buffer.from(r.bytes), idAt: r.idAt }));
+    const own = requests.map((r) => ({ bytes: Buffer.from(r.bytes), idAt: r.idAt, visitorAt: r.visitorAt }));
     let seq = 0;
     try {
       while (performance.now() < deadline) {
         const r = own[(worker * 37 + seq) % own.length] as Request;
         // Distinct across loops and runs: pid, loop and sequence number.
         writeId(r.bytes, r.idAt, (process.pid % 10_000) * 1e11 + worker * 1e8 + seq);
+        // Visitors in turn across all loops, so each sends about as often as the others.
+        if (spread) writeId(r.bytes, r.visitorAt, (seq * concurrency + worker) % visitors, VISITOR_DIGITS);
         let answer: Answer;
         try {
           answer = await conn.send(r.bytes);

@@ -5,7 +5,7 @@ import path from "node:path";
 import { openDuckDbEventStore, type StoredEvent } from "../src/store/index.js";
 import { startChildServer } from "../test/child-server.js";
 import { TEST_APP_KEY, TEST_TOKEN } from "../test/harness.js";
-import { ensureBuiltServer, printFigure, type BenchOptions } from "./lib.js";
+import { ensureBuiltServer, optionValue, printFigure, type BenchOptions } from "./lib.js";
 import { run as runServerMode } from "./server-mode.bench.js";
 
 /** DuckDB's raw appender rate for events of the same shape: the ceiling ingest is compared with. */
@@ -114,17 +114,24 @@ function runWrk(url: string, seconds: number, connections: number, dir: string):
 }
 
 /** The Node load generator (bench/ingest-load.ts) in its own process, for machines without wrk. */
-async function runNode(url: string, seconds: number, connections: number): Promise<LoadResult> {
-  const load = spawn(process.execPath, ["--import", "tsx", path.join("bench", "ingest-load.ts"), url, TEST_APP_KEY, String(seconds), String(connections)], { stdio: ["ignore", "pipe", "inherit"] });
+async function runNode(url: string, seconds: number, connections: number, visitors: number): Promise<LoadResult> {
+  const load = spawn(process.execPath, ["--import", "tsx", path.join("bench", "ingest-load.ts"), url, TEST_APP_KEY, String(seconds), String(connections), String(visitors)], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   load.stdout.on("data", (d: Buffer) => (out += d.toString()));
   await new Promise((resolve) => load.once("exit", resolve));
   return { ...(JSON.parse(out.trim().split("\n").at(-1) as string) as { acked: number; busy: number; failed: number; seconds: number }), generator: "node" };
 }
 
-/** `npm run bench -- ingest`: acknowledged events/s over HTTP with a durable write before each ack. */
+/**
+ * `npm run bench -- ingest`: acknowledged events/s over HTTP with a durable write before each ack.
+ * `--visitors=N` spreads the batches over N visitors (200 by default; the Node generator only, used
+ * whenever it is given): with 200, each visitor sends hundreds of events a second, all into one
+ * 15-minute slot, which every rollup update after a flush reads back whole (issue 16).
+ */
 export async function run(options: BenchOptions): Promise<void> {
   const seconds = options.scale === "small" ? 4 : 15;
+  const visitors = Number(optionValue(options.args, "visitors") ?? 200);
+  if (!Number.isInteger(visitors) || visitors < 1 || visitors > 99_999_999) throw new Error(`--visitors must be a whole number from 1 to 99,999,999, got ${optionValue(options.args, "visitors")}`);
   const baseline = await appenderRate(options.scale === "small" ? 200_000 : 1_000_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-bench-ingest-"));
   // The server runs as `npm start` runs it (built JavaScript, no TypeScript loader in the process),
@@ -134,8 +141,8 @@ export async function run(options: BenchOptions): Promise<void> {
   const nodeArgs = (process.env["BENCH_SERVER_NODE_ARGS"] ?? "").split(" ").filter(Boolean);
   const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true, nodeArgs });
   try {
-    const hasWrk = spawnSync("wrk", ["--version"]).error === undefined;
-    const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24);
+    const hasWrk = spawnSync("wrk", ["--version"]).error === undefined && visitors === 200;
+    const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24, visitors);
     if (result.failed > 0) throw new Error(`${result.failed} batches failed during the ingest benchmark (other than 503 INGEST_BUSY)`);
     // Waits until every acknowledged event is stored (an import answers once its event, the last
     // id, is in DuckDB), so the peak RSS read next covers storing the whole run, not just taking it in.
@@ -147,7 +154,7 @@ export async function run(options: BenchOptions): Promise<void> {
     if (!settle.ok) throw new Error(`the settling import failed: ${settle.status} ${await settle.text()}`);
     const pid = server.child.pid as number;
     // The figure counts acknowledged (2xx) events only; refused batches are reported beside it.
-    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, refused_503: result.busy, seconds: Math.round(result.seconds * 10) / 10, generator: result.generator, ...(result.p99_ms !== undefined ? { p99_ms: result.p99_ms } : {}) });
+    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, refused_503: result.busy, seconds: Math.round(result.seconds * 10) / 10, generator: result.generator, visitors, ...(result.p99_ms !== undefined ? { p99_ms: result.p99_ms } : {}) });
   } finally {
     await server.stop("SIGTERM");
     fs.rmSync(dataDir, { recursive: true, force: true });
