@@ -125,13 +125,17 @@ async function runNode(url: string, seconds: number, connections: number, visito
 /**
  * `npm run bench -- ingest`: acknowledged events/s over HTTP with a durable write before each ack.
  * `--visitors=N` spreads the batches over N visitors (200 by default; the Node generator only, used
- * whenever it is given): with 200, each visitor sends hundreds of events a second, all into one
+ * whenever it is given); `--connections=N` sets how many requests are in flight at once: with 200, each visitor sends hundreds of events a second, all into one
  * 15-minute slot, which every rollup update after a flush reads back whole (issue 16).
  */
 export async function run(options: BenchOptions): Promise<void> {
   const seconds = options.scale === "small" ? 4 : 15;
   const visitors = Number(optionValue(options.args, "visitors") ?? 200);
   if (!Number.isInteger(visitors) || visitors < 1 || visitors > 99_999_999) throw new Error(`--visitors must be a whole number from 1 to 99,999,999, got ${optionValue(options.args, "visitors")}`);
+  // Concurrent keep-alive connections (24 for the Node generator, 32 for wrk by default).
+  const connectionsArg = optionValue(options.args, "connections");
+  const connections = connectionsArg === undefined ? undefined : Number(connectionsArg);
+  if (connections !== undefined && (!Number.isInteger(connections) || connections < 1 || connections > 1000)) throw new Error(`--connections must be a whole number from 1 to 1,000, got ${connectionsArg}`);
   const baseline = await appenderRate(options.scale === "small" ? 200_000 : 1_000_000);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "pendulum-bench-ingest-"));
   // The server runs as `npm start` runs it (built JavaScript, no TypeScript loader in the process),
@@ -142,7 +146,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const server = await startChildServer(dataDir, { PENDULUM_LOG_LEVEL: "error" }, { fromDist: true, nodeArgs });
   try {
     const hasWrk = spawnSync("wrk", ["--version"]).error === undefined && visitors === 200;
-    const result = hasWrk ? runWrk(server.url, seconds, 32, dataDir) : await runNode(server.url, seconds, 24, visitors);
+    const result = hasWrk ? runWrk(server.url, seconds, connections ?? 32, dataDir) : await runNode(server.url, seconds, connections ?? 24, visitors);
     if (result.failed > 0) throw new Error(`${result.failed} batches failed during the ingest benchmark (other than 503 INGEST_BUSY)`);
     // Waits until every acknowledged event is stored (an import answers once its event, the last
     // id, is in DuckDB), so the peak RSS read next covers storing the whole run, not just taking it in.
@@ -154,7 +158,7 @@ export async function run(options: BenchOptions): Promise<void> {
     if (!settle.ok) throw new Error(`the settling import failed: ${settle.status} ${await settle.text()}`);
     const pid = server.child.pid as number;
     // The figure counts acknowledged (2xx) events only; refused batches are reported beside it.
-    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, refused_503: result.busy, seconds: Math.round(result.seconds * 10) / 10, generator: result.generator, visitors, ...(result.p99_ms !== undefined ? { p99_ms: result.p99_ms } : {}) });
+    printFigure({ bench: "ingest", value: result.acked / result.seconds, unit: "events/s", baseline, rss_mb: peakRssMb(pid), events: result.acked, refused_503: result.busy, seconds: Math.round(result.seconds * 10) / 10, generator: result.generator, visitors, connections: connections ?? (hasWrk ? 32 : 24), ...(result.p99_ms !== undefined ? { p99_ms: result.p99_ms } : {}) });
   } finally {
     await server.stop("SIGTERM");
     fs.rmSync(dataDir, { recursive: true, force: true });
