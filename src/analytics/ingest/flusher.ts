@@ -42,9 +42,8 @@ export type FlusherOptions = {
 /**
  * A record's events in columns, made when it is queued: dictionary ids instead of URL and path
  * text, the per-record fields once. It is what the flusher stores, so nothing is parsed a second
- * time (the log frame is the durable copy, read again only on replay), and it is a few times
- * smaller than the parsed objects and about half the frame: plain arrays, on V8's heap, rather
- * than one external buffer per record (issue 16, build 8).
+ * time (the log frame is the durable copy, read again only on replay), and it lives in plain
+ * arrays on V8's heap rather than in one external buffer per record (issue 16, build 8).
  */
 type Columns = {
   appId: string;
