@@ -18,14 +18,6 @@ async function writeCheckpoint(conn: DuckDBConnection, name: Checkpoint, id: num
   await conn.run("INSERT INTO analytics_checkpoints VALUES ($1, $2)", [name, id]);
 }
 
-/**
- * Moves the rollups checkpoint back to `id` (never forward), so events written straight to the
- * store above it are rolled up by `recover` should the process stop before the bulk loader does it.
- */
-export async function rewindRollupCheckpoint(conn: DuckDBConnection, id: number): Promise<void> {
-  if ((await readCheckpoint(conn, "rollups")) > id) await writeCheckpoint(conn, "rollups", id);
-}
-
 async function entriesAfter(conn: DuckDBConnection, table: "urls" | "elements", id: number): Promise<DictionaryEntry[]> {
   const r = await conn.runAndReadAll(`SELECT id, value FROM ${table} WHERE id > $1 ORDER BY id`, [id]);
   return r.getRowsJS().map(([i, v]) => ({ id: Number(i), value: String(v) }));
@@ -36,8 +28,10 @@ export type FlushedRange = { fromId: number; toId: number; newUrls: readonly Dic
 
 /**
  * DuckDB: keeps what is derived from events current after each flush (the rollups and the page /
- * feature mappings of new dictionary entries). Each has a checkpoint, so a crash between the
- * append and the update is repaired by `duckDbRecoverDerived` at start-up (both updates are idempotent).
+ * feature mappings of new dictionary entries). A crash between the append and the update is
+ * repaired by `duckDbRecoverDerived` at start-up: the rollups know which event ids they merged
+ * (`rollup_merged`, written in the update's transaction), the mappings have a checkpoint and are
+ * idempotent. The rollups checkpoint still records how far the flusher's updates went.
  */
 export const duckDbAfterFlush = (events: DuckDbEventStore, { fromId, toId, newUrls, newElements }: FlushedRange, rules: RuleSet): Promise<void> =>
   events.exclusive(async (conn) => {
@@ -59,11 +53,11 @@ export const duckDbRecoverDerived = (events: DuckDbEventStore, rules: () => Rule
     await ensureRollupTables(conn);
     await ensureMappingTables(conn);
     const maxId = Number((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM events")).getRowsJS()[0]?.[0] ?? 0);
-    const rolled = await readCheckpoint(conn, "rollups");
-    if (maxId > rolled) {
-      await updateRollups(conn, { fromId: rolled, toId: maxId });
-      await writeCheckpoint(conn, "rollups", maxId);
-    }
+    // Every id, not just those above the checkpoint: updateRollups merges only ids in no merged
+    // run, so this catches up a crashed flush and an id block the bulk loader reserved (passed
+    // empty by the flusher) but whose events it inserted without rolling them up.
+    await updateRollups(conn, { fromId: 0, toId: maxId });
+    if (maxId > (await readCheckpoint(conn, "rollups"))) await writeCheckpoint(conn, "rollups", maxId);
     const urls = await entriesAfter(conn, "urls", await readCheckpoint(conn, "urls_mapped"));
     const elements = await entriesAfter(conn, "elements", await readCheckpoint(conn, "elements_mapped"));
     if (urls.length > 0 || elements.length > 0) {

@@ -5,7 +5,6 @@ import { clickHouseBulkLoader } from "./bulk-clickhouse.js";
 import { appendStaged, seenIn } from "./bulk-seen.js";
 import type { AcceptedBatch } from "./accepted.js";
 import type { App } from "../apps.js";
-import { rewindRollupCheckpoint } from "../derived.js";
 import type { Dictionary } from "./dictionary.js";
 import type { AfterFlush, Flusher } from "./flusher.js";
 import type { IngestLog } from "./log.js";
@@ -102,7 +101,6 @@ function duckDbBulkLoader(deps: BulkDeps<DuckDbEventStore>) {
              FROM ${table} s`,
             ...(params.length > 0 ? [params] : []),
           );
-          await rewindRollupCheckpoint(conn, fromId - 1);
           await conn.run("COMMIT");
         } catch (e) {
           await conn.run("ROLLBACK");

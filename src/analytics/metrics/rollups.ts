@@ -134,6 +134,10 @@ const ready = new WeakSet<DuckDBConnection>();
 /** Creates the rollup tables when missing and adds (and backfills) newer columns (idempotent). */
 export async function ensureRollupTables(conn: DuckDBConnection): Promise<void> {
   if (ready.has(conn)) return;
+  const before = await conn.runAndReadAll(
+    "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('rollup_activity', 'rollup_merged') AND NOT temporary",
+  );
+  const had = new Set(before.getRowsJS().map(([t]) => String(t)));
   await conn.run(ROLLUP_SCHEMA);
   const existing = await conn.runAndReadAll(
     `SELECT table_name, column_name FROM duckdb_columns()
@@ -158,7 +162,33 @@ export async function ensureRollupTables(conn: DuckDBConnection): Promise<void> 
       throw err;
     }
   }
+  if (!had.has("rollup_merged")) await createMergedRanges(conn, had.has("rollup_activity"));
   ready.add(conn);
+}
+
+/**
+ * Creates `rollup_merged`, the runs (from_id, to_id] of event ids already merged into the rollups
+ * (see `updateRollups`). New rollups start with none. Rollups that predate it were kept by
+ * recomputation, which guaranteed only that every id up to the rollups checkpoint is rolled up
+ * (a crash may have left later ones rolled up too, or not): so the slots of the events above the
+ * checkpoint are recomputed once, the idempotent way, and everything up to the highest id is one run.
+ */
+async function createMergedRanges(conn: DuckDBConnection, upgrade: boolean): Promise<void> {
+  await inTransaction(conn, async () => {
+    await conn.run("CREATE TABLE rollup_merged (from_id BIGINT NOT NULL, to_id BIGINT NOT NULL)");
+    if (!upgrade) return;
+    const tables = await conn.runAndReadAll(
+      "SELECT table_name FROM duckdb_tables() WHERE table_name IN ('analytics_checkpoints', 'events') AND NOT temporary",
+    );
+    const have = new Set(tables.getRowsJS().map(([t]) => String(t)));
+    const checkpoint = have.has("analytics_checkpoints")
+      ? Number((await conn.runAndReadAll("SELECT max(id) FROM analytics_checkpoints WHERE name = 'rollups'")).getRowsJS()[0]?.[0] ?? 0)
+      : 0;
+    const maxId = have.has("events") ? Number((await conn.runAndReadAll("SELECT coalesce(max(id), 0) FROM events")).getRowsJS()[0]?.[0] ?? 0) : 0;
+    if (maxId > checkpoint) await recomputeSlots(conn, { fromId: checkpoint, toId: maxId });
+    const upTo = Math.max(checkpoint, maxId);
+    if (upTo > 0) await conn.run(`INSERT INTO rollup_merged VALUES (0, ${upTo})`);
+  });
 }
 
 const KEY3 = "app_id, account_id, visitor_id";
@@ -224,129 +254,282 @@ async function writeTails(conn: DuckDBConnection): Promise<void> {
   await conn.run("DROP TABLE rollup_tails");
 }
 
+const minuteBit = `(1 << ((ts // 60000) % 15)::INTEGER)`;
+
+/** The activity columns of `source` (KEY, type, ts) per key-slot: a slot's row from its events. */
+const activitySql = (source: string): string => `
+  SELECT ${KEY}, count(*)::INTEGER AS events, count(*) FILTER (WHERE type = 'load')::INTEGER AS loads,
+         count(*) FILTER (WHERE type = 'click')::INTEGER AS clicks, count(*) FILTER (WHERE type = 'track')::INTEGER AS tracks,
+         coalesce(bit_or(${minuteBit}) FILTER (WHERE type IN ${AGENT_TYPES}), 0)::USMALLINT AS agent_mask,
+         coalesce(bit_or(${minuteBit}) FILTER (WHERE type = 'track'), 0)::USMALLINT AS track_mask,
+         min(ts) FILTER (WHERE type IN ('load','click')) AS first_visit, max(ts) FILTER (WHERE type IN ('load','click')) AS last_visit
+  FROM ${source} GROUP BY ${KEY}`;
+
+/** The breakdown tables: table, item column, count column, the event type counted. */
+const BREAKDOWNS = [
+  { table: "rollup_urls", item: "url_id", count: "loads", type: "load" },
+  { table: "rollup_elements", item: "element_id", count: "clicks", type: "click" },
+  { table: "rollup_tracks", item: "name", count: "events", type: "track" },
+] as const;
+
+/** Per key-slot-item counts of one breakdown from `source` (KEY, type, url_id, element_id, name). */
+const breakdownSql = (b: (typeof BREAKDOWNS)[number], source: string): string =>
+  `SELECT ${KEY}, ${b.item}, count(*)::INTEGER AS n FROM ${source} WHERE type = '${b.type}' AND ${b.item} IS NOT NULL GROUP BY ${KEY}, ${b.item}`;
+
 /**
- * Brings the rollups up to date with events whose id is in (fromId, toId]. Every slot the range
- * touches is recomputed from its events, so a repeated call, a replayed flush or a late event
- * landing in an old slot all give the same rows. The link columns are recomputed for the touched
- * slots and for every later row of the same app × account × visitor (a late event can start or
- * end a visit, or add a slot, before them); rows whose links did not change are not written.
+ * Writes the activity rows of `rollup_fresh` (KEY and the count / mask columns: the whole row of
+ * every touched key-slot, as it must now read) with their links, replacing the rows of those
+ * key-slots, and moves the links of every later row of the same app × account × visitor (a late
+ * event can start or end a visit, or add a slot, before them) and the tails. Rows whose links did
+ * not change are not written. Leaves `rollup_acc` (account keys of the touched accounts).
  */
-export async function updateRollups(conn: DuckDBConnection, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
-  await ensureRollupTables(conn);
-  if (range.toId <= range.fromId) return { slots: 0 };
+async function writeActivity(conn: DuckDBConnection, minSlot: number): Promise<void> {
+  await assignAccountKeys(conn, "rollup_fresh");
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_acc AS
+     SELECT t.account_id, ${accountKeySql("t", "k")} AS account_key
+     FROM (SELECT DISTINCT account_id FROM rollup_fresh) t LEFT JOIN rollup_account_keys k ON k.account_id = t.account_id`,
+  );
+  // Rows that may need new links: every row of a touched key from its first touched slot on.
+  await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_keys AS SELECT ${KEY3}, min(slot) AS first_slot FROM rollup_fresh GROUP BY ALL`);
+  const atOrAfter = `rollup_activity r JOIN rollup_keys k ON ${KEY3_MATCH("r", "k")} WHERE r.slot >= ${minSlot} AND r.slot >= k.first_slot`;
+  // What precedes a key's first touched slot has not changed: the first existing row at or after
+  // that slot still says it (its own links); with no such row, the key's tail says it.
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_context AS
+     WITH f AS (
+       SELECT r.app_id, r.account_id, r.visitor_id,
+              arg_min({'s': r.prev_slot, 'a': r.agent_prev_min, 'y': r.any_prev_min}, r.slot) AS p
+       FROM ${atOrAfter} GROUP BY ALL)
+     SELECT k.app_id, k.account_id, k.visitor_id,
+            CASE WHEN f.p IS NULL THEN v.last_slot ELSE f.p.s END AS ctx_slot,
+            CASE WHEN f.p IS NULL THEN v.last_agent_min ELSE f.p.a END AS ctx_agent,
+            CASE WHEN f.p IS NULL THEN v.last_any_min ELSE f.p.y END AS ctx_any
+     FROM rollup_keys k
+     LEFT JOIN f ON ${KEY3_MATCH("f", "k")}
+     LEFT JOIN rollup_account_visitors v ON ${KEY3_MATCH("v", "k")}`,
+  );
+  // Later rows of the touched keys that the events did not touch: their links may move.
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_later AS
+     SELECT r.app_id, r.account_id, r.visitor_id, r.slot, r.agent_mask, r.track_mask FROM ${atOrAfter}
+     AND NOT EXISTS (SELECT 1 FROM rollup_fresh t WHERE ${KEY_MATCH("t", "r")})`,
+  );
+  // The slot bound lets DuckDB skip row groups (zone maps).
+  await conn.run(`DELETE FROM rollup_activity r USING rollup_fresh t WHERE r.slot >= ${minSlot} AND ${KEY_MATCH("r", "t")}`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_links AS ${linkSql(
+      `(SELECT ${KEY}, agent_mask, track_mask, true AS is_fresh FROM rollup_fresh
+        UNION ALL SELECT *, false FROM rollup_later)`,
+      "rollup_context",
+    )}`,
+  );
+  await conn.run(
+    `INSERT INTO rollup_activity (${KEY}, events, loads, clicks, tracks, agent_mask, track_mask, first_visit, last_visit,
+                                  prev_slot, agent_prev_min, any_prev_min, agent_start, any_start, account_key)
+     SELECT f.app_id, f.account_id, f.visitor_id, f.slot, f.events, f.loads, f.clicks, f.tracks, f.agent_mask, f.track_mask,
+            f.first_visit, f.last_visit, l.prev_slot, l.agent_prev_min, l.any_prev_min, l.agent_start, l.any_start, a.account_key
+     FROM rollup_fresh f JOIN rollup_links l ON ${KEY_MATCH("f", "l")} JOIN rollup_acc a ON a.account_id = f.account_id ORDER BY f.slot`,
+  );
+  await conn.run(
+    `UPDATE rollup_activity r SET prev_slot = l.prev_slot, agent_prev_min = l.agent_prev_min, any_prev_min = l.any_prev_min,
+            agent_start = l.agent_start, any_start = l.any_start
+     FROM rollup_links l
+     WHERE NOT l.is_fresh AND r.slot >= ${minSlot} AND ${KEY_MATCH("r", "l")}
+       AND (r.prev_slot IS DISTINCT FROM l.prev_slot OR r.agent_prev_min IS DISTINCT FROM l.agent_prev_min
+            OR r.any_prev_min IS DISTINCT FROM l.any_prev_min OR r.agent_start IS DISTINCT FROM l.agent_start
+            OR r.any_start IS DISTINCT FROM l.any_start)`,
+  );
+  await writeTails(conn);
+  for (const temp of ["rollup_links", "rollup_later", "rollup_context", "rollup_keys"]) await conn.run(`DROP TABLE ${temp}`);
+}
+
+/** count, min and max slot of `rollup_fresh`; null when it is empty. */
+async function freshBounds(conn: DuckDBConnection): Promise<{ count: number; minSlot: number } | null> {
+  const r = await conn.runAndReadAll("SELECT count(*)::INTEGER, min(slot) FROM rollup_fresh");
+  const [count, minSlot] = r.getRowsJS()[0] ?? [0, null];
+  if (!count || minSlot === null || minSlot === undefined) return null;
+  return { count: Number(count), minSlot: Number(minSlot) };
+}
+
+async function inTransaction<T>(conn: DuckDBConnection, body: () => Promise<T>): Promise<T> {
   await conn.run("BEGIN TRANSACTION");
   try {
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_touched AS
-       SELECT DISTINCT app_id, account_id, visitor_id, (ts // ${SLOT_MS})::INTEGER AS slot
-       FROM events WHERE id > $1 AND id <= $2 AND type IN ${ROLLED_UP_TYPES}`,
-      [range.fromId, range.toId],
-    );
-    const bounds = await conn.runAndReadAll("SELECT count(*)::INTEGER, min(slot), max(slot) FROM rollup_touched");
-    const [count, minSlot, maxSlot] = (bounds.getRowsJS()[0] ?? [0, null, null]).map((v) => (v === null ? null : Number(v)));
-    if (!count || minSlot === null || maxSlot === null || minSlot === undefined || maxSlot === undefined) {
-      await conn.run("DROP TABLE rollup_touched");
-      await conn.run("COMMIT");
-      return { slots: 0 };
-    }
-    await assignAccountKeys(conn, "rollup_touched");
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_acc AS
-       SELECT t.account_id, ${accountKeySql("t", "k")} AS account_key
-       FROM (SELECT DISTINCT account_id FROM rollup_touched) t LEFT JOIN rollup_account_keys k ON k.account_id = t.account_id`,
-    );
-    // The slot bounds let DuckDB skip row groups (zone maps) in both the rollups and the events.
-    const slotBounds = (alias: string): string => `${alias}.slot BETWEEN ${minSlot} AND ${maxSlot}`;
-    // Rows that may need new links: every row of a touched key from its first touched slot on.
-    await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_keys AS SELECT ${KEY3}, min(slot) AS first_slot FROM rollup_touched GROUP BY ALL`);
-    const atOrAfter = `rollup_activity r JOIN rollup_keys k ON ${KEY3_MATCH("r", "k")} WHERE r.slot >= ${minSlot} AND r.slot >= k.first_slot`;
-    // What precedes a key's first touched slot has not changed: the first existing row at or after
-    // that slot still says it (its own links); with no such row, the key's tail says it.
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_context AS
-       WITH f AS (
-         SELECT r.app_id, r.account_id, r.visitor_id,
-                arg_min({'s': r.prev_slot, 'a': r.agent_prev_min, 'y': r.any_prev_min}, r.slot) AS p
-         FROM ${atOrAfter} GROUP BY ALL)
-       SELECT k.app_id, k.account_id, k.visitor_id,
-              CASE WHEN f.p IS NULL THEN v.last_slot ELSE f.p.s END AS ctx_slot,
-              CASE WHEN f.p IS NULL THEN v.last_agent_min ELSE f.p.a END AS ctx_agent,
-              CASE WHEN f.p IS NULL THEN v.last_any_min ELSE f.p.y END AS ctx_any
-       FROM rollup_keys k
-       LEFT JOIN f ON ${KEY3_MATCH("f", "k")}
-       LEFT JOIN rollup_account_visitors v ON ${KEY3_MATCH("v", "k")}`,
-    );
-    // Later rows of the touched keys that the events did not touch: their links may move.
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_later AS
-       SELECT r.app_id, r.account_id, r.visitor_id, r.slot, r.agent_mask, r.track_mask FROM ${atOrAfter}
-       AND NOT EXISTS (SELECT 1 FROM rollup_touched t WHERE ${KEY_MATCH("t", "r")})`,
-    );
-    for (const table of ["rollup_activity", "rollup_urls", "rollup_elements", "rollup_tracks"]) {
-      await conn.run(`DELETE FROM ${table} r USING rollup_touched t WHERE ${slotBounds("r")} AND ${KEY_MATCH("r", "t")}`);
-    }
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_source AS
-       SELECT e.app_id, e.account_id, e.visitor_id, (e.ts // ${SLOT_MS})::INTEGER AS slot, e.type, e.ts, e.url_id, e.element_id, e.name
-       FROM events e
-       WHERE e.ts >= ${minSlot * SLOT_MS} AND e.ts < ${(maxSlot + 1) * SLOT_MS} AND e.type IN ${ROLLED_UP_TYPES}
-         AND (e.app_id, e.account_id, e.visitor_id, (e.ts // ${SLOT_MS})::INTEGER) IN (SELECT ${KEY} FROM rollup_touched)`,
-    );
-    const minuteBit = `(1 << ((ts // 60000) % 15)::INTEGER)`;
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_fresh AS
-       SELECT ${KEY}, count(*) AS events, count(*) FILTER (WHERE type = 'load') AS loads, count(*) FILTER (WHERE type = 'click') AS clicks,
-              count(*) FILTER (WHERE type = 'track') AS tracks,
-              coalesce(bit_or(${minuteBit}) FILTER (WHERE type IN ${AGENT_TYPES}), 0)::USMALLINT AS agent_mask,
-              coalesce(bit_or(${minuteBit}) FILTER (WHERE type = 'track'), 0)::USMALLINT AS track_mask,
-              min(ts) FILTER (WHERE type IN ('load','click')) AS first_visit, max(ts) FILTER (WHERE type IN ('load','click')) AS last_visit
-       FROM rollup_source GROUP BY ${KEY}`,
-    );
-    await conn.run(
-      `CREATE OR REPLACE TEMP TABLE rollup_links AS ${linkSql(
-        `(SELECT ${KEY}, agent_mask, track_mask, true AS is_fresh FROM rollup_fresh
-          UNION ALL SELECT *, false FROM rollup_later)`,
-        "rollup_context",
-      )}`,
-    );
-    await conn.run(
-      `INSERT INTO rollup_activity (${KEY}, events, loads, clicks, tracks, agent_mask, track_mask, first_visit, last_visit,
-                                    prev_slot, agent_prev_min, any_prev_min, agent_start, any_start, account_key)
-       SELECT f.app_id, f.account_id, f.visitor_id, f.slot, f.events, f.loads, f.clicks, f.tracks, f.agent_mask, f.track_mask,
-              f.first_visit, f.last_visit, l.prev_slot, l.agent_prev_min, l.any_prev_min, l.agent_start, l.any_start, a.account_key
-       FROM rollup_fresh f JOIN rollup_links l ON ${KEY_MATCH("f", "l")} JOIN rollup_acc a ON a.account_id = f.account_id ORDER BY f.slot`,
-    );
-    await conn.run(
-      `UPDATE rollup_activity r SET prev_slot = l.prev_slot, agent_prev_min = l.agent_prev_min, any_prev_min = l.any_prev_min,
-              agent_start = l.agent_start, any_start = l.any_start
-       FROM rollup_links l
-       WHERE NOT l.is_fresh AND r.slot >= ${minSlot} AND ${KEY_MATCH("r", "l")}
-         AND (r.prev_slot IS DISTINCT FROM l.prev_slot OR r.agent_prev_min IS DISTINCT FROM l.agent_prev_min
-              OR r.any_prev_min IS DISTINCT FROM l.any_prev_min OR r.agent_start IS DISTINCT FROM l.agent_start
-              OR r.any_start IS DISTINCT FROM l.any_start)`,
-    );
-    await writeTails(conn);
-    // Column lists, not positions: account_key was added after the first release (at the end).
-    const keyed = `rollup_source s JOIN rollup_acc a USING (account_id)`;
-    await conn.run(
-      `INSERT INTO rollup_urls (${KEY}, url_id, loads, account_key) SELECT ${KEY}, url_id, count(*), any_value(a.account_key) FROM ${keyed}
-       WHERE type = 'load' AND url_id IS NOT NULL GROUP BY ${KEY}, url_id ORDER BY slot`,
-    );
-    await conn.run(
-      `INSERT INTO rollup_elements (${KEY}, element_id, clicks, account_key) SELECT ${KEY}, element_id, count(*), any_value(a.account_key) FROM ${keyed}
-       WHERE type = 'click' AND element_id IS NOT NULL GROUP BY ${KEY}, element_id ORDER BY slot`,
-    );
-    await conn.run(
-      `INSERT INTO rollup_tracks (${KEY}, name, events, account_key) SELECT ${KEY}, name, count(*), any_value(a.account_key) FROM ${keyed}
-       WHERE type = 'track' AND name IS NOT NULL GROUP BY ${KEY}, name ORDER BY slot`,
-    );
-    for (const temp of ["rollup_acc", "rollup_links", "rollup_fresh", "rollup_later", "rollup_context", "rollup_keys", "rollup_source", "rollup_touched"]) {
-      await conn.run(`DROP TABLE ${temp}`);
-    }
+    const out = await body();
     await conn.run("COMMIT");
-    return { slots: count };
+    return out;
   } catch (err) {
     await conn.run("ROLLBACK");
     throw err;
   }
+}
+
+/**
+ * The rollups' first design, kept as the reference: recomputes every key-slot that events with id
+ * in (fromId, toId] touch FROM ALL OF THAT SLOT'S EVENTS (idempotent, but each call re-reads whole
+ * slots). It ignores and does not write `rollup_merged`. Used once to upgrade a workspace that
+ * predates `rollup_merged` (see `ensureMergedRanges`) and by the tests as the oracle for
+ * `updateRollups`; production updates go through `updateRollups`.
+ */
+export async function recomputeRollups(conn: DuckDBConnection, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
+  await ensureRollupTables(conn);
+  if (range.toId <= range.fromId) return { slots: 0 };
+  return inTransaction(conn, () => recomputeSlots(conn, range));
+}
+
+async function recomputeSlots(conn: DuckDBConnection, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_touched AS
+     SELECT DISTINCT app_id, account_id, visitor_id, (ts // ${SLOT_MS})::INTEGER AS slot
+     FROM events WHERE id > $1 AND id <= $2 AND type IN ${ROLLED_UP_TYPES}`,
+    [range.fromId, range.toId],
+  );
+  const bounds = await conn.runAndReadAll("SELECT count(*)::INTEGER, min(slot), max(slot) FROM rollup_touched");
+  const [count, minSlot, maxSlot] = (bounds.getRowsJS()[0] ?? [0, null, null]).map((v) => (v === null ? null : Number(v)));
+  if (!count || minSlot === null || maxSlot === null || minSlot === undefined || maxSlot === undefined) {
+    await conn.run("DROP TABLE rollup_touched");
+    return { slots: 0 };
+  }
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE rollup_source AS
+     SELECT e.app_id, e.account_id, e.visitor_id, (e.ts // ${SLOT_MS})::INTEGER AS slot, e.type, e.ts, e.url_id, e.element_id, e.name
+     FROM events e
+     WHERE e.ts >= ${minSlot * SLOT_MS} AND e.ts < ${(maxSlot + 1) * SLOT_MS} AND e.type IN ${ROLLED_UP_TYPES}
+       AND (e.app_id, e.account_id, e.visitor_id, (e.ts // ${SLOT_MS})::INTEGER) IN (SELECT ${KEY} FROM rollup_touched)`,
+  );
+  await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_fresh AS ${activitySql("rollup_source")}`);
+  await writeActivity(conn, minSlot);
+  for (const b of BREAKDOWNS) {
+    await conn.run(`DELETE FROM ${b.table} r USING rollup_touched t WHERE r.slot BETWEEN ${minSlot} AND ${maxSlot} AND ${KEY_MATCH("r", "t")}`);
+    // Column lists, not positions: account_key was added after the first release (at the end).
+    await conn.run(
+      `INSERT INTO ${b.table} (${KEY}, ${b.item}, ${b.count}, account_key)
+       SELECT d.*, a.account_key FROM (${breakdownSql(b, "rollup_source")}) d JOIN rollup_acc a USING (account_id) ORDER BY d.slot`,
+    );
+  }
+  for (const temp of ["rollup_acc", "rollup_fresh", "rollup_source", "rollup_touched"]) await conn.run(`DROP TABLE ${temp}`);
+  return { slots: count };
+}
+
+/** Half-open id runs (from, to]: sorted, and runs that overlap or touch made one. */
+export function coalesceRuns(runs: readonly (readonly [number, number])[]): [number, number][] {
+  const sorted = [...runs].sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [from, to] of sorted) {
+    const last = out.at(-1);
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
+}
+
+/** The parts of (fromId, toId] that no run covers, as half-open (from, to] ranges. */
+export function uncoveredRanges(range: { fromId: number; toId: number }, runs: readonly (readonly [number, number])[]): [number, number][] {
+  const out: [number, number][] = [];
+  let at = range.fromId;
+  for (const [from, to] of coalesceRuns(runs)) {
+    if (to <= at) continue;
+    if (from >= range.toId) break;
+    if (from > at) out.push([at, from]);
+    at = Math.max(at, to);
+  }
+  if (at < range.toId) out.push([at, range.toId]);
+  return out;
+}
+
+const readRuns = async (conn: DuckDBConnection, where: string): Promise<[number, number][]> =>
+  (await conn.runAndReadAll(`SELECT from_id, to_id FROM rollup_merged WHERE ${where} ORDER BY from_id`)).getRowsJS().map(([f, t]) => [Number(f), Number(t)]);
+
+/**
+ * Brings the rollups up to date with events whose id is in (fromId, toId], exactly once:
+ * `rollup_merged` lists the id runs already merged, so only events of the range in no run are
+ * read. They are aggregated into per key-slot deltas and merged into the existing rows of those
+ * key-slots (counts add, masks OR, first / last visit least / greatest), never re-reading a slot's
+ * older events; the runs of ids actually merged are recorded in the same transaction. A repeated
+ * call or a replayed flush merges nothing, an id block passed before its events exist (the bulk
+ * loader) is merged by a later call that covers it, and a late event merges into its old slot.
+ * The links of the touched rows and of every later row of the same app × account × visitor are
+ * recomputed as in `recomputeRollups`.
+ */
+export async function updateRollups(conn: DuckDBConnection, range: { fromId: number; toId: number }): Promise<{ slots: number }> {
+  await ensureRollupTables(conn);
+  if (range.toId <= range.fromId) return { slots: 0 };
+  return inTransaction(conn, async () => {
+    const done = await readRuns(conn, `to_id > ${range.fromId} AND from_id < ${range.toId}`);
+    const gaps = uncoveredRanges(range, done);
+    if (gaps.length === 0) return { slots: 0 };
+    const idIn = `(${gaps.map(([f, t]) => `(id > ${f} AND id <= ${t})`).join(" OR ")})`;
+    // The runs of ids present (gaps and islands): ids within a flush are consecutive, so a count
+    // equal to the span settles most gaps without numbering the rows.
+    const islands: [number, number][] = [];
+    for (const [f, t] of gaps) {
+      const r = await conn.runAndReadAll(`SELECT count(*)::BIGINT, min(id), max(id) FROM events WHERE id > ${f} AND id <= ${t}`);
+      const [n, lo, hi] = (r.getRowsJS()[0] ?? [0, null, null]).map((v) => (v === null ? null : Number(v)));
+      if (!n || lo === null || hi === null || lo === undefined || hi === undefined) continue;
+      if (n === hi - lo + 1) {
+        islands.push([lo - 1, hi]);
+        continue;
+      }
+      const runs = await conn.runAndReadAll(
+        `SELECT min(id) - 1, max(id) FROM (SELECT id, id - row_number() OVER (ORDER BY id) AS g FROM events WHERE id > ${f} AND id <= ${t}) GROUP BY g`,
+      );
+      for (const [a, b] of runs.getRowsJS()) islands.push([Number(a), Number(b)]);
+    }
+    if (islands.length === 0) return { slots: 0 };
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE rollup_source AS
+       SELECT app_id, account_id, visitor_id, (ts // ${SLOT_MS})::INTEGER AS slot, type, ts, url_id, element_id, name
+       FROM events WHERE ${idIn} AND type IN ${ROLLED_UP_TYPES}`,
+    );
+    await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_delta AS ${activitySql("rollup_source")}`);
+    const bounds = await conn.runAndReadAll("SELECT min(slot), max(slot) FROM rollup_delta");
+    const [minSlot, maxSlot] = (bounds.getRowsJS()[0] ?? [null, null]).map((v) => (v === null ? null : Number(v)));
+    let slots = 0;
+    if (minSlot !== null && maxSlot !== null && minSlot !== undefined && maxSlot !== undefined) {
+      const inSlots = (alias: string): string => `${alias}.slot BETWEEN ${minSlot} AND ${maxSlot}`;
+      // Each touched row as it must now read: its existing row (if any) merged with the delta.
+      // least / greatest of coalesced pairs: NULL only when both sides are NULL.
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE rollup_fresh AS
+         SELECT d.app_id, d.account_id, d.visitor_id, d.slot,
+                d.events + coalesce(r.events, 0) AS events, d.loads + coalesce(r.loads, 0) AS loads,
+                d.clicks + coalesce(r.clicks, 0) AS clicks, d.tracks + coalesce(r.tracks, 0) AS tracks,
+                (d.agent_mask | coalesce(r.agent_mask, 0))::USMALLINT AS agent_mask,
+                (d.track_mask | coalesce(r.track_mask, 0))::USMALLINT AS track_mask,
+                least(coalesce(d.first_visit, r.first_visit), coalesce(r.first_visit, d.first_visit)) AS first_visit,
+                greatest(coalesce(d.last_visit, r.last_visit), coalesce(r.last_visit, d.last_visit)) AS last_visit
+         FROM rollup_delta d LEFT JOIN (SELECT * FROM rollup_activity r WHERE ${inSlots("r")}) r ON ${KEY_MATCH("r", "d")}`,
+      );
+      const fresh = await freshBounds(conn);
+      slots = fresh?.count ?? 0;
+      await writeActivity(conn, minSlot);
+      for (const b of BREAKDOWNS) {
+        await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_items AS ${breakdownSql(b, "rollup_source")}`);
+        const itemMatch = (x: string, y: string): string => `${KEY_MATCH(x, y)} AND ${x}.${b.item} = ${y}.${b.item}`;
+        await conn.run(
+          `CREATE OR REPLACE TEMP TABLE rollup_items_merged AS
+           SELECT d.app_id, d.account_id, d.visitor_id, d.slot, d.${b.item}, d.n + coalesce(r.${b.count}, 0) AS n
+           FROM rollup_items d LEFT JOIN (SELECT * FROM ${b.table} r WHERE ${inSlots("r")}) r ON ${itemMatch("r", "d")}`,
+        );
+        await conn.run(`DELETE FROM ${b.table} r USING rollup_items d WHERE ${inSlots("r")} AND ${itemMatch("r", "d")}`);
+        await conn.run(
+          `INSERT INTO ${b.table} (${KEY}, ${b.item}, ${b.count}, account_key)
+           SELECT m.*, a.account_key FROM rollup_items_merged m JOIN rollup_acc a USING (account_id) ORDER BY m.slot`,
+        );
+        for (const temp of ["rollup_items", "rollup_items_merged"]) await conn.run(`DROP TABLE ${temp}`);
+      }
+      for (const temp of ["rollup_acc", "rollup_fresh"]) await conn.run(`DROP TABLE ${temp}`);
+    }
+    for (const temp of ["rollup_delta", "rollup_source"]) await conn.run(`DROP TABLE ${temp}`);
+    await recordMerged(conn, range, islands);
+    return { slots };
+  });
+}
+
+/** Adds the id runs `islands` (within `range`) to `rollup_merged`, coalesced with the runs they touch. */
+async function recordMerged(conn: DuckDBConnection, range: { fromId: number; toId: number }, islands: readonly [number, number][]): Promise<void> {
+  const touching = `to_id >= ${range.fromId} AND from_id <= ${range.toId}`;
+  const runs = coalesceRuns([...(await readRuns(conn, touching)), ...islands]);
+  await conn.run(`DELETE FROM rollup_merged WHERE ${touching}`);
+  await conn.run(`INSERT INTO rollup_merged VALUES ${runs.map(([f, t]) => `(${f}, ${t})`).join(", ")}`);
 }
