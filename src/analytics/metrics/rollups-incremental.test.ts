@@ -187,4 +187,26 @@ describe("incremental rollups", () => {
       expect(await count()).toBe(6);
     });
   });
+
+  it("upgrades rollups that predate the merged runs: ids above the checkpoint recomputed once, then merged exactly once", async () => {
+    const events = fc.sample(draftArb, { numRuns: 400, seed: 42 }).map((d, i) => toEvent(d, i + 1));
+    const expected = await withStore(async (s) => {
+      await s.append(events, { urls: URLS, elements: ELEMENTS });
+      await recomputeRollups(s.connection, { fromId: 0, toId: 400 });
+      return tables(s);
+    });
+    await withStore(async (s) => {
+      // An older database: rolled up to id 300 by recomputation, but the crash came before the
+      // checkpoint (still 200) was written; ids 301..400 are stored and not rolled up at all.
+      await s.append(events, { urls: URLS, elements: ELEMENTS });
+      await recomputeRollups(s.connection, { fromId: 0, toId: 300 });
+      await s.connection.run("DROP TABLE rollup_merged");
+      await s.connection.run("CREATE TABLE analytics_checkpoints (name VARCHAR NOT NULL, id BIGINT NOT NULL)");
+      await s.connection.run("INSERT INTO analytics_checkpoints VALUES ('rollups', 200)");
+      // The reader has never checked the schema (the check is cached per connection).
+      await updateRollups(s.reader, { fromId: 0, toId: 400 });
+      expect(await merged(s)).toEqual([[0, 400]]);
+      expect(await tables(s)).toEqual(expected);
+    });
+  });
 });
