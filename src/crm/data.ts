@@ -74,7 +74,8 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
   const pg = onPostgres(db);
   // Rows written per table since its statistics were refreshed (noteWrites), and how many it had then.
   const growth = new Map<string, { base: number; since: number }>();
-  const analysing = new Map<string, Promise<unknown>>();
+  // Tables whose ANALYZE is running (noteWrites starts at most one per table).
+  const analysing = new Set<string>();
   // SQLite: the next counter per table (this process owns the records). PostgreSQL: counters this
   // process drew from the table's sequence and has not used yet (other processes draw their own).
   const counters = new Map<string, number>();
@@ -311,8 +312,9 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
   }
 
   /**
-   * The multi-row statements for planned writes: INSERT … VALUES (…),(…) and
-   * UPDATE … FROM (VALUES …) RETURNING "Id" (the ids that come back are the records that were live).
+   * The multi-row statements for planned writes: an INSERT and an UPDATE … RETURNING "Id" (the ids
+   * that come back are the records that were live) per group of rows, reading their rows from a
+   * VALUES list on SQLite and from one array per column (`unnest`) on PostgreSQL.
    */
   function plannedStatements(obj: ObjectDef, planned: Planned[], userId: string): Array<{ text: string; params: Array<Cell | Cell[]>; returnsIds: boolean }> {
     const now = stamp();
@@ -347,15 +349,20 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
     const out: Array<{ text: string; params: Array<Cell | Cell[]>; returnsIds: boolean }> = [];
     if (newRows.length > 0) {
       const cols = insertCols;
+      // Every column insertRow writes is a field of the object (the audit fields included).
+      const defs = cols.map((c) => {
+        const f = obj.byLowerName.get(c.toLowerCase());
+        if (!f) throw new Error(`${obj.name} has no field for column ${c}`);
+        return f;
+      });
       // Only booleans have a column default (0, NOT NULL); every other column defaults to null.
-      const fallback = cols.map((c) => (obj.byLowerName.get(c.toLowerCase())?.type === "boolean" ? 0 : null));
-      const defs = cols.map((c) => obj.byLowerName.get(c.toLowerCase()));
-      if (pg && defs.every((f) => f !== undefined)) {
+      const fallback = defs.map((f) => (f.type === "boolean" ? 0 : null));
+      if (pg) {
         // PostgreSQL: one array per column through unnest, as for updates (a statement text that
         // does not depend on the row count, parsed once per connection). ORDER BY the ordinality
         // makes the insertion order, which "_row" records, the batch's order by definition.
         const names = cols.map((_, k) => `c${k}`);
-        const text = `INSERT INTO ${table} (${cols.map(q).join(", ")}) SELECT ${names.join(", ")} FROM unnest(${defs.map((f) => arrayParamOf(f as FieldDef)).join(", ")}) WITH ORDINALITY AS v(${names.join(", ")}, n) ORDER BY n`;
+        const text = `INSERT INTO ${table} (${cols.map(q).join(", ")}) SELECT ${names.join(", ")} FROM unnest(${defs.map(arrayParamOf).join(", ")}) WITH ORDINALITY AS v(${names.join(", ")}, n) ORDER BY n`;
         for (let at = 0; at < newRows.length; at += MAX_ROWS_PER_STATEMENT) {
           const slice = newRows.slice(at, at + MAX_ROWS_PER_STATEMENT);
           const params = cols.map((_, k) => slice.map((row) => (row[k] !== undefined ? (row[k] as Cell) : (fallback[k] as Cell))));
@@ -391,7 +398,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
         // alone, hashes the whole table (a sequential scan per call) once the row estimate makes
         // that look cheaper than one index probe per row.
         const arrays = ["CAST(? AS TEXT[])", ...fields.map((f) => arrayParamOf(f))];
-        const names = ["column1", ...fields.map((f) => column(f).slice(2))];
+        const names = ["column1", ...fields.map((_, k) => `column${k + 2}`)];
         const text = `UPDATE ${table} SET ${sets.join(", ")} FROM unnest(${arrays.join(", ")}) AS v(${names.join(", ")}) WHERE ${table}."Id" = ANY(CAST(? AS TEXT[])) AND ${table}."Id" = v.column1 AND ${table}."IsDeleted" = 0 RETURNING ${table}."Id"`;
         for (let at = 0; at < rows.length; at += MAX_ROWS_PER_STATEMENT) {
           const slice = rows.slice(at, at + MAX_ROWS_PER_STATEMENT);
@@ -760,7 +767,7 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       const fieldsVersion = `SELECT count(*) AS n, max("SystemModstamp") AS m, max("_row") AS r FROM crm_fields`;
       let alongsideUsed: unknown;
       let v: string | number;
-      if (onPostgres(db)) {
+      if (pg) {
         const rows = alongside
           ? await all(db, `WITH spent AS (${alongside.sql}) SELECT (SELECT used FROM spent) AS used, f.n, f.m, f.r FROM (${fieldsVersion}) AS f`, alongside.params)
           : await all(db, fieldsVersion);
@@ -830,10 +837,10 @@ export function createCrmData(db: Kysely<object>, clock: () => number) {
       // Off the writer's path: the job's next chunk need not wait for the sampling (about 40 ms at
       // 10,000 Accounts, 200 at 50,000), which PostgreSQL runs on its own core meanwhile. A failed
       // ANALYZE loses nothing (autovacuum takes statistics later), so it is not reported.
-      const run = exec(db, `ANALYZE ${q(obj.table)}`, [])
+      analysing.add(obj.table);
+      void exec(db, `ANALYZE ${q(obj.table)}`, [])
         .catch(() => undefined)
         .finally(() => analysing.delete(obj.table));
-      analysing.set(obj.table, run);
     },
   };
 }

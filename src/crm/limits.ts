@@ -25,45 +25,47 @@ export function createApiLimits(clock: () => number, allocation: number, db: Db)
       used = 0;
     }
   }
+  /**
+   * take() in two halves, for a caller that sends the statement along with another one
+   * (CrmData.refreshIfChanged): the decision when no statement is needed (SQLite, or an
+   * allocation of zero), else the statement, which returns the new count as `used` or no row.
+   */
+  function takeStatement(): boolean | { sql: string; params: unknown[] } {
+    roll();
+    if (!shared) {
+      if (used >= max) return false;
+      used++;
+      return true;
+    }
+    if (max <= 0) return false;
+    // The statement is its own transaction, and set_config(…, true) lasts to its end: its
+    // commit does not wait for the WAL to reach disk (as SQLite's synchronous = NORMAL does
+    // not). The count stays exact between processes; only a crash of the database server may
+    // forget the last fraction of a second's counts, which would give the org a few calls
+    // back. Waiting for that flush was a second disk write on every API call (~1 ms).
+    return {
+      sql: `INSERT INTO crm_api_usage (day, used) SELECT ?, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quiet ON CONFLICT (day) DO UPDATE SET used = crm_api_usage.used + 1 WHERE crm_api_usage.used < ? RETURNING used`,
+      params: [day, max],
+    };
+  }
+  /** The second half of take(): the statement's `used` (undefined or null when it returned no row). */
+  function settle(now: unknown): boolean {
+    if (now === undefined || now === null) {
+      used = Math.max(used, max);
+      return false;
+    }
+    used = Number(now);
+    return true;
+  }
   return {
     /** Counts one request; false when the allocation is already spent. */
     async take(): Promise<boolean> {
-      const st = this.takeStatement();
+      const st = takeStatement();
       if (typeof st === "boolean") return st;
-      return this.settle((await all(db, st.sql, st.params))[0]?.["used"]);
+      return settle((await all(db, st.sql, st.params))[0]?.["used"]);
     },
-    /**
-     * take() in two halves, for a caller that sends the statement along with another one
-     * (CrmData.refreshIfChanged): the decision when no statement is needed (SQLite, or an
-     * allocation of zero), else the statement, which returns the new count as `used` or no row.
-     */
-    takeStatement(): boolean | { sql: string; params: unknown[] } {
-      roll();
-      if (!shared) {
-        if (used >= max) return false;
-        used++;
-        return true;
-      }
-      if (max <= 0) return false;
-      // The statement is its own transaction, and set_config(…, true) lasts to its end: its
-      // commit does not wait for the WAL to reach disk (as SQLite's synchronous = NORMAL does
-      // not). The count stays exact between processes; only a crash of the database server may
-      // forget the last fraction of a second's counts, which would give the org a few calls
-      // back. Waiting for that flush was a second disk write on every API call (~1 ms).
-      return {
-        sql: `INSERT INTO crm_api_usage (day, used) SELECT ?, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS quiet ON CONFLICT (day) DO UPDATE SET used = crm_api_usage.used + 1 WHERE crm_api_usage.used < ? RETURNING used`,
-        params: [day, max],
-      };
-    },
-    /** The second half of take(): the statement's `used` (undefined or null when it returned no row). */
-    settle(now: unknown): boolean {
-      if (now === undefined || now === null) {
-        used = Math.max(used, max);
-        return false;
-      }
-      used = Number(now);
-      return true;
-    },
+    takeStatement,
+    settle,
     /** The count as this process last saw it (cheap: the limit header of every response). */
     usage(): { used: number; max: number } {
       roll();

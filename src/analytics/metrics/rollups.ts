@@ -344,12 +344,9 @@ async function writeActivity(conn: DuckDBConnection, minSlot: number): Promise<v
   for (const temp of ["rollup_links", "rollup_later", "rollup_context", "rollup_keys"]) await conn.run(`DROP TABLE ${temp}`);
 }
 
-/** count, min and max slot of `rollup_fresh`; null when it is empty. */
-async function freshBounds(conn: DuckDBConnection): Promise<{ count: number; minSlot: number } | null> {
-  const r = await conn.runAndReadAll("SELECT count(*)::INTEGER, min(slot) FROM rollup_fresh");
-  const [count, minSlot] = r.getRowsJS()[0] ?? [0, null];
-  if (!count || minSlot === null || minSlot === undefined) return null;
-  return { count: Number(count), minSlot: Number(minSlot) };
+/** The rows of `rollup_fresh`: the key-slots an update touched. */
+async function freshCount(conn: DuckDBConnection): Promise<number> {
+  return Number((await conn.runAndReadAll("SELECT count(*)::INTEGER FROM rollup_fresh")).getRowsJS()[0]?.[0] ?? 0);
 }
 
 async function inTransaction<T>(conn: DuckDBConnection, body: () => Promise<T>): Promise<T> {
@@ -500,8 +497,7 @@ export async function updateRollups(conn: DuckDBConnection, range: { fromId: num
                 greatest(coalesce(d.last_visit, r.last_visit), coalesce(r.last_visit, d.last_visit)) AS last_visit
          FROM rollup_delta d LEFT JOIN (SELECT * FROM rollup_activity r WHERE ${inSlots("r")}) r ON ${KEY_MATCH("r", "d")}`,
       );
-      const fresh = await freshBounds(conn);
-      slots = fresh?.count ?? 0;
+      slots = await freshCount(conn);
       await writeActivity(conn, minSlot);
       for (const b of BREAKDOWNS) {
         await conn.run(`CREATE OR REPLACE TEMP TABLE rollup_items AS ${breakdownSql(b, "rollup_source")}`);
